@@ -1,0 +1,49 @@
+# Self-documenting targets: `make help`.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   ?= .venv
+BIN     = $(VENV)/bin
+HOST   ?= 127.0.0.1
+PORT   ?= 5000
+export REGISTRY_INSTANCE_PATH ?= $(CURDIR)/instance
+export FLASK_APP = wsgi
+
+.PHONY: help install run serve scheduler test test-postgres lint bench clean
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
+
+$(BIN)/.installed: setup.cfg pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[test,postgres,dev]'
+	touch $@
+
+install: $(BIN)/.installed  ## create the virtual environment and install everything
+
+run: install  ## migrate, load the demo data if empty, start the scheduler and serve the site
+	$(BIN)/flask db upgrade
+	$(BIN)/flask load-demo
+	$(BIN)/flask prepare
+	@echo "Serving the registry on http://$(HOST):$(PORT)/  (Ctrl-C stops it)"
+	@trap 'kill 0' INT TERM EXIT; \
+	$(BIN)/flask scheduler & \
+	$(BIN)/gunicorn --workers 2 --bind $(HOST):$(PORT) --access-logfile - wsgi:app
+
+serve: install  ## serve the site only (no scheduler)
+	$(BIN)/gunicorn --workers 2 --bind $(HOST):$(PORT) wsgi:app
+
+scheduler: install  ## run the job scheduler in the foreground
+	$(BIN)/flask scheduler
+
+test: install  ## run every test (PostgreSQL tests too when TEST_DATABASE_URL is set)
+	$(BIN)/python -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
+
+lint: install  ## ruff on everything, mypy on the pure packages
+	$(BIN)/ruff check .
+	$(BIN)/mypy scoring search
+
+bench: install  ## run the benchmarks (slow; results in bench/results/)
+	$(BIN)/python bench/import_bench.py
+
+clean:  ## remove the virtual environment and the instance data
+	rm -rf $(VENV) instance

@@ -1,0 +1,1 @@
+"""The registry domain: identities, events, services and persistence."""

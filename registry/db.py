@@ -1,0 +1,163 @@
+"""Engines and sessions for SQLite (embedded default) and PostgreSQL (production)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from typing import Any
+
+from sqlalchemy import event, text
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.orm import sessionmaker
+from sqlmodel import Session, create_engine
+
+_WRITE_LOCK_KEY = 7_406_211  # arbitrary, constant: the registry's advisory lock id
+
+
+def make_engine(url: str, **kwargs) -> Engine:
+    """Create an engine with the settings each backend needs to keep the audit chain whole."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        database = parsed.database
+        if database and database != ":memory:":
+            Path(database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"timeout": 30}, **kwargs)
+        _configure_sqlite(engine)
+        return engine
+    return create_engine(url, pool_pre_ping=True, **kwargs)
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    # pysqlite's own transaction handling defers BEGIN until the first write and so lets two
+    # writers read the same audit-chain head; take BEGIN IMMEDIATE ourselves so that writers
+    # serialise (one writer at a time is SQLite's model anyway) and readers use WAL snapshots.
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):  # pragma: no cover - trivial wiring
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn):  # pragma: no cover - trivial wiring
+        mode = conn.get_execution_options().get("sqlite_begin", "DEFERRED")
+        conn.exec_driver_sql(f"BEGIN {mode}")
+
+
+def writer(engine: Engine) -> Engine:
+    """Return ``engine`` set up so that each transaction starts holding the write lock."""
+    if engine.dialect.name == "sqlite":
+        return engine.execution_options(sqlite_begin="IMMEDIATE")
+    return engine
+
+
+def session_factory(engine: Engine) -> sessionmaker:
+    """Return a factory of SQLModel sessions bound to ``engine``."""
+    return sessionmaker(engine, class_=Session, expire_on_commit=False)
+
+
+def is_sqlite(session: Session) -> bool:
+    return session.get_bind().dialect.name == "sqlite"
+
+
+def lock_for_write(session: Session) -> None:
+    """Serialise writers for the rest of this transaction.
+
+    The audit log is a hash chain and the change log is consumed by sequence number: both need
+    appends in commit order. PostgreSQL gets a transaction-scoped advisory lock; SQLite already
+    holds its single write lock from BEGIN IMMEDIATE (see ``writer``).
+    """
+    if session.info.get("write_locked"):
+        return
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _WRITE_LOCK_KEY})
+    session.info["write_locked"] = True
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_lock(session, transaction):  # pragma: no cover - trivial wiring
+    if transaction.parent is None:
+        session.info.pop("write_locked", None)
+
+
+def bulk_insert(session: Session, model: Any, rows: list[dict[str, Any]]) -> None:
+    """Insert ``rows`` with one DBAPI executemany (a missing key takes the column default).
+
+    The ORM's unit of work, and even Core's per-row parameter handling, cost several times
+    the database's own insert time for large batches; here each column's bind processor is
+    looked up once and applied directly.
+    """
+    if not rows:
+        return
+    conn = session.connection()
+    dialect = conn.dialect
+    table = model.__table__
+    keys = list(dict.fromkeys(k for row in rows for k in row))
+    if any(len(row) != len(keys) for row in rows):
+        fill = {k: _scalar_default(table.c[k]) for k in keys}
+        rows = [{k: row.get(k, fill[k]) for k in keys} for row in rows]
+    compiled = table.insert().compile(dialect=dialect, column_keys=keys)
+    processors = {
+        key: table.c[key].type.dialect_impl(dialect).bind_processor(dialect) for key in keys
+    }
+    if compiled.positional:
+        order = [compiled.binds[name].key for name in compiled.positiontup]
+        plain = [k for k in order if processors[k] is None]
+        if len(plain) == len(order):
+            params: list = [tuple(row[k] for k in order) for row in rows]
+        else:
+            fns = [processors[k] for k in order]
+            params = [
+                tuple(fn(row[k]) if fn else row[k] for k, fn in zip(order, fns)) for row in rows
+            ]
+    else:
+        names = {compiled.binds[name].key: name for name in compiled.binds}
+        params = [
+            {names[k]: (processors[k](v) if processors[k] else v) for k, v in row.items()}
+            for row in rows
+        ]
+    conn.exec_driver_sql(str(compiled), params)
+
+
+def _scalar_default(column: Any) -> Any:
+    default = column.default
+    if default is None or not default.is_scalar:
+        return None
+    return default.arg
+
+
+def allocate_ids(session: Session, model: Any, count: int) -> list[int]:
+    """Reserve ``count`` primary keys of ``model``'s table for an explicit-id bulk insert.
+
+    RETURNING with executemany falls back to one statement per row on SQLite; reserving the
+    ids first keeps the insert a single executemany on both backends.
+    """
+    table = model.__table__
+    if session.get_bind().dialect.name == "postgresql":
+        return list(
+            session.execute(
+                text(
+                    "SELECT nextval(pg_get_serial_sequence(:t, 'id')) FROM generate_series(1, :n)"
+                ),
+                {"t": table.name, "n": count},
+            ).scalars()
+        )
+    # SQLite: writers hold the database's single write lock (BEGIN IMMEDIATE), so nobody else
+    # can take these numbers before this transaction commits.
+    lock_for_write(session)
+    start = session.execute(text(f"SELECT coalesce(max(id), 0) FROM {table.name}")).scalar_one()
+    return list(range(start + 1, start + count + 1))
+
+
+def bulk_insert_ids(session: Session, model: Any, rows: list[dict[str, Any]]) -> list[int]:
+    """Insert ``rows`` and return their new primary keys in the order of ``rows``."""
+    if not rows:
+        return []
+    ids = allocate_ids(session, model, len(rows))
+    for row, new_id in zip(rows, ids):
+        row["id"] = new_id
+    bulk_insert(session, model, rows)
+    return ids

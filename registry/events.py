@@ -1,0 +1,288 @@
+"""Record reputation events from platforms and regulators: validated, idempotent, audited."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Iterable, Iterator
+
+from sqlalchemy import select, update
+from sqlmodel import Session
+
+import scoring
+
+from .audit import AuditLog, Change
+from .changelog import mark_changed
+from .db import bulk_insert, bulk_insert_ids
+from .errors import ValidationFailed
+from .identifiers import clean_text, looks_like_uscc, normalize_identifier
+from .importing import RawRecord
+from .models import COMPLAINT_CATEGORIES, FRAUD_TYPES, Event, Identity, Seller, utcnow
+from .validation import parse_datetime
+
+SEVERITIES = ("minor", "moderate", "harm")
+RESOLUTIONS = ("unanswered", "unresolved", "resolved", "invalid")
+SANCTION_KINDS = frozenset(
+    k
+    for k in scoring.EVENT_KINDS
+    if k.startswith("sanction_")
+    or k in {"abnormal_operations", "serious_illegal_list", "licence_revoked", "trading_ban"}
+)
+# What a submitter may claim: a platform cannot submit a regulator's finding.
+ROLE_VERIFICATION = {
+    "regulator": ("regulator", "platform", "purchase", "identity", "unverified"),
+    "platform": ("platform", "purchase", "identity", "unverified"),
+}
+REGULATOR_ONLY = SANCTION_KINDS
+FUTURE_TOLERANCE = timedelta(minutes=10)
+CHUNK = 2000
+_MUTABLE = ("resolution", "lifted_at", "ends_at", "summary")
+
+
+@dataclass
+class EventResult:
+    line: int
+    status: str  # created | updated | unchanged | rejected
+    event_id: int | None = None
+    errors: dict[str, str] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"line": self.line, "status": self.status}
+        if self.event_id is not None:
+            out["event_id"] = self.event_id
+        if self.errors:
+            out["errors"] = self.errors
+        return out
+
+
+def _choice(data, key, allowed, default, errors):
+    value = clean_text(str(data.get(key) or "")) or default
+    if value is not None and value not in allowed:
+        errors[key] = f"{value!r} is not one of {', '.join(allowed)}"
+    return value
+
+
+def validate_event(data: dict[str, Any], role: str, now: datetime) -> dict[str, Any]:
+    """Validate one event record into Event columns (``seller`` still to be resolved)."""
+    errors: dict[str, str] = {}
+    kind = clean_text(str(data.get("kind") or ""))
+    if kind not in scoring.EVENT_KINDS:
+        errors["kind"] = f"unknown event kind {kind!r}"
+    elif kind in REGULATOR_ONLY and role != "regulator":
+        errors["kind"] = f"only a regulator may record {kind}"
+    seller_ref = clean_text(str(data.get("seller") or data.get("code") or ""))
+    if not seller_ref:
+        errors["seller"] = "seller (public id) or code (credit code) is required"
+    allowed = ROLE_VERIFICATION.get(role, ("unverified",))
+    row: dict[str, Any] = {
+        "kind": kind,
+        "severity": _choice(data, "severity", SEVERITIES, "minor", errors),
+        "verification": _choice(data, "verification", allowed, allowed[0], errors),
+        "resolution": _choice(data, "resolution", RESOLUTIONS, None, errors),
+        "category": None,
+    }
+    if kind == "complaint":
+        row["category"] = _choice(data, "category", COMPLAINT_CATEGORIES, None, errors)
+    elif kind == "fraud_report":
+        row["category"] = _choice(data, "category", FRAUD_TYPES, "other", errors)
+    for key in ("occurred_at", "ends_at", "lifted_at"):
+        if data.get(key):
+            try:
+                row[key] = parse_datetime(data[key])
+            except ValueError as exc:
+                errors[key] = str(exc)
+        else:
+            row[key] = None
+    if row.get("occurred_at") is None and "occurred_at" not in errors:
+        errors["occurred_at"] = "occurred_at is required"
+    elif row.get("occurred_at") and row["occurred_at"] > now + FUTURE_TOLERANCE:
+        errors["occurred_at"] = "occurred_at is in the future"
+    for key, limit in (
+        ("order_ref", 64),
+        ("buyer_ref", 64),
+        ("complainant_ref", 64),
+        ("external_ref", 128),
+        ("summary", 4000),
+    ):
+        value = clean_text(str(data[key])) if data.get(key) not in (None, "") else None
+        if value is not None and len(value) > limit:
+            errors[key] = f"longer than {limit} characters"
+        row[key] = value
+    if errors:
+        raise ValidationFailed("event rejected", errors)
+    row["seller_ref"] = seller_ref
+    return row
+
+
+class EventService:
+    """Records events for the score; the caller commits."""
+
+    def __init__(self, session: Session, actor: str, role: str, now: datetime | None = None):
+        self.session = session
+        self.actor = actor
+        self.role = role
+        self.now = now or utcnow()
+
+    def submit(self, records: Iterable[RawRecord | dict[str, Any]]) -> Iterator[EventResult]:
+        chunk: list[RawRecord] = []
+        for i, record in enumerate(records, start=1):
+            chunk.append(record if isinstance(record, RawRecord) else RawRecord(i, record))
+            if len(chunk) >= CHUNK:
+                yield from self._apply(chunk)
+                chunk = []
+        if chunk:
+            yield from self._apply(chunk)
+
+    def _resolve_sellers(self, refs: set[str]) -> dict[str, int]:
+        out: dict[str, int] = {}
+        codes = {}
+        for ref in refs:
+            if looks_like_uscc(ref):
+                try:
+                    codes[normalize_identifier("cn_uscc", ref)] = ref
+                except ValidationFailed:
+                    pass
+        ids = [r for r in refs if r not in codes.values()]
+        if ids:
+            out.update(
+                (public_id, sid)
+                for public_id, sid in self.session.execute(
+                    select(Seller.public_id, Seller.id).where(Seller.public_id.in_(ids))
+                )
+            )
+        if codes:
+            for value, sid in self.session.execute(
+                select(Identity.value, Identity.seller_id).where(
+                    Identity.scheme == "cn_uscc", Identity.value.in_(list(codes))
+                )
+            ):
+                out[codes[value]] = sid
+        return out
+
+    def _apply(self, chunk: list[RawRecord]) -> list[EventResult]:
+        results: list[EventResult] = []
+        valid: list[tuple[RawRecord, dict[str, Any]]] = []
+        for record in chunk:
+            if record.error:
+                results.append(
+                    EventResult(record.line, "rejected", errors={"record": record.error})
+                )
+                continue
+            try:
+                valid.append((record, validate_event(record.data, self.role, self.now)))
+            except ValidationFailed as exc:
+                results.append(EventResult(record.line, "rejected", errors=exc.details))
+        sellers = self._resolve_sellers({row["seller_ref"] for _, row in valid})
+        refs = [row["external_ref"] for _, row in valid if row["external_ref"]]
+        known = {}
+        if refs:
+            known = {
+                e.external_ref: e
+                for e in self.session.execute(
+                    select(Event).where(Event.external_ref.in_(refs))
+                ).scalars()
+            }
+        new_rows, changed_sellers, edited_sellers, changes, pending = [], [], [], [], []
+        for record, row in valid:
+            sid = sellers.get(row.pop("seller_ref"))
+            if sid is None:
+                results.append(
+                    EventResult(record.line, "rejected", errors={"seller": "no such seller"})
+                )
+                continue
+            existing = known.get(row["external_ref"]) if row["external_ref"] else None
+            if existing is not None:
+                if existing.seller_id != sid or existing.kind != row["kind"]:
+                    results.append(
+                        EventResult(
+                            record.line,
+                            "rejected",
+                            existing.id,
+                            errors={"external_ref": "already used for another seller or kind"},
+                        )
+                    )
+                    continue
+                diff = {
+                    k: (getattr(existing, k), row[k])
+                    for k in _MUTABLE
+                    if row[k] is not None and getattr(existing, k) != row[k]
+                }
+                if not diff:
+                    results.append(EventResult(record.line, "unchanged", existing.id))
+                    continue
+                for key, (_old, new) in diff.items():
+                    setattr(existing, key, new)
+                changes.append(
+                    Change(
+                        self.actor,
+                        "event.update",
+                        "event",
+                        str(existing.id),
+                        {k: v[0] for k, v in diff.items()},
+                        {k: v[1] for k, v in diff.items()},
+                    )
+                )
+                edited_sellers.append(sid)
+                results.append(EventResult(record.line, "updated", existing.id))
+                continue
+            row.update(seller_id=sid, source=self.actor, created_at=self.now)
+            if row["external_ref"]:
+                known[row["external_ref"]] = Event(**row)  # a repeat inside this batch
+            new_rows.append(row)
+            pending.append(record.line)
+        if new_rows:
+            ids = bulk_insert_ids(self.session, Event, new_rows)
+            for line, event_id, row in zip(pending, ids, new_rows):
+                results.append(EventResult(line, "created", event_id))
+                changed_sellers.append(row["seller_id"])
+                if row["kind"] != scoring.ORDER:
+                    # Orders are bulk volume: the audit keeps one summary entry per batch.
+                    changes.append(
+                        Change(
+                            self.actor,
+                            "event.create",
+                            "event",
+                            str(event_id),
+                            None,
+                            {k: v for k, v in row.items() if v is not None and k != "created_at"},
+                        )
+                    )
+            orders = sum(1 for r in new_rows if r["kind"] == scoring.ORDER)
+            if orders:
+                changes.append(
+                    Change(
+                        self.actor,
+                        "event.create_orders",
+                        "event_batch",
+                        f"{ids[0]}-{ids[-1]}",
+                        None,
+                        {"orders": orders},
+                    )
+                )
+        self.session.flush()
+        AuditLog(self.session).record(changes, at=self.now)
+        mark_changed(self.session, changed_sellers, "event")
+        # An edited event (a resolution, a lifted sanction) invalidates the stored state.
+        mark_changed(self.session, edited_sellers, "event_update")
+        results.sort(key=lambda r: r.line)
+        return results
+
+    def lift_sanction(self, event_id: int, lifted_at: datetime) -> None:
+        event = self.session.get(Event, event_id)
+        if event is None or event.kind not in SANCTION_KINDS:
+            raise ValidationFailed("no such sanction", {"event": str(event_id)})
+        self.session.execute(update(Event).where(Event.id == event_id).values(lifted_at=lifted_at))
+        AuditLog(self.session).record(
+            [
+                Change(
+                    self.actor,
+                    "sanction.lift",
+                    "event",
+                    str(event_id),
+                    {"lifted_at": event.lifted_at},
+                    {"lifted_at": lifted_at},
+                )
+            ],
+            at=self.now,
+        )
+        mark_changed(self.session, [event.seller_id], "event_update")

@@ -1,0 +1,126 @@
+"""Fixtures: a fresh app per test (SQLite file and index directory under tmp_path)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from registry.db import make_engine
+from registry.migrate import upgrade
+from web import create_app
+
+from .factories import make_token
+
+SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+
+
+@pytest.fixture(scope="session")
+def migrated_template(tmp_path_factory) -> Path:
+    """Migrate one SQLite file once; each test starts from a copy of it."""
+    path = tmp_path_factory.mktemp("template") / "registry.db"
+    engine = make_engine(f"sqlite:///{path}")
+    upgrade(engine)
+    engine.dispose()
+    return path
+
+
+@pytest.fixture
+def app(tmp_path, migrated_template):
+    db_path = tmp_path / "registry.db"
+    shutil.copy(migrated_template, db_path)
+    app = create_app(
+        {
+            "TESTING": True,
+            "DATABASE_URL": f"sqlite:///{db_path}",
+            "SEARCH_INDEX_DIR": str(tmp_path / "index"),
+            "SIGNING_KEY_FILE": str(tmp_path / "signing-key.pem"),
+            "SECRET_KEY": "test",
+            "WTF_CSRF_ENABLED": True,
+            "SHARED_DATA_DIR": str(SHARED_DATA),
+        }
+    )
+    app.instance_path = str(tmp_path / "instance")
+    yield app
+    app.extensions["registry_db"].dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def session(app):
+    # A plain (deferred) session: a test that reads after committing must not sit on SQLite's
+    # write lock while the app under test writes; services still write through it.
+    with app.app_context():
+        s = app.extensions["registry_db"].reader()
+        yield s
+        s.close()
+
+
+@pytest.fixture
+def regulator_token(session) -> str:
+    return make_token(session, "regulator")
+
+
+@pytest.fixture
+def shared_data() -> Path:
+    if not SHARED_DATA.is_dir():
+        pytest.skip("shared data folder is absent")
+    return SHARED_DATA
+
+
+@pytest.fixture
+def pg_url() -> str:
+    url = os.environ.get("TEST_DATABASE_URL")
+    if not url:
+        pytest.skip("TEST_DATABASE_URL is not set")
+    return url
+
+
+def pytest_collection_modifyitems(config, items):
+    if os.environ.get("TEST_DATABASE_URL"):
+        return
+    skip = pytest.mark.skip(reason="TEST_DATABASE_URL is not set")
+    for item in items:
+        if "postgres" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture
+def pg_engine(pg_url):
+    """A migrated PostgreSQL schema of its own, dropped afterwards."""
+    import uuid
+
+    from sqlalchemy import text
+
+    admin = make_engine(pg_url, isolation_level="AUTOCOMMIT")
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    engine = make_engine(pg_url, connect_args={"options": f"-csearch_path={schema}"})
+    try:
+        upgrade(engine)
+        yield engine
+    finally:
+        engine.dispose()
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture
+def pg_session(pg_engine):
+    from registry.db import session_factory, writer
+
+    with session_factory(writer(pg_engine))() as s:
+        yield s

@@ -1,0 +1,37 @@
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from sqlalchemy import func, select
+from stdnum.cn import uscc
+
+from registry import demo
+from registry.models import Event, Identity, Seller
+
+NOW = datetime(2026, 11, 1, tzinfo=timezone.utc)
+
+
+def test_registrations_are_deterministic_and_valid():
+    first = demo.registrations(50, now=NOW)
+    assert first == demo.registrations(50, now=NOW)
+    assert all(uscc.is_valid(r["identifier"]) for r in first)
+    assert all("演示" in r["business_scope"] for r in first)
+    assert all(d.endswith(".example") for r in first for d in r["domains"])
+
+
+def test_load_gives_a_living_registry(session):
+    summary = demo.load(session, count=40, now=NOW)
+    session.commit()
+    assert summary["sellers"] == 40
+    assert session.execute(select(func.count()).select_from(Seller)).scalar_one() == 40
+    assert session.execute(select(func.count()).select_from(Identity)).scalar_one() == 40
+    kinds = set(session.execute(select(Event.kind).distinct()).scalars())
+    assert {"order", "complaint"} <= kinds
+    assert not demo.is_empty(session)
+
+
+def test_cli_load_demo_only_when_empty(runner):
+    result = runner.invoke(args=["load-demo"])
+    assert result.exit_code == 0 and "demo data loaded" in result.output
+    again = runner.invoke(args=["load-demo"])
+    assert "not empty" in again.output

@@ -1,0 +1,222 @@
+"""Command-line tools: ``flask --app wsgi <command>``."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup, with_appcontext
+
+from registry import audit, migrate
+from registry.errors import RegistryError
+from registry.importing import parse_batch, sniff_format
+from registry.registrations import RegistrationService
+from registry.tokens import TokenService
+
+from .db import database, job_session
+
+db_group = AppGroup("db", help="Database schema (Alembic migrations).")
+
+
+@db_group.command("upgrade")
+@click.argument("revision", default="head")
+def db_upgrade(revision: str) -> None:
+    """Apply migrations up to REVISION (default: head)."""
+    migrate.upgrade(database().engine, revision)
+    click.echo(f"database at {migrate.current(database().engine)}")
+
+
+@db_group.command("downgrade")
+@click.argument("revision")
+def db_downgrade(revision: str) -> None:
+    """Revert migrations down to REVISION."""
+    migrate.downgrade(database().engine, revision)
+    click.echo(f"database at {migrate.current(database().engine)}")
+
+
+@db_group.command("revision")
+@click.argument("message")
+def db_revision(message: str) -> None:
+    """Draft a new migration from the difference between the models and the database."""
+    migrate.revision(database().engine, message)
+
+
+@db_group.command("current")
+def db_current() -> None:
+    """Show the applied migration."""
+    click.echo(migrate.current(database().engine) or "(empty database)")
+
+
+@click.command("create-token")
+@with_appcontext
+@click.option(
+    "--role", required=True, type=click.Choice(["regulator", "platform", "moderator", "merchant"])
+)
+@click.option("--name", required=True, help="Who holds the token (shown in the audit log).")
+@click.option("--seller", "seller_id", default=None, help="Seller public id (merchant tokens).")
+def create_token(role: str, name: str, seller_id: str | None) -> None:
+    """Create an API token and print it once."""
+    from registry.sellers import SellerService
+
+    with job_session() as session:
+        try:
+            internal = SellerService(session).get(seller_id).id if seller_id else None
+            plain, _row = TokenService(session).create(
+                name=name, role=role, seller_id=internal, actor="cli"
+            )
+        except RegistryError as exc:
+            raise click.ClickException(exc.message) from None
+        session.commit()
+    click.echo(plain)
+    click.echo(
+        f"(a {role} token for {name}; it is not stored and will not be shown again)", err=True
+    )
+
+
+@click.command("import-registrations")
+@with_appcontext
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["csv", "json", "jsonl"]),
+    default=None,
+    help="Default: from the file name.",
+)
+@click.option("--encoding", default=None, help="Default: UTF-8 (BOM or not) or GB18030.")
+@click.option("--verified-by", default="registry operator", show_default=True)
+def import_registrations(
+    path: Path, fmt: str | None, encoding: str | None, verified_by: str
+) -> None:
+    """Import verified identities from a CSV, JSON or JSON Lines file."""
+    try:
+        records = list(
+            parse_batch(path.read_bytes(), fmt or sniff_format(None, path.name), encoding)
+        )
+    except RegistryError as exc:
+        raise click.ClickException(f"{path}: {exc.message}") from None
+    counts = {"created": 0, "updated": 0, "unchanged": 0, "rejected": 0}
+    rejected = []
+    with job_session() as session:
+        service = RegistrationService(session, actor=f"regulator:{verified_by}")
+        with click.progressbar(length=len(records), label="importing", file=sys.stderr) as bar:
+            for result in service.submit(records):
+                counts[result.status] += 1
+                if result.status == "rejected":
+                    rejected.append(result)
+                bar.update(1)
+        session.commit()
+    for result in rejected:
+        detail = "; ".join(f"{k}: {v}" for k, v in result.errors.items())
+        click.echo(f"{path.name}:{result.line}: rejected: {detail}", err=True)
+    click.echo(", ".join(f"{v} {k}" for k, v in counts.items()) + f" ({len(records)} records)")
+    if rejected:
+        sys.exit(1)
+
+
+@click.command("verify-audit")
+@with_appcontext
+def verify_audit() -> None:
+    """Check the audit log's hash chain; exit 1 if it was tampered with."""
+    with job_session() as session:
+        report = audit.verify_chain(session)
+    if report.ok:
+        click.echo(f"audit chain intact: {report.checked} entries")
+        return
+    click.echo(
+        f"audit chain BROKEN at entry {report.first_bad_id}: {report.problem} "
+        f"({report.checked} entries before it are intact)",
+        err=True,
+    )
+    sys.exit(1)
+
+
+@click.command("load-demo")
+@with_appcontext
+@click.option("--force", is_flag=True, help="Load even if the registry is not empty.")
+def load_demo(force: bool) -> None:
+    """Load the generated demo data set into an empty registry."""
+    from registry import demo
+
+    with job_session() as session:
+        if not force and not demo.is_empty(session):
+            click.echo("registry is not empty; demo data not loaded")
+            return
+        summary = demo.load(session, shared_data=current_app.config.get("SHARED_DATA_DIR"))
+        session.commit()
+    click.echo(f"demo data loaded: {summary}")
+
+
+@click.command("rescore")
+@click.option("--all", "everyone", is_flag=True, help="Every seller, not only changed ones.")
+@click.option("--full", is_flag=True, help="Recompute from all events, ignoring stored state.")
+@with_appcontext
+def rescore(everyone: bool, full: bool) -> None:
+    """Rescore changed sellers (or all of them) now."""
+    from sqlalchemy import func, select
+
+    from registry.models import Seller
+    from registry.scores import ScoreService
+
+    with job_session() as session:
+        service = ScoreService(session)
+        if everyone:
+            total = session.execute(select(func.count()).select_from(Seller)).scalar_one()
+            with click.progressbar(length=total, label="rescoring", file=sys.stderr) as bar:
+                summary = service.rescore_all(full=full, progress=bar.update)
+        else:
+            summary = service.rescore_changed(limit=1_000_000)
+        session.commit()
+    click.echo(
+        f"{summary.sellers} sellers rescored, {summary.changed} changed "
+        f"({summary.incremental} incremental, {summary.full} from all events)"
+    )
+
+
+@click.command("scheduler")
+@with_appcontext
+def scheduler() -> None:
+    """Run the job scheduler in the foreground (its own process; Ctrl-C stops it)."""
+    import logging
+
+    from . import jobs
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    sched = jobs.build_scheduler(current_app._get_current_object())
+    click.echo(
+        f"scheduler running {len(sched.get_jobs())} jobs: "
+        + ", ".join(j.id for j in sched.get_jobs())
+    )
+    try:
+        sched.start()
+    except (KeyboardInterrupt, SystemExit):
+        pass
+
+
+@click.command("prepare")
+@with_appcontext
+def prepare() -> None:
+    """Bring derived state up to date before serving: scores (and, once built, the index)."""
+    from . import jobs
+
+    app = current_app._get_current_object()
+    rescored = 0
+    while n := jobs.rescore_changed(app):
+        rescored += n
+    click.echo(f"prepared: {rescored} sellers scored")
+
+
+def register(app: Flask) -> None:
+    app.cli.add_command(db_group)
+    for command in (
+        create_token,
+        import_registrations,
+        verify_audit,
+        load_demo,
+        rescore,
+        scheduler,
+        prepare,
+    ):
+        app.cli.add_command(command)

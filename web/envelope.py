@@ -1,0 +1,81 @@
+"""One JSON envelope, and the one place that maps errors to status codes."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask, Response, jsonify, render_template, request
+from pydantic import BaseModel
+from werkzeug.exceptions import HTTPException
+
+from registry.errors import RegistryError
+
+log = logging.getLogger(__name__)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, BaseModel):
+        return value.model_dump(mode="json")
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    return value
+
+
+def ok(data: Any, status: int = 200, **meta: Any) -> tuple[Response, int]:
+    body: dict[str, Any] = {"data": _plain(data)}
+    if meta:
+        body["meta"] = _plain(meta)
+    return jsonify(body), status
+
+
+def error(status: int, code: str, message: str, details: Any = None) -> tuple[Response, int]:
+    body: dict[str, Any] = {"code": code, "message": message}
+    if details is not None:
+        body["details"] = details
+    return jsonify({"error": body}), status
+
+
+def _wants_json() -> bool:
+    return (
+        request.path.startswith("/api/")
+        or request.path.startswith("/.well-known/")
+        or (request.accept_mimetypes.best == "application/json")
+    )
+
+
+def register(app: Flask) -> None:
+    @app.errorhandler(RegistryError)
+    def _domain_error(exc: RegistryError):
+        if _wants_json():
+            return error(exc.status, exc.code, exc.message, exc.details)
+        return render_template("error.html", status=exc.status, message=exc.message), exc.status
+
+    @app.errorhandler(HTTPException)
+    def _http_error(exc: HTTPException):
+        code = (exc.name or "error").lower().replace(" ", "_")
+        if exc.code == 413:
+            limit = app.config.get("MAX_CONTENT_LENGTH")
+            message = f"request body too large (limit {limit} bytes)"
+        else:
+            message = exc.description or exc.name
+        if _wants_json():
+            response, status = error(exc.code or 500, code, message)
+        else:
+            response = app.make_response(
+                (render_template("error.html", status=exc.code, message=message), exc.code)
+            )
+            status = exc.code or 500
+        for header in ("Allow", "Retry-After"):
+            if exc.get_response().headers.get(header):
+                response.headers[header] = exc.get_response().headers[header]
+        return response, status
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception):
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        if _wants_json():
+            return error(500, "internal_error", "internal error; it has been logged")
+        return render_template("error.html", status=500, message="internal error"), 500
