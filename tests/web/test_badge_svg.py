@@ -1,0 +1,226 @@
+"""The badge SVG: well-formed whatever the names, honest about its state, readable."""
+
+from __future__ import annotations
+
+import itertools
+import xml.etree.ElementTree as ET
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from web.badge_svg import (
+    DIMENSIONS,
+    PALETTE,
+    SIZES,
+    STATES,
+    clean_text,
+    display_width,
+    render_badge,
+    truncate,
+)
+
+SVG = "{http://www.w3.org/2000/svg}"
+LANGS = ("zh", "en")
+
+
+def badge(**overrides) -> str:
+    arguments = {
+        "registry_name": "Open Merchant Registry",
+        "seller_name": "Good Shop",
+        "grade": "A",
+        "verified": True,
+        "state": "ok",
+        "lang": "en",
+        "size": "medium",
+    }
+    return render_badge(**{**arguments, **overrides})
+
+
+def parse(svg: str) -> ET.Element:
+    return ET.fromstring(svg)
+
+
+def title_of(svg: str) -> str:
+    return parse(svg).find(f"{SVG}title").text or ""
+
+
+def visible_text(svg: str) -> list[str]:
+    return [el.text or "" for el in parse(svg).iter(f"{SVG}text")]
+
+
+def luminance(colour: str) -> float:
+    channels = [int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+    linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def contrast(a: str, b: str) -> float:
+    high, low = sorted((luminance(a), luminance(b)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+# --- hostile names ---------------------------------------------------------------------------
+
+HOSTILE = [
+    "<script>alert(1)</script>",
+    '"><svg onload="alert(1)">',
+    "Tom & Jerry's",
+    "]]><script>x</script>",
+    "<![CDATA[x]]>",
+    "&amp; &#x3c; &lt;",
+]
+
+
+@pytest.mark.parametrize("size", SIZES)
+@pytest.mark.parametrize("name", HOSTILE)
+def test_hostile_seller_name_stays_text(name, size):
+    svg = badge(seller_name=name, size=size)
+    root = parse(svg)
+    assert all(not el.tag.endswith("script") for el in root.iter())
+    assert all(not attr.lower().startswith("on") for el in root.iter() for attr in el.attrib)
+    assert name in title_of(svg)  # the name survives, as text
+
+
+def test_hostile_name_is_escaped_in_the_source():
+    svg = badge(seller_name="<script>alert(1)</script>")
+    assert "<script" not in svg
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in svg
+
+
+def test_quotes_are_escaped_in_attributes():
+    svg = badge(seller_name="a\"b'c")
+    assert parse(svg).get("aria-label").endswith("grade A")
+    assert "a&quot;b&apos;c" in svg
+
+
+def test_hostile_registry_name_stays_text():
+    svg = badge(registry_name="</title><script>alert(1)</script>", size="small")
+    assert all(not el.tag.endswith("script") for el in parse(svg).iter())
+
+
+def test_control_characters_are_stripped():
+    svg = badge(seller_name="Go\x00od\x07 \x1bSh\x7fop\x85\ufffe\u202e", size="large")
+    assert "Good Shop" in title_of(svg)
+    assert "Good Shop" in visible_text(svg)
+
+
+def test_newlines_and_tabs_become_single_spaces():
+    assert clean_text("  Good\n\tShop\r\n ") == "Good Shop"
+
+
+def test_lone_surrogates_are_stripped():
+    assert clean_text("ab\ud800c") == "abc"
+
+
+@given(
+    seller=st.text(max_size=80),
+    registry=st.text(max_size=40),
+    grade=st.text(max_size=4),
+)
+def test_any_text_gives_well_formed_xml(seller, registry, grade):
+    svg = badge(seller_name=seller, registry_name=registry, grade=grade, size="large")
+    root = parse(svg)
+    assert all(not el.tag.endswith("script") for el in root.iter())
+
+
+# --- every combination ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("size", "state", "lang"), list(itertools.product(SIZES, STATES, LANGS)))
+def test_every_combination_is_an_accessible_standalone_svg(size, state, lang):
+    svg = badge(size=size, state=state, lang=lang, seller_name="示例商店 Example")
+    root = parse(svg)
+    assert root.tag == f"{SVG}svg"
+    assert root.get("role") == "img"
+    assert root[0].tag == f"{SVG}title" and root[0].text
+    assert (int(root.get("width")), int(root.get("height"))) == DIMENSIONS[size]
+    # Self-contained: nothing is fetched, so embedding pages leak nothing and cannot be broken.
+    assert "href" not in svg and "url(" not in svg and "<image" not in svg
+
+
+def test_width_differs_by_size():
+    widths = {parse(badge(size=size)).get("width") for size in SIZES}
+    assert len(widths) == len(SIZES)
+
+
+def test_larger_sizes_say_more():
+    counts = [len(visible_text(badge(size=size))) for size in SIZES]
+    assert counts == sorted(counts) and counts[0] < counts[-1]
+
+
+def test_unknown_arguments_are_refused():
+    for bad in ({"state": "great"}, {"lang": "fr"}, {"size": "huge"}):
+        with pytest.raises(ValueError):
+            badge(**bad)
+
+
+# --- honesty of each state --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("size", "lang"), list(itertools.product(SIZES, LANGS)))
+def test_sanctioned_badge_is_never_friendly(size, lang):
+    svg = badge(state="sanctioned", grade="A+", verified=True, size=size, lang=lang)
+    assert "verified" not in svg.lower() and "已验证" not in svg
+    assert "A+" not in svg  # a good grade beside a sanction would undo the warning
+    assert ("sanction" in svg.lower()) if lang == "en" else ("处罚" in svg)
+    assert PALETTE["sanctioned"].accent in svg and PALETTE["ok"].accent not in svg
+
+
+@pytest.mark.parametrize(
+    ("lang", "wording"),
+    [("en", "Not verified for this site"), ("zh", "未经验证的网站")],
+)
+def test_warning_badge_says_the_site_is_not_verified(lang, wording):
+    svg = badge(state="warning", lang=lang, size="medium")
+    assert wording in visible_text(svg)
+    assert wording in title_of(svg)
+    assert "A" not in visible_text(svg)
+
+
+def test_ok_without_verification_is_shown_as_unverified():
+    svg = badge(state="ok", verified=False)
+    assert "Unverified seller" in visible_text(svg)
+    assert "Verified seller" not in visible_text(svg)
+
+
+def test_unknown_state_shows_not_rated():
+    assert "NR" in visible_text(badge(state="unknown", grade="A"))
+
+
+def test_failing_state_shows_its_grade():
+    svg = badge(state="failing", grade="F", lang="zh")
+    assert "F" in visible_text(svg) and "评级不合格" in visible_text(svg)
+
+
+def test_language_changes_the_wording():
+    assert "已验证商家" in visible_text(badge(lang="zh"))
+    assert "Verified seller" in visible_text(badge(lang="en"))
+
+
+# --- truncation and contrast -------------------------------------------------------------------
+
+
+def test_display_width_counts_cjk_double():
+    assert display_width("ab深圳") == 6
+
+
+def test_truncate_cuts_by_display_width_with_an_ellipsis():
+    assert truncate("深圳市示例", 6) == "深圳…"
+    assert truncate("abcdefgh", 6) == "abcde…"
+    assert truncate("short", 6) == "short"
+
+
+def test_long_names_are_truncated_on_the_badge_but_whole_in_the_title():
+    name = "深圳市示例电子科技有限公司第一分公司华南区域旗舰店"
+    svg = badge(seller_name=name, size="medium")
+    shown = [t for t in visible_text(svg) if t.startswith("深圳")]
+    assert shown and shown[0].endswith("…") and len(shown[0]) < len(name)
+    assert name in title_of(svg)
+
+
+@pytest.mark.parametrize("state", STATES)
+def test_state_colours_meet_wcag_aa(state):
+    palette = PALETTE[state]
+    assert contrast(palette.accent, "#ffffff") >= 4.5  # white icon and small-size text on accent
+    assert contrast(palette.accent, palette.background) >= 4.5  # label text on the panel
