@@ -80,7 +80,10 @@ def lock_for_write(session: Session) -> None:
 @event.listens_for(Session, "after_transaction_end")
 def _forget_lock(session, transaction):  # pragma: no cover - trivial wiring
     if transaction.parent is None:
+        # The lock and the audit chain's cached head belong to the transaction that ended
+        # (committed or rolled back): the next one must look again.
         session.info.pop("write_locked", None)
+        session.info.pop("audit_head", None)
 
 
 def bulk_insert(session: Session, model: Any, rows: list[dict[str, Any]]) -> None:
@@ -96,29 +99,23 @@ def bulk_insert(session: Session, model: Any, rows: list[dict[str, Any]]) -> Non
     dialect = conn.dialect
     table = model.__table__
     keys = list(dict.fromkeys(k for row in rows for k in row))
-    if any(len(row) != len(keys) for row in rows):
-        fill = {k: _scalar_default(table.c[k]) for k in keys}
-        rows = [{k: row.get(k, fill[k]) for k in keys} for row in rows]
     compiled = table.insert().compile(dialect=dialect, column_keys=keys)
-    processors = {
-        key: table.c[key].type.dialect_impl(dialect).bind_processor(dialect) for key in keys
-    }
     if compiled.positional:
         order = [compiled.binds[name].key for name in compiled.positiontup]
-        plain = [k for k in order if processors[k] is None]
-        if len(plain) == len(order):
-            params: list = [tuple(row[k] for k in order) for row in rows]
-        else:
-            fns = [processors[k] for k in order]
-            params = [
-                tuple(fn(row[k]) if fn else row[k] for k, fn in zip(order, fns)) for row in rows
-            ]
     else:
-        names = {compiled.binds[name].key: name for name in compiled.binds}
-        params = [
-            {names[k]: (processors[k](v) if processors[k] else v) for k, v in row.items()}
-            for row in rows
-        ]
+        order = [bind.key for bind in compiled.binds.values()]
+    # Columns the statement sets that a row lacks (Python-side defaults) get their default.
+    fill = {k: _scalar_default(table.c[k]) for k in order}
+    fns = [table.c[k].type.dialect_impl(dialect).bind_processor(dialect) for k in order]
+    values = [
+        [row.get(k, fill[k]) if fn is None else fn(row.get(k, fill[k])) for k, fn in zip(order, fns)]
+        for row in rows
+    ]
+    if compiled.positional:
+        params: list = [tuple(v) for v in values]
+    else:
+        names = {bind.key: name for name, bind in compiled.binds.items()}
+        params = [dict(zip((names[k] for k in order), v)) for v in values]
     conn.exec_driver_sql(str(compiled), params)
 
 
