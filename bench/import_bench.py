@@ -14,7 +14,7 @@ import sqlite3
 import sys
 import tempfile
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -28,7 +28,7 @@ from registry.registrations import RegistrationService  # noqa: E402
 
 
 def make_jsonl(n: int) -> bytes:
-    regs = demo.registrations(n, seed=99, now=datetime(2026, 1, 1, tzinfo=timezone.utc))
+    regs = demo.registrations(n, seed=99, now=datetime(2026, 1, 1, tzinfo=UTC))
     for i, r in enumerate(regs):
         r["legal_name"] = f"{r['legal_name']}{i}"  # unique names; the generator repeats
         r.pop("_platform")

@@ -50,7 +50,8 @@ def _b64encode(data: bytes) -> str:
 
 
 def _b64decode(text: str) -> bytes:
-    # Strict and canonical: URL-safe alphabet, no padding, no stray bits, so a token has one spelling.
+    # Strict and canonical: URL-safe alphabet, no padding, no stray bits, so a token has
+    # one spelling.
     if not isinstance(text, str) or not _B64URL.fullmatch(text):
         raise ValueError("not unpadded base64url")
     try:
@@ -248,7 +249,8 @@ def verify_attestation(
         raise AttestationError(REVOKED, f"key {kid} has been revoked")
     public_key = _find_key(jwks, kid)
     if public_key is None:
-        # A key withdrawn from the JWKS lands here too: to an offline verifier both mean "do not trust".
+        # A key withdrawn from the JWKS lands here too: to an offline verifier both mean
+        # "do not trust".
         raise AttestationError(UNKNOWN_KEY, f"key {kid} is not in the key set")
     try:
         signature = _b64decode(signature_b64)

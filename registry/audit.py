@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
-from typing import Any, Iterable
+from typing import Any
 
 from sqlalchemy import select
 from sqlmodel import Session
@@ -26,7 +27,7 @@ _SEP = "\x1f"  # unit separator: cannot occur in the canonical JSON or in the sh
 
 def _default(value: Any) -> Any:
     if isinstance(value, datetime):
-        return value.astimezone(timezone.utc).isoformat()
+        return value.astimezone(UTC).isoformat()
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, (Decimal, set, frozenset)):
@@ -59,7 +60,7 @@ def entry_digest(
     new: str | None,
 ) -> str:
     """Hash one entry's fields (old/new as stored text) with the hash before it."""
-    at_text = at.astimezone(timezone.utc).isoformat(timespec="microseconds")
+    at_text = at.astimezone(UTC).isoformat(timespec="microseconds")
     body = _SEP.join(
         (
             prev_hash,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 from sqlalchemy import func, select
 from sqlmodel import Session
@@ -26,6 +26,19 @@ def cursor(session: Session, consumer: str) -> int:
     return row.last_seq if row else 0
 
 
+def since(session: Session, start: int, limit: int = 10_000) -> tuple[list[tuple[int, str]], int]:
+    """Return distinct (seller id, kind) changed after sequence ``start``, and the last seq read."""
+    rows = session.execute(
+        select(ChangeLogEntry.seq, ChangeLogEntry.seller_id, ChangeLogEntry.kind)
+        .where(ChangeLogEntry.seq > start)
+        .order_by(ChangeLogEntry.seq)
+        .limit(limit)
+    ).all()
+    if not rows:
+        return [], start
+    return list(dict.fromkeys((r[1], r[2]) for r in rows)), rows[-1][0]
+
+
 def pending(
     session: Session,
     consumer: str,
@@ -36,19 +49,11 @@ def pending(
 ) -> tuple[list, int]:
     """Return what changed since ``consumer``'s cursor (seller ids, or (id, kind) pairs with
     ``with_kinds``) and the last sequence number read (the cursor to advance to)."""
-    start = cursor(session, consumer)
-    rows = session.execute(
-        select(ChangeLogEntry.seq, ChangeLogEntry.seller_id, ChangeLogEntry.kind)
-        .where(ChangeLogEntry.seq > start)
-        .order_by(ChangeLogEntry.seq)
-        .limit(limit)
-    ).all()
-    if not rows:
-        return [], start
-    wanted = [r for r in rows if r[2] not in exclude_kinds]
+    entries, last = since(session, cursor(session, consumer), limit)
+    wanted = [e for e in entries if e[1] not in exclude_kinds]
     if with_kinds:
-        return list(dict.fromkeys((r[1], r[2]) for r in wanted)), rows[-1][0]
-    return list(dict.fromkeys(r[1] for r in wanted)), rows[-1][0]
+        return wanted, last
+    return list(dict.fromkeys(sid for sid, _ in wanted)), last
 
 
 def advance(session: Session, consumer: str, seq: int) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-
 from typing import Any
 
 from sqlalchemy import event, text
@@ -108,7 +107,10 @@ def bulk_insert(session: Session, model: Any, rows: list[dict[str, Any]]) -> Non
     fill = {k: _scalar_default(table.c[k]) for k in order}
     fns = [table.c[k].type.dialect_impl(dialect).bind_processor(dialect) for k in order]
     values = [
-        [row.get(k, fill[k]) if fn is None else fn(row.get(k, fill[k])) for k, fn in zip(order, fns)]
+        [
+            row.get(k, fill[k]) if fn is None else fn(row.get(k, fill[k]))
+            for k, fn in zip(order, fns)
+        ]
         for row in rows
     ]
     if compiled.positional:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import random
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +21,7 @@ from .events import EventService
 from .importing import RawRecord
 from .models import Seller, new_public_id
 from .registrations import RegistrationService
+from .scores import ScoreService
 
 SEED = 20261129
 AREAS = [
@@ -158,7 +159,7 @@ def narratives(shared_data: str | Path | None) -> list[str]:
 
 def today() -> datetime:
     """Midnight UTC today: the demo's dates are fixed relative to the day it is loaded."""
-    return datetime.now(timezone.utc).replace(hour=0, minute=0, second=0, microsecond=0)
+    return datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
 
 
 def registrations(
@@ -220,11 +221,12 @@ def events_for(
     rng: random.Random, public_id: str, texts: list[str], now: datetime
 ) -> tuple[list, list]:
     """Return (platform events, regulator events) for one fictional seller."""
-    quality = rng.random()
+    # Most sellers are decent; a tail is not (quality near 1 is bad).
+    quality = rng.random() ** 2
     platform, regulator = [], []
-    orders = int(rng.choice([0, 5, 40, 150, 400, 900]) * (0.5 + rng.random()))
+    orders = int(rng.choice([0, 10, 60, 250, 800, 1800]) * (0.5 + rng.random()))
     for k in range(orders):
-        at = now - timedelta(days=rng.random() * 720)
+        at = now - timedelta(days=rng.random() * 400)
         ref = f"{public_id}-o{k}"
         platform.append(
             {
@@ -237,7 +239,7 @@ def events_for(
                 "external_ref": f"demo:{ref}",
             }
         )
-        if rng.random() < 0.002 + 0.05 * quality**4:
+        if rng.random() < 0.001 + 0.04 * quality**3:
             kind = rng.choice(
                 [
                     "late_shipment",
@@ -259,7 +261,7 @@ def events_for(
                     "external_ref": f"demo:{ref}:{kind}",
                 }
             )
-    for k in range(int(quality * 6 * rng.random())):
+    for k in range(int(quality * 5 * rng.random() + 0.3)):
         platform.append(
             {
                 "seller": public_id,
@@ -273,15 +275,20 @@ def events_for(
                         "fraud",
                     ]
                 ),
-                "severity": rng.choice(["minor", "moderate", "harm"]),
+                "severity": rng.choice(["minor", "minor", "moderate", "harm"]),
                 "verification": "purchase",
-                "resolution": rng.choice(["resolved", "unresolved", "unanswered"]),
+                # Good sellers mostly resolve what they are told about; bad ones ignore it.
+                "resolution": (
+                    "resolved"
+                    if rng.random() > quality
+                    else rng.choice(["unresolved", "unanswered"])
+                ),
                 "complainant_ref": f"c{rng.randint(1, 10**6)}",
                 "summary": rng.choice(texts),
                 "external_ref": f"demo:{public_id}:c{k}",
             }
         )
-    if quality > 0.93:
+    if quality > 0.95:
         regulator.append(
             {
                 "seller": public_id,
@@ -294,7 +301,7 @@ def events_for(
                 "external_ref": f"demo:{public_id}:fraud",
             }
         )
-    if 0.85 < quality <= 0.93 or rng.random() < 0.02:
+    if 0.88 < quality <= 0.95 or rng.random() < 0.02:
         kind = rng.choice(["sanction_minor_fine", "sanction_major_fine", "abnormal_operations"])
         start = now - timedelta(days=rng.randint(30, 900))
         regulator.append(
@@ -352,6 +359,11 @@ def load(
             regulator_events
         )
     )
+    # A year of monthly history, so that the charts show how scores moved.
+    ids = list(session.execute(select(Seller.id)).scalars())
+    ScoreService(session, now=now).backfill_history(
+        ids, [now - timedelta(days=30 * k) for k in range(12, 0, -1)]
+    )
     rejected = [r for r in ev if r.status == "rejected"]
     if rejected:
         raise RuntimeError(f"demo events rejected: {rejected[:3]}")
@@ -375,7 +387,7 @@ def sample_csv(count: int = 20, encoding: str = "gb18030") -> bytes:
             "经营范围",
         ]
     )
-    for r in registrations(count, seed=SEED + 7, now=datetime(2026, 1, 1, tzinfo=timezone.utc)):
+    for r in registrations(count, seed=SEED + 7, now=datetime(2026, 1, 1, tzinfo=UTC)):
         writer.writerow(
             [
                 r["identifier"],

@@ -78,7 +78,8 @@ def contains_token(body: bytes, expected_token: str) -> bool:
         return False  # an empty token would match any blank line
     found = False
     for line in body.decode("utf-8", errors="replace").lstrip("\ufeff").splitlines():
-        # Bytes, because compare_digest refuses non-ASCII str; no early exit, so every line costs the same.
+        # Bytes, because compare_digest refuses non-ASCII str; no early exit, so every line
+        # costs the same.
         found |= hmac.compare_digest(line.strip().encode("utf-8"), expected)
     return found
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Iterable, Iterator
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlmodel import Session
@@ -13,7 +14,7 @@ import scoring
 
 from .audit import AuditLog, Change
 from .changelog import mark_changed
-from .db import bulk_insert, bulk_insert_ids
+from .db import bulk_insert_ids
 from .errors import ValidationFailed
 from .identifiers import clean_text, looks_like_uscc, normalize_identifier
 from .importing import RawRecord

@@ -6,9 +6,10 @@ import csv
 import io
 import json
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any, Iterator
+from typing import Any
 
 from .errors import BadPayload, UnsupportedMediaType
 from .identifiers import clean_text

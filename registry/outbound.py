@@ -108,9 +108,15 @@ def is_forbidden_address(address: str) -> bool:
 
 
 def resolve_allowed(
-    host: str, port: int, *, allow_private: bool = False
+    host: str, port: int, *, allow_private: bool = False, resolve: Mapping[str, str] | None = None
 ) -> list[tuple[int, int, int, Any]]:
-    """Resolve a host and return its addresses, refusing the host if any one is forbidden."""
+    """Resolve a host and return its addresses, refusing the host if any one is forbidden.
+
+    ``resolve`` answers some host names from a fixed map first (like curl's --resolve), for
+    staging set-ups and tests; the answer still goes through the address guard.
+    """
+    if resolve and host in resolve:
+        host = resolve[host]
     # getaddrinfo takes no timeout: a slow resolver can stall a job beyond `timeout`. Jobs run
     # off the request path, so this is bounded by the system resolver's own limits.
     try:
@@ -135,6 +141,7 @@ class _CheckedConnectMixin:
     # hostname. It relies on urllib3 2.x calling _new_conn() from connect(); the test suite
     # notices if that ever changes, because the forbidden-address tests would start connecting.
     allow_private = False
+    resolve: Mapping[str, str] | None = None
     host: str
     port: int
     timeout: Any
@@ -143,7 +150,7 @@ class _CheckedConnectMixin:
     def _new_conn(self) -> socket.socket:
         last_error: Exception | None = None
         for family, socktype, proto, sockaddr in resolve_allowed(
-            self.host, self.port, allow_private=self.allow_private
+            self.host, self.port, allow_private=self.allow_private, resolve=self.resolve
         ):
             sock = socket.socket(family, socktype, proto)
             try:
@@ -171,9 +178,11 @@ class _CheckedConnectMixin:
         raise last_error
 
 
-def _guarded_pool_classes(allow_private: bool) -> dict[str, type[HTTPConnectionPool]]:
+def _guarded_pool_classes(
+    allow_private: bool, resolve: Mapping[str, str] | None = None
+) -> dict[str, type[HTTPConnectionPool]]:
     """Build urllib3 pool classes whose connections go through the address guard."""
-    attrs = {"allow_private": allow_private}
+    attrs = {"allow_private": allow_private, "resolve": dict(resolve or {})}
     http_conn = type("GuardedHTTPConnection", (_CheckedConnectMixin, HTTPConnection), attrs)
     https_conn = type("GuardedHTTPSConnection", (_CheckedConnectMixin, HTTPSConnection), attrs)
     http_pool = type(
@@ -190,9 +199,9 @@ def _guarded_pool_classes(allow_private: bool) -> dict[str, type[HTTPConnectionP
 class _GuardedAdapter(HTTPAdapter):
     """A requests adapter whose connections are address-checked at connect time."""
 
-    def __init__(self, *, allow_private: bool) -> None:
+    def __init__(self, *, allow_private: bool, resolve: Mapping[str, str] | None = None) -> None:
         # Set before super().__init__, which calls init_poolmanager.
-        self._pool_classes = _guarded_pool_classes(allow_private)
+        self._pool_classes = _guarded_pool_classes(allow_private, resolve)
         super().__init__(max_retries=0)
 
     def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
@@ -214,6 +223,7 @@ class HttpClient:
         max_bytes: int = DEFAULT_MAX_BYTES,
         max_redirects: int = DEFAULT_MAX_REDIRECTS,
         allow_private: bool = False,
+        resolve: Mapping[str, str] | None = None,
         user_agent: str = DEFAULT_USER_AGENT,
     ) -> None:
         self.timeout = timeout
@@ -223,7 +233,7 @@ class HttpClient:
         self.session = requests.Session()
         # No proxies or .netrc from the environment: a proxy would make the address guard moot.
         self.session.trust_env = False
-        adapter = _GuardedAdapter(allow_private=allow_private)
+        adapter = _GuardedAdapter(allow_private=allow_private, resolve=resolve)
         self.session.mount("http://", adapter)
         self.session.mount("https://", adapter)
         self.session.headers.update(

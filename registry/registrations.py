@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any
 
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.exc import IntegrityError
@@ -88,6 +89,8 @@ class RegistrationService:
     ) -> None:
         self.session = session
         self.new_id = id_factory
+        # The verifying party as the public sees it: the token's name, without its role.
+        self.verifier = actor.partition(":")[2] or actor
         self.actor = actor
         self.role = role
         self.now = now or utcnow()
@@ -333,7 +336,7 @@ class RegistrationService:
                     "seller_id": seller_id,
                     "scheme": reg.scheme,
                     "value": reg.identifier,
-                    "verified_by": self.actor,
+                    "verified_by": self.verifier,
                     "verifier_role": self.role,
                     "evidence_ref": None,
                     **r["identity"],
@@ -395,7 +398,7 @@ class RegistrationService:
                 {
                     "id": current.identity["id"],
                     "updated_at": now,
-                    "verified_by": self.actor,
+                    "verified_by": self.verifier,
                     "verifier_role": self.role,
                     **{f: current.identity[f] for f in IDENTITY_FIELDS},
                 }
@@ -471,7 +474,7 @@ class RegistrationService:
                 "domain": d,
                 "icp_number": icp,
                 "state": "regulator_verified",
-                "verified_by": self.actor,
+                "verified_by": self.verifier,
                 "proven_at": self.now,
                 "created_at": self.now,
             }

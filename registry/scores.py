@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Callable, Iterable
+from typing import Any
 
 from sqlalchemy import and_, delete, or_, select
 from sqlmodel import Session
@@ -220,6 +221,43 @@ class ScoreService:
             last_id = ids[-1]
             if progress:
                 progress(len(ids))
+
+    def backfill_history(self, seller_ids: list[int], instants: list[datetime]) -> int:
+        """Add history points at past instants from the events known by then (after an
+        import of historical records); return how many points were written."""
+        identities: dict[int, list[tuple]] = {}
+        for sid, verified_at, expires_at in self.session.execute(
+            select(Identity.seller_id, Identity.verified_at, Identity.expires_at).where(
+                Identity.seller_id.in_(seller_ids), Identity.verifier_role == "regulator"
+            )
+        ):
+            identities.setdefault(sid, []).append((verified_at, expires_at))
+        rows_by_seller = self._events(seller_ids, {})
+        points = []
+        for sid in seller_ids:
+            rows = sorted(rows_by_seller.get(sid, []), key=lambda r: r[1])
+            last = None
+            for t in sorted(instants):
+                verified = any(
+                    v is not None and v <= t and (e is None or e > t)
+                    for v, e in identities.get(sid, [])
+                )
+                result = scoring.score_rows([r for r in rows if r[1] <= t], t, verified)
+                key = (round(result.value, 1), result.display_grade)
+                if key != last:
+                    points.append(
+                        {
+                            "seller_id": sid,
+                            "value": result.value,
+                            "grade": result.grade,
+                            "display_grade": result.display_grade,
+                            "version": result.version,
+                            "computed_at": t,
+                        }
+                    )
+                    last = key
+        bulk_insert(self.session, ScoreHistory, points)
+        return len(points)
 
     def history(self, seller_id: int) -> list[ScoreHistory]:
         return list(

@@ -44,6 +44,14 @@ class SellerService:
             raise NotFound(f"no seller with id {public_id!r}")
         return seller
 
+    def many(self, public_ids: list[str]) -> list[Seller]:
+        """Return the sellers with these public ids (unknown ids are skipped)."""
+        if not public_ids:
+            return []
+        return list(
+            self.session.execute(select(Seller).where(Seller.public_id.in_(public_ids))).scalars()
+        )
+
     def by_code(self, code: str, scheme: str = "cn_uscc") -> Seller:
         try:
             value = normalize_identifier(scheme, code)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from .errors import ValidationFailed
@@ -117,7 +117,7 @@ def parse_datetime(raw: Any) -> datetime:
             value = datetime.fromisoformat(text.replace("Z", "+00:00"))
         except ValueError:
             value = datetime.combine(parse_date(text), datetime.min.time())
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def _names(raw: Any) -> list[str]:

@@ -36,8 +36,9 @@ def app(tmp_path, migrated_template):
             "TESTING": True,
             "DATABASE_URL": f"sqlite:///{db_path}",
             "SEARCH_INDEX_DIR": str(tmp_path / "index"),
-            "SIGNING_KEY_FILE": str(tmp_path / "signing-key.pem"),
+            "SIGNING_KEY_DIR": str(tmp_path / "keys"),
             "SECRET_KEY": "test",
+            "DIGEST_SECRET": "test-digest",
             "WTF_CSRF_ENABLED": True,
             "SHARED_DATA_DIR": str(SHARED_DATA),
         }

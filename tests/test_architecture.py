@@ -63,5 +63,5 @@ def test_the_check_itself_catches_a_wrong_import(tmp_path):
 
 
 def test_wsgi_is_two_lines_and_starts_nothing():
-    lines = [l for l in (ROOT / "wsgi.py").read_text().splitlines() if l.strip()]
+    lines = [line for line in (ROOT / "wsgi.py").read_text().splitlines() if line.strip()]
     assert len(lines) == 2 and "create_app()" in lines[1]

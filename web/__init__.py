@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import os
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from flask import Flask
 
@@ -25,12 +26,23 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         app.config.from_mapping(config)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = settings.secret_key(app.instance_path)
+    if not app.config.get("DIGEST_SECRET"):
+        # Keys the complainant digests: it must outlive SECRET_KEY rotations, or repeat
+        # complainants stop being recognised by the scoring's 90-day rule.
+        app.config["DIGEST_SECRET"] = settings.secret_key(app.instance_path, "digest_secret")
 
-    from . import api, cli, db, envelope, pages
+    from flask_wtf import CSRFProtect
+
+    from . import api, badge, cli, complaint_pages, db, envelope, i18n, pages, templating  # noqa: F401
 
     db.init_app(app)
+    i18n.init_app(app)
+    templating.init_app(app)
     envelope.register(app)
+    csrf = CSRFProtect(app)
     app.register_blueprint(pages.bp)
+    app.register_blueprint(badge.bp)
     app.register_blueprint(api.bp)
+    csrf.exempt(api.bp)  # the JSON API authenticates with bearer tokens, not cookies
     cli.register(app)
     return app

@@ -183,7 +183,9 @@ def scheduler() -> None:
 
     from . import jobs
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     sched = jobs.build_scheduler(current_app._get_current_object())
     click.echo(
         f"scheduler running {len(sched.get_jobs())} jobs: "
@@ -198,14 +200,102 @@ def scheduler() -> None:
 @click.command("prepare")
 @with_appcontext
 def prepare() -> None:
-    """Bring derived state up to date before serving: scores (and, once built, the index)."""
+    """Bring derived state up to date before serving: scores, then the search index."""
     from . import jobs
 
     app = current_app._get_current_object()
     rescored = 0
     while n := jobs.rescore_changed(app):
         rescored += n
-    click.echo(f"prepared: {rescored} sellers scored")
+    indexed = 0
+    while n := jobs.reindex_changed(app):
+        indexed += n
+    click.echo(f"prepared: {rescored} sellers scored, {indexed} reindexed")
+
+
+@click.command("reindex")
+@with_appcontext
+def reindex() -> None:
+    """Rebuild the search index in a new directory and switch to it atomically."""
+    from sqlalchemy import func, select
+
+    from registry.models import Seller
+
+    from .indexing import index_paths, rebuild
+
+    with database().reader() as session:
+        total = session.execute(select(func.count()).select_from(Seller)).scalar_one()
+        with click.progressbar(length=total, label="indexing", file=sys.stderr) as bar:
+            done = [0]
+
+            def progress(count: int) -> None:
+                bar.update(count - done[0])
+                done[0] = count
+
+            count = rebuild(session, index_paths(), progress)
+    click.echo(f"index rebuilt: {count} sellers")
+
+
+@click.command("check-index")
+@with_appcontext
+def check_index() -> None:
+    """Report sellers missing from, stale in, or unknown to the search index."""
+    from .indexing import check, index_paths
+
+    with database().reader() as session:
+        report = check(session, index_paths())
+    click.echo(
+        f"index: {report.indexed_sellers} sellers, database: {report.database_sellers}; "
+        f"applied change log up to {report.sequence} of {report.log_head}"
+    )
+    for name in ("missing", "stale", "extra"):
+        items = getattr(report, name)
+        if items:
+            click.echo(
+                f"{len(items)} {name}: {', '.join(items[:20])}"
+                + (" ..." if len(items) > 20 else "")
+            )
+    if report.sequence is None:
+        click.echo("no index: run `flask --app wsgi reindex` (the scheduler also builds it)")
+    if not report.ok:
+        sys.exit(1)
+    click.echo(
+        "index is complete and current"
+        if report.sequence == report.log_head
+        else "index is complete; recent changes are still being applied"
+    )
+
+
+@click.command("rotate-signing-key")
+@with_appcontext
+def rotate_signing_key() -> None:
+    """Start signing with a new key (older keys stay published until revoked)."""
+    from registry.attestation import key_id
+
+    from .keys import key_ring
+
+    click.echo(key_id(key_ring().rotate().public_key()))
+
+
+@click.command("revoke-signing-key")
+@click.argument("kid")
+@with_appcontext
+def revoke_signing_key(kid: str) -> None:
+    """Withdraw a key: statements it signed stop verifying."""
+    from .keys import key_ring
+
+    if not key_ring().revoke(kid):
+        raise click.ClickException(f"no key with id {kid}")
+    click.echo(f"revoked {kid}")
+
+
+@click.command("check-domains")
+@with_appcontext
+def check_domains() -> None:
+    """Run the domain-proof checks that are due now."""
+    from . import jobs
+
+    click.echo(f"{jobs.check_domains(current_app._get_current_object())} domains checked")
 
 
 def register(app: Flask) -> None:
@@ -218,5 +308,10 @@ def register(app: Flask) -> None:
         rescore,
         scheduler,
         prepare,
+        reindex,
+        check_index,
+        rotate_signing_key,
+        revoke_signing_key,
+        check_domains,
     ):
         app.cli.add_command(command)

@@ -10,9 +10,10 @@ ENV_KEYS = (
     "DATABASE_URL",
     "SEARCH_INDEX_DIR",
     "SECRET_KEY",
+    "DIGEST_SECRET",
     "REGISTRY_NAME",
     "MAX_CONTENT_LENGTH",
-    "SIGNING_KEY_FILE",
+    "SIGNING_KEY_DIR",
     "BASE_URL",
     "RATELIMIT_PER_MINUTE",
 )
@@ -25,7 +26,13 @@ def defaults(instance_path: str) -> dict:
     return {
         "DATABASE_URL": f"sqlite:///{base / 'registry.db'}",
         "SEARCH_INDEX_DIR": str(base / "index"),
-        "SIGNING_KEY_FILE": str(base / "signing-key.pem"),
+        "SIGNING_KEY_DIR": str(base / "keys"),
+        # Domain proofs are fetched over https from public addresses only; tests relax both.
+        "DOMAIN_PROOF_SCHEME": "https",
+        "DOMAIN_PROOF_PORT": None,
+        "OUTBOUND_ALLOW_PRIVATE": False,
+        "OUTBOUND_RESOLVE": {},
+        "SHARED_DATA_DIR": None,
         "REGISTRY_NAME": "网店信誉登记册",
         "REGISTRY_NAME_EN": "Merchant Reputation Registry",
         "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
@@ -46,9 +53,9 @@ def from_environment() -> dict:
     return out
 
 
-def secret_key(instance_path: str) -> str:
+def secret_key(instance_path: str, name: str = "secret_key") -> str:
     """Return a per-instance secret kept in the instance folder, made on first use."""
-    path = Path(instance_path) / "secret_key"
+    path = Path(instance_path) / name
     if path.exists():
         return path.read_text().strip()
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -19,7 +19,7 @@ class Database:
     writer: sessionmaker
 
     @classmethod
-    def connect(cls, url: str) -> "Database":
+    def connect(cls, url: str) -> Database:
         engine = make_engine(url)
         return cls(engine, session_factory(engine), session_factory(writer(engine)))
 

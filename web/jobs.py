@@ -1,10 +1,13 @@
 """Scheduled jobs. They run in their own process (``flask --app wsgi scheduler``), never in
-the web workers: every forked worker would otherwise run each job again."""
+the web workers: every forked worker would otherwise run each job again.
+
+Every job opens its own session, does one bounded step, commits, and is safe to run twice
+or to be killed halfway (a re-run finds the same work, or none, still to do).
+"""
 
 from __future__ import annotations
 
 import logging
-from typing import Callable
 
 from flask import Flask
 
@@ -13,7 +16,11 @@ log = logging.getLogger(__name__)
 # Job id -> (function name in this module, trigger, trigger arguments)
 SCHEDULE: dict[str, tuple[str, str, dict]] = {
     "rescore-changed": ("rescore_changed", "interval", {"seconds": 2}),
+    "reindex-changed": ("reindex_changed", "interval", {"seconds": 2}),
     "rescore-all": ("rescore_all", "cron", {"hour": 3, "minute": 17}),
+    "domain-proofs": ("check_domains", "interval", {"seconds": 60}),
+    "attestation-revocations": ("revoke_attestations", "interval", {"seconds": 30}),
+    "complaint-deadlines": ("complaint_deadlines", "interval", {"minutes": 5}),
 }
 
 
@@ -46,10 +53,67 @@ def rescore_all(app: Flask) -> int:
     return summary.sellers
 
 
-def register_job(name: str, fn: Callable[[Flask], int], trigger: str, **args) -> None:
-    """Let another module (badge, complaints) add its job to the schedule."""
-    globals()[fn.__name__] = fn
-    SCHEDULE[name] = (fn.__name__, trigger, args)
+def reindex_changed(app: Flask) -> int:
+    """Apply the change log to this node's search index (the only index writer)."""
+    from .db import database
+    from .indexing import apply_changes, index_paths
+
+    with app.app_context(), database().reader() as session:
+        count = apply_changes(session, index_paths(app))
+    if count:
+        log.info("reindexed %d sellers", count)
+    return count
+
+
+def check_domains(app: Flask) -> int:
+    """Check pending domain proofs and re-check proven ones; a lost proof unbinds."""
+    from registry.domains import DomainService
+
+    from .db import database
+    from .outbound import http_client
+
+    with app.app_context(), database().writer() as session, http_client(app) as http:
+        counts = DomainService(session).check_due(
+            http, scheme=app.config["DOMAIN_PROOF_SCHEME"], port=app.config.get("DOMAIN_PROOF_PORT")
+        )
+        session.commit()
+    if counts:
+        log.info("domain proofs: %s", counts)
+    return sum(counts.values())
+
+
+def revoke_attestations(app: Flask) -> int:
+    """Revoke signed statements of sellers whose grade, verification or domains changed."""
+    from registry import changelog
+    from registry.badges import AttestationService
+
+    from .db import database
+    from .keys import key_ring
+
+    with app.app_context(), database().writer() as session:
+        ids, last = changelog.pending(session, "attestations", exclude_kinds=("event",))
+        revoked = 0
+        if ids:
+            revoked = AttestationService(session, key_ring(), app.config["BASE_URL"]).revoke_stale(
+                ids
+            )
+        changelog.advance(session, "attestations", last)
+        session.commit()
+    return revoked
+
+
+def complaint_deadlines(app: Flask) -> int:
+    """Enforce moderation, reply and confirmation deadlines of complaints."""
+    from registry.complaints import ComplaintService
+
+    from .db import database
+
+    with app.app_context(), database().writer() as session:
+        counts = ComplaintService(session, secret=app.config["DIGEST_SECRET"]).enforce_deadlines()
+        session.commit()
+    if any(counts.values()):
+        log.info("complaint deadlines: %s", counts)
+    return sum(counts.values())
 
 
 def build_scheduler(app: Flask, blocking: bool = True):

@@ -1,27 +1,182 @@
-"""Pages for consumers: home, seller profile and the health check."""
+"""Pages for consumers: home, search, seller profile, the published model, health."""
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
-from sqlalchemy import text
+import json
 
+from flask import Blueprint, abort, redirect, render_template, request, url_for
+from sqlalchemy import select, text
+
+import scoring
+from registry import profile
+from registry.badges import ALARM_CAPS
+from registry.models import Event
 from registry.sellers import SellerService
+from search import QueryError
 
+from .charts import bar_rows, line_chart
 from .db import get_session
+from .finder import find
+from .i18n import current_lang
+from .indexing import narrative_searcher
+from .templating import label
 
 bp = Blueprint("pages", __name__)
+
+FILTERS = ("grade", "province", "category")
+GRADE_LINES = ((97.0, "A+"), (90.0, "A-"), (80.0, "B-"), (70.0, "C-"), (60.0, "D-"))
 
 
 @bp.get("/")
 def index():
-    return render_template("index.html")
+    return render_template("index.html", warnings=profile.recent_warnings(get_session()))
+
+
+def _filters() -> dict:
+    chosen = {k: request.args[k] for k in FILTERS if request.args.get(k)}
+    if request.args.get("verified"):
+        chosen["verified"] = True
+    return chosen
+
+
+@bp.get("/search")
+def search():
+    try:
+        page = max(1, int(request.args.get("page", "1")))
+    except ValueError:
+        abort(400, description="page must be a number")
+    session = get_session()
+    filters = _filters()
+    try:
+        finding = find(session, request.args.get("q", ""), filters=filters, page=page)
+    except QueryError as exc:
+        abort(400, description=str(exc))
+    if finding.exact is not None:
+        return redirect(url_for("pages.seller", public_id=finding.exact.public_id))
+    mentions, names = None, {}
+    if finding.results is not None and page == 1 and not filters:
+        try:
+            mentions = narrative_searcher().search(finding.query[:200], limit=5)
+        except Exception:  # noqa: BLE001 - the narrative index is optional here
+            mentions = None
+        if mentions and mentions.sellers:
+            names = {
+                s.public_id: s.legal_name
+                for s in SellerService(session).many([m.seller_id for m in mentions.sellers[:5]])
+            }
+    facet_labels = [(f, label("facet", f)) for f in ("grade", "province", "category")]
+    status = 200 if finding.note not in ("invalid_code",) else 200
+    return render_template(
+        "search.html",
+        finding=finding,
+        results=finding.results,
+        filters=filters,
+        facet_labels=facet_labels,
+        mentions=mentions,
+        mention_names=names,
+    ), status
 
 
 @bp.get("/sellers/<public_id>")
 def seller(public_id: str):
-    service = SellerService(get_session())
-    record = service.public(service.get(public_id))
-    return render_template("seller.html", seller=record)
+    session = get_session()
+    service = SellerService(session)
+    row = service.get(public_id)
+    record = service.public(row)
+    score = record.score
+    lang = current_lang()
+    history = profile.score_history(session, row.id)
+    history_chart = None
+    if history:
+        # Zoom to where the line is (in steps of 10), keeping the grade lines it crosses.
+        low = max(0.0, min(10.0 * (min(p.value for p in history) // 10) - 10, 60.0))
+        history_chart = line_chart(
+            [(p.computed_at, p.value) for p in history],
+            title=str(label("facet", "grade")),
+            low=low,
+            bands=tuple(b for b in GRADE_LINES if b[0] >= low),
+        )
+    orders, rates = profile.fulfillment_rates(session, row.id)
+    rates_chart = bar_rows(
+        [
+            (label("rate", r.name), round(r.per_thousand, 1), "ok" if r.within else "bad")
+            for r in rates
+            if r.per_thousand is not None
+        ],
+        title=label("rate", "disputes"),
+    )
+    breakdown = profile.complaint_breakdown(session, row.id)
+    complaints_chart = bar_rows(
+        [
+            (
+                f"{label('category', cat)} · {label('resolution', res)}",
+                n,
+                "bad" if res in ("unanswered", "unresolved") else "ok",
+            )
+            for cat, outcomes in sorted(breakdown.items())
+            for res, n in sorted(outcomes.items())
+        ],
+        title=label("event", "complaint"),
+    )
+    contributors = _contributors(session, score.explanation.get("top") or [] if score else [])
+    alarms = "、".join(
+        label("event", c["reason"])
+        for c in (score.caps if score else [])
+        if c["reason"] in ALARM_CAPS
+    )
+    return render_template(
+        "seller.html",
+        seller=record,
+        score=score,
+        peer=profile.peer_percentile(session, row),
+        history_chart=history_chart,
+        orders=orders,
+        rates=rates,
+        rates_chart=rates_chart,
+        complaints_chart=complaints_chart,
+        contributors=contributors,
+        alarms=alarms,
+        complaints=_public_complaints(session, row.id),
+        platform_complaints=[
+            e for e in profile.events_of(session, row.id, ("complaint",)) if e.complaint_id is None
+        ],
+        frauds=profile.events_of(session, row.id, ("fraud_report",)),
+        sanctions=profile.events_of(session, row.id, tuple(sorted(scoring.SANCTION_KINDS))),
+        lang=lang,
+    )
+
+
+def _contributors(session, top: list[dict]) -> list[dict]:
+    """The events that cost the most points, with their dates."""
+    ids = [int(c["event_id"]) for c in top if str(c.get("event_id") or "").isdigit()]
+    dates = (
+        dict(session.execute(select(Event.id, Event.occurred_at).where(Event.id.in_(ids))).all())
+        if ids
+        else {}
+    )
+    return [
+        {
+            "kind": c["kind"],
+            "points": c["points"],
+            "at": dates.get(int(c["event_id"])) if str(c.get("event_id") or "").isdigit() else None,
+        }
+        for c in top
+        if c.get("points", 0) > 0.05
+    ]
+
+
+def _public_complaints(session, seller_id: int) -> list[dict]:
+    from registry.complaints import ComplaintService
+
+    return ComplaintService(session).for_seller(seller_id, public=True)
+
+
+@bp.get("/scoring")
+def model():
+    document = scoring.model_document()
+    return render_template(
+        "model.html", model=document, model_json=json.dumps(document, ensure_ascii=False, indent=2)
+    )
 
 
 @bp.get("/healthz")

@@ -7,7 +7,7 @@ from sqlmodel import SQLModel
 from .base import UTCDateTime, new_public_id, utcnow
 from .event import COMPLAINT_CATEGORIES, COMPLAINT_STATES, FRAUD_TYPES, Complaint, Event
 from .score import ScoreHistory, SellerScore
-from .security import ROLES, ApiToken, AuditEntry, ChangeLogEntry, JobCursor
+from .security import ROLES, ApiToken, Attestation, AuditEntry, ChangeLogEntry, JobCursor
 from .seller import (
     DOMAIN_STATES,
     ENTITY_TYPES,
@@ -26,6 +26,7 @@ metadata = SQLModel.metadata
 
 __all__ = [
     "ApiToken",
+    "Attestation",
     "AuditEntry",
     "COMPLAINT_CATEGORIES",
     "COMPLAINT_STATES",

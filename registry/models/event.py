@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Optional
 
 from sqlalchemy import Index, Numeric
 from sqlmodel import Field, SQLModel
@@ -38,25 +37,25 @@ class Event(SQLModel, table=True):
         Index("ix_event_seller_time", "seller_id", "occurred_at"),
         Index("ix_event_kind_time", "kind", "occurred_at"),
     )
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     seller_id: int = Field(foreign_key="seller.id")
     kind: str = Field(max_length=32)
     occurred_at: datetime = Field(sa_type=UTCDateTime)
     severity: str = Field(default="minor", max_length=16)
     verification: str = Field(default="unverified", max_length=16)
-    resolution: Optional[str] = Field(default=None, max_length=16)
+    resolution: str | None = Field(default=None, max_length=16)
     source: str = Field(default="platform", max_length=120)
-    order_ref: Optional[str] = Field(default=None, max_length=64)
-    complainant_ref: Optional[str] = Field(default=None, max_length=64)
-    buyer_ref: Optional[str] = Field(default=None, max_length=64)
-    category: Optional[str] = Field(default=None, max_length=32)
-    ends_at: Optional[datetime] = Field(default=None, sa_type=UTCDateTime)
-    lifted_at: Optional[datetime] = Field(default=None, sa_type=UTCDateTime)
+    order_ref: str | None = Field(default=None, max_length=64)
+    complainant_ref: str | None = Field(default=None, max_length=64)
+    buyer_ref: str | None = Field(default=None, max_length=64)
+    category: str | None = Field(default=None, max_length=32)
+    ends_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    lifted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     # Public text: already scrubbed of personal data (complaints keep the original apart).
-    summary: Optional[str] = Field(default=None, max_length=4000)
-    complaint_id: Optional[int] = Field(default=None, foreign_key="complaint.id", index=True)
+    summary: str | None = Field(default=None, max_length=4000)
+    complaint_id: int | None = Field(default=None, foreign_key="complaint.id", index=True)
     # A platform's own id for the record, so that re-sent batches stay idempotent.
-    external_ref: Optional[str] = Field(default=None, max_length=128, unique=True)
+    external_ref: str | None = Field(default=None, max_length=128, unique=True)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
@@ -77,27 +76,31 @@ COMPLAINT_STATES = (
 class Complaint(SQLModel, table=True):
     """A consumer's complaint and its mediation; contact and original text stay private."""
 
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     public_id: str = Field(max_length=16, unique=True)
     seller_id: int = Field(foreign_key="seller.id", index=True)
     category: str = Field(max_length=32)
     narrative_original: str = Field(max_length=5000)
     narrative_public: str = Field(max_length=5000)
-    order_ref: Optional[str] = Field(default=None, max_length=64)
-    amount: Optional[Decimal] = Field(default=None, sa_type=Numeric(12, 2))
-    desired_resolution: Optional[str] = Field(default=None, max_length=500)
-    complainant_name: Optional[str] = Field(default=None, max_length=100)
-    contact: Optional[str] = Field(default=None, max_length=200)
+    order_ref: str | None = Field(default=None, max_length=64)
+    amount: Decimal | None = Field(default=None, sa_type=Numeric(12, 2))
+    desired_resolution: str | None = Field(default=None, max_length=500)
+    complainant_name: str | None = Field(default=None, max_length=100)
+    contact: str | None = Field(default=None, max_length=200)
     complainant_ref: str = Field(max_length=64, index=True)
     verification: str = Field(default="unverified", max_length=16)
     status: str = Field(default="submitted", max_length=24, index=True)
-    status_reason: Optional[str] = Field(default=None, max_length=1000)
-    moderation_due_at: Optional[datetime] = Field(default=None, sa_type=UTCDateTime)
-    reply_due_at: Optional[datetime] = Field(default=None, sa_type=UTCDateTime)
-    merchant_reply: Optional[str] = Field(default=None, max_length=5000)
-    replied_at: Optional[datetime] = Field(default=None, sa_type=UTCDateTime)
-    outcome: Optional[str] = Field(default=None, max_length=24)
+    status_reason: str | None = Field(default=None, max_length=1000)
+    moderation_due_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    reply_due_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    merchant_reply: str | None = Field(default=None, max_length=5000)
+    replied_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    outcome: str | None = Field(default=None, max_length=24)
     # SHA-256 of the one-time link token a merchant may answer with.
-    reply_token_digest: Optional[str] = Field(default=None, max_length=64)
+    reply_token_digest: str | None = Field(default=None, max_length=64)
+    # SHA-256 of the complainant's one-time token (to confirm the outcome); cleared on use.
+    complainant_token_digest: str | None = Field(default=None, max_length=64)
+    # HMAC of the web layer's client key, for rate limits: never the address itself.
+    client_digest: str | None = Field(default=None, max_length=64, index=True)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, Optional
+from typing import Any
 
 from sqlmodel import SQLModel
 
@@ -11,31 +11,31 @@ from sqlmodel import SQLModel
 class IdentityPublic(SQLModel):
     scheme: str
     value: str
-    verified_by: Optional[str]
-    verifier_role: Optional[str]
-    verified_at: Optional[datetime]
-    expires_at: Optional[datetime]
+    verified_by: str | None
+    verifier_role: str | None
+    verified_at: datetime | None
+    expires_at: datetime | None
     current: bool
 
 
 class StorePublic(SQLModel):
     platform: str
     store_name: str
-    store_url: Optional[str]
+    store_url: str | None
 
 
 class DomainPublic(SQLModel):
     domain: str
     state: str
-    icp_number: Optional[str]
-    proven_at: Optional[datetime]
-    last_checked_at: Optional[datetime]
+    icp_number: str | None
+    proven_at: datetime | None
+    last_checked_at: datetime | None
 
 
 class RegionPublic(SQLModel):
-    area_code: Optional[str]
-    province: Optional[str]
-    city: Optional[str]
+    area_code: str | None
+    province: str | None
+    city: str | None
 
 
 class ScorePublic(SQLModel):
@@ -53,22 +53,22 @@ class ScorePublic(SQLModel):
 class SellerPublic(SQLModel):
     id: str
     legal_name: str
-    english_name: Optional[str]
+    english_name: str | None
     former_names: list[str]
     aliases: list[str]
     entity_type: str
     status: str
-    legal_representative: Optional[str]
-    established_on: Optional[date]
-    registered_address: Optional[str]
-    registration_authority: Optional[str]
+    legal_representative: str | None
+    established_on: date | None
+    registered_address: str | None
+    registration_authority: str | None
     region: RegionPublic
-    business_scope: Optional[str]
-    category: Optional[str]
+    business_scope: str | None
+    category: str | None
     verified: bool
     identities: list[IdentityPublic]
     stores: list[StorePublic]
     domains: list[DomainPublic]
-    score: Optional[ScorePublic]
+    score: ScorePublic | None
     version: int
     updated_at: datetime

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Optional
 
 from sqlalchemy import JSON, Index
 from sqlmodel import Field, SQLModel
@@ -25,14 +24,14 @@ class SellerScore(SQLModel, table=True):
     computed_at: datetime = Field(sa_type=UTCDateTime)
     # Incremental state (scoring.SellerState) as of ``last_event_id``: a new event is applied
     # to it in O(1) instead of rereading the seller's history.
-    state: Optional[dict] = Field(default=None, sa_type=JSON)
+    state: dict | None = Field(default=None, sa_type=JSON)
     last_event_id: int = 0
 
 
 class ScoreHistory(SQLModel, table=True):
     __tablename__ = "score_history"
     __table_args__ = (Index("ix_score_history_seller_time", "seller_id", "computed_at"),)
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     seller_id: int = Field(foreign_key="seller.id")
     value: float
     grade: str = Field(max_length=4)

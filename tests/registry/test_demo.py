@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlalchemy import func, select
 from stdnum.cn import uscc
@@ -8,7 +8,7 @@ from stdnum.cn import uscc
 from registry import demo
 from registry.models import Event, Identity, Seller
 
-NOW = datetime(2026, 11, 1, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 1, tzinfo=UTC)
 
 
 def test_registrations_are_deterministic_and_valid():

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlalchemy import func, select
 
@@ -19,7 +19,7 @@ from registry.registrations import RegistrationService
 
 from ..factories import new_code
 
-NOW = datetime(2026, 6, 1, tzinfo=timezone.utc)
+NOW = datetime(2026, 6, 1, tzinfo=UTC)
 
 
 def submit(session, *records, now=NOW):
@@ -61,7 +61,7 @@ def test_same_batch_twice_changes_nothing(session):
         {
             "identifier": new_code(),
             "legal_name": f"测试{i}有限公司",
-            "stores": ["https://shop7700%d.taobao.com/" % i],
+            "stores": [f"https://shop7700{i}.taobao.com/"],
             "domains": [f"t{i}.example"],
         }
         for i in range(5)
@@ -72,7 +72,7 @@ def test_same_batch_twice_changes_nothing(session):
         count(session, m)
         for m in (Seller, Identity, Store, Domain, AuditEntry, ChangeLogEntry, IdentityRevision)
     ]
-    second = submit(session, *records, now=datetime(2026, 7, 1, tzinfo=timezone.utc))
+    second = submit(session, *records, now=datetime(2026, 7, 1, tzinfo=UTC))
     assert {r.status for r in second} == {"unchanged"}
     after = [
         count(session, m)

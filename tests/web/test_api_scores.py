@@ -5,7 +5,7 @@ import os
 import subprocess
 import sys
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from registry.scores import ScoreService
@@ -25,7 +25,7 @@ def post_events(client, token, rows):
 
 
 def recent(days):
-    return (datetime.now(timezone.utc) - timedelta(days=days)).isoformat()
+    return (datetime.now(UTC) - timedelta(days=days)).isoformat()
 
 
 def test_events_api_then_score_in_seller_json(client, session):
@@ -124,7 +124,10 @@ def test_scheduler_process_rescores_a_new_event_within_seconds(app, session, tmp
     }
     log = (tmp_path / "scheduler.log").open("wb")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "flask", "scheduler"], cwd=ROOT, env=env, stdout=log,
+        [sys.executable, "-m", "flask", "scheduler"],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
         stderr=subprocess.STDOUT,
     )
     try:

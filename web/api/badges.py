@@ -1,0 +1,77 @@
+"""Domains, signed statements and the published keys."""
+
+from __future__ import annotations
+
+from flask import current_app, request
+
+from registry.badges import AttestationService
+from registry.domains import DomainService
+from registry.errors import BadPayload
+from registry.sellers import SellerService
+
+from ..auth import authenticate
+from ..db import get_session
+from ..envelope import ok
+from ..keys import key_ring
+from . import bp
+
+
+def _json_body() -> dict:
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        raise BadPayload("send a JSON object")
+    return data
+
+
+@bp.post("/sellers/<public_id>/domains")
+def add_domain(public_id: str):
+    """A merchant claims a domain (and gets a proof token); a regulator binds one directly."""
+    principal = authenticate("merchant", "regulator")
+    data = _json_body()
+    session = get_session()
+    seller = SellerService(session).get(public_id)
+    service = DomainService(session)
+    if principal.role == "regulator":
+        row = service.bind_by_regulator(
+            seller, str(data.get("domain", "")), principal, icp_number=data.get("icp_number")
+        )
+        session.commit()
+        return ok({"domain": row.domain, "state": row.state}, 201)
+    proof = service.request_proof(seller, str(data.get("domain", "")), principal)
+    session.commit()
+    return ok(
+        {
+            "domain": proof.domain,
+            "state": "pending",
+            "token": proof.token,
+            "publish_at": proof.url,
+            "instructions": proof.instructions,
+        },
+        202,
+    )
+
+
+@bp.get("/sellers/<public_id>/attestation")
+def attestation(public_id: str):
+    """A compact signed statement, verifiable offline with /.well-known/jwks.json."""
+    session = get_session()
+    token, row = AttestationService(session, key_ring(), current_app.config["BASE_URL"]).issue(
+        public_id
+    )
+    session.commit()
+    return ok(
+        {
+            "token": token,
+            "jti": row.jti,
+            "issued_at": row.issued_at,
+            "expires_at": row.expires_at,
+            "jwks": "/.well-known/jwks.json",
+            "revocations": "/api/v1/attestations/revoked",
+        }
+    )
+
+
+@bp.get("/attestations/revoked")
+def revoked_attestations():
+    service = AttestationService(get_session(), key_ring(), current_app.config["BASE_URL"])
+    return ok(service.revoked(), revoked_keys=sorted(key_ring().revoked()))

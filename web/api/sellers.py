@@ -1,0 +1,182 @@
+"""Anyone reads sellers: by id, code, domain or shop URL; search, suggestions, history."""
+
+from __future__ import annotations
+
+from flask import request
+
+import scoring
+from registry.errors import ValidationFailed
+from registry.scores import ScoreService
+from registry.sellers import SellerService
+from search import Filters, IndexMissingError, QueryError
+
+from ..db import get_session
+from ..envelope import error, ok
+from ..finder import FACETS, find
+from ..indexing import narrative_searcher, seller_searcher
+from . import bp
+
+MAX_PER_PAGE = 100
+
+
+@bp.get("/sellers/<public_id>")
+def get_seller(public_id: str):
+    service = SellerService(get_session())
+    return ok(service.public(service.get(public_id)))
+
+
+@bp.get("/lookup")
+def lookup():
+    service = SellerService(get_session())
+    if request.args.get("code"):
+        seller = service.by_code(request.args["code"], request.args.get("scheme", "cn_uscc"))
+    elif request.args.get("domain"):
+        seller = service.by_domain(request.args["domain"])
+    elif request.args.get("url"):
+        seller = service.by_store_url(request.args["url"])
+    else:
+        raise ValidationFailed(
+            "give one of code, domain or url", {"code": "e.g. ?code=91110000600037341L"}
+        )
+    return ok(service.public(seller))
+
+
+def _int_arg(name: str, default: int, low: int, high: int | None = None) -> int:
+    raw = request.args.get(name, str(default))
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ValidationFailed(f"{name} must be a whole number", {name: raw}) from None
+    if value < low or (high is not None and value > high):
+        bounds = f"at least {low}" + (f" and at most {high}" if high else "")
+        raise ValidationFailed(f"{name} must be {bounds}", {name: raw})
+    return value
+
+
+@bp.get("/sellers")
+def search_sellers():
+    """Search: ?q= plus filters verified, grade, province, city, category; page, per_page."""
+    page = _int_arg("page", 1, 1)
+    per_page = _int_arg("per_page", 20, 1, MAX_PER_PAGE)
+    filters = {
+        k: request.args[k] for k in ("grade", "province", "city", "category") if request.args.get(k)
+    }
+    if request.args.get("verified") in ("1", "true", "yes"):
+        filters["verified"] = True
+    try:
+        finding = find(
+            get_session(), request.args.get("q", ""), filters=filters, page=page, per_page=per_page
+        )
+    except QueryError as exc:
+        return error(400, "bad_query", str(exc))
+    if finding.note == "index_missing":
+        return error(
+            503,
+            "index_unavailable",
+            "name search is being rebuilt; codes, domains and shop URLs still work",
+        )
+    if finding.exact is not None:
+        return ok(
+            [
+                {
+                    "id": finding.exact.public_id,
+                    "legal_name": finding.exact.legal_name,
+                    "match": finding.route,
+                }
+            ],
+            total=1,
+            page=1,
+            per_page=per_page,
+            route=finding.route,
+        )
+    if finding.results is None:
+        return ok([], total=0, page=page, per_page=per_page, route=finding.route, note=finding.note)
+    results = finding.results
+    return ok(
+        [
+            {
+                "id": h.seller_id,
+                "legal_name": h.fields.get("legal_name"),
+                "grade": h.fields.get("grade"),
+                "verified": h.fields.get("verified") in (True, "true"),
+                "province": h.fields.get("province"),
+                "city": h.fields.get("city"),
+                "score": h.fields.get("score"),
+                "store_names": h.fields.get("store_names") or [],
+                "highlights": dict(h.highlights),
+            }
+            for h in results.hits
+        ],
+        total=results.total,
+        exact_total=results.exact_total,
+        page=results.page,
+        per_page=results.per_page,
+        pages=results.pages,
+        facets=results.facets,
+        route=finding.route,
+        timed_out=results.timed_out,
+    )
+
+
+@bp.get("/suggest")
+def suggest():
+    text = request.args.get("q", "")
+    limit = _int_arg("limit", 10, 1, 25)
+    try:
+        found = seller_searcher().suggest(text, limit=limit)
+    except QueryError as exc:
+        return error(400, "bad_query", str(exc))
+    except IndexMissingError:
+        return ok([])
+    return ok([{"text": s.text, "id": s.seller_id} for s in found])
+
+
+@bp.get("/reports")
+def search_reports():
+    """Which sellers public complaint and fraud narratives name: ?q=定金 or ?q=deposit."""
+    kind = request.args.get("kind") or None
+    if kind not in (None, "complaint", "fraud_report"):
+        raise ValidationFailed("kind must be complaint or fraud_report", {"kind": kind})
+    try:
+        found = narrative_searcher().search(
+            request.args.get("q", ""), kind=kind, limit=_int_arg("limit", 20, 1, 100)
+        )
+    except QueryError as exc:
+        return error(400, "bad_query", str(exc))
+    except IndexMissingError:
+        return error(503, "index_unavailable", "report search is being rebuilt")
+    return ok(
+        [
+            {"seller_id": m.seller_id, "reports": m.count, "snippets": list(m.snippets)}
+            for m in found.sellers
+        ],
+        total=found.total,
+    )
+
+
+@bp.get("/sellers/<public_id>/score-history")
+def score_history(public_id: str):
+    session = get_session()
+    seller = SellerService(session).get(public_id)
+    points = ScoreService(session).history(seller.id)
+    return ok(
+        [
+            {
+                "computed_at": p.computed_at,
+                "value": p.value,
+                "grade": p.grade,
+                "display_grade": p.display_grade,
+                "version": p.version,
+            }
+            for p in points
+        ],
+        seller=public_id,
+    )
+
+
+@bp.get("/scoring/model")
+def scoring_model():
+    return ok(scoring.model_document())
+
+
+__all__ = ["Filters", "FACETS"]

@@ -1,0 +1,113 @@
+"""Consumers file complaints and confirm outcomes; merchants reply with a one-time link."""
+
+from __future__ import annotations
+
+import hashlib
+
+from flask import current_app, flash, redirect, render_template, request, url_for
+
+from registry.complaints import ComplaintService
+from registry.errors import RegistryError, ValidationFailed
+from registry.sellers import SellerService
+
+from .db import get_session
+from .forms import ComplaintForm, ConfirmForm, ReplyForm
+from .pages import bp
+
+
+def client_key() -> str:
+    """Who is filing, for rate limits: the client address (hashed again by the service)."""
+    return hashlib.sha256((request.remote_addr or "unknown").encode()).hexdigest()
+
+
+def complaint_service(session) -> ComplaintService:
+    return ComplaintService(session, secret=current_app.config["DIGEST_SECRET"])
+
+
+@bp.route("/sellers/<public_id>/complain", methods=["GET", "POST"])
+def complain(public_id: str):
+    session = get_session()
+    seller = SellerService(session).get(public_id)
+    form = ComplaintForm()
+    problem = None
+    if form.validate_on_submit():
+        data = {k: v for k, v in form.data.items() if k != "csrf_token"}
+        data["amount"] = None if data["amount"] is None else str(data["amount"])
+        try:
+            complaint, token = complaint_service(session).file(
+                {**data, "seller": public_id}, client_key()
+            )
+            session.commit()
+        except ValidationFailed as exc:
+            for field, message in (exc.details or {}).items():
+                if field in form:
+                    form[field].errors = [*form[field].errors, message]
+            problem = exc.message
+        except RegistryError as exc:
+            problem = exc.message
+        else:
+            return render_template(
+                "complaint_filed.html",
+                complaint=complaint,
+                seller=seller,
+                link=url_for(
+                    "pages.complaint", public_id=complaint.public_id, token=token, _external=True
+                ),
+            )
+    status = 400 if request.method == "POST" else 200
+    return render_template("complain.html", form=form, seller=seller, problem=problem), status
+
+
+@bp.route("/complaints/<public_id>", methods=["GET", "POST"])
+def complaint(public_id: str):
+    """A complaint's public page; with the complainant's token, the outcome can be confirmed."""
+    session = get_session()
+    service = complaint_service(session)
+    row = service.get(public_id)
+    token = request.values.get("token")
+    form = ConfirmForm()
+    problem = None
+    if token and form.validate_on_submit():
+        try:
+            service.confirm(row.id, token, form.resolved.data == "yes")
+            session.commit()
+            flash("confirmed")
+            return redirect(url_for("pages.complaint", public_id=public_id))
+        except RegistryError as exc:
+            session.rollback()
+            problem = exc.message
+    view = service.public_view(row)
+    seller = SellerService(session).get(view["seller"])
+    can_confirm = bool(token) and row.status == "merchant_replied"
+    return render_template(
+        "complaint.html",
+        complaint=view,
+        seller=seller,
+        form=form,
+        token=token if can_confirm else None,
+        problem=problem,
+    )
+
+
+@bp.route("/complaints/<public_id>/reply", methods=["GET", "POST"])
+def reply(public_id: str):
+    """The merchant's one-time link: reply in public."""
+    session = get_session()
+    service = complaint_service(session)
+    row = service.get(public_id)
+    token = request.values.get("token", "")
+    form = ReplyForm()
+    problem = None
+    if form.validate_on_submit():
+        try:
+            service.reply(row.id, form.reply.data, token=token)
+            session.commit()
+            return redirect(url_for("pages.complaint", public_id=public_id))
+        except RegistryError as exc:
+            session.rollback()
+            problem = exc.message
+    view = service.public_view(row)
+    seller = SellerService(session).get(view["seller"])
+    return render_template(
+        "reply.html", complaint=view, seller=seller, form=form, token=token, problem=problem
+    )

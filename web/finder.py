@@ -1,0 +1,70 @@
+"""Route what a consumer typed: a credit code or a URL/domain goes to the database's own
+indexes first; everything else to full text."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from registry.errors import NotFound, ValidationFailed
+from registry.identifiers import clean_text, is_valid_uscc, looks_like_uscc
+from registry.models import Seller
+from registry.sellers import SellerService
+from registry.urls import looks_like_url_or_domain, normalize_store_url
+from search import Filters, IndexMissingError, QueryError, SearchResults
+
+from .indexing import seller_searcher
+
+FACETS = ("grade", "verified", "province", "category")
+MAX_QUERY = 200
+
+
+@dataclass
+class Finding:
+    """What a search found: one exact seller, or a page of full-text results, or a note."""
+
+    query: str
+    route: str  # code | url | domain | text | empty
+    exact: Seller | None = None
+    results: SearchResults | None = None
+    note: str | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+def find(
+    session, text: str, *, filters: dict | None = None, page: int = 1, per_page: int = 20
+) -> Finding:
+    """Find sellers for ``text``; raises QueryError for input that cannot be searched."""
+    query = clean_text(text)[:1000]
+    if not query:
+        return Finding(query, "empty")
+    sellers = SellerService(session)
+    compact = query.replace(" ", "").replace("-", "")
+    if looks_like_uscc(compact):
+        if not is_valid_uscc(compact):
+            return Finding(query, "code", note="invalid_code")
+        try:
+            return Finding(query, "code", exact=sellers.by_code(compact))
+        except NotFound:
+            return Finding(query, "code", note="unknown_code")
+    if looks_like_url_or_domain(query):
+        route = "url" if normalize_store_url(query) else "domain"
+        try:
+            seller = sellers.by_store_url(query) if route == "url" else sellers.by_domain(query)
+            return Finding(query, route, exact=seller)
+        except (NotFound, ValidationFailed):
+            # Not registered: still search the words of the host in names (a shop's brand).
+            pass
+    try:
+        results = seller_searcher().search(
+            query[:MAX_QUERY],
+            filters=Filters.of(filters or {}),
+            page=page,
+            per_page=per_page,
+            facets=FACETS,
+        )
+    except IndexMissingError:
+        return Finding(query, "text", note="index_missing")
+    return Finding(query, "text", results=results)
+
+
+__all__ = ["Finding", "QueryError", "find"]

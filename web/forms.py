@@ -1,0 +1,57 @@
+"""HTML forms with CSRF protection (Flask-WTF); the service validates the content again."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DecimalField, RadioField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+from registry.models import COMPLAINT_CATEGORIES
+
+from .templating import LABELS
+
+
+class ComplaintForm(FlaskForm):
+    category = SelectField(
+        _l("What kind of problem?"),
+        validators=[DataRequired()],
+        choices=[(c, LABELS["category"][c]) for c in COMPLAINT_CATEGORIES],
+    )
+    narrative = TextAreaField(
+        _l("What happened?"),
+        validators=[DataRequired(), Length(min=10, max=5000)],
+        description=_l(
+            "Dates, what you paid for, what went wrong. "
+            "Phone numbers, ID and card numbers are hidden "
+            "before anything is published."
+        ),
+    )
+    order_ref = StringField(_l("Order number"), validators=[Optional(), Length(max=64)])
+    amount = DecimalField(
+        _l("Amount paid (yuan)"),
+        places=2,
+        validators=[Optional(), NumberRange(min=0, max=10_000_000)],
+    )
+    desired_resolution = StringField(
+        _l("What would resolve it?"), validators=[Optional(), Length(max=500)]
+    )
+    complainant_name = StringField(
+        _l("Your name (private)"), validators=[Optional(), Length(max=100)]
+    )
+    contact = StringField(
+        _l("Phone or e-mail (private, never published)"),
+        validators=[DataRequired(), Length(max=200)],
+    )
+
+
+class ReplyForm(FlaskForm):
+    reply = TextAreaField(_l("Your public reply"), validators=[DataRequired(), Length(max=5000)])
+
+
+class ConfirmForm(FlaskForm):
+    resolved = RadioField(
+        _l("Was your problem resolved?"),
+        validators=[DataRequired()],
+        choices=[("yes", _l("Yes, it was resolved")), ("no", _l("No, it was not resolved"))],
+    )

@@ -1,0 +1,41 @@
+"""Languages: Chinese first (zh_Hans_CN, the default), English second; ?lang= and a cookie."""
+
+from __future__ import annotations
+
+from flask import Flask, g, request
+from flask_babel import Babel
+
+LOCALES = {"zh": "zh_Hans_CN", "en": "en"}
+DEFAULT = "zh"
+COOKIE = "lang"
+
+
+def current_lang() -> str:
+    """Return "zh" or "en" for this request (an unknown ?lang= falls back, never fails)."""
+    if "lang" in g:
+        return g.lang
+    wanted = request.args.get("lang") or request.cookies.get(COOKIE)
+    if wanted not in LOCALES:
+        # Chinese first: most visitors read Chinese, whatever their browser was set up with.
+        wanted = DEFAULT
+    g.lang = wanted
+    return wanted
+
+
+def select_locale() -> str:
+    return LOCALES[current_lang()]
+
+
+def init_app(app: Flask) -> None:
+    Babel(app, locale_selector=select_locale, default_translation_directories="translations")
+
+    @app.context_processor
+    def _lang():
+        return {"lang": current_lang(), "other_lang": "en" if current_lang() == "zh" else "zh"}
+
+    @app.after_request
+    def _remember(response):
+        chosen = request.args.get("lang")
+        if chosen in LOCALES and request.cookies.get(COOKIE) != chosen:
+            response.set_cookie(COOKIE, chosen, max_age=365 * 86400, samesite="Lax")
+        return response

@@ -1,0 +1,114 @@
+"""Keep the search index derived from the database: one writer, fed by the change log.
+
+Each node keeps its own index and records in it the last change-log sequence applied, so
+several nodes fed from the same (PostgreSQL) log converge on the same answers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from flask import Flask, current_app
+
+from registry import changelog
+from registry.search_docs import all_seller_ids, narrative_documents, seller_documents
+from search import NarrativeIndex, NarrativeSearcher, SellerIndex, SellerSearcher
+
+BATCH = 2000
+
+
+def index_paths(app: Flask | None = None) -> tuple[Path, Path]:
+    base = Path((app or current_app).config["SEARCH_INDEX_DIR"])
+    return base / "sellers", base / "narratives"
+
+
+@dataclass
+class IndexReport:
+    indexed_sellers: int
+    database_sellers: int
+    missing: list[str]
+    stale: list[str]
+    extra: list[str]
+    sequence: int | None
+    log_head: int
+
+    @property
+    def ok(self) -> bool:
+        return not (self.missing or self.stale or self.extra)
+
+
+def rebuild(
+    session, paths: tuple[Path, Path], progress: Callable[[int], None] | None = None
+) -> int:
+    """Rebuild both indexes into new directories and switch to them atomically."""
+    head = changelog.head(session)  # taken first: changes made during the build replay later
+
+    def sellers():
+        for ids in all_seller_ids(session, BATCH):
+            yield from seller_documents(session, ids)
+
+    def narratives():
+        for ids in all_seller_ids(session, BATCH):
+            yield from narrative_documents(session, ids)[0]
+
+    count = SellerIndex(paths[0]).rebuild(sellers(), progress=progress, sequence=head)
+    NarrativeIndex(paths[1]).rebuild(narratives(), sequence=head)
+    return count
+
+
+def apply_changes(session, paths: tuple[Path, Path], limit: int = 5000) -> int:
+    """Apply the next batch of the change log to both indexes; return sellers updated."""
+    sellers = SellerIndex(paths[0])
+    if not sellers.exists():
+        rebuild(session, paths)
+        return 0
+    start = sellers.last_sequence() or 0
+    entries, last = changelog.since(session, start, limit)
+    if not entries:
+        return 0
+    ids = list(dict.fromkeys(sid for sid, _ in entries))
+    narrative_docs, dropped = narrative_documents(session, ids)
+    NarrativeIndex(paths[1]).apply(narrative_docs, dropped, sequence=last)
+    # Sellers are never deleted (the registry keeps history), so every id has a document.
+    sellers.apply(seller_documents(session, ids), sequence=last)
+    return len(ids)
+
+
+def check(session, paths: tuple[Path, Path]) -> IndexReport:
+    """Compare the index with the database: sellers missing from it, stale in it, or extra."""
+    sellers = SellerIndex(paths[0])
+    head = changelog.head(session)
+    indexed = sellers.doc_ids_and_versions() if sellers.exists() else {}
+    expected: dict[str, str] = {}
+    for ids in all_seller_ids(session, BATCH):
+        for doc in seller_documents(session, ids):
+            expected[doc["id"]] = doc["version"]
+    missing = sorted(set(expected) - set(indexed))
+    stale = sorted(k for k in set(expected) & set(indexed) if expected[k] != indexed[k])
+    extra = sorted(set(indexed) - set(expected))
+    return IndexReport(
+        len(indexed),
+        len(expected),
+        missing,
+        stale,
+        extra,
+        sellers.last_sequence() if sellers.exists() else None,
+        head,
+    )
+
+
+def seller_searcher() -> SellerSearcher:
+    """This process's searcher: opened once, refreshed only when the index changed."""
+    ext = current_app.extensions
+    if "seller_searcher" not in ext:
+        ext["seller_searcher"] = SellerSearcher(index_paths()[0])
+    return ext["seller_searcher"]
+
+
+def narrative_searcher() -> NarrativeSearcher:
+    ext = current_app.extensions
+    if "narrative_searcher" not in ext:
+        ext["narrative_searcher"] = NarrativeSearcher(index_paths()[1])
+    return ext["narrative_searcher"]

@@ -1,0 +1,219 @@
+"""Template helpers: labels in the visitor's language, locale-aware numbers and dates."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from flask import Flask, current_app, request, url_for
+from flask_babel import format_date, format_datetime, format_decimal
+from flask_babel import lazy_gettext as _l
+from markupsafe import Markup, escape
+
+from .i18n import current_lang
+
+LABELS = {
+    "entity": {
+        "company": _l("Company"),
+        "branch": _l("Branch"),
+        "individual_business": _l("Individual business"),
+        "foreign": _l("Foreign"),
+        "other": _l("Other"),
+    },
+    "status": {
+        "in_business": _l("In business"),
+        "revoked": _l("Licence revoked"),
+        "cancelled": _l("Cancelled"),
+        "moved_out": _l("Moved out"),
+        "unknown": _l("Unknown"),
+    },
+    "event": {
+        "fraud_report": _l("Fraud finding"),
+        "sanction_warning": _l("Warning"),
+        "sanction_minor_fine": _l("Fine"),
+        "sanction_major_fine": _l("Major fine"),
+        "sanction_consent_order": _l("Consent order"),
+        "abnormal_operations": _l("Abnormal operations listing"),
+        "serious_illegal_list": _l("Serious illegal and dishonest list"),
+        "licence_revoked": _l("Licence revoked"),
+        "trading_ban": _l("Trading ban"),
+        "complaint": _l("Complaint"),
+        "late_shipment": _l("Late shipment"),
+        "seller_cancellation": _l("Seller cancellation"),
+        "not_as_described_return": _l("Not as described"),
+        "dispute_opened": _l("Dispute opened"),
+        "dispute_lost": _l("Dispute lost"),
+        "chargeback": _l("Chargeback"),
+        "non_delivery": _l("Non-delivery"),
+        "buyer_return": _l("Buyer return"),
+        "order": _l("Order"),
+    },
+    "category": {
+        "fraud": _l("Fraud"),
+        "false_advertising": _l("False advertising"),
+        "contract_fulfillment": _l("Contract or fulfillment"),
+        "payment_security": _l("Payment security"),
+        "privacy": _l("Privacy"),
+        "after_sales": _l("After-sales and compensation"),
+        "other": _l("Other"),
+    },
+    "fraud": {
+        "low_price_trap": _l("Low-price trap"),
+        "deposit_scam": _l("Deposit scam"),
+        "auction_fraud": _l("Auction fraud"),
+        "counterfeit": _l("Counterfeit goods"),
+        "phishing_shop": _l("Phishing shop"),
+        "payment_theft": _l("Payment theft"),
+        "data_selling": _l("Selling personal data"),
+        "other": _l("Other"),
+    },
+    "resolution": {
+        None: _l("Pending"),
+        "pending": _l("Pending"),
+        "unanswered": _l("No response"),
+        "unresolved": _l("Unresolved"),
+        "resolved": _l("Resolved"),
+        "invalid": _l("Found invalid"),
+    },
+    "verification": {
+        "regulator": _l("verified by a regulator"),
+        "platform": _l("verified by a platform"),
+        "purchase": _l("purchase verified"),
+        "identity": _l("identity verified"),
+        "unverified": _l("unverified"),
+    },
+    "domain": {
+        "proven": _l("control proven"),
+        "regulator_verified": _l("verified by a regulator"),
+        "pending": _l("proof pending"),
+        "lost": _l("proof lost"),
+    },
+    "rate": {
+        "late_shipment": _l("Late shipments"),
+        "seller_cancellation": _l("Seller cancellations"),
+        "disputes": _l("Disputes and chargebacks"),
+    },
+    "complaint_status": {
+        "submitted": _l("Awaiting moderation"),
+        "accepted": _l("Accepted"),
+        "rejected": _l("Rejected"),
+        "merchant_notified": _l("Awaiting merchant reply"),
+        "merchant_replied": _l("Merchant replied"),
+        "no_response": _l("No response from merchant"),
+        "resolved": _l("Resolved"),
+        "unresolved": _l("Unresolved"),
+        "closed": _l("Closed"),
+        "invalid": _l("Found invalid"),
+    },
+    "outcome": {
+        "resolved": _l("Resolved"),
+        "unresolved": _l("Not resolved"),
+        "unconfirmed": _l("Consumer did not confirm"),
+    },
+    "platform": {
+        "taobao": _l("Taobao"),
+        "tmall": _l("Tmall"),
+        "jd": _l("JD.com"),
+        "pinduoduo": _l("Pinduoduo"),
+        "weidian": _l("Weidian"),
+    },
+    "scheme": {"cn_uscc": _l("Unified Social Credit Code"), "eu_vat": _l("EU VAT number")},
+    "seller_category": {
+        "electronics": _l("Electronics"),
+        "apparel": _l("Apparel"),
+        "baby": _l("Baby goods"),
+        "food": _l("Food"),
+        "home": _l("Home"),
+        "beauty": _l("Beauty"),
+        "outdoor": _l("Outdoor"),
+        "books": _l("Books"),
+    },
+    "facet": {
+        "grade": _l("Grade"),
+        "province": _l("Province"),
+        "category": _l("Category"),
+        "verified": _l("Verified"),
+    },
+}
+GRADE_CLASSES = {"A": "a", "B": "b", "C": "c", "D": "d", "F": "f"}
+
+
+def label(kind: str, value) -> str:
+    found = LABELS[kind].get(value)
+    return str(found) if found is not None else (value or "—")
+
+
+def grade_class(grade: str | None) -> str:
+    return GRADE_CLASSES.get((grade or "N")[0], "nr")
+
+
+def lang_url(lang: str) -> str:
+    args = request.args.to_dict(flat=False)
+    args["lang"] = [lang]
+    return url_for(request.endpoint or "pages.index", **(request.view_args or {}), **args)
+
+
+def page_url(page: int) -> str:
+    args = request.args.to_dict(flat=False)
+    args["page"] = [str(page)]
+    return url_for(request.endpoint or "pages.search", **args)
+
+
+def highlight(hit, field: str) -> Markup:
+    """The highlighted fragment of a field (markup made by the search package from escaped
+    text), else the stored value, escaped."""
+    marked = hit.highlights.get(field)
+    if marked:
+        return Markup(marked)
+    value = hit.fields.get(field)
+    if isinstance(value, (list, tuple)):
+        value = "、".join(value)
+    return escape(value or "")
+
+
+def init_app(app: Flask) -> None:
+    @app.context_processor
+    def helpers():
+        name_key = "REGISTRY_NAME" if current_lang() == "zh" else "REGISTRY_NAME_EN"
+        return {
+            "registry_name": current_app.config[name_key],
+            "lang_url": lang_url,
+            "page_url": page_url,
+            "grade_class": grade_class,
+            "highlight": highlight,
+            "entity_label": lambda v: label("entity", v),
+            "status_label": lambda v: label("status", v),
+            "event_label": lambda v: label("event", v),
+            "category_label": lambda v: label("category", v),
+            "fraud_label": lambda v: label("fraud", v),
+            "resolution_label": lambda v: label("resolution", v),
+            "verification_label": lambda v: label("verification", v),
+            "domain_state_label": lambda v: label("domain", v),
+            "rate_label": lambda v: label("rate", v),
+            "complaint_status_label": lambda v: label("complaint_status", v),
+            "outcome_label": lambda v: label("outcome", v),
+            "platform_label": lambda v: label("platform", v),
+            "scheme_label": lambda v: label("scheme", v),
+            "facet_value": facet_value,
+            "seller_category_label": lambda v: label("seller_category", v),
+        }
+
+    app.jinja_env.filters["fmtint"] = lambda v: format_decimal(v, format="#,##0")
+    app.jinja_env.filters["fmtnum"] = lambda v: format_decimal(v, format="#,##0.#")
+    app.jinja_env.filters["fmtdate"] = _fmtdate
+    app.jinja_env.filters["fmtdatetime"] = lambda v: format_datetime(v, "medium")
+
+
+def _fmtdate(value) -> str:
+    if isinstance(value, datetime):
+        return format_date(value.date(), "medium")
+    if isinstance(value, date):
+        return format_date(value, "medium")
+    return str(value or "")
+
+
+def facet_value(facet: str, value: str) -> str:
+    if facet == "category":
+        return label("seller_category", value)
+    if facet == "verified":
+        return str(_l("Yes")) if value == "true" else str(_l("No"))
+    return value
