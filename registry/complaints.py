@@ -337,6 +337,7 @@ class ComplaintService:
             complaint.verification = self._verification(complaint.seller_id, complaint.order_ref)
         complaint.reply_due_at = self.now + REPLY_PERIOD
         amount = complaint.amount or Decimal(0)
+        unverified = complaint.verification == "unverified"
         event = Event(
             seller_id=complaint.seller_id,
             kind="complaint",
@@ -345,8 +346,11 @@ class ComplaintService:
             verification=complaint.verification,
             resolution=None,
             source=SOURCE,
-            order_ref=complaint.order_ref,
-            complainant_ref=complaint.complainant_ref,
+            # An unverified complaint carries no references of its own: scoring then counts it
+            # under the 7-day burst rule, which a flood of made-up contacts or order numbers
+            # would otherwise escape (repeat complainants are refused at intake instead).
+            order_ref=complaint.order_ref if unverified is False else None,
+            complainant_ref=complaint.complainant_ref if unverified is False else None,
             category=complaint.category,
             summary=_fit(complaint.narrative_public, 4000),
             complaint_id=complaint.id,

@@ -308,7 +308,9 @@ def test_accept_notifies_the_merchant_and_creates_a_pending_event(session):
     event = event_of(session, complaint)
     assert (event.kind, event.resolution, event.severity) == ("complaint", None, "minor")
     assert event.verification == "unverified" and event.source == "complaint-intake"
-    assert event.complainant_ref == complaint.complainant_ref and event.order_ref == "T-9"
+    # unverified: no references of its own, so the burst rule of SCORING.md applies to it
+    assert complaint.verification == "unverified"
+    assert event.complainant_ref is None and event.order_ref is None
     assert event.summary == complaint.narrative_public and event.occurred_at == NOW
     assert event.category == "contract_fulfillment" and event.seller_id == seller.id
     assert kinds(session)[-1] == "event"
