@@ -89,7 +89,7 @@ _LIMITS = {
 
 def clean_multiline(value: Any) -> str:
     """Clean like ``clean_text`` but keep line breaks (at most one empty line in a row)."""
-    text = unicodedata.normalize("NFKC", "" if value is None else str(value))
+    text = "" if value is None else str(value)
     lines = []
     for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
         lines.append(clean_text(line))

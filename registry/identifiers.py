@@ -40,11 +40,25 @@ SCHEMES: dict[str, Scheme] = {
 }
 
 
+# Full-width digits, Latin letters, '@', '.', '-', '+' and the ideographic space fold to ASCII;
+# Chinese punctuation (，：（）) stays as written: NFKC would turn it into ASCII in public text.
+_WIDTH = {0x3000: " ", 0xFF20: "@", 0xFF0E: ".", 0xFF0D: "-", 0xFF0B: "+"}
+_WIDTH.update({cp: chr(cp - 0xFEE0) for cp in range(0xFF10, 0xFF1A)})
+_WIDTH.update({cp: chr(cp - 0xFEE0) for cp in range(0xFF21, 0xFF3B)})
+_WIDTH.update({cp: chr(cp - 0xFEE0) for cp in range(0xFF41, 0xFF5B)})
+_WIDTH_TABLE = str.maketrans(_WIDTH)
+
+
+def fold_width(text: str) -> str:
+    """Fold full-width digits and letters to ASCII, one character for one (positions hold)."""
+    return text.translate(_WIDTH_TABLE)
+
+
 def clean_text(value: str | None) -> str:
-    """Fold full-width characters to ASCII (NFKC), drop control characters, squeeze spaces."""
+    """Fold full-width digits and letters, drop control characters, squeeze spaces."""
     if value is None:
         return ""
-    text = unicodedata.normalize("NFKC", str(value))
+    text = fold_width(unicodedata.normalize("NFC", str(value)))
     if not text.isprintable():
         text = "".join(ch if ch.isprintable() else " " if ch.isspace() else "" for ch in text)
     return " ".join(text.split())

@@ -21,7 +21,8 @@ What ``scrub`` removes, and the choices made where a rule had to be picked:
 - Street addresses are not detected; moderators see the original and can reject.
 
 Each removal leaves a visible, typed placeholder such as 【电话已隐去】. ``scrub`` returns
-NFKC-normalised text (full-width digits become ASCII) and is idempotent.
+text with full-width digits and letters folded to ASCII (Chinese punctuation kept) and is
+idempotent.
 """
 
 from __future__ import annotations
@@ -35,6 +36,8 @@ from datetime import date
 
 from stdnum import luhn
 from stdnum.cn import ric
+
+from .identifiers import fold_width
 
 PLACEHOLDER = "【{}已隐去】"
 PHONE, ID_NUMBER, CARD, EMAIL, HANDLE, NAME = (
@@ -143,7 +146,7 @@ def _name_pattern(names: Iterable[str]) -> re.Pattern | None:
 
 def scrub(text: str, names: Iterable[str] = ()) -> str:
     """Return ``text`` with phone, ID, card numbers, e-mails, handles and ``names`` masked."""
-    text = unicodedata.normalize("NFKC", text or "")
+    text = fold_width(unicodedata.normalize("NFC", text or ""))
     # Order matters: mobiles before long runs (a +86 mobile can be Luhn-valid), landlines
     # after them (a grouped card contains a landline's shape).
     text = _EMAIL.sub(_mask(EMAIL), text)

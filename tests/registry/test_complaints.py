@@ -408,7 +408,7 @@ def test_merchant_replies_with_its_own_token(session):
     )
     session.commit()
     assert complaint.status == "merchant_replied"
-    assert complaint.merchant_reply == "【姓名已隐去】您好,已联系快递。\n客服电话 【电话已隐去】"
+    assert complaint.merchant_reply == "【姓名已隐去】您好，已联系快递。\n客服电话 【电话已隐去】"
     assert complaint.replied_at == NOW + timedelta(days=2) and complaint.reply_token_digest is None
     assert event_of(session, complaint).resolution == "unresolved"
     assert kinds(session)[-1] == "event_update"

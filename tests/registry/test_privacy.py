@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-import unicodedata
-
 import pytest
 from stdnum import luhn
 from stdnum.cn import ric
@@ -47,7 +45,7 @@ def test_fixtures_are_what_they_claim():
     ],
 )
 def test_mobile_numbers_are_masked(phone):
-    assert scrub(f"请联系{phone}，谢谢") == f"请联系{PHONE},谢谢"
+    assert scrub(f"请联系{phone}，谢谢") == f"请联系{PHONE}，谢谢"
 
 
 @pytest.mark.parametrize(
@@ -89,7 +87,7 @@ def test_valid_id_is_masked_even_when_called_an_order_number():
 
 def test_id_shaped_but_invalid_order_number_stays_when_labelled():
     bad = VALID_ID[:-1] + "2"
-    assert scrub(f"订单号：{bad}") == f"订单号:{bad}"
+    assert scrub(f"订单号：{bad}") == f"订单号：{bad}"
 
 
 @pytest.mark.parametrize("card", [CARD_19, VISA, "6222 0212 3456 7890 128", "4111-1111-1111-1111"])
@@ -105,7 +103,7 @@ def test_luhn_invalid_long_numbers_are_kept_as_order_numbers():
 def test_luhn_valid_number_labelled_as_order_is_kept():
     order = "2324567890123456" + luhn.calc_check_digit("2324567890123456")
     for label in ("订单号", "订单编号：", "快递单号 ", "Order No. "):
-        assert scrub(f"{label}{order}") == unicodedata.normalize("NFKC", f"{label}{order}")
+        assert scrub(f"{label}{order}") == f"{label}{order}"
 
 
 def test_short_numbers_are_not_cards():
@@ -120,13 +118,13 @@ def test_emails_are_masked(email):
 
 
 def test_labelled_qq_and_wechat_are_masked_keeping_the_label():
-    assert scrub("QQ：123456789，微信号: wxid_abc123") == f"QQ:{HANDLE},微信号: {HANDLE}"
+    assert scrub("QQ：123456789，微信号: wxid_abc123") == f"QQ：{HANDLE}，微信号: {HANDLE}"
 
 
 def test_names_and_surname_forms_are_masked():
     text = "我是王小明，客服叫我王先生，又说王女士和王某某都不行。王 小明再次申请。"
     assert scrub(text, ["王小明"]) == (
-        f"我是{NAME},客服叫我{NAME},又说{NAME}和{NAME}都不行。{NAME}再次申请。"
+        f"我是{NAME}，客服叫我{NAME}，又说{NAME}和{NAME}都不行。{NAME}再次申请。"
     )
 
 
@@ -149,8 +147,8 @@ def test_one_character_names_are_ignored():
     assert scrub("王", ["王"]) == "王"
 
 
-def test_scrub_returns_nfkc_text():
-    assert scrub("全角，标点：ＡＢＣ") == "全角,标点:ABC"
+def test_scrub_folds_full_width_letters_but_keeps_chinese_punctuation():
+    assert scrub("全角，标点：ＡＢＣ１２３") == "全角，标点：ABC123"
 
 
 def test_scrub_is_idempotent_and_keeps_markup_as_text():
