@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import event, text
@@ -95,30 +96,34 @@ def bulk_insert(session: Session, model: Any, rows: list[dict[str, Any]]) -> Non
     if not rows:
         return
     conn = session.connection()
-    dialect = conn.dialect
-    table = model.__table__
-    keys = list(dict.fromkeys(k for row in rows for k in row))
-    compiled = table.insert().compile(dialect=dialect, column_keys=keys)
+    keys = tuple(dict.fromkeys(k for row in rows for k in row))
+    sql, order, names, fill, fns = _insert_plan(model.__table__, keys, conn.dialect)
+    values = [
+        [row.get(k, fill[k]) if fn is None else fn(row.get(k, fill[k])) for k, fn in zip(order, fns)]
+        for row in rows
+    ]
+    if names is None:
+        params: list = [tuple(v) for v in values]
+    else:
+        params = [dict(zip(names, v)) for v in values]
+    conn.exec_driver_sql(sql, params)
+
+
+@lru_cache(maxsize=256)
+def _insert_plan(table: Any, keys: tuple[str, ...], dialect: Any):
+    """Compile an INSERT for these columns once: SQL, column order, bind names, defaults."""
+    compiled = table.insert().compile(dialect=dialect, column_keys=list(keys))
     if compiled.positional:
         order = [compiled.binds[name].key for name in compiled.positiontup]
+        names = None
     else:
         order = [bind.key for bind in compiled.binds.values()]
+        by_key = {bind.key: name for name, bind in compiled.binds.items()}
+        names = [by_key[k] for k in order]
     # Columns the statement sets that a row lacks (Python-side defaults) get their default.
     fill = {k: _scalar_default(table.c[k]) for k in order}
     fns = [table.c[k].type.dialect_impl(dialect).bind_processor(dialect) for k in order]
-    values = [
-        [
-            row.get(k, fill[k]) if fn is None else fn(row.get(k, fill[k]))
-            for k, fn in zip(order, fns)
-        ]
-        for row in rows
-    ]
-    if compiled.positional:
-        params: list = [tuple(v) for v in values]
-    else:
-        names = {bind.key: name for name, bind in compiled.binds.items()}
-        params = [dict(zip((names[k] for k in order), v)) for v in values]
-    conn.exec_driver_sql(str(compiled), params)
+    return str(compiled), order, names, fill, fns
 
 
 def _scalar_default(column: Any) -> Any:

@@ -18,6 +18,7 @@ from .models.public import (
     SellerPublic,
     StorePublic,
 )
+from .scores import stored_score
 from .urls import normalize_domain, normalize_store_url
 
 PUBLIC_DOMAIN_STATES = ("proven", "regulator_verified")
@@ -30,6 +31,12 @@ def identity_is_current(identity: Identity, now: datetime) -> bool:
         and identity.verified_at is not None
         and (identity.expires_at is None or identity.expires_at > now)
     )
+
+
+def explanation(row: SellerScore) -> dict:
+    """The published parts of a stored score and the sentence that explains them."""
+    score = stored_score(row)
+    return {**(row.parts or {}), "text_zh": score.explain("zh"), "text_en": score.explain("en")}
 
 
 class SellerService:
@@ -185,7 +192,7 @@ class SellerService:
                 verified=score.verified,
                 limited_history=score.limited_history,
                 caps=score.caps or [],
-                explanation=score.parts or {},
+                explanation=explanation(score),
                 version=score.version,
                 computed_at=score.computed_at,
             ),

@@ -50,7 +50,7 @@ def test_events_api_then_score_in_seller_json(client, session):
     data = client.get(f"/api/v1/sellers/{seller.public_id}").json["data"]
     score = data["score"]
     assert score["version"] == 1 and score["grade"] and score["display_grade"]
-    assert "explanation_zh" in score["explanation"] and score["caps"] == []
+    assert "text_zh" in score["explanation"] and score["caps"] == []
     history = client.get(f"/api/v1/sellers/{seller.public_id}/score-history").json["data"]
     assert len(history) == 1 and history[0]["value"] == score["value"]
 
