@@ -7,7 +7,7 @@ PORT   ?= 5000
 export REGISTRY_INSTANCE_PATH ?= $(CURDIR)/instance
 export FLASK_APP = wsgi
 
-.PHONY: help install run serve scheduler test test-postgres lint bench clean
+.PHONY: help install run serve scheduler test lint bench clean translations screenshots
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -47,3 +47,11 @@ bench: install  ## run the benchmarks (slow; results in bench/results/)
 
 clean:  ## remove the virtual environment and the instance data
 	rm -rf $(VENV) instance
+
+translations: install  ## extract strings, merge them into the catalogues, compile
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location -o web/translations/messages.pot .
+	$(BIN)/pybabel update -i web/translations/messages.pot -d web/translations --no-fuzzy-matching
+	$(BIN)/pybabel compile -d web/translations
+
+screenshots: install  ## retake docs/screenshots (browser tests with Debian's chromium)
+	UPDATE_SCREENSHOTS=1 $(BIN)/python -m pytest -q -p no:cacheprovider tests/browser

@@ -62,10 +62,10 @@ def runner(app):
 def session(app):
     # A plain (deferred) session: a test that reads after committing must not sit on SQLite's
     # write lock while the app under test writes; services still write through it.
-    with app.app_context():
-        s = app.extensions["registry_db"].reader()
-        yield s
-        s.close()
+    # No app context is held for the test: requests made meanwhile must get their own.
+    s = app.extensions["registry_db"].reader()
+    yield s
+    s.close()
 
 
 @pytest.fixture

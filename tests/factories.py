@@ -25,9 +25,11 @@ def make_seller(session, commit: bool = True, **overrides):
     record = {"identifier": new_code(), "legal_name": f"杭州测试商贸{n}号有限公司", **overrides}
     [result] = RegistrationService(session, actor="regulator:test").submit([RawRecord(1, record)])
     assert result.status in ("created", "updated", "unchanged"), result
+    seller = SellerService(session).get(result.seller_id)
     if commit:
+        # Ends the transaction, so the test holds no stale snapshot while the app writes.
         session.commit()
-    return SellerService(session).get(result.seller_id)
+    return seller
 
 
 def make_token(session, role: str, name: str | None = None, seller_id: int | None = None) -> str:

@@ -31,8 +31,10 @@ def _referrer_host() -> str | None:
     referrer = request.headers.get("Referer")
     if not referrer:
         return None
-    host = (urlsplit(referrer).hostname or "").lower()
-    return None if not host or host == request.host.split(":")[0] else host
+    parts = urlsplit(referrer)
+    host = (parts.hostname or "").lower()
+    # Only this very origin is "ourselves": another port on the same host is another site.
+    return None if not host or parts.netloc.lower() == request.host.lower() else host
 
 
 def embedding_host() -> str | None:
@@ -68,16 +70,16 @@ def _registry_name(lang: str) -> str:
 
 
 def _conditional(body_fn, etag: str, mimetype: str) -> Response:
-    headers = {
-        "ETag": etag,
-        "Cache-Control": CACHE_CONTROL,
-        "Cross-Origin-Resource-Policy": "cross-origin",
-        "Vary": "Referer",
-        "X-Content-Type-Options": "nosniff",
-    }
-    if etag in request.if_none_match:
-        return Response(status=304, headers=headers)
-    return Response(body_fn(), mimetype=mimetype, headers=headers)
+    """A 304 when the client holds this version, else the body; cacheable, embeddable."""
+    if request.if_none_match.contains(etag):
+        response = Response(status=304)
+    else:
+        response = Response(body_fn(), mimetype=mimetype)
+    response.set_etag(etag)
+    response.headers.update({"Cache-Control": CACHE_CONTROL,
+                             "Cross-Origin-Resource-Policy": "cross-origin", "Vary": "Referer",
+                             "X-Content-Type-Options": "nosniff"})
+    return response
 
 
 @bp.get("/badge/<public_id>.svg")
@@ -102,7 +104,7 @@ _SCRIPT = """(function () {
   var s = document.currentScript, base = %(base)s, id = %(id)s;
   var host = location.hostname;
   var a = document.createElement("a");
-  a.href = base + "/verify/" + id + "?from=" + encodeURIComponent(host);
+  a.href = base + "/verify/" + id + "?lang=%(lang)s&from=" + encodeURIComponent(host);
   a.target = "_blank"; a.rel = "noopener";
   var img = document.createElement("img");
   img.src = base + "/badge/" + id + ".svg?lang=%(lang)s&size=%(size)s&host=" +

@@ -60,18 +60,15 @@ def line_chart(
     return Markup("".join(parts))
 
 
-def bar_rows(
-    rows: list[tuple[str, float, str]],
-    title: str,
-    *,
-    maximum: float | None = None,
-    marker: float | None = None,
-) -> Markup:
-    """Horizontal bars: (label, value, css class); an optional marker line (a threshold)."""
+def bar_rows(rows: list[tuple], title: str) -> Markup:
+    """Horizontal bars: (label, value, css class[, threshold]); a threshold is drawn as a
+    dashed line across its own bar."""
     if not rows:
         return Markup("")
-    top = maximum or max(max(v for _, v, _ in rows), marker or 0, 1e-9)
-    row_h, label_w = 32, 250
+    top = max([r[1] for r in rows] + [r[3] for r in rows if len(r) > 3] + [1e-9])
+    row_h = 32
+    # Room for the longest label (CJK characters are about twice as wide as Latin ones).
+    label_w = min(360, max(80, max(_text_width(r[0]) for r in rows) + 16))
     height = row_h * len(rows) + 12
     span = WIDTH - label_w - 60
     parts = [
@@ -79,19 +76,23 @@ def bar_rows(
         f'aria-label="{escape(title)}" xmlns="http://www.w3.org/2000/svg">',
         f"<title>{escape(title)}</title>",
     ]
-    for i, (label, value, css) in enumerate(rows):
+    for i, (label, value, css, *threshold) in enumerate(rows):
         y = 6 + i * row_h
         w = span * min(value, top) / top
         parts.append(
-            f'<text x="{label_w - 8}" y="{y + 17}" text-anchor="end" class="label">'
+            f'<text x="{label_w - 8}" y="{y + 20}" text-anchor="end" class="label">'
             f"{escape(label)}</text>"
             f'<rect x="{label_w}" y="{y + 4}" width="{w:.1f}" height="22" '
             f'class="bar {escape(css)}"/>'
-            f'<text x="{label_w + w + 6:.1f}" y="{y + 17}" class="value">'
-            f"{value:g}</text>"
+            f'<text x="{label_w + w + 6:.1f}" y="{y + 20}" class="value">{value:g}</text>'
         )
-    if marker is not None:
-        mx = label_w + span * marker / top
-        parts.append(f'<line x1="{mx:.1f}" x2="{mx:.1f}" y1="2" y2="{height - 2}" class="ref"/>')
+        if threshold:
+            mx = label_w + span * threshold[0] / top
+            parts.append(f'<line x1="{mx:.1f}" x2="{mx:.1f}" y1="{y}" y2="{y + 30}" '
+                         f'class="ref"><title>{threshold[0]:g}</title></line>')
     parts.append("</svg>")
     return Markup("".join(parts))
+
+
+def _text_width(text: str, size: float = 16.0) -> float:
+    return sum(size if ord(ch) > 0x2E80 else size * 0.55 for ch in text)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DecimalField, RadioField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from registry.models import COMPLAINT_CATEGORIES
@@ -16,7 +17,9 @@ class ComplaintForm(FlaskForm):
     category = SelectField(
         _l("What kind of problem?"),
         validators=[DataRequired()],
-        choices=[(c, LABELS["category"][c]) for c in COMPLAINT_CATEGORIES],
+        # No category is preselected: "fraud" first in the list must not be the default.
+        choices=[SelectChoice("", _l("Choose one"))]
+        + [SelectChoice(c, LABELS["category"][c]) for c in COMPLAINT_CATEGORIES],
     )
     narrative = TextAreaField(
         _l("What happened?"),
@@ -53,5 +56,8 @@ class ConfirmForm(FlaskForm):
     resolved = RadioField(
         _l("Was your problem resolved?"),
         validators=[DataRequired()],
-        choices=[("yes", _l("Yes, it was resolved")), ("no", _l("No, it was not resolved"))],
+        choices=[
+            SelectChoice("yes", _l("Yes, it was resolved")),
+            SelectChoice("no", _l("No, it was not resolved")),
+        ],
     )

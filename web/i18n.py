@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, g, request
+from flask import Flask, request
 from flask_babel import Babel
 
 LOCALES = {"zh": "zh_Hans_CN", "en": "en"}
@@ -12,13 +12,13 @@ COOKIE = "lang"
 
 def current_lang() -> str:
     """Return "zh" or "en" for this request (an unknown ?lang= falls back, never fails)."""
-    if "lang" in g:
-        return g.lang
+    if "registry.lang" in request.environ:
+        return request.environ["registry.lang"]
     wanted = request.args.get("lang") or request.cookies.get(COOKIE)
     if wanted not in LOCALES:
         # Chinese first: most visitors read Chinese, whatever their browser was set up with.
         wanted = DEFAULT
-    g.lang = wanted
+    request.environ["registry.lang"] = wanted
     return wanted
 
 

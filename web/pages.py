@@ -99,7 +99,8 @@ def seller(public_id: str):
     orders, rates = profile.fulfillment_rates(session, row.id)
     rates_chart = bar_rows(
         [
-            (label("rate", r.name), round(r.per_thousand, 1), "ok" if r.within else "bad")
+            (label("rate", r.name), round(r.per_thousand, 1), "ok" if r.within else "bad",
+             r.threshold)
             for r in rates
             if r.per_thousand is not None
         ],
