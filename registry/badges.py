@@ -58,8 +58,7 @@ class BadgeFacts:
         return "ok"
 
     def etag(self, *parts: str) -> str:
-        digest = hashlib.sha256("|".join((self.version, *parts)).encode()).hexdigest()[:32]
-        return f'"{digest}"'
+        return hashlib.sha256("|".join((self.version, *parts)).encode()).hexdigest()[:32]
 
 
 def badge_facts(session: Session, public_id: str) -> BadgeFacts:
