@@ -35,3 +35,12 @@ def test_cli_load_demo_only_when_empty(runner):
     assert result.exit_code == 0 and "demo data loaded" in result.output
     again = runner.invoke(args=["load-demo"])
     assert "not empty" in again.output
+
+
+def test_committed_sample_is_what_the_generator_makes_and_imports(runner):
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[2] / "data" / "sample_registrations_gb18030.csv"
+    assert path.read_bytes() == demo.sample_csv(20)
+    result = runner.invoke(args=["import-registrations", str(path)])
+    assert result.exit_code == 0 and "20 created" in result.output
