@@ -136,7 +136,8 @@ def verify_audit() -> None:
 @click.command("load-demo")
 @with_appcontext
 @click.option("--force", is_flag=True, help="Load even if the registry is not empty.")
-def load_demo(force: bool) -> None:
+@click.option("--count", default=300, show_default=True, help="How many sellers.")
+def load_demo(force: bool, count: int) -> None:
     """Load the generated demo data set into an empty registry."""
     from registry import demo
 
@@ -144,7 +145,9 @@ def load_demo(force: bool) -> None:
         if not force and not demo.is_empty(session):
             click.echo("registry is not empty; demo data not loaded")
             return
-        summary = demo.load(session, shared_data=current_app.config.get("SHARED_DATA_DIR"))
+        summary = demo.load(
+            session, count=count, shared_data=current_app.config.get("SHARED_DATA_DIR")
+        )
         session.commit()
     click.echo(f"demo data loaded: {summary}")
 

@@ -31,9 +31,9 @@ def test_load_gives_a_living_registry(session):
 
 
 def test_cli_load_demo_only_when_empty(runner):
-    result = runner.invoke(args=["load-demo"])
-    assert result.exit_code == 0 and "demo data loaded" in result.output
-    again = runner.invoke(args=["load-demo"])
+    result = runner.invoke(args=["load-demo", "--count", "15"])
+    assert result.exit_code == 0 and "'sellers': 15" in result.output
+    again = runner.invoke(args=["load-demo", "--count", "15"])
     assert "not empty" in again.output
 
 
