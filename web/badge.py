@@ -42,27 +42,8 @@ def embedding_host() -> str | None:
     return _referrer_host() or (request.args.get("host") or None)
 
 
-@lru_cache(maxsize=4096)
-def _render(
-    etag: str,
-    registry: str,
-    name: str,
-    grade: str,
-    verified: bool,
-    state: str,
-    lang: str,
-    size: str,
-) -> str:
-    # Keyed by the ETag (which covers every input), so a changed record renders afresh.
-    return render_badge(
-        registry_name=registry,
-        seller_name=name,
-        grade=grade,
-        verified=verified,
-        state=state,
-        lang=lang,
-        size=size,
-    )
+# Every input is part of the key, so a changed record renders afresh.
+_render = lru_cache(maxsize=4096)(render_badge)
 
 
 def _registry_name(lang: str) -> str:
@@ -76,9 +57,14 @@ def _conditional(body_fn, etag: str, mimetype: str) -> Response:
     else:
         response = Response(body_fn(), mimetype=mimetype)
     response.set_etag(etag)
-    response.headers.update({"Cache-Control": CACHE_CONTROL,
-                             "Cross-Origin-Resource-Policy": "cross-origin", "Vary": "Referer",
-                             "X-Content-Type-Options": "nosniff"})
+    response.headers.update(
+        {
+            "Cache-Control": CACHE_CONTROL,
+            "Cross-Origin-Resource-Policy": "cross-origin",
+            "Vary": "Referer",
+            "X-Content-Type-Options": "nosniff",
+        }
+    )
     return response
 
 
@@ -93,7 +79,13 @@ def badge_svg(public_id: str):
     registry = _registry_name(lang)
     return _conditional(
         lambda: _render(
-            etag, registry, facts.legal_name, facts.grade, facts.verified, state, lang, size
+            registry_name=registry,
+            seller_name=facts.legal_name,
+            grade=facts.grade,
+            verified=facts.verified,
+            state=state,
+            lang=lang,
+            size=size,
         ),
         etag,
         "image/svg+xml",
