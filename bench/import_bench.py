@@ -85,12 +85,19 @@ def raw_run(db: Path, template: Path, n: int) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("-n", type=int, default=100_000)
+    parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
     body = make_jsonl(args.n)
+    # The machine is shared and noisy: each path runs args.repeat times, alternating, and the
+    # best run of each is compared.
+    service_runs, raw_runs = [], []
     with tempfile.TemporaryDirectory() as tmp:
-        service_db, raw_db = Path(tmp) / "service.db", Path(tmp) / "raw.db"
-        service_s, created = service_run(service_db, body)
-        raw_s = raw_run(raw_db, service_db, args.n)
+        for k in range(args.repeat):
+            service_db, raw_db = Path(tmp) / f"service{k}.db", Path(tmp) / f"raw{k}.db"
+            seconds, created = service_run(service_db, body)
+            service_runs.append(seconds)
+            raw_runs.append(raw_run(raw_db, service_db, args.n))
+        service_s, raw_s = min(service_runs), min(raw_runs)
         # a second pass of the same batch: every record unchanged (idempotence) and its cost
         engine = make_engine(f"sqlite:///{service_db}")
         Session = session_factory(writer(engine))
@@ -107,6 +114,9 @@ def main() -> None:
         engine.dispose()
     result = {
         "records": args.n,
+        "runs": args.repeat,
+        "service_runs_s": [round(x, 2) for x in service_runs],
+        "raw_runs_s": [round(x, 2) for x in raw_runs],
         "created": created,
         "unchanged_on_resend": unchanged,
         "service_seconds": round(service_s, 3),

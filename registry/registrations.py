@@ -495,8 +495,18 @@ def _pairs_in(first, second, pairs) -> Any:
     return or_(*(and_(first == a, second.in_(bs)) for a, bs in groups.items()))
 
 
+def _model_defaults() -> dict[str, Any]:
+    out = {}
+    for name in SELLER_FIELDS:
+        info = SellerBase.model_fields[name]
+        out[name] = info.default_factory if info.default_factory is not None else info.default
+    return out
+
+
+# Read once: pydantic's get_default() inspects the factory's signature on every call.
+_DEFAULTS = _model_defaults()
+
+
 def _seller_defaults() -> dict[str, Any]:
     """The model's defaults for every seller field (fresh lists each time)."""
-    return {
-        f: SellerBase.model_fields[f].get_default(call_default_factory=True) for f in SELLER_FIELDS
-    }
+    return {name: value() if callable(value) else value for name, value in _DEFAULTS.items()}
