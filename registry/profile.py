@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -81,31 +82,52 @@ def complaint_breakdown(session: Session, seller_id: int) -> dict[str, dict[str,
     return out
 
 
+class PeerIndex:
+    """Sorted scores per category, reloaded after ``ttl`` seconds, for "better than x %".
+
+    Counting a category's sellers on every profile view costs a scan of the category; a
+    percentile a few minutes old is as true to the reader.
+    """
+
+    def __init__(self, ttl: float = 600.0, clock=None) -> None:
+        import time
+
+        self.ttl = ttl
+        self.clock = clock or time.monotonic
+        self._scores: dict[str, tuple[float, list[float]]] = {}
+
+    def scores(self, session: Session, category: str) -> list[float]:
+        cached = self._scores.get(category)
+        if cached is None or self.clock() - cached[0] > self.ttl:
+            values = sorted(
+                session.execute(
+                    select(SellerScore.value)
+                    .join(Seller, Seller.id == SellerScore.seller_id)
+                    .where(Seller.category == category)
+                ).scalars()
+            )
+            cached = self._scores[category] = (self.clock(), values)
+        return cached[1]
+
+    def percentile(self, session: Session, seller: Seller) -> tuple[float, int] | None:
+        """Share of the other scored sellers in the category with a lower score, and how many."""
+        mine = session.get(SellerScore, seller.id)
+        if mine is None or not seller.category:
+            return None
+        values = self.scores(session, seller.category)
+        others = len(values) - 1  # the seller itself is among them
+        if others < PEER_MINIMUM:
+            return None
+        lower = bisect_left(values, mine.value)
+        return 100.0 * lower / others, others
+
+
+PEERS = PeerIndex()
+
+
 def peer_percentile(session: Session, seller: Seller) -> tuple[float, int] | None:
     """Share of scored sellers in the same category with a lower score, and the group size."""
-    mine = session.get(SellerScore, seller.id)
-    if mine is None or not seller.category:
-        return None
-    in_category = and_(
-        Seller.id == SellerScore.seller_id,
-        Seller.category == seller.category,
-        Seller.id != seller.id,
-    )
-    total = session.execute(
-        select(func.count())
-        .select_from(Seller)
-        .join(SellerScore, SellerScore.seller_id == Seller.id)
-        .where(in_category)
-    ).scalar_one()
-    if total < PEER_MINIMUM:
-        return None
-    lower = session.execute(
-        select(func.count())
-        .select_from(Seller)
-        .join(SellerScore, SellerScore.seller_id == Seller.id)
-        .where(in_category, SellerScore.value < mine.value)
-    ).scalar_one()
-    return 100.0 * lower / total, total
+    return PEERS.percentile(session, seller)
 
 
 def score_history(session: Session, seller_id: int) -> list[ScoreHistory]:

@@ -8,11 +8,11 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, Response, current_app, render_template, request, url_for
 
-from registry.badges import BadgeFacts, badge_facts
+from registry.badges import BadgeFacts, FactsCache, badge_facts
 from registry.errors import ValidationFailed
 
 from .badge_svg import LANGS, SIZES, render_badge
-from .db import get_session
+from .db import database, get_session
 
 bp = Blueprint("badge", __name__)
 
@@ -46,6 +46,14 @@ def embedding_host() -> str | None:
 _render = lru_cache(maxsize=4096)(render_badge)
 
 
+def cached_facts(public_id: str) -> BadgeFacts:
+    """Facts from this process's cache (see FactsCache): no session for a hit."""
+    ext = current_app.extensions
+    if "badge_facts" not in ext:
+        ext["badge_facts"] = FactsCache(poll=current_app.config["BADGE_FACTS_POLL"])
+    return ext["badge_facts"].get(database().reader, public_id)
+
+
 def _registry_name(lang: str) -> str:
     return current_app.config["REGISTRY_NAME" if lang == "zh" else "REGISTRY_NAME_EN"]
 
@@ -72,7 +80,7 @@ def _conditional(body_fn, etag: str, mimetype: str) -> Response:
 def badge_svg(public_id: str):
     lang = _choice("lang", LANGS, "zh")
     size = _choice("size", SIZES, "medium")
-    facts: BadgeFacts = badge_facts(get_session(), public_id)
+    facts: BadgeFacts = cached_facts(public_id)
     host = embedding_host()
     state = facts.state(host)
     etag = facts.etag(lang, size, state)
@@ -113,7 +121,7 @@ def badge_js(public_id: str):
     """The script variant: the server decides per host whether the badge or a warning shows."""
     lang = _choice("lang", LANGS, "zh")
     size = _choice("size", SIZES, "medium")
-    facts = badge_facts(get_session(), public_id)
+    facts = cached_facts(public_id)
     base = current_app.config["BASE_URL"].rstrip("/")
     alt = "网店信誉登记册核验徽章：" if lang == "zh" else "Registry verification badge: "
     body = _SCRIPT % {

@@ -20,11 +20,20 @@ def now():
 
 @pytest.fixture
 def good_seller(session, app):
-    seller = make_seller(session, legal_name="杭州拾光数码有限公司",
-                         domains=["shiguang-shop.example"])
-    rows = [{"seller": seller.public_id, "kind": "order", "verification": "platform",
-             "occurred_at": now() - timedelta(days=i % 60, hours=i), "order_ref": f"o{i}",
-             "buyer_ref": f"b{i}"} for i in range(800)]
+    seller = make_seller(
+        session, legal_name="杭州拾光数码有限公司", domains=["shiguang-shop.example"]
+    )
+    rows = [
+        {
+            "seller": seller.public_id,
+            "kind": "order",
+            "verification": "platform",
+            "occurred_at": now() - timedelta(days=i % 60, hours=i),
+            "order_ref": f"o{i}",
+            "buyer_ref": f"b{i}",
+        }
+        for i in range(800)
+    ]
     list(EventService(session, "platform:t", "platform").submit(rows))
     session.commit()
     settle(app)
@@ -50,16 +59,26 @@ def test_badge_changes_with_language_size_and_record(client, session, good_selle
     assert zh.headers["ETag"] != en.headers["ETag"]
     assert "Registry" in en.get_data(as_text=True)
     assert client.get(base + "?size=huge").status_code == 422
-    list(EventService(session, "regulator:t", "regulator").submit([{
-        "seller": good_seller.public_id, "kind": "sanction_major_fine",
-        "occurred_at": now() - timedelta(days=1)}]))
+    list(
+        EventService(session, "regulator:t", "regulator").submit(
+            [
+                {
+                    "seller": good_seller.public_id,
+                    "kind": "sanction_major_fine",
+                    "occurred_at": now() - timedelta(days=1),
+                }
+            ]
+        )
+    )
     session.commit()
     from web import jobs
 
     jobs.rescore_changed(client.application)
     sanctioned = client.get(base, headers={"If-None-Match": zh.headers["ETag"]})
     assert sanctioned.status_code == 200
-    assert "处罚" in sanctioned.get_data(as_text=True) or "警示" in sanctioned.get_data(as_text=True)
+    assert "处罚" in sanctioned.get_data(as_text=True) or "警示" in sanctioned.get_data(
+        as_text=True
+    )
 
 
 def test_badge_on_a_foreign_host_is_a_warning(client, good_seller):
@@ -67,8 +86,9 @@ def test_badge_on_a_foreign_host_is_a_warning(client, good_seller):
     own = client.get(url, headers={"Referer": "https://www.shiguang-shop.example/item/1"})
     fake = client.get(url, headers={"Referer": "https://shiguang-shop.example.evil.test/"})
     claimed = client.get(url + "&host=evil.test")
-    lying = client.get(url + "&host=shiguang-shop.example",
-                       headers={"Referer": "https://evil.test/"})
+    lying = client.get(
+        url + "&host=shiguang-shop.example", headers={"Referer": "https://evil.test/"}
+    )
     assert "Not verified for this site" not in own.get_data(as_text=True)
     for response in (fake, claimed, lying):
         assert "Not verified for this site" in response.get_data(as_text=True)
@@ -92,7 +112,9 @@ def test_verification_page_warns_about_foreign_referrers(client, good_seller):
 
 def test_embed_page_has_both_snippets(client, good_seller):
     html = client.get(f"/sellers/{good_seller.public_id}/badge").get_data(as_text=True)
-    assert f"/badge/{good_seller.public_id}.js" in html and f"/verify/{good_seller.public_id}" in html
+    assert (
+        f"/badge/{good_seller.public_id}.js" in html and f"/verify/{good_seller.public_id}" in html
+    )
 
 
 def test_attestation_verifies_offline_and_fails_when_tampered_or_expired(client, good_seller):
@@ -108,12 +130,21 @@ def test_attestation_verifies_offline_and_fails_when_tampered_or_expired(client,
     assert expired.value.code == "expired"
 
 
-def test_revoked_key_and_changed_record_revoke_statements(client, runner, session, good_seller,
-                                                          app):
+def test_revoked_key_and_changed_record_revoke_statements(
+    client, runner, session, good_seller, app
+):
     token = client.get(f"/api/v1/sellers/{good_seller.public_id}/attestation").json["data"]["token"]
-    list(EventService(session, "regulator:t", "regulator").submit([{
-        "seller": good_seller.public_id, "kind": "licence_revoked",
-        "occurred_at": now() - timedelta(hours=1)}]))
+    list(
+        EventService(session, "regulator:t", "regulator").submit(
+            [
+                {
+                    "seller": good_seller.public_id,
+                    "kind": "licence_revoked",
+                    "occurred_at": now() - timedelta(hours=1),
+                }
+            ]
+        )
+    )
     session.commit()
     from web import jobs
 
@@ -146,17 +177,22 @@ class _ProofHandler(SimpleHTTPRequestHandler):
 def test_merchant_proves_a_domain_through_the_job(client, session, app):
     seller = make_seller(session)
     merchant = make_token(session, "merchant", seller_id=seller.id)
-    response = client.post(f"/api/v1/sellers/{seller.public_id}/domains",
-                           json={"domain": "https://www.proof-shop.example/"},
-                           headers={"Authorization": f"Bearer {merchant}"})
+    response = client.post(
+        f"/api/v1/sellers/{seller.public_id}/domains",
+        json={"domain": "https://www.proof-shop.example/"},
+        headers={"Authorization": f"Bearer {merchant}"},
+    )
     assert response.status_code == 202
     token = response.json["data"]["token"]
     _ProofHandler.token = token
     server = ThreadingHTTPServer(("127.0.0.1", 0), _ProofHandler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    app.config.update(DOMAIN_PROOF_SCHEME="http", DOMAIN_PROOF_PORT=server.server_port,
-                      OUTBOUND_ALLOW_PRIVATE=True,
-                      OUTBOUND_RESOLVE={"proof-shop.example": "127.0.0.1"})
+    app.config.update(
+        DOMAIN_PROOF_SCHEME="http",
+        DOMAIN_PROOF_PORT=server.server_port,
+        OUTBOUND_ALLOW_PRIVATE=True,
+        OUTBOUND_RESOLVE={"proof-shop.example": "127.0.0.1"},
+    )
     from web import jobs
 
     try:
@@ -168,17 +204,20 @@ def test_merchant_proves_a_domain_through_the_job(client, session, app):
     record = client.get(f"/api/v1/sellers/{seller.public_id}").json["data"]
     assert [d["domain"] for d in record["domains"]] == ["proof-shop.example"]
     assert record["domains"][0]["state"] == "proven"
-    badge = client.get(f"/badge/{seller.public_id}.svg?lang=en",
-                       headers={"Referer": "https://proof-shop.example/"})
+    badge = client.get(
+        f"/badge/{seller.public_id}.svg?lang=en", headers={"Referer": "https://proof-shop.example/"}
+    )
     assert "Not verified for this site" not in badge.get_data(as_text=True)
 
 
 def test_another_merchant_cannot_claim_for_a_seller(client, session):
     seller, other = make_seller(session), make_seller(session)
     token = make_token(session, "merchant", seller_id=other.id)
-    response = client.post(f"/api/v1/sellers/{seller.public_id}/domains",
-                           json={"domain": "x.example"},
-                           headers={"Authorization": f"Bearer {token}"})
+    response = client.post(
+        f"/api/v1/sellers/{seller.public_id}/domains",
+        json={"domain": "x.example"},
+        headers={"Authorization": f"Bearer {token}"},
+    )
     assert response.status_code == 403
 
 
@@ -187,3 +226,24 @@ def test_svg_of_a_hostile_name_is_valid_xml(client, session):
     data = client.get(f"/badge/{seller.public_id}.svg").data
     root = ET.fromstring(data)
     assert not [e for e in root.iter() if e.tag.endswith("script")]
+
+
+def test_facts_cache_forgets_exactly_the_sellers_the_change_log_names(session):
+    from registry.badges import FactsCache
+    from registry.db import session_factory
+
+    first, second = make_seller(session), make_seller(session)
+    clock = [0.0]
+    cache = FactsCache(poll=1.0, clock=lambda: clock[0])
+    factory = session_factory(session.get_bind())
+    a, b = cache.get(factory, first.public_id), cache.get(factory, second.public_id)
+    list(
+        EventService(session, "regulator:t", "regulator").submit(
+            [{"seller": first.public_id, "kind": "trading_ban", "occurred_at": now()}]
+        )
+    )
+    session.commit()
+    assert cache.get(factory, first.public_id) is a  # within the poll interval: cached
+    clock[0] = 1.5
+    assert cache.get(factory, second.public_id) is b  # not named by the log: kept
+    assert first.public_id not in cache.items  # named: forgotten, reloaded on next use
