@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event, text
@@ -99,7 +99,10 @@ def bulk_insert(session: Session, model: Any, rows: list[dict[str, Any]]) -> Non
     keys = tuple(dict.fromkeys(k for row in rows for k in row))
     sql, order, names, fill, fns = _insert_plan(model.__table__, keys, conn.dialect)
     values = [
-        [row.get(k, fill[k]) if fn is None else fn(row.get(k, fill[k])) for k, fn in zip(order, fns)]
+        [
+            row.get(k, fill[k]) if fn is None else fn(row.get(k, fill[k]))
+            for k, fn in zip(order, fns)
+        ]
         for row in rows
     ]
     if names is None:

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from registry.events import EventService
 from registry.profile import PeerIndex
@@ -8,7 +8,7 @@ from registry.scores import ScoreService
 
 from ..factories import make_seller
 
-NOW = datetime(2026, 6, 1, tzinfo=timezone.utc)
+NOW = datetime(2026, 6, 1, tzinfo=UTC)
 
 
 def test_peer_percentile_ranks_within_the_category_and_reloads_after_its_ttl(session):

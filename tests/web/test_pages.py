@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from registry.events import EventService
 
@@ -9,7 +9,7 @@ from .helpers import settle
 
 
 def now():
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def test_home_in_chinese_by_default_with_warnings(client, session, app):
