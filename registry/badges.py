@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from .attestation import key_id, sign_attestation
+from .cache import SellerCache
 from .domains import BOUND_STATES, host_matches
 from .errors import NotFound
 from .keys import KeyRing
@@ -109,54 +110,17 @@ def badge_facts(session: Session, public_id: str) -> BadgeFacts:
     )
 
 
-class FactsCache:
-    """Badge facts kept per process and dropped as soon as the change log names the seller.
+class FactsCache(SellerCache):
+    """Badge facts per process: a badge is requested far more often than a record changes."""
 
-    A badge is requested far more often than a record changes; the change log (polled at
-    most once per ``poll`` seconds) says exactly which sellers to forget, so a badge is never
-    staler than that.
-    """
-
-    def __init__(self, max_items: int = 200_000, poll: float = 1.0, clock=None) -> None:
-        import time
-        from collections import OrderedDict
-
-        self.max_items = max_items
-        self.poll = poll
-        self.clock = clock or time.monotonic
-        self.items: OrderedDict[str, BadgeFacts] = OrderedDict()
-        self.seq: int | None = None
-        self.checked = float("-inf")
-
-    def get(self, session_factory, public_id: str) -> BadgeFacts:
+    def get(self, session_factory, public_id: str) -> BadgeFacts:  # type: ignore[override]
         """Return the facts of one seller; ``session_factory`` opens a session on a miss."""
-        if self.clock() - self.checked >= self.poll:
-            with session_factory() as session:
-                self._forget_changed(session)
-        facts = self.items.get(public_id)
-        if facts is None:
-            with session_factory() as session:
-                facts = badge_facts(session, public_id)
-            self.items[public_id] = facts
-            if len(self.items) > self.max_items:
-                self.items.popitem(last=False)
-        return facts
 
-    def _forget_changed(self, session: Session) -> None:
-        from . import changelog
+        def load(session: Session) -> tuple[int, BadgeFacts]:
+            facts = badge_facts(session, public_id)
+            return facts.seller_id, facts
 
-        self.checked = self.clock()
-        if self.seq is None:
-            self.seq = changelog.head(session)
-            return
-        entries, last = changelog.since(session, self.seq, limit=50_000)
-        if len(entries) >= 50_000:
-            self.items.clear()
-        elif entries:
-            changed = {sid for sid, _kind in entries}
-            for key in [k for k, f in self.items.items() if f.seller_id in changed]:
-                del self.items[key]
-        self.seq = last
+        return super().get(session_factory, public_id, load)
 
 
 class AttestationService:

@@ -39,7 +39,7 @@ def app(tmp_path, migrated_template):
             "SIGNING_KEY_DIR": str(tmp_path / "keys"),
             "SECRET_KEY": "test",
             "DIGEST_SECRET": "test-digest",
-            "BADGE_FACTS_POLL": 0.0,
+            "CACHE_POLL_SECONDS": 0.0,
             "WTF_CSRF_ENABLED": True,
             "SHARED_DATA_DIR": str(SHARED_DATA),
         }

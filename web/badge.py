@@ -50,7 +50,7 @@ def cached_facts(public_id: str) -> BadgeFacts:
     """Facts from this process's cache (see FactsCache): no session for a hit."""
     ext = current_app.extensions
     if "badge_facts" not in ext:
-        ext["badge_facts"] = FactsCache(poll=current_app.config["BADGE_FACTS_POLL"])
+        ext["badge_facts"] = FactsCache(poll=current_app.config["CACHE_POLL_SECONDS"])
     return ext["badge_facts"].get(database().reader, public_id)
 
 

@@ -88,8 +88,10 @@ def bar_rows(rows: list[tuple], title: str) -> Markup:
         )
         if threshold:
             mx = label_w + span * threshold[0] / top
-            parts.append(f'<line x1="{mx:.1f}" x2="{mx:.1f}" y1="{y}" y2="{y + 30}" '
-                         f'class="ref"><title>{threshold[0]:g}</title></line>')
+            parts.append(
+                f'<line x1="{mx:.1f}" x2="{mx:.1f}" y1="{y}" y2="{y + 30}" '
+                f'class="ref"><title>{threshold[0]:g}</title></line>'
+            )
     parts.append("</svg>")
     return Markup("".join(parts))
 

@@ -33,8 +33,9 @@ def defaults(instance_path: str) -> dict:
         "OUTBOUND_ALLOW_PRIVATE": False,
         "OUTBOUND_RESOLVE": {},
         "SHARED_DATA_DIR": None,
-        # How often (seconds) a worker asks the change log which badge facts to forget.
-        "BADGE_FACTS_POLL": 1.0,
+        # How often (seconds) a worker asks the change log which cached badges and pages to
+        # forget: nothing public is staler than this.
+        "CACHE_POLL_SECONDS": 1.0,
         "REGISTRY_NAME": "网店信誉登记册",
         "REGISTRY_NAME_EN": "Merchant Reputation Registry",
         "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,

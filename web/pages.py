@@ -4,18 +4,19 @@ from __future__ import annotations
 
 import json
 
-from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from sqlalchemy import select, text
 
 import scoring
 from registry import profile
 from registry.badges import ALARM_CAPS
+from registry.cache import SellerCache
 from registry.models import Event
 from registry.sellers import SellerService
 from search import QueryError
 
 from .charts import bar_rows, line_chart
-from .db import get_session
+from .db import database, get_session
 from .finder import find
 from .i18n import current_lang
 from .indexing import narrative_searcher
@@ -79,7 +80,19 @@ def search():
 
 @bp.get("/sellers/<public_id>")
 def seller(public_id: str):
-    session = get_session()
+    """The profile, from this worker's page cache (dropped when the seller's record changes)."""
+    ext = current_app.extensions
+    if "profile_pages" not in ext:
+        ext["profile_pages"] = SellerCache(
+            max_items=20_000, poll=current_app.config["CACHE_POLL_SECONDS"]
+        )
+    key = (request.full_path, current_lang())
+    return ext["profile_pages"].get(
+        database().reader, key, lambda session: _render_profile(session, public_id)
+    )
+
+
+def _render_profile(session, public_id: str) -> tuple[int, str]:
     service = SellerService(session)
     row = service.get(public_id)
     record = service.public(row)
@@ -99,8 +112,12 @@ def seller(public_id: str):
     orders, rates = profile.fulfillment_rates(session, row.id)
     rates_chart = bar_rows(
         [
-            (label("rate", r.name), round(r.per_thousand, 1), "ok" if r.within else "bad",
-             r.threshold)
+            (
+                label("rate", r.name),
+                round(r.per_thousand, 1),
+                "ok" if r.within else "bad",
+                r.threshold,
+            )
             for r in rates
             if r.per_thousand is not None
         ],
@@ -125,7 +142,7 @@ def seller(public_id: str):
         for c in (score.caps if score else [])
         if c["reason"] in ALARM_CAPS
     )
-    return render_template(
+    html = render_template(
         "seller.html",
         seller=record,
         score=score,
@@ -145,6 +162,7 @@ def seller(public_id: str):
         sanctions=profile.events_of(session, row.id, tuple(sorted(scoring.SANCTION_KINDS))),
         lang=lang,
     )
+    return row.id, html
 
 
 def _contributors(session, top: list[dict]) -> list[dict]:

@@ -181,6 +181,8 @@ def registry(tmp_path_factory, migrated_template) -> Iterator[Registry]:
             "SECRET_KEY": "browser-test",
             "DIGEST_SECRET": "browser-test-digest",
             "WTF_CSRF_ENABLED": True,
+            # A moderated complaint must show on the very next page view.
+            "CACHE_POLL_SECONDS": 0.0,
         }
     )
     app.instance_path = str(tmp / "instance")

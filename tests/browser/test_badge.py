@@ -97,7 +97,9 @@ def test_script_badge_on_an_unbound_origin_shows_the_warning(
         page.locator("#script-badge a").click()
     verify = opened.value
     verify.wait_for_load_state()
-    assert verify.url.startswith(f"{registry.base}/verify/{seller.public_id}?from=127.0.0.1")
+    assert verify.url.startswith(
+        f"{registry.base}/verify/{seller.public_id}?lang=zh&from=127.0.0.1"
+    )
     notice = verify_notice(verify)
     assert "警示" in notice and "127.0.0.1" in notice
     assert set(seller.demo_domains) <= set(allowed_domains(verify))

@@ -1,0 +1,63 @@
+"""Per-process caches of what the public sees, forgotten as soon as the change log says so."""
+
+from __future__ import annotations
+
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from typing import Any
+
+from sqlmodel import Session
+
+from . import changelog
+
+
+class SellerCache:
+    """Values derived from one seller's record, kept per process.
+
+    The change log (asked at most once per ``poll`` seconds) names exactly the sellers whose
+    public record changed; their entries are dropped, so nothing is staler than ``poll``.
+    """
+
+    def __init__(
+        self, max_items: int = 200_000, poll: float = 1.0, clock: Callable[[], float] | None = None
+    ) -> None:
+        self.max_items = max_items
+        self.poll = poll
+        self.clock = clock or time.monotonic
+        self.items: OrderedDict[Hashable, tuple[int, Any]] = OrderedDict()
+        self.seq: int | None = None
+        self.checked = float("-inf")
+
+    def get(
+        self,
+        session_factory: Callable[[], Session],
+        key: Hashable,
+        load: Callable[[Session], tuple[int, Any]],
+    ) -> Any:
+        """Return the cached value of ``key``, or ``load`` it (seller id and value)."""
+        if self.clock() - self.checked >= self.poll:
+            with session_factory() as session:
+                self._forget_changed(session)
+        found = self.items.get(key)
+        if found is None:
+            with session_factory() as session:
+                found = load(session)
+            self.items[key] = found
+            if len(self.items) > self.max_items:
+                self.items.popitem(last=False)
+        return found[1]
+
+    def _forget_changed(self, session: Session) -> None:
+        self.checked = self.clock()
+        if self.seq is None:
+            self.seq = changelog.head(session)
+            return
+        entries, last = changelog.since(session, self.seq, limit=50_000)
+        if len(entries) >= 50_000:
+            self.items.clear()
+        elif entries:
+            changed = {sid for sid, _kind in entries}
+            for key in [k for k, (sid, _) in self.items.items() if sid in changed]:
+                del self.items[key]
+        self.seq = last
