@@ -10,10 +10,10 @@ Everything here is skipped (not failed) when /usr/bin/chromium is absent or will
 from __future__ import annotations
 
 import http.server
+import os
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-import os
 from pathlib import Path
 
 import pytest
