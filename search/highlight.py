@@ -1,0 +1,146 @@
+"""Mark the parts of a seller's names that a query matched (HTML-escaped, <mark>)."""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+from collections.abc import Mapping
+from typing import Any
+
+from search import text as tx
+from search.query import ParsedQuery
+from search.schema import NAME_FIELDS
+
+OPEN, CLOSE = "<mark>", "</mark>"
+_ASCII_WORD = re.compile(r"[A-Za-z0-9]+")
+
+Span = tuple[int, int]
+
+
+def mark(text: str, spans: list[Span]) -> str:
+    """Return *text* HTML-escaped with the *spans* wrapped in <mark>."""
+    out: list[str] = []
+    last = 0
+    for start, end in _merge(spans):
+        out.append(html.escape(text[last:start]))
+        out.append(OPEN + html.escape(text[start:end]) + CLOSE)
+        last = end
+    out.append(html.escape(text[last:]))
+    return "".join(out)
+
+
+def _merge(spans: list[Span]) -> list[Span]:
+    merged: list[Span] = []
+    for start, end in sorted(spans):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def substring_spans(name: str, segments: tuple[str, ...]) -> list[Span]:
+    """Return where the normalized *segments* occur in *name* (in *name*'s indices)."""
+    norm, where = tx.normalize_with_map(name)
+    spans: list[Span] = []
+    for seg in segments:
+        if len(seg) < tx.MIN_GRAM and len(segments) > 1:
+            continue
+        start = norm.find(seg)
+        while start != -1 and seg:
+            spans.append((where[start], where[start + len(seg) - 1] + 1))
+            start = norm.find(seg, start + len(seg))
+    return spans
+
+
+def pinyin_spans(
+    name: str, typed: str, readings: Mapping[str, list[tuple[str, int]]] | None = None
+) -> list[Span]:
+    """Return the characters of *name* whose pinyin (full or initials) starts with *typed*.
+
+    *readings* are the syllables stored at index time (pypinyin is slow at query time).
+    """
+    norm, where = tx.normalize_with_map(name)
+    if not tx.has_han(norm):
+        return []
+    parts = (readings or {}).get(norm) or tx.syllables(norm)
+    offsets = [0]
+    for _, n in parts:
+        offsets.append(offsets[-1] + n)
+    for i in range(len(parts)):
+        for initials in (False, True):
+            covered, used = 0, 0
+            for syl, n in parts[i:]:
+                piece = syl[0] if initials and n == 1 and tx.has_han_reading(syl) else syl
+                rest = typed[used:]
+                if not rest:
+                    break
+                if not (rest.startswith(piece) or piece.startswith(rest)):
+                    covered = 0
+                    break
+                used += min(len(piece), len(rest))
+                covered += 1
+            if covered and used == len(typed):
+                start, end = offsets[i], offsets[i + covered]
+                return [(where[start], where[end - 1] + 1)]
+    return []
+
+
+def within_one_edit(a: str, b: str) -> bool:
+    """Tell whether *a* and *b* differ by at most one insertion, deletion, substitution or swap."""
+    if a == b:
+        return True
+    if abs(len(a) - len(b)) > 1:
+        return False
+    i = 0
+    while i < min(len(a), len(b)) and a[i] == b[i]:
+        i += 1
+    if len(a) == len(b):
+        return a[i + 1 :] == b[i + 1 :] or (
+            a[i : i + 2] == b[i : i + 2][::-1] and a[i + 2 :] == b[i + 2 :]
+        )
+    longer, shorter = (a, b) if len(a) > len(b) else (b, a)
+    return longer[i + 1 :] == shorter[i:]
+
+
+def word_spans(name: str, words: tuple[str, ...]) -> list[Span]:
+    """Return the ascii words of *name* equal to, one typo from, or (last) starting with *words*."""
+    spans: list[Span] = []
+    for m in _ASCII_WORD.finditer(unicodedata.normalize("NFKC", name)):
+        if len(m.group()) != m.end() - m.start():
+            continue
+        word = m.group().lower()
+        for i, typed in enumerate(words):
+            last = i == len(words) - 1
+            if (
+                word == typed
+                or (len(typed) >= 4 and within_one_edit(word, typed))
+                or (last and len(typed) >= 2 and word.startswith(typed))
+            ):
+                spans.append((m.start(), m.end()))
+                break
+    return spans if len(unicodedata.normalize("NFKC", name)) == len(name) else []
+
+
+def _values(stored: Mapping[str, Any], key: str) -> list[str]:
+    value = stored.get(key)
+    if not value:
+        return []
+    return [value] if isinstance(value, str) else [v for v in value if isinstance(v, str)]
+
+
+def highlights(stored: Mapping[str, Any], parsed: ParsedQuery) -> dict[str, str]:
+    """Return {field: marked name} for each name field of a hit that the query matched."""
+    out: dict[str, str] = {}
+    for key in NAME_FIELDS:
+        for name in _values(stored, key):
+            spans = substring_spans(name, parsed.segments)
+            if not spans and parsed.latin:
+                spans = word_spans(name, parsed.segments) or pinyin_spans(
+                    name, parsed.norm, stored.get("readings")
+                )
+            if spans:
+                out[key] = mark(name, spans)
+                break
+    return out

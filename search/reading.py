@@ -1,0 +1,61 @@
+"""Keep one open searcher and reopen it only when the index changed."""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from typing import Any
+
+from whoosh.searching import Searcher
+
+from search.store import IndexStore
+
+
+class SearcherCache:
+    """One Whoosh searcher per process (per thread: Whoosh searchers are not thread-safe).
+
+    Opening a searcher on a large index costs tens of milliseconds, reusing one a
+    fraction of a millisecond. Each call checks (at most every *check_interval*
+    seconds) whether CURRENT was switched by a rebuild, or a commit made the
+    searcher stale, and only then reopens or refreshes it.
+    """
+
+    def __init__(self, store: IndexStore, check_interval: float = 0.0) -> None:
+        self.store = store
+        self.check_interval = check_interval
+        self._local = threading.local()
+
+    def searcher(self) -> Searcher:
+        """Return an up-to-date searcher; raise IndexMissingError when there is no index."""
+        state = self._local
+        current: Searcher | None = getattr(state, "searcher", None)
+        now = time.monotonic()
+        if current is not None and getattr(state, "pid", None) != os.getpid():
+            current = None  # forked: file handles belong to the parent
+        if current is not None and now - state.checked < self.check_interval:
+            return current
+        stamp = self.store.pointer_stamp()
+        if current is None or stamp != state.stamp:
+            ix, _ = self.store.open()
+            fresh = ix.searcher()
+            self._close(current)
+            state.ix, state.stamp, state.pid = ix, stamp, os.getpid()
+            current = fresh
+        elif not current.up_to_date():
+            current = current.refresh()
+        state.searcher, state.checked = current, now
+        return current
+
+    @staticmethod
+    def _close(searcher: Any) -> None:
+        if searcher is not None:
+            try:
+                searcher.close()
+            except Exception:  # noqa: BLE001 - closing a stale searcher must not fail a query
+                pass
+
+    def close(self) -> None:
+        """Close this thread's searcher."""
+        self._close(getattr(self._local, "searcher", None))
+        self._local = threading.local()

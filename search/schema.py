@@ -1,0 +1,242 @@
+"""The two schemas and the conversion of plain dicts into Whoosh documents.
+
+All analysis of seller names happens here in Python (see :mod:`search.text`); the index
+fields are plain space-separated KEYWORD fields, so no project class is pickled into the
+index and a renamed module can never make an index unreadable.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from datetime import date, datetime
+from typing import Any
+
+from whoosh import fields
+from whoosh.analysis import LowercaseFilter, StemFilter, StopFilter, Token, Tokenizer
+
+from search import text as tx
+
+#: bumped when the schema or the analysis changes: an index of another version needs a rebuild
+SCHEMA_VERSION = 1
+
+NAME_FIELDS = ("legal_name", "store_names", "aliases", "former_names", "english_name")
+FACET_FIELDS = ("grade", "province", "city", "category", "verified")
+_LIST_FIELDS = ("former_names", "aliases", "store_names", "domains", "codes", "store_urls")
+_TEXT_FIELDS = ("legal_name", "english_name", "province", "city", "category", "grade")
+#: English stop words, and the commonest Chinese particles (as jieba's ChineseAnalyzer)
+STOP_WORDS = frozenset(
+    "a an and are as at be by can for from have if in is it may not of on or tbd that the this"
+    " to us we when will with yet you your 的 了 和".split()
+)
+_HAN_WORD = re.compile(r"[\u4e00-\u9fd5]+")
+#: at most this many names of one seller are analysed (a bad row must not bloat the index)
+MAX_NAMES = 32
+
+
+def _keywords(scorable: bool = False) -> fields.KEYWORD:
+    return fields.KEYWORD(lowercase=False, commas=False, scorable=scorable)
+
+
+def seller_schema() -> fields.Schema:
+    """Return the schema of the seller index."""
+    return fields.Schema(
+        id=fields.ID(stored=True, unique=True),
+        version=fields.STORED,
+        # analysed name tokens (see search.text)
+        exact=_keywords(scorable=True),
+        grams=_keywords(scorable=True),
+        py=_keywords(scorable=True),  # full pinyin, runs of 1..3 syllables
+        pyi=_keywords(scorable=True),  # pinyin initials, letter 2..3-grams
+        words=_keywords(scorable=True),
+        locators=_keywords(),
+        # filters and facets
+        verified=fields.ID(stored=True, sortable=True),  # "true" / "false"
+        grade=fields.ID(stored=True, sortable=True),
+        province=fields.ID(stored=True, sortable=True),
+        city=fields.ID(stored=True, sortable=True),
+        category=fields.ID(stored=True, sortable=True),
+        rank=fields.NUMERIC(int, bits=32, sortable=True),  # score x 100; -1 when unscored
+        # shown in result lists and used for highlights
+        legal_name=fields.STORED,
+        english_name=fields.STORED,
+        former_names=fields.STORED,
+        aliases=fields.STORED,
+        store_names=fields.STORED,
+        domains=fields.STORED,
+        codes=fields.STORED,
+        store_urls=fields.STORED,
+        score=fields.STORED,
+        readings=fields.STORED,  # {normalized name: pinyin syllables}, for highlights
+    )
+
+
+class JiebaTokenizer(Tokenizer):  # type: ignore[misc]
+    """Cut Chinese prose into words with jieba's search mode (jieba's ChineseTokenizer).
+
+    Importing ``jieba.analyse`` for its analyzer would load a TF-IDF table and leave its
+    file open (a ResourceWarning); this is the same tokenizer without that.
+    """
+
+    def __call__(self, text: str, **kwargs: Any) -> Iterator[Token]:
+        import jieba
+
+        token = Token(
+            **{
+                k: v
+                for k, v in kwargs.items()
+                if k in ("positions", "chars", "removestops", "mode")
+            }
+        )
+        for word, start, end in jieba.tokenize(text, mode="search"):
+            if len(word) <= 1 and not _HAN_WORD.match(word):
+                continue  # single latin letters, digits, spaces and punctuation
+            token.original = token.text = word
+            token.pos = start
+            token.startchar, token.endchar = start, end
+            token.boost = 1.0
+            token.stopped = False
+            yield token
+
+
+def chinese_analyzer() -> Any:
+    """Return jieba words, lower-cased, English stop words removed, English stemmed."""
+    return (
+        JiebaTokenizer()
+        | LowercaseFilter()
+        | StopFilter(stoplist=STOP_WORDS, minsize=1)
+        | StemFilter()
+    )
+
+
+def narrative_schema() -> fields.Schema:
+    """Return the schema of the complaint and fraud-report index (prose, jieba)."""
+    return fields.Schema(
+        id=fields.ID(stored=True, unique=True),
+        version=fields.STORED,
+        seller_id=fields.ID(stored=True, sortable=True),
+        kind=fields.ID(stored=True, sortable=True),
+        text=fields.TEXT(analyzer=chinese_analyzer(), stored=True),
+        created_at=fields.STORED,
+    )
+
+
+def _version(doc: Mapping[str, Any]) -> str | None:
+    value = doc.get("version", doc.get("updated_at"))
+    if value is None:
+        return None
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    return str(value)
+
+
+def _doc_id(doc: Mapping[str, Any]) -> str:
+    if not isinstance(doc, Mapping):
+        raise ValueError(f"a document must be a dict, not {type(doc).__name__}")
+    doc_id = doc.get("id")
+    if not isinstance(doc_id, str) or not doc_id.strip():
+        raise ValueError(f"a document needs a non-empty string 'id', got {doc_id!r}")
+    return doc_id
+
+
+def _strings(doc: Mapping[str, Any], key: str) -> list[str]:
+    value = doc.get(key)
+    if value is None:
+        return []
+    if isinstance(value, str):
+        value = [value]
+    items = list(value)
+    if not all(isinstance(v, str) for v in items):
+        raise ValueError(f"{key} of seller {doc.get('id')!r} must hold strings")
+    return [v for v in items if v.strip()]
+
+
+def _string(doc: Mapping[str, Any], key: str) -> str | None:
+    value = doc.get(key)
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise ValueError(f"{key} of seller {doc.get('id')!r} must be a string")
+    return value
+
+
+def seller_names(doc: Mapping[str, Any]) -> list[str]:
+    """Return every name of a seller document, legal name first."""
+    names: list[str] = []
+    for key in NAME_FIELDS:
+        names.extend(_strings(doc, key))
+    return names[:MAX_NAMES]
+
+
+def seller_document(doc: Mapping[str, Any]) -> dict[str, Any]:
+    """Convert a plain seller dict into the fields of the seller index."""
+    seller_id = _doc_id(doc)
+    lists = {key: _strings(doc, key) for key in _LIST_FIELDS}
+    scalars = {key: _string(doc, key) for key in _TEXT_FIELDS}
+    score = doc.get("score")
+    if score is not None and not isinstance(score, (int, float)):
+        raise ValueError(f"score of seller {seller_id!r} must be a number or None")
+
+    norms = [n for n in (tx.normalize(name) for name in seller_names(doc)) if n]
+    grams: list[str] = []
+    py: list[str] = []
+    pyi: list[str] = []
+    readings: dict[str, list[tuple[str, int]]] = {}
+    for norm in norms:
+        grams.extend(tx.name_grams(norm))
+        if tx.has_han(norm) and norm not in readings:
+            readings[norm] = tx.syllables(norm)[: tx.MAX_PINYIN_SYLLABLES]
+            py.extend(tx.pinyin_tokens(norm))
+            pyi.extend(tx.initials_tokens(norm))
+    words: list[str] = []
+    for name in seller_names(doc):
+        words.extend(tx.latin_words(name))
+    locators: list[str] = []
+    for domain in lists["domains"]:
+        locators.extend(tx.locator_tokens(domain))
+    for url in lists["store_urls"]:
+        locators.extend(tx.locator_tokens(url))
+    locators.extend(tx.code_token(code) for code in lists["codes"])
+
+    out: dict[str, Any] = {
+        "id": seller_id,
+        "version": _version(doc),
+        "exact": tx.unique_tokens(norms),
+        "grams": tx.unique_tokens(grams),
+        "py": tx.unique_tokens(py),
+        "pyi": tx.unique_tokens(pyi),
+        "words": tx.unique_tokens(words),
+        "locators": tx.unique_tokens(locators),
+        "verified": "true" if doc.get("verified") else "false",
+        "rank": round(float(score) * 100) if score is not None else -1,
+        "score": None if score is None else float(score),
+        "readings": readings,
+    }
+    for key, value in scalars.items():
+        if value is not None:
+            out[key] = value
+    out.update(lists)
+    return out
+
+
+def narrative_document(doc: Mapping[str, Any]) -> dict[str, Any]:
+    """Convert a plain complaint or report dict into the fields of the narrative index."""
+    doc_id = _doc_id(doc)
+    text = doc.get("text")
+    if not isinstance(text, str):
+        raise ValueError(f"report {doc_id!r} needs a string 'text'")
+    seller_id = doc.get("seller_id")
+    if not isinstance(seller_id, str) or not seller_id:
+        raise ValueError(f"report {doc_id!r} needs a string 'seller_id'")
+    created = doc.get("created_at")
+    out: dict[str, Any] = {
+        "id": doc_id,
+        "version": _version(doc),
+        "seller_id": seller_id,
+        "text": text,
+        "created_at": created.isoformat() if isinstance(created, (datetime, date)) else created,
+    }
+    kind = doc.get("kind")
+    if kind:
+        out["kind"] = str(kind)
+    return out

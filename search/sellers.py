@@ -1,0 +1,332 @@
+"""Read side of the seller index: search, facets, highlights, suggestions."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import replace
+from typing import Any
+
+from whoosh import query as wq
+from whoosh import sorting
+from whoosh.reading import TermNotFound
+
+from search import text as tx
+from search.collectors import DeadlineCollector, TimeLimit
+from search.errors import QueryError
+from search.highlight import highlights
+from search.query import (
+    EXACT_BOOST,
+    INSIDE_WORDS,
+    START_BOOST,
+    TYPOS,
+    ParsedQuery,
+    any_of,
+    expand_prefix,
+    filter_query,
+    full_pinyin_query,
+    parse,
+    seller_query,
+    substring_query,
+    wants_more,
+)
+from search.reading import SearcherCache
+from search.results import Filters, SearchResults, SellerHit, Suggestion
+from search.schema import FACET_FIELDS, NAME_FIELDS, SCHEMA_VERSION, seller_schema
+from search.store import IndexStore
+
+MAX_PER_PAGE = 100
+#: a one-gram query in more documents than this is "broad": searched as that term alone
+BROAD_DF = 2000
+#: text matching more documents than this (estimated) is walked in tiers, unscored:
+#: measured, BM25 costs ~10 us a match in Whoosh, a walk ~0.3 us a match skipped
+WALK_ABOVE = 1000
+#: suggest() looks at this many candidate sellers at most
+SUGGEST_EXAMINED = 100
+#: results larger than this (estimated) are not counted exactly: total is an upper estimate
+COUNT_EXACTLY_BELOW = 20000
+_DISPLAY = (*NAME_FIELDS, "grade", "province", "city", "category", "score", "domains", "version")
+
+
+class SellerSearcher:
+    """Search the seller index at *path*; safe to keep for the life of a process."""
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        time_limit: float = 0.5,
+        check_interval: float = 0.0,
+        walk_above: int | None = None,
+    ) -> None:
+        self.store = IndexStore(path, "sellers", seller_schema, SCHEMA_VERSION)
+        self.time_limit = time_limit
+        self.walk_above = WALK_ABOVE if walk_above is None else walk_above
+        self.cache = SearcherCache(self.store, check_interval)
+
+    def close(self) -> None:
+        """Close the searcher of the calling thread."""
+        self.cache.close()
+
+    def search(
+        self,
+        text: str,
+        *,
+        filters: Filters | Mapping[str, Any] | None = None,
+        page: int = 1,
+        per_page: int = 20,
+        facets: Sequence[str] = (),
+    ) -> SearchResults:
+        """Find sellers by name, pinyin, English name, domain, shop URL or code."""
+        _check_page(page, per_page)
+        unknown = set(facets) - set(FACET_FIELDS)
+        if unknown:
+            raise QueryError(f"unknown facet(s): {', '.join(sorted(unknown))}")
+        parsed = parse(text)
+        wanted = Filters.of(filters).active()
+        searcher = self.cache.searcher()
+        q = seller_query(parsed, searcher.reader())
+        if q is wq.NullQuery:
+            return SearchResults((), 0, page, per_page, {f: {} for f in facets}, parsed.truncated)
+        flt = filter_query(wanted)
+        broad = self._broad(parsed, searcher)
+        if broad:
+            # A common 2-3 character gram (科技, 旗舰): the exact name and that one term,
+            # so that BM25's block-max skipping applies.
+            q = wq.Or(
+                [wq.Term("exact", parsed.norm, boost=EXACT_BOOST), wq.Term("grams", parsed.norm)]
+            )
+        found = self._answer(searcher, parsed, q, flt, page, per_page, facets)
+        if not found.total and parsed.url_like:
+            # No seller has that domain, shop URL or code: try the text as words of names.
+            parsed = replace(parsed, url_like=False)
+            q = seller_query(parsed, searcher.reader())
+            if q is not wq.NullQuery:
+                found = self._answer(searcher, parsed, q, flt, page, per_page, facets)
+        for stage in (TYPOS, INSIDE_WORDS):
+            if broad or found.total or found.timed_out or not wants_more(parsed):
+                break
+            q = seller_query(parsed, searcher.reader(), stage)
+            found = self._answer(searcher, parsed, q, flt, page, per_page, facets)
+        return found
+
+    def _answer(
+        self,
+        searcher: Any,
+        parsed: ParsedQuery,
+        q: wq.Query,
+        flt: wq.Query,
+        page: int,
+        per_page: int,
+        facets: Sequence[str],
+    ) -> SearchResults:
+        """Walk a large result, score a small one (all of it, counting on the way)."""
+        estimate = int(q.estimate_size(searcher.reader()))
+        if estimate > self.walk_above and not facets:
+            return self._walk(searcher, parsed, _filtered(q, flt), flt, page, per_page, estimate)
+        q = _filtered(q, flt)
+        limit = page * per_page
+        optimize = estimate > WALK_ABOVE  # facets on a large result: let BM25 skip blocks
+        results, timed_out = self._run(searcher, q, limit, facets, optimize)
+        total, exact_total = _total(results, q, searcher, limit, timed_out, bool(facets))
+        hits = tuple(
+            _hit(hit.fields(), hit.score if isinstance(hit.score, (int, float)) else 0.0, parsed)
+            for hit in results[(page - 1) * per_page : limit]
+        )
+        facet_counts = {f: _counts(results, f) for f in facets} if not timed_out else {}
+        return SearchResults(
+            hits, total, page, per_page, facet_counts, parsed.truncated, timed_out, exact_total
+        )
+
+    def _run(
+        self, searcher: Any, q: wq.Query, limit: int, facets: Sequence[str], optimize: bool
+    ) -> tuple[Any, bool]:
+        groups = {f: sorting.FieldFacet(f, maptype=sorting.Count) for f in facets} or None
+        collector = searcher.collector(limit=limit, groupedby=groups, optimize=optimize)
+        timed = DeadlineCollector(collector, self.time_limit)
+        try:
+            searcher.search_with_collector(q, timed)
+        except TimeLimit:
+            return timed.results(), True
+        return timed.results(), False
+
+    def _walk(
+        self,
+        searcher: Any,
+        parsed: ParsedQuery,
+        q: wq.Query,
+        flt: wq.Query,
+        page: int,
+        per_page: int,
+        estimate: int,
+    ) -> SearchResults:
+        """Answer text found in many sellers (公司, "zj") without scoring every match.
+
+        Three tiers, each in index order: exact names, names that start with the text,
+        the rest. Index order is the order rebuild() was given (best score first, when
+        the caller sorts so), then later changes. Costs O(page), not O(matches).
+        """
+        deadline = time.monotonic() + self.time_limit
+        need = page * per_page
+        tiers = [
+            _filtered(wq.Term("exact", parsed.norm), flt),
+            _filtered(wq.And([q, _starts(parsed)]), flt),
+            q,
+        ]
+        order: dict[int, float] = {}
+        timed_out = False
+        for tier, score in zip(tiers, (EXACT_BOOST, START_BOOST, 0.0), strict=True):
+            for i, docnum in enumerate(_ids(tier, searcher)):
+                if len(order) >= need:
+                    break
+                order.setdefault(docnum, score)
+                if i % 256 == 255 and time.monotonic() > deadline:
+                    timed_out = True
+                    break
+        ranked = list(order.items())[(page - 1) * per_page : need]
+        hits = tuple(_hit(searcher.stored_fields(d), s, parsed) for d, s in ranked)
+        # Counting would cost what the walk saved: the total is Whoosh's upper estimate.
+        total = max(estimate, len(order))
+        return SearchResults(hits, total, page, per_page, {}, parsed.truncated, timed_out, False)
+
+    def _broad(self, parsed: ParsedQuery, searcher: Any) -> bool:
+        if len(parsed.segments) != 1 or not tx.MIN_GRAM <= len(parsed.norm) <= tx.MAX_GRAM:
+            return False
+        return bool(searcher.doc_frequency("grams", parsed.norm) > BROAD_DF)
+
+    def suggest(self, text: str, *, limit: int = 10) -> list[Suggestion]:
+        """Return names that start with *text* (characters or pinyin), best sellers first."""
+        if not 1 <= limit <= MAX_PER_PAGE:
+            raise QueryError(f"limit must be between 1 and {MAX_PER_PAGE}")
+        parsed = parse(text)
+        norm = parsed.norm
+        if not norm or parsed.url_like:
+            return []
+        searcher = self.cache.searcher()
+        q = start_query_for_suggest(parsed, searcher.reader())
+        deadline = time.monotonic() + self.time_limit
+        found: list[tuple[float, int, Suggestion]] = []
+        seen: set[str] = set()
+        # The index narrows to likely names (in index order: cheap); each is checked to
+        # really start with the text; the best scored of the first few are suggested.
+        for n, docnum in enumerate(_ids(q, searcher)):
+            if n >= SUGGEST_EXAMINED or time.monotonic() > deadline:
+                break
+            fields = searcher.stored_fields(docnum)
+            readings = fields.get("readings") or {}
+            for name in _names(fields):
+                folded = tx.normalize(name)
+                if name not in seen and _starts_with(folded, norm, readings.get(folded)):
+                    seen.add(name)
+                    score = fields.get("score")
+                    found.append(
+                        (-(score if score is not None else -1.0), n, Suggestion(name, fields["id"]))
+                    )
+                    break
+        return [suggestion for *_, suggestion in sorted(found)[:limit]]
+
+
+def start_query_for_suggest(parsed: ParsedQuery, reader: Any) -> wq.Query:
+    """Match names whose characters, full pinyin or initials start with the text."""
+    norm = parsed.norm
+    start = wq.Term("grams", tx.START + norm[: tx.START_GRAM])
+    options: list[wq.Query] = [
+        wq.And([start, substring_query(parsed, reader)]) if len(norm) > 1 else start
+    ]
+    if parsed.latin and norm.isalpha() and len(norm) >= 2:
+        initials = [wq.Term("pyi", g) for g in tx.query_grams(norm, 8, tx.INITIALS_GRAM)]
+        options.append(wq.And([wq.Term("pyi", tx.START + norm[: tx.INITIALS_GRAM]), *initials]))
+        for sylls, tail in tx.segment_pinyin(norm, limit=2):
+            head = "".join(sylls[: tx.PINYIN_WINDOW])
+            if len(sylls) >= tx.PINYIN_WINDOW:
+                options.append(
+                    wq.And([wq.Term("py", tx.START + head), full_pinyin_query(sylls, tail, reader)])
+                )
+            else:
+                options.append(any_of("py", expand_prefix(reader, "py", tx.START + head + tail)))
+    return wq.Or([o for o in options if o is not wq.NullQuery])
+
+
+def _names(fields: Mapping[str, Any]) -> list[str]:
+    names: list[str] = []
+    for key in NAME_FIELDS:
+        value = fields.get(key)
+        if isinstance(value, str):
+            names.append(value)
+        elif value:
+            names.extend(value)
+    return names
+
+
+def _starts(parsed: ParsedQuery) -> wq.Query:
+    """Match names that start like the text (characters, or pinyin initials)."""
+    parts: list[wq.Query] = [wq.Term("grams", tx.START + parsed.norm[: tx.START_GRAM])]
+    if parsed.latin and parsed.norm.isalpha():
+        parts.append(wq.Term("pyi", tx.START + parsed.norm[: tx.INITIALS_GRAM]))
+        parts.append(wq.Term("py", tx.START + parsed.norm))
+    return wq.Or(parts)
+
+
+def _check_page(page: int, per_page: int) -> None:
+    if isinstance(page, bool) or not isinstance(page, int) or page < 1:
+        raise QueryError("page must be a whole number from 1")
+    if isinstance(per_page, bool) or not isinstance(per_page, int):
+        raise QueryError("per_page must be a whole number")
+    if not 1 <= per_page <= MAX_PER_PAGE:
+        raise QueryError(f"per_page must be between 1 and {MAX_PER_PAGE}")
+
+
+def _starts_with(norm_name: str, typed: str, parts: list[tuple[str, int]] | None) -> bool:
+    if norm_name.startswith(typed):
+        return True
+    if not typed.isascii() or not tx.has_han(norm_name):
+        return False
+    syllables = parts if parts is not None else tx.syllables(norm_name)
+    full = "".join(s for s, _ in syllables)
+    initials = "".join(s[0] if n == 1 and tx.has_han_reading(s) else s for s, n in syllables)
+    return full.startswith(typed) or initials.startswith(typed)
+
+
+def _ids(q: wq.Query, searcher: Any) -> Iterator[int]:
+    """Yield the matching document numbers in order, leapfrogging through ANDs.
+
+    (Whoosh's ``Query.docs`` intersects two Python sets of every posting.)
+    """
+    try:
+        matcher = q.matcher(searcher, searcher.boolean_context())
+    except TermNotFound:
+        return
+    while matcher.is_active():
+        yield matcher.id()
+        matcher.next()
+
+
+def _filtered(q: wq.Query, flt: wq.Query) -> wq.Query:
+    return q if flt is wq.NullQuery else wq.Require(q, flt)
+
+
+def _total(
+    results: Any, q: wq.Query, searcher: Any, limit: int, timed_out: bool, faceted: bool
+) -> tuple[int, bool]:
+    """Return (total, exact?): counting a huge result set costs more than finding its top."""
+    scored = int(results.scored_length())
+    if timed_out:
+        return scored, False
+    if scored < limit or faceted:  # every match was collected (or counted for the facets)
+        return (scored if scored < limit else len(results)), True
+    estimate = int(q.estimate_size(searcher.reader()))
+    if estimate > COUNT_EXACTLY_BELOW:
+        return estimate, False
+    return len(results), True
+
+
+def _counts(results: Any, facet: str) -> dict[str, int]:
+    groups = results.groups(facet)
+    return {str(k): int(v) for k, v in groups.items() if k not in (None, "")}
+
+
+def _hit(stored: Mapping[str, Any], score: float, parsed: ParsedQuery) -> SellerHit:
+    fields = {k: stored[k] for k in _DISPLAY if k in stored}
+    fields["verified"] = stored.get("verified") == "true"
+    return SellerHit(stored["id"], float(score), highlights(stored, parsed), fields)

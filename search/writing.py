@@ -1,0 +1,260 @@
+"""The one writer of an index: batched apply, atomic rebuild, sequence bookkeeping."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from whoosh.index import LockError
+from whoosh.writing import SegmentWriter
+
+from search.errors import IndexBusyError
+from search.schema import (
+    SCHEMA_VERSION,
+    narrative_document,
+    narrative_schema,
+    seller_document,
+    seller_schema,
+)
+from search.store import IndexStore
+
+#: apply() merges small segments once an index has this many (searching many is slow)
+MAX_SEGMENTS = 12
+#: rebuild() reports progress every this many documents
+PROGRESS_EVERY = 1000
+
+Progress = Callable[[int], None]
+
+
+@dataclass(frozen=True)
+class ApplyStats:
+    """What one apply() did."""
+
+    added: int
+    deleted: int
+    sequence: int | None
+
+
+class _Index:
+    """Write side of one index directory; subclasses choose the schema."""
+
+    kind = ""
+
+    def __init__(self, path: str | os.PathLike[str], *, lock_timeout: float = 30.0) -> None:
+        self.path = Path(path)
+        self.lock_timeout = lock_timeout
+        self.store = IndexStore(self.path, self.kind, self._schema, SCHEMA_VERSION)
+
+    @staticmethod
+    def _schema() -> Any:
+        raise NotImplementedError
+
+    @staticmethod
+    def _document(doc: Mapping[str, Any]) -> dict[str, Any]:
+        raise NotImplementedError
+
+    # -- reading helpers for check-index ----------------------------------
+    def exists(self) -> bool:
+        """Tell whether a usable index is at the path."""
+        return self.store.exists()
+
+    def last_sequence(self) -> int | None:
+        """Return the change-log sequence number recorded with the live index."""
+        return self.store.read_sequence()
+
+    def record_sequence(self, sequence: int) -> None:
+        """Record *sequence* as applied without changing documents."""
+        with self.store.writer_lock(self.lock_timeout):
+            self.store.write_sequence(sequence)
+
+    def doc_ids_and_versions(self) -> dict[str, str | None]:
+        """Return {id: version} of every live document (to find missing or stale ones)."""
+        ix, _ = self.store.open()
+        try:
+            with ix.reader() as reader:
+                return {f["id"]: f.get("version") for f in reader.all_stored_fields()}
+        finally:
+            ix.close()
+
+    def doc_count(self) -> int:
+        """Return how many live documents the index holds."""
+        ix, _ = self.store.open()
+        try:
+            return int(ix.doc_count())
+        finally:
+            ix.close()
+
+    # -- writing --------------------------------------------------------------
+    def create(self) -> None:
+        """Create an empty live index unless one exists."""
+        with self.store.writer_lock(self.lock_timeout):
+            self._create_locked()
+
+    def _create_locked(self) -> None:
+        if not self.store.exists():
+            ix, gen = self.store.new_generation()
+            ix.close()
+            self.store.switch(gen)
+
+    def apply(
+        self,
+        upserts: Iterable[Mapping[str, Any]] = (),
+        deletes: Iterable[str] = (),
+        *,
+        sequence: int | None = None,
+        merge: bool = False,
+    ) -> ApplyStats:
+        """Replace the *upserts* and remove the *deletes* in one writer and one commit.
+
+        Later duplicates of an id in *upserts* win; an id in both lists ends up deleted.
+        Documents are validated before the lock is taken, so a bad one changes nothing.
+        *sequence*, when given, is recorded after the commit: re-applying a batch after a
+        crash between the two is harmless because apply() is idempotent.
+        """
+        gone = list(dict.fromkeys(deletes))
+        if not all(isinstance(d, str) for d in gone):
+            raise ValueError("deletes must be string ids")
+        docs: dict[str, dict[str, Any]] = {}
+        for doc in upserts:
+            converted = self._document(doc)
+            docs[converted["id"]] = converted
+        for doc_id in gone:
+            docs.pop(doc_id, None)
+
+        with self.store.writer_lock(self.lock_timeout):
+            self._create_locked()
+            ix, gen = self.store.open()
+            try:
+                if docs or gone:
+                    self._write(ix, docs, [*gone, *docs], merge)
+                if sequence is not None:
+                    self.store.write_sequence(sequence, gen)
+            finally:
+                ix.close()
+        return ApplyStats(added=len(docs), deleted=len(gone), sequence=sequence)
+
+    def _write(self, ix: Any, docs: dict[str, dict[str, Any]], ids: list[str], merge: bool) -> None:
+        try:
+            writer = ix.writer(timeout=self.lock_timeout, delay=0.02)
+        except LockError as exc:  # someone used Whoosh directly, bypassing our lock
+            raise IndexBusyError(f"the {self.kind} index at {self.path} is locked") from exc
+        try:
+            for doc_id in ids:
+                writer.delete_by_term("id", doc_id)
+            for doc in docs.values():
+                writer.add_document(**doc)
+            many = len(ix._segments()) >= MAX_SEGMENTS  # noqa: SLF001 - no public count
+            writer.commit(merge=merge or many)
+        except BaseException:
+            writer.cancel()
+            raise
+
+    def optimize(self) -> None:
+        """Merge every segment into one (slow; for a nightly job)."""
+        with self.store.writer_lock(self.lock_timeout):
+            ix, _ = self.store.open()
+            try:
+                ix.optimize()
+            finally:
+                ix.close()
+
+    def rebuild(
+        self,
+        docs: Iterable[Mapping[str, Any]],
+        *,
+        progress: Progress | None = None,
+        sequence: int | None = None,
+        limitmb: int = 256,
+        keep: int = 1,
+    ) -> int:
+        """Build a fresh index from *docs* in a new generation, then switch to it atomically.
+
+        Record *sequence* (taken before reading *docs*) so the change log is replayed
+        from there. Readers keep the old index until the switch. Returns the count.
+        """
+        with self.store.writer_lock(self.lock_timeout):
+            ix, gen = self.store.new_generation()
+            try:
+                count = self._fill(ix, docs, progress, limitmb)
+                if sequence is not None:
+                    self.store.write_sequence(sequence, gen)
+            except BaseException:
+                ix.close()
+                shutil.rmtree(gen, ignore_errors=True)
+                raise
+            ix.close()
+            self.store.switch(gen)
+            self.store.remove_old(keep)
+        return count
+
+    def _fill(
+        self, ix: Any, docs: Iterable[Mapping[str, Any]], progress: Progress | None, limitmb: int
+    ) -> int:
+        writer = SegmentWriter(ix, limitmb=limitmb)
+        seen: set[str] = set()
+        count = 0
+        try:
+            for doc in docs:
+                converted = self._document(doc)
+                if converted["id"] in seen:
+                    raise ValueError(f"document id {converted['id']!r} appears twice in a rebuild")
+                seen.add(converted["id"])
+                writer.add_document(**converted)
+                count += 1
+                if progress is not None and count % PROGRESS_EVERY == 0:
+                    progress(count)
+            writer.commit(optimize=True)
+        except BaseException:
+            writer.cancel()
+            raise
+        if progress is not None:
+            progress(count)
+        return count
+
+
+class SellerIndex(_Index):
+    """Write side of the seller index at *path* (only one process writes)."""
+
+    kind = "sellers"
+
+    @staticmethod
+    def _schema() -> Any:
+        return seller_schema()
+
+    @staticmethod
+    def _document(doc: Mapping[str, Any]) -> dict[str, Any]:
+        return seller_document(doc)
+
+
+class NarrativeIndex(_Index):
+    """Write side of the complaint and fraud-report index at *path*."""
+
+    kind = "narratives"
+
+    @staticmethod
+    def _schema() -> Any:
+        return narrative_schema()
+
+    @staticmethod
+    def _document(doc: Mapping[str, Any]) -> dict[str, Any]:
+        return narrative_document(doc)
+
+
+def rebuild(
+    path: str | os.PathLike[str],
+    docs: Iterable[Mapping[str, Any]],
+    progress: Progress | None = None,
+    *,
+    sequence: int | None = None,
+) -> int:
+    """Rebuild the seller index at *path* from *docs* and switch to it atomically."""
+    return SellerIndex(path).rebuild(docs, progress=progress, sequence=sequence)
+
+
+def exists(path: str | os.PathLike[str]) -> bool:
+    """Tell whether a usable seller index is at *path*."""
+    return SellerIndex(path).exists()

@@ -1,0 +1,113 @@
+"""Analysis of names and queries: normalisation, n-grams, pinyin, locators."""
+
+from __future__ import annotations
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from search import text as tx
+from search.query import parse
+
+CJK = st.characters(min_codepoint=0x4E00, max_codepoint=0x4E80)
+NAME_CHARS = st.one_of(CJK, st.sampled_from("abcxyz019 ·-（）Ａ"))
+
+
+def test_normalize_folds_width_case_spaces_and_punctuation() -> None:
+    assert tx.normalize("万  科Ａ") == "万科a"
+    assert tx.normalize("*ST大集") == "st大集"
+    assert tx.normalize("Ping An Bank Co., Ltd.") == "pinganbankcoltd"
+
+
+def test_normalize_with_map_points_back_into_the_original() -> None:
+    norm, where = tx.normalize_with_map("万  科Ａ")
+    assert norm == "万科a"
+    assert where == [0, 3, 4]
+
+
+@given(st.text(NAME_CHARS, min_size=2, max_size=30), st.data())
+def test_every_substring_query_only_needs_grams_the_name_has(
+    name: str, data: st.DataObject
+) -> None:
+    """Recall by construction: the grams a substring is searched by are grams of the name."""
+    norm = tx.normalize(name)
+    if len(norm) < 2:
+        return
+    start = data.draw(st.integers(0, len(norm) - 2))
+    end = data.draw(st.integers(start + 2, len(norm)))
+    needed = set(tx.query_grams(norm[start:end], cap=16))
+    assert needed <= set(tx.name_grams(norm))
+
+
+def test_query_grams_are_capped_and_keep_both_ends() -> None:
+    grams = tx.query_grams("一二三四五六七八九十甲乙丙丁戊己庚辛壬癸子丑寅卯", cap=5)
+    assert len(grams) <= 5
+    assert grams[0] == "一二三"[: tx.MAX_GRAM] and grams[-1].endswith("卯")
+
+
+def test_pinyin_tokens_cover_syllable_runs_and_initials() -> None:
+    norm = tx.normalize("平安银行")
+    tokens = set(tx.pinyin_tokens(norm))
+    assert {"ping", "pingan", "yinhang"} <= tokens
+    assert tx.START + "ping" in tokens
+    initials = set(tx.initials_tokens(norm))
+    assert {"pa", "ay", "yh"} <= initials
+
+
+def test_pinyin_uses_phrase_readings() -> None:
+    full, initials = tx.pinyin_parts(tx.normalize("重庆银行"))
+    assert full == ["chong", "qing", "yin", "hang"]
+    assert initials == ["c", "q", "y", "h"]
+
+
+def test_latin_runs_stay_whole_in_pinyin() -> None:
+    full, _ = tx.pinyin_parts(tx.normalize("TCL科技"))
+    assert full == ["tcl", "ke", "ji"]
+
+
+def test_segment_pinyin_prefers_fewest_syllables() -> None:
+    assert tx.segment_pinyin("xian")[0] == (["xian"], "")
+    assert (["xi", "an"], "") in tx.segment_pinyin("xian")
+
+
+def test_segment_pinyin_keeps_an_unfinished_last_syllable() -> None:
+    assert tx.segment_pinyin("sanzhison")[0] == (["san", "zhi"], "son")
+
+
+def test_segment_pinyin_gives_up_on_non_pinyin() -> None:
+    assert tx.segment_pinyin("qwrty") == []
+
+
+def test_segment_pinyin_is_bounded_on_long_ambiguous_input() -> None:
+    assert len(tx.segment_pinyin("xian" * 40)) <= 3
+
+
+def test_locator_tokens_of_shared_marketplace_hosts_name_the_shop() -> None:
+    assert tx.locator_tokens("https://shop123.taobao.com/index.htm") == ["shop123.taobao.com"]
+    assert tx.locator_tokens("https://mall.jd.com/index-1000.html") == [
+        "mall.jd.com/index-1000.html"
+    ]
+    assert tx.locator_tokens("https://shop.jd.com/?shopId=1000&spm=x") == [
+        "shop.jd.com?shopid=1000"
+    ]
+    assert tx.locator_tokens("https://www.Example.com/") == ["example.com"]
+
+
+def test_locator_candidates_of_a_pasted_url_include_the_indexed_token() -> None:
+    pasted = "https://shop.jd.com/?spm=abc&shopId=1000"
+    assert "shop.jd.com?shopid=1000" in tx.locator_candidates(pasted)
+
+
+def test_host_of_rejects_what_is_not_a_domain() -> None:
+    assert tx.host_of("平安银行") is None
+    assert tx.host_of("3.5") is None
+    assert tx.host_of("例子.中国") == "xn--fsqu00a.xn--fiqs8s"
+
+
+def test_parse_treats_query_syntax_as_plain_text() -> None:
+    parsed = parse('平安 AND 银行* OR "name:x" NOT (y~)')
+    assert parsed.segments == ("平安", "银行", "name", "x", "y")
+
+
+def test_parse_caps_the_searched_text() -> None:
+    parsed = parse("平安" * 500)
+    assert len(parsed.norm) <= 64 and parsed.truncated
