@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event, text
+from sqlalchemy import DateTime, event, text
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session, create_engine
@@ -98,6 +99,12 @@ def bulk_insert(session: Session, model: Any, rows: list[dict[str, Any]]) -> Non
     conn = session.connection()
     keys = tuple(dict.fromkeys(k for row in rows for k in row))
     sql, order, names, fill, fns = _insert_plan(model.__table__, keys, conn.dialect)
+    # A batch repeats its timestamps (every row of a chunk is stamped with the same "now"):
+    # convert each distinct timestamp once.
+    fns = [
+        _memo(fn) if fn is not None and _is_time(model.__table__.c[k]) else fn
+        for k, fn in zip(order, fns)
+    ]
     values = [
         [
             row.get(k, fill[k]) if fn is None else fn(row.get(k, fill[k]))
@@ -110,6 +117,25 @@ def bulk_insert(session: Session, model: Any, rows: list[dict[str, Any]]) -> Non
     else:
         params = [dict(zip(names, v)) for v in values]
     conn.exec_driver_sql(sql, params)
+
+
+def _is_time(column: Any) -> bool:
+    kind = getattr(column.type, "impl_instance", column.type)  # a TypeDecorator's own type
+    return isinstance(kind, DateTime)
+
+
+def _memo(fn: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    seen: dict[Any, Any] = {}
+
+    def convert(value: Any) -> Any:
+        if value is None:
+            return None
+        found = seen.get(value)
+        if found is None:
+            found = seen[value] = fn(value)
+        return found
+
+    return convert
 
 
 @lru_cache(maxsize=256)
