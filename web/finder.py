@@ -3,6 +3,7 @@ indexes first; everything else to full text."""
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from dataclasses import dataclass, field
 
 from registry.errors import NotFound, ValidationFailed
@@ -55,16 +56,29 @@ def find(
             # Not registered: still search the words of the host in names (a shop's brand).
             pass
     try:
-        results = seller_searcher().search(
-            query[:MAX_QUERY],
-            filters=Filters.of(filters or {}),
-            page=page,
-            per_page=per_page,
-            facets=FACETS,
-        )
+        results = _search(query[:MAX_QUERY], Filters.of(filters or {}), page, per_page)
     except IndexMissingError:
         return Finding(query, "text", note="index_missing")
     return Finding(query, "text", results=results)
+
+
+_RESULTS: OrderedDict[tuple, SearchResults] = OrderedDict()
+RESULTS_CACHED = 4096
+
+
+def _search(text: str, filters: Filters, page: int, per_page: int) -> SearchResults:
+    """Full text with facets, remembered per index version: people look for the same shops,
+    and counting facets over thousands of matches is the costly part of a search."""
+    searcher = seller_searcher()
+    version = (str(searcher.store.current_dir()), searcher.store.read_sequence())
+    key = (text, filters, page, per_page, version)
+    found = _RESULTS.get(key)
+    if found is None:
+        found = searcher.search(text, filters=filters, page=page, per_page=per_page, facets=FACETS)
+        _RESULTS[key] = found
+        if len(_RESULTS) > RESULTS_CACHED:
+            _RESULTS.popitem(last=False)
+    return found
 
 
 __all__ = ["Finding", "QueryError", "find"]
