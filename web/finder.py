@@ -4,16 +4,18 @@ indexes first; everything else to full text."""
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from registry.errors import NotFound, ValidationFailed
 from registry.identifiers import clean_text, is_valid_uscc, looks_like_uscc
 from registry.models import Seller
 from registry.sellers import SellerService
 from registry.urls import looks_like_url_or_domain, normalize_store_url
-from search import Filters, IndexMissingError, QueryError, SearchResults
+from search import Filters, IndexMissingError, NarrativeResults, QueryError, SearchResults
 
-from .indexing import seller_searcher
+from .indexing import narrative_searcher, seller_searcher
 
 FACETS = ("grade", "verified", "province", "category")
 MAX_QUERY = 200
@@ -62,23 +64,41 @@ def find(
     return Finding(query, "text", results=results)
 
 
-_RESULTS: OrderedDict[tuple, SearchResults] = OrderedDict()
-RESULTS_CACHED = 4096
+_REMEMBERED: OrderedDict[tuple, Any] = OrderedDict()
+REMEMBERED = 4096
 
 
-def _search(text: str, filters: Filters, page: int, per_page: int) -> SearchResults:
-    """Full text with facets, remembered per index version: people look for the same shops,
-    and counting facets over thousands of matches is the costly part of a search."""
-    searcher = seller_searcher()
-    version = (str(searcher.store.current_dir()), searcher.store.read_sequence())
-    key = (text, filters, page, per_page, version)
-    found = _RESULTS.get(key)
+def _remember(store: Any, key: tuple, compute: Callable[[], Any]) -> Any:
+    """Results remembered per index version (generation and applied change-log sequence):
+    people look for the same shops, and a new index or any applied change gives fresh ones."""
+    full_key = (*key, str(store.current_dir()), store.read_sequence())
+    found = _REMEMBERED.get(full_key)
     if found is None:
-        found = searcher.search(text, filters=filters, page=page, per_page=per_page, facets=FACETS)
-        _RESULTS[key] = found
-        if len(_RESULTS) > RESULTS_CACHED:
-            _RESULTS.popitem(last=False)
+        found = _REMEMBERED[full_key] = compute()
+        if len(_REMEMBERED) > REMEMBERED:
+            _REMEMBERED.popitem(last=False)
     return found
 
 
-__all__ = ["Finding", "QueryError", "find"]
+def _search(text: str, filters: Filters, page: int, per_page: int) -> SearchResults:
+    """Full text with facets (counting facets over thousands of matches is the costly part)."""
+    searcher = seller_searcher()
+    return _remember(
+        searcher.store,
+        ("sellers", text, filters, page, per_page),
+        lambda: searcher.search(text, filters=filters, page=page, per_page=per_page, facets=FACETS),
+    )
+
+
+def mentions(text: str, limit: int = 5) -> NarrativeResults | None:
+    """Sellers that public complaint and fraud narratives matching ``text`` name."""
+    try:
+        searcher = narrative_searcher()
+        return _remember(
+            searcher.store, ("reports", text, limit), lambda: searcher.search(text, limit=limit)
+        )
+    except (QueryError, IndexMissingError):
+        return None
+
+
+__all__ = ["Finding", "QueryError", "find", "mentions"]

@@ -18,8 +18,8 @@ from search import QueryError
 from .charts import bar_rows, line_chart
 from .db import database, get_session
 from .finder import find
+from .finder import mentions as report_mentions
 from .i18n import current_lang
-from .indexing import narrative_searcher
 from .templating import label
 
 bp = Blueprint("pages", __name__)
@@ -56,10 +56,7 @@ def search():
         return redirect(url_for("pages.seller", public_id=finding.exact.public_id))
     mentions, names = None, {}
     if finding.results is not None and page == 1 and not filters:
-        try:
-            mentions = narrative_searcher().search(finding.query[:200], limit=5)
-        except Exception:  # noqa: BLE001 - the narrative index is optional here
-            mentions = None
+        mentions = report_mentions(finding.query[:200])
         if mentions and mentions.sellers:
             names = {
                 s.public_id: s.legal_name
