@@ -62,8 +62,8 @@ def apply_changes(session, paths: tuple[Path, Path], limit: int = 5000) -> int:
     """Apply the next batch of the change log to both indexes; return sellers updated."""
     sellers = SellerIndex(paths[0])
     if not sellers.exists():
-        rebuild(session, paths)
-        return 0
+        # No index here yet (a new node, or a deleted folder): build it from the database.
+        return rebuild(session, paths)
     start = sellers.last_sequence() or 0
     entries, last = changelog.since(session, start, limit)
     if not entries:
