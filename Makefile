@@ -42,8 +42,12 @@ lint: install  ## ruff on everything, mypy on the pure packages
 	$(BIN)/ruff check .
 	$(BIN)/mypy scoring search
 
-bench: install  ## run the benchmarks (slow; results in bench/results/)
+bench: install  ## run every benchmark (an hour or more; results in bench/results/)
 	$(BIN)/python bench/import_bench.py
+	$(BIN)/python bench/score_bench.py
+	$(BIN)/python bench/search_bench.py
+	$(BIN)/python bench/web_bench.py
+	$(BIN)/python bench/badge_bench.py
 
 clean:  ## remove the virtual environment and the instance data
 	rm -rf $(VENV) instance
