@@ -1,0 +1,243 @@
+"""Serve the seller profile page and the search page under gunicorn, beside a trivial endpoint.
+
+Usage::
+
+    python bench/web_bench.py            # 100,000 sellers, 3 rounds of 10 s runs (writes JSON)
+    python bench/web_bench.py --quick    # 10,000 sellers, 1 round of 5 s runs (JSON in /tmp/bench)
+
+One gunicorn server (2 sync workers, as ``make serve``) runs the real app plus a trivial
+route added by the benchmark; wrk (2 threads, 16 connections, on the same 2-core machine)
+drives, each round: trivial, then
+
+- profile, cache miss: ``/sellers/<id>`` of sellers no earlier request named (the page is
+  rendered: the per-worker page cache cannot have it), a fifth of them with events;
+- profile, cache hit: 500 sellers (a fifth with events) asked again and again, warmed first;
+- search, cache miss: ``/search?q=`` with queries never asked before (fragments of names,
+  brand + trade, city + brand, pinyin and initials, English names);
+- search, cache hit: 88 queries of the same kinds asked again and again, warmed first;
+
+and trivial once more at the end. Each run's ratio is to the mean of the trivial runs just
+before and after it; the table shows medians over the rounds.
+Targets: profile >= 30 % of trivial, search >= 15 %, zero errors (on every row).
+"""
+
+from __future__ import annotations
+
+import random
+import sys
+from pathlib import Path
+from urllib.parse import quote
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import common  # noqa: E402
+
+TARGETS = {
+    "profile, cache miss": 0.30,
+    "profile, cache hit": 0.30,
+    "search, cache miss": 0.15,
+    "search, cache hit": 0.15,
+}
+# Unseen queries, shared out among the rounds: a 10 s run asked for about 1,200 of them.
+SEARCH_UNSEEN = 4_500
+
+
+def search_queries(seed: int = common.SEED) -> list[str]:
+    """What visitors type: 2-character name fragments, brand + trade, city + brand, pinyin,
+    English names and store names, from the same vocabulary as the generated sellers."""
+    from registry import demo
+
+    rng = random.Random(seed)
+    cities = [city for _, city in demo.AREAS]
+    queries = []
+    for brand in demo.BRANDS:
+        trade = rng.choice(demo.TRADES)
+        queries += [
+            brand[:2],  # 云帆, 木棉 (a fragment of 木棉湾) ...
+            brand + trade[0],  # 云帆数码
+            demo.PINYIN[brand],  # yunfan
+        ]
+    for _ in range(10):
+        brand, trade = rng.choice(demo.BRANDS), rng.choice(demo.TRADES)
+        queries += [
+            rng.choice(cities) + brand,  # 杭州云帆
+            f"{demo.PINYIN[brand].title()} {trade[2]}",  # Yunfan Digital
+            f"{brand}{trade[0]}旗舰店",  # a store name
+        ]
+    return list(dict.fromkeys(queries))
+
+
+def profile_sets(
+    data: common.Dataset, cached: int, runs: int
+) -> tuple[common.Requests, list[common.Requests], dict]:
+    """Profile URLs: a set asked for again and again (cache hits once warm), and one unseen
+    chunk per measured run (cache misses). A fifth of each are sellers with events."""
+    rng = random.Random(common.SEED + 3)
+    events = rng.sample(data.event_sellers, len(data.event_sellers))
+    have = set(events)
+    plain = [pid for pid in data.public_ids(data.sellers) if pid not in have]
+    n_events = cached // 5
+    hit = events[:n_events] + plain[: cached - n_events]
+    events, plain = events[n_events:], plain[cached - n_events :]
+    per_run = len(events) // runs  # sellers with events per chunk; four times as many without
+    chunks = []
+    for r in range(runs):
+        chunk = (
+            events[r * per_run : (r + 1) * per_run] + plain[r * 4 * per_run : (r + 1) * 4 * per_run]
+        )
+        rng.shuffle(chunk)
+        chunks.append([(f"/sellers/{pid}", {}) for pid in chunk])
+    composition = {
+        "cached_urls": len(hit),
+        "cached_with_events": n_events,
+        "unseen_urls_per_run": len(chunks[0]),
+        "unseen_with_events_per_run": per_run,
+    }
+    return [(f"/sellers/{pid}", {}) for pid in hit], chunks, composition
+
+
+def search_requests(queries: list[str]) -> common.Requests:
+    return [(f"/search?q={quote(q)}", {}) for q in queries]
+
+
+def unseen_queries(known: list[str], runs: int, per_run: int) -> list[list[str]]:
+    """Queries no earlier request asked, in about the mix of ``search_queries``: a fifth
+    2-character fragments of names, nearly half other Chinese (3-4 character fragments, brand
+    + trade, city + brand (+ trade), store names), a fifth pinyin (full or initials), a tenth
+    English; when a kind runs out, more of the others."""
+    from pypinyin import lazy_pinyin
+
+    from registry import demo
+
+    rng = random.Random(common.SEED + 7)
+    names = sorted({r["legal_name"] for r in demo.registrations(20_000, seed=common.SEED)})
+    # Without the generator's de-duplicating marks (甲乙丙...): nobody types those.
+    names = [n.translate({ord(c): None for c in "甲乙丙丁戊己庚辛"}) for n in names]
+    cities = [city for _, city in demo.AREAS]
+    brands, trades = demo.BRANDS, demo.TRADES
+
+    def py(text: str) -> str:
+        return "".join(lazy_pinyin(text))
+
+    def initials(text: str) -> str:
+        return "".join(p[0] for p in lazy_pinyin(text))
+
+    pools = {
+        "fragment": {n[i : i + 2] for n in names for i in range(len(n) - 1)},
+        "chinese": {n[i : i + 3] for n in names for i in range(len(n) - 2)}
+        | {n[i : i + 4] for n in names for i in range(len(n) - 3)}
+        | {b + t[0] for b in brands for t in trades}
+        | {c + b for c in cities for b in brands}
+        | {c + b + t[0] for c in cities for b in brands for t in trades}
+        | {f"{b}{t[0]}旗舰店" for b in brands for t in trades},
+        "pinyin": {py(b + t[0]) for b in brands for t in trades}
+        | {py(c + b) for c in cities for b in brands}
+        | {initials(c + b) for c in cities for b in brands}
+        | {initials(b + t[0]) for b in brands for t in trades},
+        "english": {f"{demo.PINYIN[b].title()} {t[2]}" for b in brands for t in trades},
+    }
+    share = {"fragment": 0.22, "chinese": 0.45, "pinyin": 0.22, "english": 0.11}
+    seen = set(known)
+    shuffled = {k: rng.sample(sorted(v - seen), len(v - seen)) for k, v in pools.items()}
+    # The same number of each kind in every run (a kind too small for its share gives what it
+    # has, split evenly; Chinese, the largest, makes up the rest), so the rounds compare.
+    quota = {k: min(round(per_run * share[k]), len(v) // runs) for k, v in shuffled.items()}
+    quota["chinese"] = min(
+        per_run - sum(quota.values()) + quota["chinese"], len(shuffled["chinese"]) // runs
+    )
+    chunks = []
+    for r in range(runs):
+        chunk = [q for k, n in quota.items() for q in shuffled[k][r * n : (r + 1) * n]]
+        rng.shuffle(chunk)
+        chunks.append(chunk)
+    return chunks
+
+
+def main() -> None:
+    args = common.arguments(__doc__, default_urls=500)
+    data = common.dataset(args.sellers, rebuild=args.rebuild)
+    load = common.load_of(args)
+    cached, unseen, composition = profile_sets(data, args.urls, args.rounds)
+    queries = search_queries()
+    searches = search_requests(queries)
+    per_run = SEARCH_UNSEEN // args.rounds
+    unseen_q = unseen_queries(queries, args.rounds, per_run)
+    common.log(
+        f"{data.sellers} sellers ({len(data.event_sellers)} with {data.events} events); "
+        f"profile URLs: {composition}; {len(queries)} search queries"
+    )
+    endpoints = [
+        common.Endpoint("profile, cache miss", cached, fresh=common.fresh_runs(unseen)),
+        common.Endpoint("profile, cache hit", cached),
+        common.Endpoint(
+            "search, cache miss",
+            searches,
+            fresh=common.fresh_runs([search_requests(c) for c in unseen_q]),
+        ),
+        common.Endpoint("search, cache hit", searches),
+    ]
+    with common.serve(data, workers=args.workers) as server:
+        common.check_urls(server, cached, 200)
+        common.check_urls(server, searches, 200, sample=len(searches))
+        common.log(f"  pre-warming {len(cached)} profile pages in every worker")
+        common.prewarm(server, cached)
+        common.log(f"  pre-warming {len(searches)} searches in every worker")
+        common.prewarm(server, searches)
+        measured = common.measure(server, load, endpoints, rounds=args.rounds)
+    table = common.rows(measured, TARGETS)
+    print(
+        f"\n{data.sellers} sellers, gunicorn {args.workers} sync workers, "
+        f"{common.generator_name()} -t{load.threads} -c{load.connections} -d{load.seconds}s; "
+        f"medians of {args.rounds} round(s)"
+    )
+    common.print_table(table)
+    common.print_notes(table)
+    profiles_out = {}
+    for row in table:
+        if row["endpoint"] not in TARGETS:
+            continue
+        if args.profile == "always" or (args.profile == "auto" and row["pass"] is False):
+            endpoint = next(e for e in endpoints if e.name == row["endpoint"])
+            if endpoint.name == "search, cache miss":
+                result = common.profile_requests(data, search_requests(unseen_q[-1]))
+            elif endpoint.fresh:
+                result = common.profile_requests(data, unseen[-1])
+            else:
+                result = common.profile_requests(data, endpoint.requests, warm_all=True)
+            profiles_out[row["endpoint"]] = result
+            common.print_profile(row["endpoint"], profiles_out[row["endpoint"]])
+    result = {
+        "benchmark": "web",
+        "mode": "quick" if args.quick else "full",
+        "machine": common.machine(),
+        "sellers": data.sellers,
+        "sellers_with_events": len(data.event_sellers),
+        "events": data.events,
+        "data_set": str(data.path),
+        "server": {"gunicorn_workers": args.workers, "worker_class": "sync"},
+        "load": {
+            "threads": load.threads,
+            "connections": load.connections,
+            "seconds": load.seconds,
+            "warmup_seconds": load.warmup,
+            "timeout": load.timeout,
+            "rounds": args.rounds,
+            "quiet_wait_seconds": load.quiet_wait,
+        },
+        "profile_urls": composition,
+        "profile_page_cache": "per worker (registry/cache.py SellerCache), warmed for the "
+        "cache-hit row; the cache-miss row asks only for sellers no earlier request named",
+        "search_queries_cached": queries,
+        "search_queries_unseen_per_run": per_run,
+        "search_queries_unseen_first_run_sample": unseen_q[0][:40],
+        "runs": table,
+        "targets": TARGETS,
+        "all_pass": all(r["pass"] for r in table if r["pass"] is not None),
+        "profiles": profiles_out,
+    }
+    out = common.write_json(common.output_path(args, "web_bench.json"), result)
+    print(f"\nresult: {out}")
+
+
+if __name__ == "__main__":
+    main()
