@@ -174,10 +174,8 @@ def _build(path: Path, count: int) -> None:
     from registry import demo
     from registry.db import make_engine, session_factory, writer
     from registry.events import EventService
-    from registry.importing import RawRecord
     from registry.migrate import upgrade
-    from registry.models import Seller, new_public_id
-    from registry.registrations import RegistrationService
+    from registry.models import Seller
     from registry.scores import ScoreService
     from web.indexing import rebuild
 
@@ -189,21 +187,8 @@ def _build(path: Path, count: int) -> None:
     Session = session_factory(writer(engine))
     now = demo.today()
     t = time.perf_counter()
-    regs = demo.registrations(count, seed=SEED, now=now)
-    id_rng = random.Random(SEED + 2)
     with Session() as session:
-        service = RegistrationService(
-            session,
-            actor="regulator:演示监管部门",
-            now=now,
-            id_factory=lambda: new_public_id(rand=id_rng),
-        )
-        results = list(
-            service.submit(
-                RawRecord(i, {k: v for k, v in r.items() if k[0] != "_"})
-                for i, r in enumerate(regs, start=1)
-            )
-        )
+        results = demo.register(session, count, now)
         session.commit()
     created = [r.seller_id for r in results if r.status == "created"]
     rejected = [r for r in results if r.status == "rejected"]

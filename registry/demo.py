@@ -320,6 +320,23 @@ def events_for(
     return platform, regulator
 
 
+def register(session: Session, count: int, now: datetime) -> list:
+    """Register ``count`` fictional sellers through the regulators' service (ids seeded)."""
+    id_rng = random.Random(SEED + 2)
+    service = RegistrationService(
+        session,
+        actor="regulator:演示监管部门",
+        now=now,
+        id_factory=lambda: new_public_id(rand=id_rng),
+    )
+    return list(
+        service.submit(
+            RawRecord(i, {k: v for k, v in r.items() if k[0] != "_"})
+            for i, r in enumerate(registrations(count, now=now), start=1)
+        )
+    )
+
+
 def load(
     session: Session,
     count: int = 300,
@@ -328,20 +345,7 @@ def load(
 ) -> dict:
     """Load the demo set through the same services regulators and platforms use."""
     now = now or today()
-    regs = registrations(count, now=now)
-    id_rng = random.Random(SEED + 2)
-    service = RegistrationService(
-        session,
-        actor="regulator:演示监管部门",
-        now=now,
-        id_factory=lambda: new_public_id(rand=id_rng),
-    )
-    results = list(
-        service.submit(
-            RawRecord(i, {k: v for k, v in r.items() if k[0] != "_"})
-            for i, r in enumerate(regs, start=1)
-        )
-    )
+    results = register(session, count, now)
     rng = random.Random(SEED + 1)
     texts = narratives(shared_data)
     platform_events, regulator_events = [], []
