@@ -23,7 +23,7 @@ import sqlite3
 import statistics
 import sys
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from itertools import groupby
 from operator import itemgetter
 from pathlib import Path
@@ -37,7 +37,7 @@ from registry.events import EventService  # noqa: E402
 from registry.migrate import upgrade  # noqa: E402
 from registry.scores import ScoreService  # noqa: E402
 
-NOW = datetime(2026, 11, 1, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 1, tzinfo=UTC)
 DATA_VERSION = 1
 KINDS = (["order"] * 900 + ["late_shipment"] * 30 + ["seller_cancellation"] * 10
          + ["not_as_described_return"] * 8 + ["chargeback"] * 5 + ["dispute_lost"] * 5
@@ -46,7 +46,7 @@ KINDS = (["order"] * 900 + ["late_shipment"] * 30 + ["seller_cancellation"] * 10
 
 
 def stamp(ts: float) -> str:
-    return datetime.fromtimestamp(ts, timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f")
+    return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
 
 
 def build(path: Path, sellers: int, events: int, seed: int = 7) -> None:
@@ -84,7 +84,7 @@ def build(path: Path, sellers: int, events: int, seed: int = 7) -> None:
         for sid in range(1, sellers + 1):
             # Volume varies a lot between sellers, as it does between shops.
             count = min(int(rng.expovariate(1 / per_seller)) + 1, 2000)
-            for k in range(count):
+            for _k in range(count):
                 event_id += 1
                 if event_id > events:
                     return
