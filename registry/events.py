@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlmodel import Session
 
 import scoring
@@ -267,23 +267,3 @@ class EventService:
         mark_changed(self.session, edited_sellers, "event_update")
         results.sort(key=lambda r: r.line)
         return results
-
-    def lift_sanction(self, event_id: int, lifted_at: datetime) -> None:
-        event = self.session.get(Event, event_id)
-        if event is None or event.kind not in SANCTION_KINDS:
-            raise ValidationFailed("no such sanction", {"event": str(event_id)})
-        self.session.execute(update(Event).where(Event.id == event_id).values(lifted_at=lifted_at))
-        AuditLog(self.session).record(
-            [
-                Change(
-                    self.actor,
-                    "sanction.lift",
-                    "event",
-                    str(event_id),
-                    {"lifted_at": event.lifted_at},
-                    {"lifted_at": lifted_at},
-                )
-            ],
-            at=self.now,
-        )
-        mark_changed(self.session, [event.seller_id], "event_update")

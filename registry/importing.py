@@ -112,7 +112,6 @@ class RawRecord:
     line: int
     data: dict[str, Any] = field(default_factory=dict)
     error: str | None = None
-    unknown_columns: tuple[str, ...] = ()
 
 
 @lru_cache(maxsize=1024)
@@ -120,16 +119,14 @@ def canonical_key(name: str) -> str | None:
     return _LOOKUP.get(_fold(clean_text(name)))
 
 
-def _canonical(record: dict[str, Any]) -> tuple[dict[str, Any], tuple[str, ...]]:
+def _canonical(record: dict[str, Any]) -> dict[str, Any]:
+    """Keep the known columns under their field names (unknown columns are ignored)."""
     data: dict[str, Any] = {}
-    unknown = []
     for key, value in record.items():
         canonical = canonical_key(str(key)) if key is not None else None
-        if canonical is None:
-            unknown.append(str(key))
-        elif value not in (None, ""):
+        if canonical is not None and value not in (None, ""):
             data[canonical] = value
-    return data, tuple(unknown)
+    return data
 
 
 def decode_text(body: bytes, charset: str | None = None) -> str:
@@ -196,8 +193,8 @@ def parse_batch(
         raise UnsupportedMediaType(f"unknown format {fmt!r}")
 
 
-def _fields(item: dict[str, Any], canonical: bool) -> tuple[dict[str, Any], tuple[str, ...]]:
-    return _canonical(item) if canonical else (item, ())
+def _fields(item: dict[str, Any], canonical: bool) -> dict[str, Any]:
+    return _canonical(item) if canonical else item
 
 
 def _parse_json(text: str, canonical: bool = True) -> Iterator[RawRecord]:
@@ -215,8 +212,7 @@ def _parse_json(text: str, canonical: bool = True) -> Iterator[RawRecord]:
         if not isinstance(item, dict):
             yield RawRecord(position, error="record is not a JSON object")
             continue
-        data, unknown = _fields(item, canonical)
-        yield RawRecord(position, data, unknown_columns=unknown)
+        yield RawRecord(position, _fields(item, canonical))
 
 
 def _parse_jsonl(text: str, canonical: bool = True) -> Iterator[RawRecord]:
@@ -231,8 +227,7 @@ def _parse_jsonl(text: str, canonical: bool = True) -> Iterator[RawRecord]:
         if not isinstance(item, dict):
             yield RawRecord(number, error="record is not a JSON object")
             continue
-        data, unknown = _fields(item, canonical)
-        yield RawRecord(number, data, unknown_columns=unknown)
+        yield RawRecord(number, _fields(item, canonical))
 
 
 def _parse_csv(text: str) -> Iterator[RawRecord]:
@@ -251,7 +246,6 @@ def _parse_csv(text: str) -> Iterator[RawRecord]:
             "line 1: CSV header needs a credit code column (统一社会信用代码 or uscc) and a "
             f"name column (企业名称 or legal_name); got {', '.join(clean_text(h) for h in header)}"
         )
-    unknown = tuple(clean_text(h) for h, k in zip(header, keys) if k is None)
     while True:
         start_line = reader.line_num + 1
         try:
@@ -267,4 +261,4 @@ def _parse_csv(text: str) -> Iterator[RawRecord]:
             yield RawRecord(start_line, error=f"{len(row)} cells but the header has {len(header)}")
             continue
         data = {k: v for k, v in zip(keys, row) if k is not None and v.strip()}
-        yield RawRecord(start_line, data, unknown_columns=unknown)
+        yield RawRecord(start_line, data)

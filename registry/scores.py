@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gc
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from itertools import groupby
 from operator import itemgetter
@@ -46,7 +46,6 @@ class RescoreSummary:
     changed: int = 0
     incremental: int = 0
     full: int = 0
-    details: list[str] = field(default_factory=list)
 
     def add(self, other: RescoreSummary) -> None:
         for name in ("sellers", "changed", "incremental", "full"):

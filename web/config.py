@@ -15,9 +15,8 @@ ENV_KEYS = (
     "MAX_CONTENT_LENGTH",
     "SIGNING_KEY_DIR",
     "BASE_URL",
-    "RATELIMIT_PER_MINUTE",
 )
-INT_KEYS = {"MAX_CONTENT_LENGTH", "RATELIMIT_PER_MINUTE"}
+INT_KEYS = {"MAX_CONTENT_LENGTH"}
 
 
 def defaults(instance_path: str) -> dict:
@@ -41,7 +40,6 @@ def defaults(instance_path: str) -> dict:
         "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
         "MAX_BATCH_RECORDS": 100_000,
         "BASE_URL": "http://127.0.0.1:5000",
-        "RATELIMIT_PER_MINUTE": 30,
         "BABEL_DEFAULT_LOCALE": "zh_Hans_CN",
         "JSON_AS_ASCII": False,
     }

@@ -68,9 +68,10 @@ def register(app: Flask) -> None:
                 (render_template("error.html", status=exc.code, message=message), exc.code)
             )
             status = exc.code or 500
+        original = exc.get_response()
         for header in ("Allow", "Retry-After"):
-            if exc.get_response().headers.get(header):
-                response.headers[header] = exc.get_response().headers[header]
+            if original.headers.get(header):
+                response.headers[header] = original.headers[header]
         return response, status
 
     @app.errorhandler(Exception)

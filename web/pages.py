@@ -63,7 +63,6 @@ def search():
                 for s in SellerService(session).many([m.seller_id for m in mentions.sellers[:5]])
             }
     facet_labels = [(f, label("facet", f)) for f in ("grade", "province", "category")]
-    status = 200 if finding.note not in ("invalid_code",) else 200
     return render_template(
         "search.html",
         finding=finding,
@@ -72,7 +71,7 @@ def search():
         facet_labels=facet_labels,
         mentions=mentions,
         mention_names=names,
-    ), status
+    )
 
 
 @bp.get("/sellers/<public_id>")

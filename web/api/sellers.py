@@ -8,11 +8,11 @@ import scoring
 from registry.errors import ValidationFailed
 from registry.scores import ScoreService
 from registry.sellers import SellerService
-from search import Filters, IndexMissingError, QueryError
+from search import IndexMissingError, QueryError
 
 from ..db import get_session
 from ..envelope import error, ok
-from ..finder import FACETS, find
+from ..finder import find
 from ..indexing import narrative_searcher, seller_searcher
 from . import bp
 
@@ -177,6 +177,3 @@ def score_history(public_id: str):
 @bp.get("/scoring/model")
 def scoring_model():
     return ok(scoring.model_document())
-
-
-__all__ = ["Filters", "FACETS"]
