@@ -123,8 +123,13 @@ def test_two_index_nodes_fed_from_the_shared_log_answer_alike(pg_session, tmp_pa
     from search import SellerSearcher
     from web.indexing import apply_changes
 
-    submit(pg_session, [{"identifier": new_code(), "legal_name": name} for name in
-                        ("杭州云帆数码有限公司", "上海星禾服饰有限公司", "北京云帆图书有限公司")])
+    submit(
+        pg_session,
+        [
+            {"identifier": new_code(), "legal_name": name}
+            for name in ("杭州云帆数码有限公司", "上海星禾服饰有限公司", "北京云帆图书有限公司")
+        ],
+    )
     nodes = [(tmp_path / n / "sellers", tmp_path / n / "narratives") for n in ("a", "b")]
     apply_changes(pg_session, nodes[0])  # node a starts early, node b later
     submit(pg_session, [{"identifier": new_code(), "legal_name": "成都麦穗食品有限公司"}])

@@ -9,8 +9,14 @@ def csrf(html: str) -> str:
     return re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html).group(1)
 
 
-FORM = {"category": "contract_fulfillment", "order_ref": "TB2026001", "amount": "199.00",
-        "desired_resolution": "退款", "complainant_name": "王小明", "contact": "13800138000"}
+FORM = {
+    "category": "contract_fulfillment",
+    "order_ref": "TB2026001",
+    "amount": "199.00",
+    "desired_resolution": "退款",
+    "complainant_name": "王小明",
+    "contact": "13800138000",
+}
 
 
 def test_form_needs_a_valid_csrf_token(client, session):
@@ -37,8 +43,9 @@ def test_form_errors_are_shown_on_the_form(client, session):
     seller = make_seller(session)
     url = f"/sellers/{seller.public_id}/complain"
     token = csrf(client.get(url).get_data(as_text=True))
-    response = client.post(url, data={**FORM, "narrative": "短", "contact": "",
-                                      "csrf_token": token})
+    response = client.post(
+        url, data={**FORM, "narrative": "短", "contact": "", "csrf_token": token}
+    )
     html = response.get_data(as_text=True)
     assert response.status_code == 400 and 'class="error"' in html and 'aria-invalid="true"' in html
     oversize = client.post(url, data={**FORM, "narrative": "长" * 6000, "csrf_token": token})
@@ -47,8 +54,10 @@ def test_form_errors_are_shown_on_the_form(client, session):
 
 def test_complaint_for_an_unknown_seller_is_404(client):
     assert client.get("/sellers/s-nobody/complain").status_code == 404
-    response = client.post("/api/v1/complaints", json={**FORM, "seller": "s-nobody",
-                                                       "narrative": "一直不发货也不退款。"})
+    response = client.post(
+        "/api/v1/complaints",
+        json={**FORM, "seller": "s-nobody", "narrative": "一直不发货也不退款。"},
+    )
     assert response.status_code == 422 and "seller" in response.json["error"]["details"]
 
 
@@ -56,41 +65,66 @@ def test_full_mediation_through_the_api(client, session):
     seller = make_seller(session)
     moderator = make_token(session, "moderator")
     merchant = make_token(session, "merchant", seller_id=seller.id)
-    filed = client.post("/api/v1/complaints", json={
-        **FORM, "seller": seller.public_id,
-        "narrative": "付款后一直没有发货。<b>加粗</b> 联系我 13912345678"})
+    filed = client.post(
+        "/api/v1/complaints",
+        json={
+            **FORM,
+            "seller": seller.public_id,
+            "narrative": "付款后一直没有发货。<b>加粗</b> 联系我 13912345678",
+        },
+    )
     assert filed.status_code == 201
     cid, consumer_token = filed.json["data"]["id"], filed.json["data"]["token"]
     assert client.get(f"/api/v1/complaints/{cid}").json["data"]["status"] == "submitted"
     assert client.post(f"/api/v1/complaints/{cid}/accept", json={}).status_code == 401
-    assert client.post(f"/api/v1/complaints/{cid}/accept", json={},
-                       headers={"Authorization": f"Bearer {merchant}"}).status_code == 403
-    accepted = client.post(f"/api/v1/complaints/{cid}/accept", json={},
-                           headers={"Authorization": f"Bearer {moderator}"})
+    assert (
+        client.post(
+            f"/api/v1/complaints/{cid}/accept",
+            json={},
+            headers={"Authorization": f"Bearer {merchant}"},
+        ).status_code
+        == 403
+    )
+    accepted = client.post(
+        f"/api/v1/complaints/{cid}/accept",
+        json={},
+        headers={"Authorization": f"Bearer {moderator}"},
+    )
     assert accepted.status_code == 200 and "/reply?token=" in accepted.json["data"]["reply_url"]
     profile = client.get(f"/sellers/{seller.public_id}").get_data(as_text=True)
     assert "&lt;b&gt;加粗&lt;/b&gt;" in profile and "13912345678" not in profile
-    replied = client.post(f"/api/v1/complaints/{cid}/reply", json={"reply": "已补发，单号SF1"},
-                          headers={"Authorization": f"Bearer {merchant}"})
+    replied = client.post(
+        f"/api/v1/complaints/{cid}/reply",
+        json={"reply": "已补发，单号SF1"},
+        headers={"Authorization": f"Bearer {merchant}"},
+    )
     assert replied.status_code == 200 and replied.json["data"]["status"] == "merchant_replied"
-    wrong = client.post(f"/api/v1/complaints/{cid}/confirm",
-                        json={"token": "nope", "resolved": True})
+    wrong = client.post(
+        f"/api/v1/complaints/{cid}/confirm", json={"token": "nope", "resolved": True}
+    )
     assert 400 <= wrong.status_code < 500
-    done = client.post(f"/api/v1/complaints/{cid}/confirm",
-                       json={"token": consumer_token, "resolved": True})
+    done = client.post(
+        f"/api/v1/complaints/{cid}/confirm", json={"token": consumer_token, "resolved": True}
+    )
     assert done.json["data"]["outcome"] == "resolved"
-    again = client.post(f"/api/v1/complaints/{cid}/confirm",
-                        json={"token": consumer_token, "resolved": False})
+    again = client.post(
+        f"/api/v1/complaints/{cid}/confirm", json={"token": consumer_token, "resolved": False}
+    )
     assert again.status_code in (401, 403, 409)
 
 
 def test_merchant_replies_with_the_one_time_link(client, session):
     seller = make_seller(session)
     moderator = make_token(session, "moderator")
-    cid = client.post("/api/v1/complaints", json={
-        **FORM, "seller": seller.public_id, "narrative": "商品与描述严重不符。"}).json["data"]["id"]
-    link = client.post(f"/api/v1/complaints/{cid}/accept", json={},
-                       headers={"Authorization": f"Bearer {moderator}"}).json["data"]["reply_url"]
+    cid = client.post(
+        "/api/v1/complaints",
+        json={**FORM, "seller": seller.public_id, "narrative": "商品与描述严重不符。"},
+    ).json["data"]["id"]
+    link = client.post(
+        f"/api/v1/complaints/{cid}/accept",
+        json={},
+        headers={"Authorization": f"Bearer {moderator}"},
+    ).json["data"]["reply_url"]
     path = link.split("localhost", 1)[-1]
     page = client.get(path).get_data(as_text=True)
     response = client.post(path, data={"reply": "<i>抱歉</i>，已退款", "csrf_token": csrf(page)})
@@ -103,10 +137,18 @@ def test_merchant_replies_with_the_one_time_link(client, session):
 
 def test_rate_limit_is_429_with_a_message(client, session):
     sellers = [make_seller(session) for _ in range(6)]
-    statuses = [client.post("/api/v1/complaints", json={
-        **FORM, "seller": s.public_id, "contact": f"1380013800{i}",
-        "narrative": f"第{i}次投诉：付款后一直没有发货。"}).status_code
-        for i, s in enumerate(sellers)]
+    statuses = [
+        client.post(
+            "/api/v1/complaints",
+            json={
+                **FORM,
+                "seller": s.public_id,
+                "contact": f"1380013800{i}",
+                "narrative": f"第{i}次投诉：付款后一直没有发货。",
+            },
+        ).status_code
+        for i, s in enumerate(sellers)
+    ]
     assert statuses[:5] == [201] * 5 and statuses[5] == 429
 
 

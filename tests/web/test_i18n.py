@@ -17,7 +17,8 @@ KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "lazy_ge
 def extracted() -> set:
     found = set()
     for _file, _line, message, _comments, _context in extract_from_dir(
-            str(ROOT), METHODS, keywords=KEYWORDS):
+        str(ROOT), METHODS, keywords=KEYWORDS
+    ):
         found.add(message if isinstance(message, str) else message[0])
     return found
 
@@ -25,8 +26,11 @@ def extracted() -> set:
 def test_every_string_has_a_chinese_translation():
     with (CATALOG / "messages.po").open("rb") as fh:
         catalog = read_po(fh)
-    translated = {(m.id if isinstance(m.id, str) else m.id[0]) for m in catalog
-                  if m.id and (m.string if isinstance(m.string, str) else m.string[0])}
+    translated = {
+        (m.id if isinstance(m.id, str) else m.id[0])
+        for m in catalog
+        if m.id and (m.string if isinstance(m.string, str) else m.string[0])
+    }
     missing = sorted(extracted() - translated)
     assert not missing, f"untranslated (run `make translations`): {missing[:10]}"
 
@@ -48,7 +52,11 @@ def test_no_stray_percent_sign_breaks_formatting():
     with (CATALOG / "messages.po").open("rb") as fh:
         catalog = read_po(fh)
     stray = re.compile(r"%(?![(%])")
-    bad = [m.id for m in catalog if m.id for text in
-           ([m.id, m.string] if isinstance(m.id, str) else [*m.id, *m.string])
-           if text and stray.search(text)]
+    bad = [
+        m.id
+        for m in catalog
+        if m.id
+        for text in ([m.id, m.string] if isinstance(m.id, str) else [*m.id, *m.string])
+        if text and stray.search(text)
+    ]
     assert not bad, f"a lone % breaks newstyle gettext: {bad}"

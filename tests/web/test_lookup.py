@@ -14,10 +14,8 @@ def test_get_seller_by_public_id(client, session):
 
 def test_lookup_by_code_full_width(client, session):
     seller = make_seller(session)
-    code = (
-        seller
-        and client.get(f"/api/v1/sellers/{seller.public_id}").json["data"]["identities"][0]["value"]
-    )
+    record = client.get(f"/api/v1/sellers/{seller.public_id}").json["data"]
+    code = record["identities"][0]["value"]
     wide = "".join(chr(ord(c) + 0xFEE0) for c in code)
     response = client.get("/api/v1/lookup", query_string={"code": wide})
     assert response.status_code == 200 and response.json["data"]["id"] == seller.public_id

@@ -14,9 +14,18 @@ def now():
 
 def test_home_in_chinese_by_default_with_warnings(client, session, app):
     seller = make_seller(session, legal_name="深圳警示测试电子商务有限公司")
-    list(EventService(session, "regulator:t", "regulator").submit([{
-        "seller": seller.public_id, "kind": "sanction_major_fine",
-        "occurred_at": now() - timedelta(days=3), "summary": "虚假宣传罚款"}]))
+    list(
+        EventService(session, "regulator:t", "regulator").submit(
+            [
+                {
+                    "seller": seller.public_id,
+                    "kind": "sanction_major_fine",
+                    "occurred_at": now() - timedelta(days=3),
+                    "summary": "虚假宣传罚款",
+                }
+            ]
+        )
+    )
     session.commit()
     html = client.get("/").get_data(as_text=True)
     assert "付款之前，先查一查卖家" in html and '<html lang="zh-CN">' in html
@@ -71,12 +80,24 @@ def test_search_page_filters_and_pages(client, session, app):
 
 
 def test_profile_shows_identity_score_and_sections(client, session, app):
-    seller = make_seller(session, legal_name="厦门晴川图书有限公司", category="books",
-                         domains=["qingchuan-books.example"])
+    seller = make_seller(
+        session,
+        legal_name="厦门晴川图书有限公司",
+        category="books",
+        domains=["qingchuan-books.example"],
+    )
     settle(app)
     html = client.get(f"/sellers/{seller.public_id}").get_data(as_text=True)
-    for text in ("主体信息", "统一社会信用代码", "信誉分", "75", "NR", "一图看懂",
-                 "qingchuan-books.example", "我要投诉"):
+    for text in (
+        "主体信息",
+        "统一社会信用代码",
+        "信誉分",
+        "75",
+        "NR",
+        "一图看懂",
+        "qingchuan-books.example",
+        "我要投诉",
+    ):
         assert text in html, text
     english = client.get(f"/sellers/{seller.public_id}?lang=en").get_data(as_text=True)
     assert "Reputation score" in english and "Unified Social Credit Code" in english
@@ -90,7 +111,11 @@ def test_model_page_publishes_the_weights(client):
 def test_text_from_sellers_is_escaped_everywhere(client, session, app):
     seller = make_seller(session, legal_name="<script>alert(1)</script>商行")
     settle(app)
-    for path in (f"/sellers/{seller.public_id}", "/search?q=商行", f"/verify/{seller.public_id}",
-                 f"/sellers/{seller.public_id}/badge"):
+    for path in (
+        f"/sellers/{seller.public_id}",
+        "/search?q=商行",
+        f"/verify/{seller.public_id}",
+        f"/sellers/{seller.public_id}/badge",
+    ):
         html = client.get(path).get_data(as_text=True)
         assert "<script>alert(1)</script>" not in html, path

@@ -11,18 +11,45 @@ from web.indexing import index_paths
 from ..factories import make_seller
 from .helpers import settle
 
-BAD_QUERIES = ["AND", "OR NOT", "*", "云*", '"', '"unbalanced', "name:x", "a:b:c", "(((", "~1",
-               "x" * 1000, "云帆\x00\x1b\x7f", "   ", "", "\u202e\u200b", "%", "\\", "AND OR *:*"]
+BAD_QUERIES = [
+    "AND",
+    "OR NOT",
+    "*",
+    "云*",
+    '"',
+    '"unbalanced',
+    "name:x",
+    "a:b:c",
+    "(((",
+    "~1",
+    "x" * 1000,
+    "云帆\x00\x1b\x7f",
+    "   ",
+    "",
+    "\u202e\u200b",
+    "%",
+    "\\",
+    "AND OR *:*",
+]
 
 
 @pytest.fixture
 def indexed(app, session):
     sellers = [
-        make_seller(session, legal_name="杭州云帆数码科技有限公司", english_name="Yunfan Digital",
-                    category="electronics", stores=["https://shop7010001.taobao.com/"],
-                    domains=["yunfan-digital.example"]),
-        make_seller(session, legal_name="上海星禾服饰有限公司", english_name="Xinghe Apparel",
-                    category="apparel"),
+        make_seller(
+            session,
+            legal_name="杭州云帆数码科技有限公司",
+            english_name="Yunfan Digital",
+            category="electronics",
+            stores=["https://shop7010001.taobao.com/"],
+            domains=["yunfan-digital.example"],
+        ),
+        make_seller(
+            session,
+            legal_name="上海星禾服饰有限公司",
+            english_name="Xinghe Apparel",
+            category="apparel",
+        ),
         make_seller(session, legal_name="北京云帆图书有限公司", category="books"),
     ]
     settle(app)
@@ -57,8 +84,11 @@ def test_pinyin_english_typo_and_suggest(client, indexed):
 def test_codes_domains_and_shop_urls_come_from_the_database(client, indexed):
     seller = indexed[0]
     code = client.get(f"/api/v1/sellers/{seller.public_id}").json["data"]["identities"][0]["value"]
-    for q, route in ((code, "code"), ("https://www.yunfan-digital.example/p?id=1", "domain"),
-                     ("https://shop7010001.taobao.com/category.htm", "url")):
+    for q, route in (
+        (code, "code"),
+        ("https://www.yunfan-digital.example/p?id=1", "domain"),
+        ("https://shop7010001.taobao.com/category.htm", "url"),
+    ):
         body = client.get("/api/v1/sellers", query_string={"q": q}).json
         assert body["meta"]["route"] == route and body["data"][0]["id"] == seller.public_id
 
@@ -84,10 +114,20 @@ def test_a_change_is_searchable_after_the_job(client, session, indexed, app):
 def test_reports_search_names_the_sellers(client, session, indexed, app):
     from registry.events import EventService
 
-    list(EventService(session, "regulator:t", "regulator").submit([{
-        "seller": indexed[1].public_id, "kind": "fraud_report", "occurred_at": "2026-01-05",
-        "verification": "regulator", "category": "deposit_scam",
-        "summary": "收取定金后拒不发货，也不退款。"}]))
+    list(
+        EventService(session, "regulator:t", "regulator").submit(
+            [
+                {
+                    "seller": indexed[1].public_id,
+                    "kind": "fraud_report",
+                    "occurred_at": "2026-01-05",
+                    "verification": "regulator",
+                    "category": "deposit_scam",
+                    "summary": "收取定金后拒不发货，也不退款。",
+                }
+            ]
+        )
+    )
     session.commit()
     settle(app)
     found = client.get("/api/v1/reports", query_string={"q": "定金"}).json["data"]
