@@ -95,13 +95,7 @@ def main() -> None:
         # A 200 on the revalidation path is a miss that wrk would count as a success.
         if row["endpoint"] in (HIT_304, MISS_304) and set(row["statuses"]) - {"304"}:
             row["pass"] = False
-    print(
-        f"\n{data.sellers} sellers, gunicorn {args.workers} sync workers, "
-        f"{common.generator_name()} -t{load.threads} -c{load.connections} -d{load.seconds}s; "
-        f"medians of {args.rounds} round(s)"
-    )
-    common.print_table(table)
-    common.print_notes(table)
+    common.print_report(table, data.sellers, args.workers, args.rounds, load)
     profiles_out = {}
     for row in table:
         if row["endpoint"] not in TARGETS:

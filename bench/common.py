@@ -909,6 +909,17 @@ def _round(value: float | None) -> float | None:
     return None if value is None else round(value, 2)
 
 
+def print_report(table, sellers: int, workers: int, rounds: int, load) -> None:
+    """Print the set-up line, the table and its notes (shared by the web and badge runs)."""
+    print(
+        f"\n{sellers} sellers, gunicorn {workers} sync workers, "
+        f"{generator_name()} -t{load.threads} -c{load.connections} -d{load.seconds}s; "
+        f"medians of {rounds} round(s)"
+    )
+    print_table(table)
+    print_notes(table)
+
+
 def print_table(table: list[dict[str, Any]]) -> None:
     head = (
         f"{'endpoint':<22}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}"

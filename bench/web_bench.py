@@ -185,13 +185,7 @@ def main() -> None:
         common.prewarm(server, searches)
         measured = common.measure(server, load, endpoints, rounds=args.rounds)
     table = common.rows(measured, TARGETS)
-    print(
-        f"\n{data.sellers} sellers, gunicorn {args.workers} sync workers, "
-        f"{common.generator_name()} -t{load.threads} -c{load.connections} -d{load.seconds}s; "
-        f"medians of {args.rounds} round(s)"
-    )
-    common.print_table(table)
-    common.print_notes(table)
+    common.print_report(table, data.sellers, args.workers, args.rounds, load)
     profiles_out = {}
     for row in table:
         if row["endpoint"] not in TARGETS:
