@@ -27,24 +27,31 @@ def migrated_template(tmp_path_factory) -> Path:
     return path
 
 
-@pytest.fixture
-def app(tmp_path, migrated_template):
-    db_path = tmp_path / "registry.db"
-    shutil.copy(migrated_template, db_path)
+def make_test_app(folder: Path, template: Path):
+    """An app on a copy of the migrated template, with its files under ``folder``."""
+    db_path = folder / "registry.db"
+    shutil.copy(template, db_path)
     app = create_app(
         {
             "TESTING": True,
             "DATABASE_URL": f"sqlite:///{db_path}",
-            "SEARCH_INDEX_DIR": str(tmp_path / "index"),
-            "SIGNING_KEY_DIR": str(tmp_path / "keys"),
+            "SEARCH_INDEX_DIR": str(folder / "index"),
+            "SIGNING_KEY_DIR": str(folder / "keys"),
             "SECRET_KEY": "test",
             "DIGEST_SECRET": "test-digest",
+            # Changes show on the very next view (production polls the change log each second).
             "CACHE_POLL_SECONDS": 0.0,
             "WTF_CSRF_ENABLED": True,
             "SHARED_DATA_DIR": str(SHARED_DATA),
         }
     )
-    app.instance_path = str(tmp_path / "instance")
+    app.instance_path = str(folder / "instance")
+    return app
+
+
+@pytest.fixture
+def app(tmp_path, migrated_template):
+    app = make_test_app(tmp_path, migrated_template)
     yield app
     app.extensions["registry_db"].dispose()
 

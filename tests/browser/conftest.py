@@ -160,32 +160,16 @@ def _prepare(app) -> None:
 @pytest.fixture(scope="session")
 def registry(tmp_path_factory, migrated_template) -> Iterator[Registry]:
     """The app with ~60 demo sellers, scored and indexed, live on 127.0.0.1:<free port>."""
-    import shutil
 
     from werkzeug.serving import WSGIRequestHandler, make_server
 
     from registry import demo
-    from web import create_app
 
+    from ..conftest import make_test_app
     from ..factories import make_token
 
     tmp = tmp_path_factory.mktemp("browser")
-    db_path = tmp / "registry.db"
-    shutil.copy(migrated_template, db_path)
-    app = create_app(
-        {
-            "TESTING": True,
-            "DATABASE_URL": f"sqlite:///{db_path}",
-            "SEARCH_INDEX_DIR": str(tmp / "index"),
-            "SIGNING_KEY_DIR": str(tmp / "keys"),
-            "SECRET_KEY": "browser-test",
-            "DIGEST_SECRET": "browser-test-digest",
-            "WTF_CSRF_ENABLED": True,
-            # A moderated complaint must show on the very next page view.
-            "CACHE_POLL_SECONDS": 0.0,
-        }
-    )
-    app.instance_path = str(tmp / "instance")
+    app = make_test_app(tmp, migrated_template)
     database = app.extensions["registry_db"]
     with app.app_context():
         with database.writer() as session:
