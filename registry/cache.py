@@ -26,6 +26,8 @@ class SellerCache:
         self.poll = poll
         self.clock = clock or time.monotonic
         self.items: OrderedDict[Hashable, tuple[int, Any]] = OrderedDict()
+        # seller id -> its keys, so that forgetting a seller does not scan every item
+        self.keys: dict[int, set[Hashable]] = {}
         self.seq: int | None = None
         self.checked = float("-inf")
 
@@ -44,8 +46,10 @@ class SellerCache:
             with session_factory() as session:
                 found = load(session)
             self.items[key] = found
+            self.keys.setdefault(found[0], set()).add(key)
             if len(self.items) > self.max_items:
-                self.items.popitem(last=False)
+                old_key, (old_seller, _) = self.items.popitem(last=False)
+                self.keys.get(old_seller, set()).discard(old_key)
         return found[1]
 
     def _forget_changed(self, session: Session) -> None:
@@ -56,8 +60,9 @@ class SellerCache:
         entries, last = changelog.since(session, self.seq, limit=50_000)
         if len(entries) >= 50_000:
             self.items.clear()
-        elif entries:
-            changed = {sid for sid, _kind in entries}
-            for key in [k for k, (sid, _) in self.items.items() if sid in changed]:
-                del self.items[key]
+            self.keys.clear()
+        else:
+            for seller_id in {sid for sid, _kind in entries}:
+                for key in self.keys.pop(seller_id, ()):
+                    self.items.pop(key, None)
         self.seq = last

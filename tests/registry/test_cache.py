@@ -1,0 +1,40 @@
+from __future__ import annotations
+
+from registry.cache import SellerCache
+from registry.changelog import mark_changed
+from registry.db import session_factory
+
+from ..factories import make_seller
+
+
+def test_forgets_every_key_of_a_changed_seller_and_nothing_else(session):
+    a, b = make_seller(session), make_seller(session)
+    factory = session_factory(session.get_bind())
+    clock = [0.0]
+    cache = SellerCache(poll=1.0, clock=lambda: clock[0])
+    loads = []
+
+    def loader(seller, tag):
+        def load(_session):
+            loads.append(tag)
+            return seller.id, tag
+
+        return load
+
+    for key, seller in (("a-zh", a), ("a-en", a), ("b-zh", b)):
+        assert cache.get(factory, key, loader(seller, key)) == key
+    mark_changed(session, [a.id], "score")
+    session.commit()
+    clock[0] = 2.0
+    for key, seller in (("a-zh", a), ("a-en", a), ("b-zh", b)):
+        cache.get(factory, key, loader(seller, key))
+    assert loads == ["a-zh", "a-en", "b-zh", "a-zh", "a-en"]
+
+
+def test_oldest_entry_goes_when_full(session):
+    seller = make_seller(session)
+    factory = session_factory(session.get_bind())
+    cache = SellerCache(max_items=2, poll=100.0, clock=lambda: 0.0)
+    for key in ("one", "two", "three"):
+        cache.get(factory, key, lambda _s, k=key: (seller.id, k))
+    assert list(cache.items) == ["two", "three"] and cache.keys[seller.id] == {"two", "three"}
