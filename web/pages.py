@@ -5,13 +5,12 @@ from __future__ import annotations
 import json
 
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
-from sqlalchemy import select, text
+from sqlalchemy import text
 
 import scoring
 from registry import profile
 from registry.badges import ALARM_CAPS
 from registry.cache import SellerCache
-from registry.models import Event
 from registry.sellers import SellerService
 from search import QueryError
 
@@ -89,23 +88,19 @@ def seller(public_id: str):
 
 
 def _render_profile(session, public_id: str) -> tuple[int, str]:
-    service = SellerService(session)
-    row = service.get(public_id)
-    record = service.public(row)
-    score = record.score
     lang = current_lang()
-    history = profile.score_history(session, row.id)
+    page = profile.load_profile(session, public_id, lang)
+    score = page.score
     history_chart = None
-    if history:
+    if page.history:
         # Zoom to where the line is (in steps of 10), keeping the grade lines it crosses.
-        low = max(0.0, min(10.0 * (min(p.value for p in history) // 10) - 10, 60.0))
+        low = max(0.0, min(10.0 * (min(v for _t, v in page.history) // 10) - 10, 60.0))
         history_chart = line_chart(
-            [(p.computed_at, p.value) for p in history],
-            title=str(label("facet", "grade")),
+            page.history,
+            title=label("facet", "grade"),
             low=low,
             bands=tuple(b for b in GRADE_LINES if b[0] >= low),
         )
-    orders, rates = profile.fulfillment_rates(session, row.id)
     rates_chart = bar_rows(
         [
             (
@@ -114,12 +109,11 @@ def _render_profile(session, public_id: str) -> tuple[int, str]:
                 "ok" if r.within else "bad",
                 r.threshold,
             )
-            for r in rates
+            for r in page.rates
             if r.per_thousand is not None
         ],
         title=label("rate", "disputes"),
     )
-    breakdown = profile.complaint_breakdown(session, row.id)
     complaints_chart = bar_rows(
         [
             (
@@ -127,12 +121,11 @@ def _render_profile(session, public_id: str) -> tuple[int, str]:
                 n,
                 "bad" if res in ("unanswered", "unresolved") else "ok",
             )
-            for cat, outcomes in sorted(breakdown.items())
+            for cat, outcomes in sorted(page.complaint_outcomes.items())
             for res, n in sorted(outcomes.items())
         ],
         title=label("event", "complaint"),
     )
-    contributors = _contributors(session, score.explanation.get("top") or [] if score else [])
     alarms = "、".join(
         label("event", c["reason"])
         for c in (score.caps if score else [])
@@ -140,50 +133,23 @@ def _render_profile(session, public_id: str) -> tuple[int, str]:
     )
     html = render_template(
         "seller.html",
-        seller=record,
+        seller=page,
         score=score,
-        peer=profile.peer_percentile(session, row),
+        peer=page.peer,
         history_chart=history_chart,
-        orders=orders,
-        rates=rates,
+        orders=page.orders,
+        rates=page.rates,
         rates_chart=rates_chart,
         complaints_chart=complaints_chart,
-        contributors=contributors,
+        contributors=page.contributors,
         alarms=alarms,
-        complaints=_public_complaints(session, row.id),
-        platform_complaints=[
-            e for e in profile.events_of(session, row.id, ("complaint",)) if e.complaint_id is None
-        ],
-        frauds=profile.events_of(session, row.id, ("fraud_report",)),
-        sanctions=profile.events_of(session, row.id, tuple(sorted(scoring.SANCTION_KINDS))),
+        complaints=page.complaints,
+        platform_complaints=page.platform_complaints,
+        frauds=page.frauds,
+        sanctions=page.sanctions,
         lang=lang,
     )
-    return row.id, html
-
-
-def _contributors(session, top: list[dict]) -> list[dict]:
-    """The events that cost the most points, with their dates."""
-    ids = [int(c["event_id"]) for c in top if str(c.get("event_id") or "").isdigit()]
-    dates = (
-        dict(session.execute(select(Event.id, Event.occurred_at).where(Event.id.in_(ids))).all())
-        if ids
-        else {}
-    )
-    return [
-        {
-            "kind": c["kind"],
-            "points": c["points"],
-            "at": dates.get(int(c["event_id"])) if str(c.get("event_id") or "").isdigit() else None,
-        }
-        for c in top
-        if c.get("points", 0) > 0.05
-    ]
-
-
-def _public_complaints(session, seller_id: int) -> list[dict]:
-    from registry.complaints import ComplaintService
-
-    return ComplaintService(session).for_seller(seller_id, public=True)
+    return page.seller_id, html
 
 
 @bp.get("/scoring")
