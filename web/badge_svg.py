@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from bisect import bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
+from itertools import accumulate
 from xml.sax.saxutils import escape
 
 SIZES = ("small", "medium", "large")
@@ -95,8 +98,13 @@ _INVISIBLE = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
 
 def clean_text(text: str) -> str:
     """Drop characters XML 1.0 forbids or that disguise text, and collapse whitespace."""
+    text = str(text)
+    if text.isprintable():
+        # No control, format (so no bidi override or BOM), surrogate, unassigned (so no
+        # noncharacter) or separator other than the plain space: only spaces to collapse.
+        return " ".join(text.split())
     kept = []
-    for char in _INVISIBLE.sub("", str(text)):
+    for char in _INVISIBLE.sub("", text):
         code = ord(char)
         category = unicodedata.category(char)
         if char.isspace():
@@ -108,6 +116,7 @@ def clean_text(text: str) -> str:
     return " ".join("".join(kept).split())
 
 
+@lru_cache(maxsize=65_536)  # a name repeats the characters of the names before it
 def _char_width(char: str) -> int:
     if unicodedata.combining(char):
         return 0
@@ -123,31 +132,33 @@ def truncate(
     text: str, max_width: float, *, char_width: Callable[[str], float] = _char_width
 ) -> str:
     """Shorten text to at most max_width (columns by default), ending with an ellipsis when cut."""
-    if sum(char_width(char) for char in text) <= max_width:
+    return _cut(text, list(accumulate(map(char_width, text))), max_width, char_width("…"))
+
+
+def _cut(text: str, edges: list[float], max_width: float, ellipsis: float) -> str:
+    """Truncate ``text`` given ``edges[i]``, the width of ``text[: i + 1]``."""
+    if (edges[-1] if edges else 0) <= max_width:
         return text
-    room = max_width - char_width("…")
-    kept: list[str] = []
-    used = 0.0
-    for char in text:
-        width = char_width(char)
-        if used + width > room:
-            break
-        kept.append(char)
-        used += width
-    return "".join(kept).rstrip() + "…"
+    # Keep the longest prefix that leaves room for the ellipsis (widths are never negative,
+    # so the edges never decrease).
+    return text[: bisect_right(edges, max_width - ellipsis)].rstrip() + "…"
 
 
 def _fit(text: str, pixels: float, font_size: float, *, bold: bool = False) -> str:
-    narrow = font_size * (_BOLD_NARROW_EM if bold else _NARROW_EM)
-    wide = font_size * _WIDE_EM
     # A wide character is a double column: it costs one em where a narrow one costs ~0.6.
-    return truncate(text, pixels, char_width=lambda char: (0, narrow, wide)[_char_width(char)])
+    costs = (0, font_size * (_BOLD_NARROW_EM if bold else _NARROW_EM), font_size * _WIDE_EM)
+    edges = list(accumulate(map(costs.__getitem__, map(_char_width, text))))
+    return _cut(text, edges, pixels, costs[_char_width("…")])
 
 
 def _attr(value: str) -> str:
     return escape(value, {'"': "&quot;", "'": "&apos;"})
 
 
+_FONT_ATTR = _attr(_FONT)
+
+
+@lru_cache(maxsize=1024)  # the registry's name and the labels recur in every badge
 def _text(
     x: float,
     y: float,
@@ -169,6 +180,7 @@ def _text(
     )
 
 
+@lru_cache(maxsize=256)
 def _icon(state: str, x: float, y: float, size: float, *, shield: str, mark: str) -> str:
     scale = size / 24
     return (
@@ -323,9 +335,10 @@ def render_badge(
     if shown_grade is not None:
         title += f"{'，' if lang == 'zh' else ', '}{_GRADE_WORD[lang]} {shown_grade}"
     body = "".join(_LAYOUTS[size](content, width, height))
+    title = _attr(title)
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}"'
-        f' viewBox="0 0 {width} {height}" role="img" aria-label="{_attr(title)}"'
-        f' xml:lang="{lang}" font-family="{_attr(_FONT)}">'
-        f"<title>{_attr(title)}</title>{body}</svg>"
+        f' viewBox="0 0 {width} {height}" role="img" aria-label="{title}"'
+        f' xml:lang="{lang}" font-family="{_FONT_ATTR}">'
+        f"<title>{title}</title>{body}</svg>"
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import unicodedata
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -111,6 +112,60 @@ def test_newlines_and_tabs_become_single_spaces():
 
 def test_lone_surrogates_are_stripped():
     assert clean_text("ab\ud800c") == "abc"
+
+
+def clean_text_per_character(text: str) -> str:
+    """clean_text's rule spelled out one character at a time (no fast path)."""
+    invisible = {0x061C, 0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A), 0xFEFF}
+    kept = []
+    for char in text:
+        code = ord(char)
+        if code in invisible:
+            continue
+        if char.isspace():
+            kept.append(" ")
+        elif unicodedata.category(char) in ("Cc", "Cs") or (code & 0xFFFE) == 0xFFFE:
+            continue
+        elif 0xFDD0 <= code <= 0xFDEF:
+            continue
+        else:
+            kept.append(char)
+    return " ".join("".join(kept).split())
+
+
+def truncate_char_by_char(text: str, max_width: float, char_width) -> str:
+    if sum(char_width(char) for char in text) <= max_width:
+        return text
+    room, used, kept = max_width - char_width("…"), 0.0, []
+    for char in text:
+        if used + char_width(char) > room:
+            break
+        kept.append(char)
+        used += char_width(char)
+    return "".join(kept).rstrip() + "…"
+
+
+WEIRD = st.sampled_from(
+    list(" \t\n\u3000\xa0\x00\x1f\x85\u202e\ufeff\ud800\ufffe\ufdd0\U0001fffe\u0301\u200b深a")
+)
+
+
+@given(st.text(max_size=40) | st.lists(WEIRD | st.characters(), max_size=40).map("".join))
+def test_clean_text_agrees_with_the_per_character_rule(text):
+    assert clean_text(text) == clean_text_per_character(text)
+
+
+@given(
+    st.text(alphabet=st.sampled_from("ab 深圳\u0301…"), max_size=30),
+    st.integers(min_value=0, max_value=70),
+)
+def test_truncate_agrees_with_a_character_by_character_cut(text, width):
+    assert truncate(text, width) == truncate_char_by_char(text, width, display_width)
+    pixels = width * 3.7  # the badge measures in pixels: fractional widths per character
+    in_pixels = lambda char: (0, 6.82, 11.55)[display_width(char)]  # noqa: E731
+    assert truncate(text, pixels, char_width=in_pixels) == truncate_char_by_char(
+        text, pixels, in_pixels
+    )
 
 
 @given(
