@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import and_, bindparam, or_, select
+from sqlalchemy.engine import Dialect, Engine
 from sqlmodel import Session
 
 from .attestation import key_id, sign_attestation
@@ -63,33 +67,43 @@ class BadgeFacts:
         return hashlib.sha256("|".join((self.version, *parts)).encode()).hexdigest()[:32]
 
 
-def badge_facts(session: Session, public_id: str) -> BadgeFacts:
-    """Load the facts for one seller with two small queries."""
-    row = session.execute(
-        select(
-            Seller.id,
-            Seller.public_id,
-            Seller.legal_name,
-            Seller.version,
-            SellerScore.display_grade,
-            SellerScore.value,
-            SellerScore.verified,
-            SellerScore.caps,
-            SellerScore.computed_at,
-        )
-        .outerjoin(SellerScore, SellerScore.seller_id == Seller.id)
-        .where(Seller.public_id == public_id)
-    ).first()
-    if row is None:
-        raise NotFound(f"no seller with id {public_id!r}")
-    sid, pid, name, version, grade, value, verified, caps, computed_at = row
-    domains = tuple(
-        session.execute(
-            select(Domain.domain)
-            .where(Domain.seller_id == sid, Domain.state.in_(BOUND_STATES))
-            .order_by(Domain.domain)
-        ).scalars()
+# One statement, so one snapshot: the seller, its score and its bound domains, one row per
+# domain (or a single row with no domain). Core tables, not ORM entities: nothing to construct.
+_SELLER, _SCORE, _DOMAIN = Seller.__table__, SellerScore.__table__, Domain.__table__
+FACTS_QUERY = (
+    select(
+        _SELLER.c.id,
+        _SELLER.c.public_id,
+        _SELLER.c.legal_name,
+        _SELLER.c.version,
+        _SCORE.c.display_grade,
+        _SCORE.c.value,
+        _SCORE.c.verified,
+        _SCORE.c.caps,
+        _SCORE.c.computed_at,
+        _DOMAIN.c.domain,
     )
+    .select_from(
+        _SELLER.outerjoin(_SCORE, _SCORE.c.seller_id == _SELLER.c.id).outerjoin(
+            _DOMAIN,
+            # OR of plain binds rather than IN: an IN list is expanded per call, which would
+            # leave no fixed SQL to prepare.
+            and_(
+                _DOMAIN.c.seller_id == _SELLER.c.id,
+                or_(*(_DOMAIN.c.state == state for state in BOUND_STATES)),
+            ),
+        )
+    )
+    .where(_SELLER.c.public_id == bindparam("public_id"))
+    .order_by(_DOMAIN.c.domain)
+)
+
+
+def _facts_from_rows(rows: Sequence[Sequence[Any]], public_id: str) -> BadgeFacts:
+    if not rows:
+        raise NotFound(f"no seller with id {public_id!r}")
+    sid, pid, name, version, grade, value, verified, caps, computed_at, _ = rows[0]
+    domains = tuple(r[9] for r in rows if r[9] is not None)
     alarms = tuple(sorted({c["reason"] for c in caps or [] if c["reason"] in ALARM_CAPS}))
     stamp = "|".join(
         map(
@@ -110,6 +124,76 @@ def badge_facts(session: Session, public_id: str) -> BadgeFacts:
     )
 
 
+def badge_facts(session: Session, public_id: str) -> BadgeFacts:
+    """Load the facts for one seller in the session's transaction (sees its own writes)."""
+    rows = session.connection().execute(FACTS_QUERY, {"public_id": public_id}).all()
+    return _facts_from_rows(rows, public_id)
+
+
+class _Plan:
+    """FACTS_QUERY compiled for one dialect: SQL, parameters, and each column's conversion."""
+
+    def __init__(self, dialect: Dialect) -> None:
+        compiled = FACTS_QUERY.compile(dialect=dialect)
+        self.dialect = dialect
+        self.sql = str(compiled)
+
+        def converter(name: str) -> Callable[[Any], Any]:
+            process = compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect)
+            return process or (lambda value: value)
+
+        fixed = compiled.construct_params({"public_id": ""})
+        self._fixed = {k: converter(k)(v) for k, v in fixed.items()}
+        self._convert_id = converter("public_id")
+        self._names = list(compiled.positiontup or ()) if compiled.positional else None
+        # Some drivers' conversions depend on the type codes a first execution reports.
+        self._converters: list[Callable[[Any], Any] | None] | None = None
+
+    def params(self, public_id: str) -> Any:
+        values = {**self._fixed, "public_id": self._convert_id(public_id)}
+        return values if self._names is None else tuple(values[n] for n in self._names)
+
+    def rows(self, cursor: Any) -> list[list[Any]]:
+        """The fetched rows with SQLAlchemy's own result conversion of each column."""
+        fetched = cursor.fetchall()
+        if self._converters is None:
+            self._converters = [
+                column.type.dialect_impl(self.dialect).result_processor(self.dialect, info[1])
+                for column, info in zip(FACTS_QUERY.selected_columns, cursor.description)
+            ]
+        converters = self._converters
+        return [
+            [value if fn is None else fn(value) for fn, value in zip(converters, row)]
+            for row in fetched
+        ]
+
+
+@lru_cache(maxsize=8)
+def _plan(dialect: Dialect) -> _Plan:
+    return _Plan(dialect)
+
+
+def read_facts(engine: Engine, public_id: str) -> BadgeFacts:
+    """Load the facts for one seller outside any session: one prepared statement, no ORM.
+
+    The badge's cache-miss path. The statement is compiled once per dialect and run on a
+    pooled DBAPI connection with the same bind and result conversions SQLAlchemy applies,
+    sparing the per-call statement handling that costs many times the lookup itself.
+    """
+    plan = _plan(engine.dialect)
+    raw = engine.raw_connection()
+    try:
+        cursor = raw.cursor()
+        try:
+            cursor.execute(plan.sql, plan.params(public_id))
+            rows = plan.rows(cursor)
+        finally:
+            cursor.close()
+    finally:
+        raw.close()  # back to the pool, which ends any transaction the driver began
+    return _facts_from_rows(rows, public_id)
+
+
 class FactsCache(SellerCache):
     """Badge facts per process: a badge is requested far more often than a record changes."""
 
@@ -117,7 +201,7 @@ class FactsCache(SellerCache):
         """Return the facts of one seller; ``session_factory`` opens a session on a miss."""
 
         def load(session: Session) -> tuple[int, BadgeFacts]:
-            facts = badge_facts(session, public_id)
+            facts = read_facts(session.get_bind(), public_id)
             return facts.seller_id, facts
 
         return super().get(session_factory, public_id, load)
