@@ -194,7 +194,6 @@ def _icon(state: str, x: float, y: float, size: float, *, shield: str, mark: str
 @dataclass(frozen=True)
 class _Content:
     registry: str
-    seller: str
     state: str
     label: str
     short: str
@@ -203,7 +202,26 @@ class _Content:
     palette: Palette
 
 
-def _small(c: _Content, width: int, height: int) -> list[str]:
+@dataclass(frozen=True)
+class _SellerLine:
+    """Where the seller's name goes: the one text that differs between sellers' badges."""
+
+    x: float
+    y: float
+    room: float
+    size: float
+
+    def render(self, seller: str) -> str:
+        # Not through _text's cache: each seller's line is rendered once and kept whole.
+        return _text.__wrapped__(
+            self.x, self.y, seller, room=self.room, size=self.size, fill=_INK, bold=True
+        )
+
+
+_Piece = str | _SellerLine
+
+
+def _small(c: _Content, width: int, height: int) -> list[_Piece]:
     split = 130
     right = c.short if c.grade in (None, "NR") else f"{c.short} {c.grade}"
     return [
@@ -262,27 +280,27 @@ def _grade_box(c: _Content, x: float, y: float, box: int, font_size: int) -> lis
     ]
 
 
-def _medium(c: _Content, width: int, height: int) -> list[str]:
+def _medium(c: _Content, width: int, height: int) -> list[_Piece]:
     band, left = 50, 60
     text_room = width - left - (60 if c.grade else 12)
     return [
         *_panel(c, width, height, band, 6),
         _icon(c.state, 10, 14, 30, shield="#ffffff", mark=c.palette.accent),
         _text(left, 17, c.registry, room=text_room, size=10, fill=_MUTED),
-        _text(left, 35, c.seller, room=text_room, size=13, fill=_INK, bold=True),
+        _SellerLine(left, 35, text_room, 13),
         _text(left, 51, c.label, room=text_room, size=11, fill=c.palette.accent, bold=True),
         *_grade_box(c, width - 46, 13, 34, 17),
     ]
 
 
-def _large(c: _Content, width: int, height: int) -> list[str]:
+def _large(c: _Content, width: int, height: int) -> list[_Piece]:
     band, left = 72, 86
     text_room = width - left - (76 if c.grade else 14)
     return [
         *_panel(c, width, height, band, 8),
         _icon(c.state, 14, 26, 44, shield="#ffffff", mark=c.palette.accent),
         _text(left, 22, c.registry, room=text_room, size=11, fill=_MUTED),
-        _text(left, 45, c.seller, room=text_room, size=16, fill=_INK, bold=True),
+        _SellerLine(left, 45, text_room, 16),
         _text(left, 66, c.label, room=text_room, size=13, fill=c.palette.accent, bold=True),
         f'<line x1="{left}" y1="76" x2="{width - 12}" y2="76" stroke="#d0d7de" stroke-width="1"/>',
         _text(left, 92, c.note, room=width - left - 12, size=10, fill=_MUTED),
@@ -291,6 +309,72 @@ def _large(c: _Content, width: int, height: int) -> list[str]:
 
 
 _LAYOUTS = {"small": _small, "medium": _medium, "large": _large}
+
+
+class _Title:
+    """Where the seller's name goes in the title (escaped, never cut)."""
+
+    def render(self, seller: str) -> str:
+        return _attr(seller)
+
+
+_TITLE = _Title()
+
+
+@lru_cache(maxsize=512)
+def _frame(
+    registry_name: str, grade: str, verified: bool, state: str, lang: str, size: str
+) -> tuple[str | _Title | _SellerLine, ...]:
+    """Everything of a badge but the seller's name, as text around the places it goes."""
+    if state not in STATES or lang not in LANGS or size not in SIZES:
+        raise ValueError(f"unknown badge state/lang/size: {state!r}, {lang!r}, {size!r}")
+    if state == "ok" and not verified:
+        # Never show the friendly check for a seller whose identity is not verified.
+        state = "unverified"
+    registry = clean_text(registry_name) or "Merchant Registry"
+    if state == "unknown":
+        shown_grade: str | None = "NR"
+    elif state in _GRADELESS:
+        shown_grade = None
+    else:
+        shown_grade = truncate(clean_text(grade), 3) or "NR"
+    label, short = _LABELS[lang][state]
+    notes = _NOTES[lang]
+    content = _Content(
+        registry=registry,
+        state=state,
+        label=label,
+        short=short,
+        grade=shown_grade,
+        note=notes.get(state, notes[None]),
+        palette=PALETTE[state],
+    )
+    width, height = DIMENSIONS[size]
+    separator = "：" if lang == "zh" else ": "
+    # The title reads "<registry><separator><seller> — <label>[, grade <grade>]".
+    before = _attr(f"{registry}{separator}")
+    after = f" — {label}"
+    if shown_grade is not None:
+        after += f"{'，' if lang == 'zh' else ', '}{_GRADE_WORD[lang]} {shown_grade}"
+    after = _attr(after)
+    pieces: list[str | _Title | _SellerLine] = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}"'
+        f' viewBox="0 0 {width} {height}" role="img" aria-label="{before}',
+        _TITLE,
+        f'{after}" xml:lang="{lang}" font-family="{_FONT_ATTR}"><title>{before}',
+        _TITLE,
+        f"{after}</title>",
+        *_LAYOUTS[size](content, width, height),
+        "</svg>",
+    ]
+    # Join neighbouring texts, so that filling in a name joins only a handful of pieces.
+    merged: list[str | _Title | _SellerLine] = []
+    for piece in pieces:
+        if isinstance(piece, str) and merged and isinstance(merged[-1], str):
+            merged[-1] += piece
+        else:
+            merged.append(piece)
+    return tuple(merged)
 
 
 def render_badge(
@@ -304,41 +388,6 @@ def render_badge(
     size: str,
 ) -> str:
     """Return the badge as a standalone, accessible SVG document."""
-    if state not in STATES or lang not in LANGS or size not in SIZES:
-        raise ValueError(f"unknown badge state/lang/size: {state!r}, {lang!r}, {size!r}")
-    if state == "ok" and not verified:
-        # Never show the friendly check for a seller whose identity is not verified.
-        state = "unverified"
-    registry = clean_text(registry_name) or "Merchant Registry"
+    frame = _frame(registry_name, grade, verified, state, lang, size)
     seller = clean_text(seller_name) or "—"
-    if state == "unknown":
-        shown_grade: str | None = "NR"
-    elif state in _GRADELESS:
-        shown_grade = None
-    else:
-        shown_grade = truncate(clean_text(grade), 3) or "NR"
-    label, short = _LABELS[lang][state]
-    notes = _NOTES[lang]
-    content = _Content(
-        registry=registry,
-        seller=seller,
-        state=state,
-        label=label,
-        short=short,
-        grade=shown_grade,
-        note=notes.get(state, notes[None]),
-        palette=PALETTE[state],
-    )
-    width, height = DIMENSIONS[size]
-    separator = "：" if lang == "zh" else ": "
-    title = f"{registry}{separator}{seller} — {label}"
-    if shown_grade is not None:
-        title += f"{'，' if lang == 'zh' else ', '}{_GRADE_WORD[lang]} {shown_grade}"
-    body = "".join(_LAYOUTS[size](content, width, height))
-    title = _attr(title)
-    return (
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}"'
-        f' viewBox="0 0 {width} {height}" role="img" aria-label="{title}"'
-        f' xml:lang="{lang}" font-family="{_FONT_ATTR}">'
-        f"<title>{title}</title>{body}</svg>"
-    )
+    return "".join(piece if isinstance(piece, str) else piece.render(seller) for piece in frame)
