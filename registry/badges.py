@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import secrets
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -12,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import and_, bindparam, or_, select
 from sqlalchemy.engine import Dialect, Engine
+from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session
 
 from .attestation import key_id, sign_attestation
@@ -35,7 +38,7 @@ ALARM_CAPS = frozenset(
 LIFETIME = timedelta(days=7)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # many thousands live in each worker's cache
 class BadgeFacts:
     """The live facts a badge and the verification page show."""
 
@@ -80,7 +83,7 @@ FACTS_QUERY = (
         _SCORE.c.value,
         _SCORE.c.verified,
         _SCORE.c.caps,
-        _SCORE.c.computed_at,
+        _SCORE.c.computed_at.is_not(None).label("scored"),
         _DOMAIN.c.domain,
     )
     .select_from(
@@ -102,7 +105,7 @@ FACTS_QUERY = (
 def _facts_from_rows(rows: Sequence[Sequence[Any]], public_id: str) -> BadgeFacts:
     if not rows:
         raise NotFound(f"no seller with id {public_id!r}")
-    sid, pid, name, version, grade, value, verified, caps, computed_at, _ = rows[0]
+    sid, pid, name, version, grade, value, verified, caps, scored, _ = rows[0]
     domains = tuple(r[9] for r in rows if r[9] is not None)
     alarms = tuple(sorted({c["reason"] for c in caps or [] if c["reason"] in ALARM_CAPS}))
     stamp = "|".join(
@@ -115,7 +118,7 @@ def _facts_from_rows(rows: Sequence[Sequence[Any]], public_id: str) -> BadgeFact
                 verified,
                 alarms,
                 domains,
-                computed_at is not None,
+                bool(scored),
             ),
         )
     )
@@ -173,38 +176,119 @@ def _plan(dialect: Dialect) -> _Plan:
     return _Plan(dialect)
 
 
+def _read(connection: Any, plan: _Plan, public_id: str) -> list[list[Any]]:
+    cursor = connection.cursor()
+    try:
+        cursor.execute(plan.sql, plan.params(public_id))
+        return plan.rows(cursor)
+    finally:
+        cursor.close()
+
+
 def read_facts(engine: Engine, public_id: str) -> BadgeFacts:
     """Load the facts for one seller outside any session: one prepared statement, no ORM.
 
-    The badge's cache-miss path. The statement is compiled once per dialect and run on a
-    pooled DBAPI connection with the same bind and result conversions SQLAlchemy applies,
-    sparing the per-call statement handling that costs many times the lookup itself.
+    The statement is compiled once per dialect and run on a DBAPI connection with the bind
+    and result conversions SQLAlchemy itself applies, sparing the per-call statement handling
+    that costs many times the lookup itself.
     """
-    plan = _plan(engine.dialect)
     raw = engine.raw_connection()
     try:
-        cursor = raw.cursor()
-        try:
-            cursor.execute(plan.sql, plan.params(public_id))
-            rows = plan.rows(cursor)
-        finally:
-            cursor.close()
+        rows = _read(raw, _plan(engine.dialect), public_id)
     finally:
         raw.close()  # back to the pool, which ends any transaction the driver began
     return _facts_from_rows(rows, public_id)
 
 
+class FactsReader:
+    """read_facts on a connection kept between calls, one per process and thread.
+
+    A cache miss is the badge's slow path; checking a connection out of the pool and back in
+    costs about as much as the lookup, so the reader keeps its own. Each read is its own
+    transaction: SQLite connections run in autocommit, and any transaction the driver began
+    (PostgreSQL) is rolled back at once, so no snapshot is held between requests.
+    """
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._plan = _plan(engine.dialect)
+        self._local = threading.local()
+
+    def read(self, public_id: str) -> BadgeFacts:
+        raw = self._connection()
+        try:
+            rows = _read(raw, self._plan, public_id)
+            raw.rollback()
+        except BaseException:
+            # A broken connection is not reused; the next read takes a new one.
+            self._local.__dict__.pop("raw", None)
+            raw.invalidate()
+            raise
+        return _facts_from_rows(rows, public_id)
+
+    def _connection(self) -> Any:
+        held = getattr(self._local, "raw", None)
+        # A forked child must not share its parent's connection.
+        if held is None or held[0] != os.getpid():
+            held = self._local.raw = (os.getpid(), self.engine.raw_connection())
+        return held[1]
+
+    def close(self) -> None:
+        """Give this thread's connection back to the pool."""
+        held = self._local.__dict__.pop("raw", None)
+        if held is not None and held[0] == os.getpid():
+            held[1].close()
+
+
+class _SessionOnDemand:
+    """A session opened only when something uses it, closed on exit if it was opened.
+
+    SellerCache opens a session around every load; a facts miss needs none (read_facts takes
+    the engine), and building and closing an unused session costs about as much as the read.
+    The change-log poll uses it, and so gets a real session.
+    """
+
+    def __init__(self, factory: sessionmaker) -> None:
+        self._factory = factory
+        self._session: Session | None = None
+
+    def __enter__(self) -> _SessionOnDemand:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._session is not None:
+            self._session.close()
+            self._session = None
+
+    def __getattr__(self, name: str) -> Any:
+        if self._session is None:
+            self._session = self._factory()
+        return getattr(self._session, name)
+
+
 class FactsCache(SellerCache):
     """Badge facts per process: a badge is requested far more often than a record changes."""
 
-    def get(self, session_factory, public_id: str) -> BadgeFacts:  # type: ignore[override]
-        """Return the facts of one seller; ``session_factory`` opens a session on a miss."""
+    reader: FactsReader | None = None
 
-        def load(session: Session) -> tuple[int, BadgeFacts]:
-            facts = read_facts(session.get_bind(), public_id)
+    def get(self, session_factory: sessionmaker, public_id: str) -> BadgeFacts:  # type: ignore[override]
+        """Return the facts of one seller, read through ``session_factory``'s engine on a miss."""
+        engine = session_factory.kw["bind"]
+        if self.reader is None or self.reader.engine is not engine:
+            self.close()
+            self.reader = FactsReader(engine)
+        reader = self.reader
+
+        def load(_unused: object) -> tuple[int, BadgeFacts]:
+            facts = reader.read(public_id)
             return facts.seller_id, facts
 
-        return super().get(session_factory, public_id, load)
+        return super().get(lambda: _SessionOnDemand(session_factory), public_id, load)
+
+    def close(self) -> None:
+        """Give the reader's connection back (the cache itself stays usable)."""
+        if self.reader is not None:
+            self.reader.close()
 
 
 class AttestationService:

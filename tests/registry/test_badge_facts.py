@@ -7,7 +7,15 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from registry.badges import ALARM_CAPS, BadgeFacts, badge_facts, read_facts
+from registry.badges import (
+    ALARM_CAPS,
+    BadgeFacts,
+    FactsCache,
+    FactsReader,
+    badge_facts,
+    read_facts,
+)
+from registry.db import session_factory
 from registry.domains import BOUND_STATES
 from registry.errors import NotFound
 from registry.events import EventService
@@ -78,12 +86,15 @@ def add_domains(session, seller, states: dict[str, str]) -> None:
 
 
 def all_three(session, public_id: str) -> tuple[BadgeFacts, BadgeFacts, BadgeFacts]:
+    """The facts from the badge's cache miss, a session, and the ORM reference."""
     session.commit()  # a fresh snapshot, as a request would see
-    return (
-        read_facts(session.get_bind(), public_id),
-        badge_facts(session, public_id),
-        orm_badge_facts(session, public_id),
-    )
+    cache = FactsCache()
+    try:
+        missed = cache.get(session_factory(session.get_bind()), public_id)
+    finally:
+        cache.close()
+    assert read_facts(session.get_bind(), public_id) == missed
+    return missed, badge_facts(session, public_id), orm_badge_facts(session, public_id)
 
 
 def test_scored_seller_with_bound_and_unbound_domains(session):
@@ -153,3 +164,27 @@ def test_session_path_sees_its_own_uncommitted_writes(session):
     session.flush()
     assert badge_facts(session, seller.public_id).domains == ("new.example",)
     session.rollback()
+
+
+def test_reader_keeps_its_connection_but_sees_later_commits(session):
+    seller = make_seller(session)
+    reader = FactsReader(session.get_bind())
+    try:
+        assert reader.read(seller.public_id).domains == ()
+        add_domains(session, seller, {"later.example": "proven"})
+        assert reader.read(seller.public_id).domains == ("later.example",)
+    finally:
+        reader.close()
+
+
+def test_reader_replaces_a_broken_connection(session):
+    seller = make_seller(session)
+    reader = FactsReader(session.get_bind())
+    try:
+        reader.read(seller.public_id)
+        reader._connection().driver_connection.close()  # as a server restart would
+        with pytest.raises(Exception, match="closed"):
+            reader.read(seller.public_id)
+        assert reader.read(seller.public_id).seller_id == seller.id
+    finally:
+        reader.close()
