@@ -51,6 +51,9 @@ def test_badge_svg_headers_and_conditional_get(client, good_seller):
     assert svg.tag.endswith("svg")
     again = client.get(url, headers={"If-None-Match": etag})
     assert again.status_code == 304 and not again.data
+    assert again.headers["ETag"] == etag  # a revalidated copy keeps its validator and rules
+    assert again.headers["Cache-Control"] == response.headers["Cache-Control"]
+    assert again.headers["Cross-Origin-Resource-Policy"] == "cross-origin"
 
 
 def test_badge_changes_with_language_size_and_record(client, session, good_seller):

@@ -279,3 +279,11 @@ def test_state_colours_meet_wcag_aa(state):
     palette = PALETTE[state]
     assert contrast(palette.accent, "#ffffff") >= 4.5  # white icon and small-size text on accent
     assert contrast(palette.accent, palette.background) >= 4.5  # label text on the panel
+
+
+def test_a_badge_carries_only_its_own_sellers_name():
+    first = badge(seller_name="Alpha Trading", size="large")
+    second = badge(seller_name="Beta Goods", size="large")
+    assert "Alpha" not in second and "Beta Goods" in title_of(second)
+    assert "Beta Goods" in visible_text(second)
+    assert badge(seller_name="Alpha Trading", size="large") == first
