@@ -19,7 +19,7 @@ from .db import database, get_session
 from .finder import find
 from .finder import mentions as report_mentions
 from .i18n import current_lang
-from .templating import label
+from .templating import label, render_localized
 
 bp = Blueprint("pages", __name__)
 
@@ -89,7 +89,7 @@ def seller(public_id: str):
 
 def _render_profile(session, public_id: str) -> tuple[int, str]:
     lang = current_lang()
-    page = profile.load_profile(session, public_id, lang)
+    page = profile.read_profile(session.get_bind(), public_id, lang)
     score = page.score
     history_chart = None
     if page.history:
@@ -131,7 +131,7 @@ def _render_profile(session, public_id: str) -> tuple[int, str]:
         for c in (score.caps if score else [])
         if c["reason"] in ALARM_CAPS
     )
-    html = render_template(
+    html = render_localized(
         "seller.html",
         seller=page,
         score=score,

@@ -12,9 +12,12 @@ from datetime import date, datetime
 
 from babel import Locale, dates, numbers
 from flask import Flask, current_app, request, url_for
+from flask.signals import before_render_template, template_rendered
 from flask_babel import get_timezone, get_translations
 from flask_babel.speaklater import LazyString
 from jinja2 import pass_eval_context
+from jinja2.ext import Extension
+from jinja2.lexer import TOKEN_DATA, Token
 from markupsafe import Markup, escape
 
 from .i18n import LOCALES, current_lang
@@ -94,9 +97,72 @@ def remembered_url_for(app: Flask):
     return template_url_for
 
 
-def _l(msgid: str) -> LazyString:
-    """A label translated when it is shown (extracted by ``pybabel -k _l``)."""
-    return LazyString(gettext, msgid)
+class Label(LazyString):
+    """A label translated when it is shown; ``msgid`` for callers that translate it themselves."""
+
+    def __init__(self, msgid: str) -> None:
+        super().__init__(gettext, msgid)
+        self.msgid = msgid
+
+
+def _l(msgid: str) -> Label:
+    """Mark a label for translation (extracted by ``pybabel -k _l``)."""
+    return Label(msgid)
+
+
+class ConstantTexts(Extension):
+    """Translate ``{{ _('text') }}`` (a constant, no variables) when a template is compiled.
+
+    Only in an environment made for one catalogue (``render_localized``); the output is what
+    ``_()`` returns at render time (the text, marked safe), without a call per view.
+    """
+
+    SHAPE = ("variable_begin", "name", "lparen", "string", "rparen", "variable_end")
+
+    def filter_stream(self, stream):
+        catalogue = getattr(self.environment, "catalogue", None)
+        pending: list[Token] = []
+        for token in stream:
+            if catalogue is None or (not pending and token.type != "variable_begin"):
+                yield token
+                continue
+            pending.append(token)
+            if token.type == "variable_end":
+                yield from self._fold(pending, catalogue)
+                pending = []
+        yield from pending
+
+    def _fold(self, tokens: list[Token], catalogue) -> list[Token]:
+        if tuple(t.type for t in tokens) != self.SHAPE or tokens[1].value not in ("_", "gettext"):
+            return tokens
+        try:
+            text = catalogue.ugettext(tokens[3].value) % {}
+        except (TypeError, ValueError, KeyError):  # not a constant after all: leave it to _()
+            return tokens
+        return [Token(tokens[0].lineno, TOKEN_DATA, text)]
+
+
+def render_localized(template_name: str, **context) -> str:
+    """``render_template`` with the templates compiled for the request's catalogue (see
+    ``ConstantTexts``): one environment per catalogue, sharing the app's globals and filters."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    catalogue = translations()
+    environments = app.extensions.setdefault("registry.localized_templates", {})
+    env = environments.get(catalogue)
+    if env is None:
+        env = app.jinja_env.overlay(
+            extensions=[ConstantTexts], cache_size=app.jinja_env.cache.capacity
+        )
+        env.catalogue = catalogue
+        environments[catalogue] = env
+    template = env.get_template(template_name)
+    app.update_template_context(context)
+    before_render_template.send(
+        app, _async_wrapper=app.ensure_sync, template=template, context=context
+    )
+    html = template.render(context)
+    template_rendered.send(app, _async_wrapper=app.ensure_sync, template=template, context=context)
+    return html
 
 
 LABELS = {
@@ -227,7 +293,7 @@ GRADE_CLASSES = {"A": "a", "B": "b", "C": "c", "D": "d", "F": "f"}
 
 def label(kind: str, value) -> str:
     found = LABELS[kind].get(value)
-    return str(found) if found is not None else (value or "—")
+    return translations().ugettext(found.msgid) if found is not None else (value or "—")
 
 
 def grade_class(grade: str | None) -> str:
@@ -290,7 +356,11 @@ def init_app(app: Flask) -> None:
         gettext=gettext, ngettext=ngettext, newstyle=True, pgettext=pgettext, npgettext=npgettext
     )
     app.jinja_env.globals.update(
-        _=template_gettext, gettext=template_gettext, url_for=remembered_url_for(app)
+        _=template_gettext,
+        gettext=template_gettext,
+        url_for=remembered_url_for(app),
+        # A global too, so that macros imported without the context (cached) can use it.
+        grade_class=grade_class,
     )
     app.jinja_env.filters["fmtint"] = lambda v: _formatted("int", v)
     app.jinja_env.filters["fmtnum"] = lambda v: _formatted("num", v)
