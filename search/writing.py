@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from whoosh.index import LockError
-from whoosh.writing import SegmentWriter
 
+from search import building
 from search.errors import IndexBusyError
 from search.schema import (
     SCHEMA_VERSION,
@@ -24,8 +24,6 @@ from search.store import IndexStore
 
 #: apply() merges small segments once an index has this many (searching many is slow)
 MAX_SEGMENTS = 12
-#: rebuild() reports progress every this many documents
-PROGRESS_EVERY = 1000
 
 Progress = Callable[[int], None]
 
@@ -176,10 +174,30 @@ class _Index:
         Record *sequence* (taken before reading *docs*) so the change log is replayed
         from there. Readers keep the old index until the switch. Returns the count.
         """
+        return self.rebuild_parts(
+            [lambda: docs], progress=progress, sequence=sequence, limitmb=limitmb, keep=keep
+        )
+
+    def rebuild_parts(
+        self,
+        parts: Sequence[Callable[[], Iterable[Mapping[str, Any]]]],
+        *,
+        progress: Progress | None = None,
+        sequence: int | None = None,
+        limitmb: int = 256,
+        keep: int = 1,
+    ) -> int:
+        """As rebuild(), from the documents of every part in turn, each part in its own
+        process when there are several (see :mod:`search.building`)."""
+        if not parts:
+            raise ValueError("a rebuild needs at least one part")
         with self.store.writer_lock(self.lock_timeout):
             ix, gen = self.store.new_generation()
             try:
-                count = self._fill(ix, docs, progress, limitmb)
+                if len(parts) == 1:
+                    count = building.fill(ix, parts[0], self._document, progress, limitmb)
+                else:
+                    count = building.fill_parallel(ix, parts, self._document, progress, limitmb)
                 if sequence is not None:
                     self.store.write_sequence(sequence, gen)
             except BaseException:
@@ -189,30 +207,6 @@ class _Index:
             ix.close()
             self.store.switch(gen)
             self.store.remove_old(keep)
-        return count
-
-    def _fill(
-        self, ix: Any, docs: Iterable[Mapping[str, Any]], progress: Progress | None, limitmb: int
-    ) -> int:
-        writer = SegmentWriter(ix, limitmb=limitmb)
-        seen: set[str] = set()
-        count = 0
-        try:
-            for doc in docs:
-                converted = self._document(doc)
-                if converted["id"] in seen:
-                    raise ValueError(f"document id {converted['id']!r} appears twice in a rebuild")
-                seen.add(converted["id"])
-                writer.add_document(**converted)
-                count += 1
-                if progress is not None and count % PROGRESS_EVERY == 0:
-                    progress(count)
-            writer.commit(optimize=True)
-        except BaseException:
-            writer.cancel()
-            raise
-        if progress is not None:
-            progress(count)
         return count
 
 

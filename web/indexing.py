@@ -6,17 +6,21 @@ several nodes fed from the same (PostgreSQL) log converge on the same answers.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import os
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from flask import Flask, current_app
 
 from registry import changelog
+from registry.db import session_factory
 from registry.search_docs import all_seller_ids, narrative_documents, seller_documents
 from search import NarrativeIndex, NarrativeSearcher, SellerIndex, SellerSearcher
 
 BATCH = 2000
+#: a rebuild uses another process for every this many sellers (up to the CPU count)
+MIN_PER_PART = 20_000
 
 
 def index_paths(app: Flask | None = None) -> tuple[Path, Path]:
@@ -40,22 +44,51 @@ class IndexReport:
 
 
 def rebuild(
-    session, paths: tuple[Path, Path], progress: Callable[[int], None] | None = None
+    session,
+    paths: tuple[Path, Path],
+    progress: Callable[[int], None] | None = None,
+    *,
+    procs: int | None = None,
+    min_per_part: int = MIN_PER_PART,
 ) -> int:
-    """Rebuild both indexes into new directories and switch to them atomically."""
-    head = changelog.head(session)  # taken first: changes made during the build replay later
+    """Rebuild both indexes into new directories and switch to them atomically.
 
-    def sellers():
-        for ids in all_seller_ids(session, BATCH):
-            yield from seller_documents(session, ids)
+    The sellers are split into up to *procs* (default: the CPU count) contiguous parts of
+    at least *min_per_part* sellers, each indexed in its own process.
+    """
+    head = changelog.head(session)  # taken first: changes made during the build replay later
+    ids = [i for batch in all_seller_ids(session, BATCH) for i in batch]
+    count = max(1, min(procs or os.cpu_count() or 1, len(ids) // max(1, min_per_part)))
+    if count == 1:
+        parts = [lambda: _documents(session, ids)]
+    else:
+        size = -(-len(ids) // count)
+        engine = session.get_bind()
+        parts = [_part(engine, ids[lo : lo + size]) for lo in range(0, len(ids), size)]
+    total = SellerIndex(paths[0]).rebuild_parts(parts, progress=progress, sequence=head)
 
     def narratives():
-        for ids in all_seller_ids(session, BATCH):
-            yield from narrative_documents(session, ids)[0]
+        for lo in range(0, len(ids), BATCH):
+            yield from narrative_documents(session, ids[lo : lo + BATCH])[0]
 
-    count = SellerIndex(paths[0]).rebuild(sellers(), progress=progress, sequence=head)
     NarrativeIndex(paths[1]).rebuild(narratives(), sequence=head)
-    return count
+    return total
+
+
+def _documents(session, ids: list[int]) -> Iterator[dict]:
+    for lo in range(0, len(ids), BATCH):
+        yield from seller_documents(session, ids[lo : lo + BATCH])
+
+
+def _part(engine, ids: list[int]) -> Callable[[], Iterator[dict]]:
+    """The documents of *ids*, read in a forked process with connections of its own."""
+
+    def documents() -> Iterator[dict]:
+        engine.dispose(close=False)  # the parent's pooled connections are not ours to use
+        with session_factory(engine)() as session:
+            yield from _documents(session, ids)
+
+    return documents
 
 
 def apply_changes(session, paths: tuple[Path, Path], limit: int = 5000) -> int:

@@ -139,3 +139,19 @@ def test_two_index_nodes_fed_from_the_shared_log_answer_alike(pg_session, tmp_pa
     for q in ("云帆", "麦穗", "yunfan", "服饰"):
         a, b = (SellerSearcher(node[0]).search(q) for node in nodes)
         assert a.ids == b.ids and a.total == b.total and a.total > 0, q
+
+
+def test_a_rebuild_in_parts_reads_postgresql_in_each_process(pg_session, tmp_path):
+    from search import SellerSearcher
+    from web.indexing import rebuild
+
+    submit(
+        pg_session,
+        [{"identifier": new_code(), "legal_name": f"宁波云帆{i}号五金商行"} for i in range(9)],
+    )
+    one = (tmp_path / "one" / "sellers", tmp_path / "one" / "narratives")
+    three = (tmp_path / "three" / "sellers", tmp_path / "three" / "narratives")
+    assert rebuild(pg_session, one, procs=1) == rebuild(pg_session, three, procs=3, min_per_part=3)
+    a, b = SellerSearcher(one[0]), SellerSearcher(three[0])
+    assert a.search("云帆", per_page=50).ids == b.search("云帆", per_page=50).ids
+    assert b.search("五金", per_page=50).total == 9

@@ -174,3 +174,21 @@ def test_two_nodes_fed_from_one_log_answer_alike(session, indexed, app, tmp_path
         a = SellerSearcher(index_paths(app)[0]).search(q)
         b = SellerSearcher(second[0]).search(q)
         assert a.ids == b.ids and a.total == b.total, q
+
+
+def test_a_rebuild_in_parts_reads_the_database_in_each_process(session, indexed, app, tmp_path):
+    from search import SellerSearcher
+    from web.indexing import rebuild
+
+    for i in range(12):
+        make_seller(session, legal_name=f"宁波云帆{i}号五金商行")
+    session.commit()
+    one = (tmp_path / "one" / "sellers", tmp_path / "one" / "narratives")
+    three = (tmp_path / "three" / "sellers", tmp_path / "three" / "narratives")
+    assert rebuild(session, one, procs=1) == 15
+    assert rebuild(session, three, procs=3, min_per_part=5) == 15
+    a, b = SellerSearcher(one[0]), SellerSearcher(three[0])
+    assert len(b.cache.searcher().reader().leaf_readers()) == 3  # one segment per part
+    for q in ("云帆", "五金", "yunfan", "ningbo", "星禾"):
+        assert a.search(q, per_page=50).ids == b.search(q, per_page=50).ids, q
+    assert b.search("云帆", per_page=50).total == 14

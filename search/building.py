@@ -1,0 +1,165 @@
+"""Fill a new index generation: one part in this process, or several parts at once.
+
+Whoosh indexes in pure Python, about 300 seller documents per second on one core, so a
+rebuild of a large registry is CPU-bound. Given several *parts* (each a callable that
+yields a contiguous run of the documents), each part is indexed in its own forked
+process into its own segment, and the segments are listed in the order of the parts:
+the index order is the order of the documents, as with one part, whatever finishes first.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import multiprocessing.connection
+import traceback
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any
+
+from whoosh.codec.whoosh3 import W3Codec, W3TermInfo
+from whoosh.writing import SegmentWriter
+
+#: rebuild reports progress every this many documents (per part)
+PROGRESS_EVERY = 1000
+#: posting lists of fewer documents than this are kept in the term dictionary itself:
+#: most name n-grams and pinyin runs belong to one or two sellers, and writing a block
+#: to the postings file for each of them was a third of the time of a rebuild
+INLINE_LIMIT = 16
+
+Part = Callable[[], Iterable[Mapping[str, Any]]]
+Convert = Callable[[Mapping[str, Any]], dict[str, Any]]
+Progress = Callable[[int], None]
+
+# Whoosh 2.7 calls a method that its W3TermInfo names set_inlined, so any inlinelimit
+# above 1 fails on commit (AttributeError). Readers only use is_inlined/inlined_postings.
+if not hasattr(W3TermInfo, "set_inline"):
+    W3TermInfo.set_inline = W3TermInfo.set_inlined
+
+
+def codec() -> W3Codec:
+    """Return the codec of rebuilt segments: small posting lists inline, light compression."""
+    return W3Codec(inlinelimit=INLINE_LIMIT, compression=1)
+
+
+def _index(
+    writer: Any, docs: Iterable[Mapping[str, Any]], convert: Convert, tick: Progress
+) -> list[str]:
+    seen: set[str] = set()
+    ids: list[str] = []
+    for doc in docs:
+        converted = convert(doc)
+        doc_id = converted["id"]
+        if doc_id in seen:
+            raise ValueError(f"document id {doc_id!r} appears twice in a rebuild")
+        seen.add(doc_id)
+        ids.append(doc_id)
+        writer.add_document(**converted)
+        if len(ids) % PROGRESS_EVERY == 0:
+            tick(len(ids))
+    return ids
+
+
+def fill(ix: Any, part: Part, convert: Convert, progress: Progress | None, limitmb: int) -> int:
+    """Index one part in this process and commit it as the index's only segment."""
+    writer = SegmentWriter(ix, limitmb=limitmb, codec=codec())
+    try:
+        ids = _index(writer, part(), convert, progress or (lambda n: None))
+        writer.commit(optimize=True)
+    except BaseException:
+        writer.cancel()
+        raise
+    if progress is not None:
+        progress(len(ids))
+    return len(ids)
+
+
+def _child(ix: Any, part: Part, convert: Convert, limitmb: int, conn: Any) -> None:
+    """Index *part* into one new segment and send it back (runs in a forked process)."""
+    try:
+        writer = SegmentWriter(ix, _lk=False, limitmb=limitmb, codec=codec())
+        ids = _index(writer, part(), convert, lambda n: conn.send(("progress", n)))
+        if ids:
+            segment = writer._finalize_segment()  # noqa: SLF001 - as whoosh.multiproc
+        else:
+            segment = None
+            writer._close_segment()  # noqa: SLF001
+        # No writer._finish(): the parts share the index's temporary folder, which the
+        # parent's writer removes once every part is done.
+        conn.send(("done", ids, segment))
+    except BaseException as exc:  # noqa: BLE001 - reported to the parent, which raises
+        message = str(exc) if isinstance(exc, ValueError) else traceback.format_exc()
+        conn.send(("error", type(exc).__name__, message))
+    finally:
+        conn.close()
+
+
+def fill_parallel(
+    ix: Any,
+    parts: Sequence[Part],
+    convert: Convert,
+    progress: Progress | None,
+    limitmb: int,
+) -> int:
+    """Index each part in its own process and segment; commit the segments in part order.
+
+    A bad document in any part (ValueError) fails the whole fill with that message. Each
+    part runs in a forked copy of this process: it must open its own database connections.
+    """
+    ctx = multiprocessing.get_context("fork")
+    pipes = []
+    procs = []
+    for part in parts:
+        mine, theirs = ctx.Pipe(duplex=False)
+        proc = ctx.Process(target=_child, args=(ix, part, convert, limitmb // len(parts), theirs))
+        proc.start()
+        theirs.close()
+        pipes.append(mine)
+        procs.append(proc)
+    counts = [0] * len(parts)
+    results: list[tuple[list[str], Any] | None] = [None] * len(parts)
+    failure: tuple[str, str] | None = None
+    try:
+        waiting = dict(enumerate(pipes))
+        while waiting:
+            for conn in multiprocessing.connection.wait(list(waiting.values())):
+                i = pipes.index(conn)
+                try:
+                    message = conn.recv()
+                except EOFError:  # the process died without a word (killed, out of memory)
+                    failure = failure or ("RuntimeError", f"indexing part {i} died")
+                    del waiting[i]
+                    continue
+                if message[0] == "progress":
+                    counts[i] = message[1]
+                    if progress is not None:
+                        progress(sum(counts))
+                    continue
+                del waiting[i]
+                if message[0] == "error":
+                    failure = failure or (message[1], message[2])
+                else:
+                    results[i] = (message[1], message[2])
+                    counts[i] = len(message[1])
+    finally:
+        for proc in procs:
+            proc.join()
+        for conn in pipes:
+            conn.close()
+    if failure is not None:
+        kind, message = failure
+        raise (ValueError if kind == "ValueError" else RuntimeError)(message)
+    seen: set[str] = set()
+    segments = []
+    for ids, segment in results:  # type: ignore[misc]
+        twice = seen.intersection(ids)
+        if twice:
+            raise ValueError(f"document id {min(twice)!r} appears twice in a rebuild")
+        seen.update(ids)
+        if segment is not None:
+            segments.append(segment)
+    writer = SegmentWriter(ix, codec=codec())
+    writer._close_segment()  # noqa: SLF001 - as whoosh.multiproc: list the parts' segments
+    writer._commit_toc(segments)  # noqa: SLF001
+    writer._finish()  # noqa: SLF001
+    if progress is not None:
+        progress(len(seen))
+    return len(seen)

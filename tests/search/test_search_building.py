@@ -1,0 +1,132 @@
+"""A rebuild from several parts (one process and segment each) answers as one from one part."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from whoosh import index as whoosh_index
+
+from search import SellerIndex, SellerSearcher
+from search.store import POINTER
+from tests.search.conftest import SAMPLE, all_ids, make_seller
+
+NAMES = ["云帆数码", "星禾户外", "青柚家居", "木棉湾母婴", "拾光茶叶", "朗悦服饰"]
+
+
+def corpus(n: int) -> list[dict]:
+    return [
+        make_seller(
+            f"c{i:04d}",
+            f"{NAMES[i % len(NAMES)]}{i}号商行",
+            store_names=[f"{NAMES[i % len(NAMES)]}旗舰店{i}"],
+            english_name=f"Cloud Sail Digital {i}" if i % 3 == 0 else None,
+            domains=[f"shop{i}.example.cn"],
+            grade=["A", "B", "C"][i % 3],
+            verified=i % 2 == 0,
+            score=float(i % 97),
+        )
+        for i in range(n)
+    ]
+
+
+def parts_of(docs: list[dict], k: int) -> list:
+    size = -(-len(docs) // k)
+    return [lambda lo=lo: iter(docs[lo : lo + size]) for lo in range(0, len(docs), size)]
+
+
+QUERIES = ["云帆", "星禾户外", "旗舰店", "yunfan", "xhhw", "cloud", "digital", "shop7.example.cn"]
+
+
+def answers(path: Path) -> dict[str, list]:
+    searcher = SellerSearcher(path)
+    out = {q: all_ids(searcher, q) for q in QUERIES}
+    facets = searcher.search("商行", facets=["grade", "verified"])
+    out["facets"] = [facets.total, facets.facets]
+    searcher.close()
+    return out
+
+
+def test_parts_answer_as_one_part(tmp_path: Path) -> None:
+    docs = corpus(600)
+    one, three = SellerIndex(tmp_path / "one"), SellerIndex(tmp_path / "three")
+    assert one.rebuild(docs) == 600
+    seen: list[int] = []
+    assert three.rebuild_parts(parts_of(docs, 3), progress=seen.append, sequence=5) == 600
+    assert seen[-1] == 600
+    assert three.last_sequence() == 5
+    ix, _ = three.store.open()
+    assert len(ix._segments()) == 3  # noqa: SLF001 - one segment per part
+    # The parts' segments are listed in part order: document order is kept.
+    with ix.searcher() as s:
+        assert [s.stored_fields(n)["id"] for n in range(0, 600, 50)] == [
+            d["id"] for d in docs[::50]
+        ]
+    ix.close()
+    assert answers(tmp_path / "three") == answers(tmp_path / "one")
+    assert all(answers(tmp_path / "one")[q] for q in QUERIES)
+
+
+def test_an_empty_part_is_fine(tmp_path: Path) -> None:
+    docs = corpus(30)
+    index = SellerIndex(tmp_path / "ix")
+    assert (
+        index.rebuild_parts([lambda: iter(docs[:20]), lambda: iter(()), lambda: iter(docs[20:])])
+        == 30
+    )
+    assert all_ids(SellerSearcher(tmp_path / "ix"), "云帆") == all_ids(
+        _serial(tmp_path / "serial", docs), "云帆"
+    )
+
+
+def _serial(path: Path, docs: list[dict]) -> SellerSearcher:
+    SellerIndex(path).rebuild(docs)
+    return SellerSearcher(path)
+
+
+def test_a_bad_document_in_one_part_fails_the_rebuild(tmp_path: Path) -> None:
+    path = tmp_path / "ix"
+    SellerIndex(path).apply(SAMPLE)
+    pointer = (path / POINTER).read_text()
+    bad = [*corpus(10), {"id": "", "legal_name": "无编号商行"}]
+    with pytest.raises(ValueError, match="non-empty string 'id'"):
+        SellerIndex(path).rebuild_parts([lambda: iter(corpus(10)[:5]), lambda: iter(bad)])
+    assert (path / POINTER).read_text() == pointer
+    assert len(SellerIndex(path).store.generations()) == 1
+    assert SellerSearcher(path).search("平安").total == 2
+
+
+def test_a_part_that_raises_fails_the_rebuild(tmp_path: Path) -> None:
+    def broken():
+        yield corpus(1)[0]
+        raise OSError("database went away")
+
+    with pytest.raises(RuntimeError, match="database went away"):
+        SellerIndex(tmp_path / "ix").rebuild_parts([lambda: iter(corpus(5)[1:]), broken])
+    assert not SellerIndex(tmp_path / "ix").exists()
+
+
+def test_the_same_id_in_two_parts_is_rejected(tmp_path: Path) -> None:
+    docs = corpus(10)
+    with pytest.raises(ValueError, match="'c0003' appears twice"):
+        SellerIndex(tmp_path / "ix").rebuild_parts([lambda: iter(docs[:5]), lambda: iter(docs[3:])])
+
+
+def test_small_posting_lists_are_stored_inline_and_read_back(tmp_path: Path) -> None:
+    """The codec fix: terms of one or a few sellers live in the term dictionary."""
+    docs = corpus(200)
+    SellerIndex(tmp_path / "ix").rebuild(docs)
+    ix, gen = SellerIndex(tmp_path / "ix").store.open()
+    with ix.reader() as reader:
+        rare = reader.term_info("locators", "shop7.example.cn")
+        common = reader.term_info("grams", "商行")
+        assert rare.is_inlined() and not common.is_inlined()
+        assert [
+            reader.stored_fields(d)["id"]
+            for d in reader.postings("locators", "shop7.example.cn").all_ids()
+        ] == ["c0007"]
+        assert len(list(reader.postings("grams", "商行").all_ids())) == 200
+    ix.close()
+    assert whoosh_index.exists_in(str(gen))
+    assert os.path.isdir(gen)
