@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import lru_cache
 
 from markupsafe import Markup, escape
 
@@ -20,11 +21,35 @@ def line_chart(
     """A time series (score history) with horizontal reference lines (grade boundaries)."""
     if not points:
         return Markup("")
-    t0 = points[0][0].timestamp()
-    t1 = max(points[-1][0].timestamp(), t0 + 1)
+    stamps = [t.timestamp() for t, _v in points]
+    t0 = stamps[0]
+    t1 = max(stamps[-1], t0 + 1)
+    xs = [PAD + (WIDTH - 2 * PAD) * (t - t0) / (t1 - t0) for t in stamps]
+    ys = [HEIGHT - PAD + (2 * PAD - HEIGHT) * (v - low) / (high - low) for _t, v in points]
+    days = [t.date().isoformat() for t, _v in points]  # what f"{t:%Y-%m-%d}" gives, faster
+    path = " ".join(
+        f"{'M' if i == 0 else 'L'}{x:.1f},{y:.1f}" for i, (x, y) in enumerate(zip(xs, ys))
+    )
+    if len(points) == 1:
+        path += f" L{WIDTH - PAD:.1f},{ys[0]:.1f}"
+    parts = [_line_frame(title, low, high, bands), f'<path d="{path}" class="series"/>']
+    start = max(0, len(points) - 40)
+    for i in range(start, len(points)):
+        parts.append(
+            f'<circle cx="{xs[i]:.1f}" cy="{ys[i]:.1f}" r="3" class="dot">'
+            f"<title>{days[i]}: {points[i][1]:.1f}</title></circle>"
+        )
+    parts.append(
+        f'<text x="{PAD}" y="{HEIGHT - 8}" class="tick">{days[0]}</text>'
+        f'<text x="{WIDTH - PAD}" y="{HEIGHT - 8}" class="tick" text-anchor="end">'
+        f"{days[-1]}</text></svg>"
+    )
+    return Markup("".join(parts))
 
-    def x(t: datetime) -> float:
-        return PAD + (WIDTH - 2 * PAD) * (t.timestamp() - t0) / (t1 - t0)
+
+@lru_cache(maxsize=256)
+def _line_frame(title: str, low: float, high: float, bands: tuple[tuple[float, str], ...]) -> str:
+    """The parts of a line chart that do not depend on its points (the same for many)."""
 
     def y(v: float) -> float:
         return HEIGHT - PAD + (2 * PAD - HEIGHT) * (v - low) / (high - low)
@@ -41,23 +66,7 @@ def line_chart(
             f'<text x="{WIDTH - PAD + 4}" y="{y(value) + 4:.1f}" class="tick">'
             f"{escape(label)}</text>"
         )
-    path = " ".join(
-        f"{'M' if i == 0 else 'L'}{x(t):.1f},{y(v):.1f}" for i, (t, v) in enumerate(points)
-    )
-    if len(points) == 1:
-        path += f" L{WIDTH - PAD:.1f},{y(points[0][1]):.1f}"
-    parts.append(f'<path d="{path}" class="series"/>')
-    for t, v in points[-40:]:
-        parts.append(
-            f'<circle cx="{x(t):.1f}" cy="{y(v):.1f}" r="3" class="dot">'
-            f"<title>{t:%Y-%m-%d}: {v:.1f}</title></circle>"
-        )
-    parts.append(
-        f'<text x="{PAD}" y="{HEIGHT - 8}" class="tick">{points[0][0]:%Y-%m-%d}</text>'
-        f'<text x="{WIDTH - PAD}" y="{HEIGHT - 8}" class="tick" text-anchor="end">'
-        f"{points[-1][0]:%Y-%m-%d}</text></svg>"
-    )
-    return Markup("".join(parts))
+    return "".join(parts)
 
 
 def bar_rows(rows: list[tuple], title: str) -> Markup:
@@ -96,5 +105,6 @@ def bar_rows(rows: list[tuple], title: str) -> Markup:
     return Markup("".join(parts))
 
 
+@lru_cache(maxsize=1024)  # labels repeat from chart to chart
 def _text_width(text: str, size: float = 16.0) -> float:
     return sum(size if ord(ch) > 0x2E80 else size * 0.55 for ch in text)

@@ -8,7 +8,11 @@ remembered per language: the same output for a fraction of the work.
 
 from __future__ import annotations
 
+import re
+import secrets
+from collections.abc import Callable
 from datetime import date, datetime
+from typing import Any
 
 from babel import Locale, dates, numbers
 from flask import Flask, current_app, request, url_for
@@ -75,10 +79,43 @@ def template_gettext(eval_ctx, msgid: str, /, **variables) -> str:
     return found
 
 
-def remembered_url_for(app: Flask):
-    """``url_for`` for templates, remembering each URL it built (the URL map is fixed once
-    the app serves; a page asks for the same few URLs every time)."""
+_UNQUOTED = re.compile(r"[A-Za-z0-9_.~-]+")  # characters no URL part is ever escaped for
+
+
+def remembered_url_for(app: Flask) -> Callable[..., str]:
+    """``url_for`` for templates, remembering what it built (the URL map is fixed once the app
+    serves). A URL without arguments is built once; one whose arguments are plain words (a
+    seller's public id) is built once per endpoint and argument names with markers in their
+    place, then filled in: werkzeug's URL building costs more than the rest of a link."""
     built: dict[tuple, str] = {}
+    shapes: dict[tuple, str | None] = {}
+    token = secrets.token_hex(4)
+
+    def fill(shape: str, values: dict[str, str]) -> str:
+        for i, value in enumerate(values.values()):
+            shape = shape.replace(f"zz{token}{i}q", value)
+        return shape
+
+    def by_shape(endpoint: str, values: dict[str, str]) -> str:
+        key = (request.script_root, endpoint, tuple(values))
+        shape = shapes.get(key, "")
+        if shape == "":
+            real = url_for(endpoint, **values)
+            markers = {name: f"zz{token}{i}q" for i, name in enumerate(values)}
+            shape = None
+            # Defaults and URL-default callbacks may make the URL depend on the values.
+            if not app.url_default_functions and not any(
+                rule.defaults for rule in app.url_map.iter_rules(endpoint)
+            ):
+                try:
+                    candidate = url_for(endpoint, **markers)
+                except Exception:  # a converter that takes no words: build every time
+                    candidate = None
+                if candidate is not None and fill(candidate, values) == real:
+                    shape = candidate
+            shapes[key] = shape
+            return real
+        return url_for(endpoint, **values) if shape is None else fill(shape, values)
 
     def template_url_for(endpoint: str, **values) -> str:
         # Relative endpoints, external URLs and lists of values are built every time.
@@ -86,6 +123,8 @@ def remembered_url_for(app: Flask):
             k.startswith("_") or isinstance(v, list | dict | set) for k, v in values.items()
         ):
             return url_for(endpoint, **values)
+        if values and all(type(v) is str and _UNQUOTED.fullmatch(v) for v in values.values()):
+            return by_shape(endpoint, values)
         key = (request.script_root, endpoint, *sorted(values.items()))
         found = built.get(key)
         if found is None:
@@ -146,15 +185,17 @@ def render_localized(template_name: str, **context) -> str:
     """``render_template`` with the templates compiled for the request's catalogue (see
     ``ConstantTexts``): one environment per catalogue, sharing the app's globals and filters."""
     app = current_app._get_current_object()  # type: ignore[attr-defined]
-    catalogue = translations()
+    lang, catalogue = current_lang(), translations()
     environments = app.extensions.setdefault("registry.localized_templates", {})
-    env = environments.get(catalogue)
+    env = environments.get((lang, catalogue))
     if env is None:
         env = app.jinja_env.overlay(
             extensions=[ConstantTexts], cache_size=app.jinja_env.cache.capacity
         )
         env.catalogue = catalogue
-        environments[catalogue] = env
+        # Its own filters: numbers and dates formatted for its language without asking.
+        env.filters = {**app.jinja_env.filters, **format_filters(lang)}
+        environments[(lang, catalogue)] = env
     template = env.get_template(template_name)
     app.update_template_context(context)
     before_render_template.send(
@@ -302,8 +343,17 @@ def grade_class(grade: str | None) -> str:
 
 def lang_url(lang: str) -> str:
     args = request.args.to_dict(flat=False)
-    args["lang"] = [lang]
-    return url_for(request.endpoint or "pages.index", **(request.view_args or {}), **args)
+    if "lang" in args:
+        args["lang"] = [lang]
+        return url_for(request.endpoint or "pages.index", **(request.view_args or {}), **args)
+    # The same URL with ?lang= last, built once for both links of a page.
+    here = request.environ.get("registry.here")
+    if here is None:
+        build = current_app.jinja_env.globals["url_for"]
+        here = request.environ["registry.here"] = build(
+            request.endpoint or "pages.index", **(request.view_args or {}), **args
+        )
+    return f"{here}{'&' if '?' in here else '?'}lang={lang}"
 
 
 def page_url(page: int) -> str:
@@ -327,28 +377,16 @@ def highlight(hit, field: str) -> Markup:
 def init_app(app: Flask) -> None:
     @app.context_processor
     def helpers():
-        name_key = "REGISTRY_NAME" if current_lang() == "zh" else "REGISTRY_NAME_EN"
+        lang = current_lang()
+        name_key = "REGISTRY_NAME" if lang == "zh" else "REGISTRY_NAME_EN"
         return {
             "registry_name": current_app.config[name_key],
             "lang_url": lang_url,
             "page_url": page_url,
             "grade_class": grade_class,
             "highlight": highlight,
-            "entity_label": lambda v: label("entity", v),
-            "status_label": lambda v: label("status", v),
-            "event_label": lambda v: label("event", v),
-            "category_label": lambda v: label("category", v),
-            "fraud_label": lambda v: label("fraud", v),
-            "resolution_label": lambda v: label("resolution", v),
-            "verification_label": lambda v: label("verification", v),
-            "domain_state_label": lambda v: label("domain", v),
-            "rate_label": lambda v: label("rate", v),
-            "complaint_status_label": lambda v: label("complaint_status", v),
-            "outcome_label": lambda v: label("outcome", v),
-            "platform_label": lambda v: label("platform", v),
-            "scheme_label": lambda v: label("scheme", v),
             "facet_value": facet_value,
-            "seller_category_label": lambda v: label("seller_category", v),
+            **_labellers(translations()),
         }
 
     # Replaces Flask-Babel's callables (same catalogue, found once per request).
@@ -362,10 +400,45 @@ def init_app(app: Flask) -> None:
         # A global too, so that macros imported without the context (cached) can use it.
         grade_class=grade_class,
     )
-    app.jinja_env.filters["fmtint"] = lambda v: _formatted("int", v)
-    app.jinja_env.filters["fmtnum"] = lambda v: _formatted("num", v)
-    app.jinja_env.filters["fmtdate"] = _fmtdate
-    app.jinja_env.filters["fmtdatetime"] = lambda v: _formatted("datetime", v)
+    app.jinja_env.filters.update(format_filters(None))
+
+
+# The template helper named on the left shows labels of the kind on the right.
+LABEL_HELPERS = {
+    "entity_label": "entity",
+    "status_label": "status",
+    "event_label": "event",
+    "category_label": "category",
+    "fraud_label": "fraud",
+    "resolution_label": "resolution",
+    "verification_label": "verification",
+    "domain_state_label": "domain",
+    "rate_label": "rate",
+    "complaint_status_label": "complaint_status",
+    "outcome_label": "outcome",
+    "platform_label": "platform",
+    "scheme_label": "scheme",
+    "seller_category_label": "seller_category",
+}
+_LABELLERS: dict[Any, dict[str, Callable[[Any], str]]] = {}
+
+
+def _labellers(catalogue) -> dict[str, Callable[[Any], str]]:
+    """The label helpers bound to one catalogue (made once per catalogue)."""
+    found = _LABELLERS.get(catalogue)
+    if found is None:
+
+        def labeller(labels: dict) -> Callable[[Any], str]:
+            def label_of(value) -> str:
+                found = labels.get(value)
+                return catalogue.ugettext(found.msgid) if found is not None else (value or "—")
+
+            return label_of
+
+        found = _LABELLERS[catalogue] = {
+            name: labeller(LABELS[kind]) for name, kind in LABEL_HELPERS.items()
+        }
+    return found
 
 
 _BABEL_LOCALES = {lang: Locale.parse(name) for lang, name in LOCALES.items()}
@@ -381,23 +454,36 @@ _FORMATTED: dict[tuple, str] = {}
 _FORMATTED_MAX = 50_000
 
 
-def _formatted(kind: str, value) -> str:
-    """``value`` formatted for the request's language, remembered (dates and counts repeat)."""
-    key = (current_lang(), kind, type(value), value)
+def _formatted(lang: str, kind: str, value) -> str:
+    """``value`` formatted for ``lang``, remembered (dates and counts repeat)."""
+    key = (lang, kind, type(value), value)
     found = _FORMATTED.get(key)
     if found is None:
         if len(_FORMATTED) >= _FORMATTED_MAX:
             _FORMATTED.clear()
-        found = _FORMATTED[key] = _FORMATTERS[kind](value, _BABEL_LOCALES[key[0]])
+        found = _FORMATTED[key] = _FORMATTERS[kind](value, _BABEL_LOCALES[lang])
     return found
 
 
-def _fmtdate(value) -> str:
-    if isinstance(value, datetime):
-        return _formatted("date", value.date())
-    if isinstance(value, date):
-        return _formatted("date", value)
-    return str(value or "")
+def format_filters(lang: str | None) -> dict[str, Callable[[Any], str]]:
+    """fmtint, fmtnum, fmtdate and fmtdatetime for ``lang`` (None: the request's language)."""
+
+    def lang_of() -> str:
+        return lang or current_lang()
+
+    def fmtdate(value) -> str:
+        if isinstance(value, datetime):
+            return _formatted(lang_of(), "date", value.date())
+        if isinstance(value, date):
+            return _formatted(lang_of(), "date", value)
+        return str(value or "")
+
+    return {
+        "fmtint": lambda v: _formatted(lang_of(), "int", v),
+        "fmtnum": lambda v: _formatted(lang_of(), "num", v),
+        "fmtdate": fmtdate,
+        "fmtdatetime": lambda v: _formatted(lang_of(), "datetime", v),
+    }
 
 
 def facet_value(facet: str, value: str) -> str:
