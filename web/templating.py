@@ -12,6 +12,7 @@ import re
 import secrets
 from collections.abc import Callable
 from datetime import date, datetime
+from functools import lru_cache
 from typing import Any
 
 from babel import Locale, dates, numbers
@@ -442,13 +443,43 @@ def _labellers(catalogue) -> dict[str, Callable[[Any], str]]:
 
 
 _BABEL_LOCALES = {lang: Locale.parse(name) for lang, name in LOCALES.items()}
+
+
+@lru_cache(maxsize=32)
+def _number_pattern(pattern: str) -> numbers.NumberPattern:
+    return numbers.parse_pattern(pattern)
+
+
+@lru_cache(maxsize=32)
+def _date_patterns(locale: Locale) -> tuple:
+    """Medium date, time and date-time patterns of ``locale``, parsed once."""
+    return (
+        dates.parse_pattern(dates.get_date_format("medium", locale=locale)),
+        dates.parse_pattern(dates.get_time_format("medium", locale=locale)),
+        dates.get_datetime_format("medium", locale=locale).replace("'", ""),
+    )
+
+
+def _format_number(pattern: str, value, locale: Locale) -> str:
+    # What babel.numbers.format_decimal does, with the pattern parsed once.
+    return _number_pattern(pattern).apply(
+        value, locale, decimal_quantization=True, group_separator=True, numbering_system="latn"
+    )
+
+
+def _format_datetime(value: datetime, locale: Locale) -> str:
+    # What babel.dates.format_datetime(value, "medium", tzinfo=...) does, patterns parsed once.
+    date_pattern, time_pattern, combined = _date_patterns(locale)
+    value = value.astimezone(get_timezone())
+    shown = time_pattern.apply(value.timetz(), locale, reference_date=value.date())
+    return combined.replace("{0}", shown).replace("{1}", date_pattern.apply(value, locale))
+
+
 _FORMATTERS = {
-    "int": lambda v, locale: numbers.format_decimal(v, format="#,##0", locale=locale),
-    "num": lambda v, locale: numbers.format_decimal(v, format="#,##0.#", locale=locale),
-    "date": lambda v, locale: dates.format_date(v, "medium", locale=locale),
-    "datetime": lambda v, locale: dates.format_datetime(
-        v, "medium", tzinfo=get_timezone(), locale=locale
-    ),
+    "int": lambda v, locale: _format_number("#,##0", v, locale),
+    "num": lambda v, locale: _format_number("#,##0.#", v, locale),
+    "date": lambda v, locale: _date_patterns(locale)[0].apply(v, locale),
+    "datetime": _format_datetime,
 }
 _FORMATTED: dict[tuple, str] = {}
 _FORMATTED_MAX = 50_000
