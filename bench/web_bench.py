@@ -10,7 +10,8 @@ route added by the benchmark; wrk (2 threads, 16 connections, on the same 2-core
 drives, each round: trivial, then
 
 - profile, cache miss: ``/sellers/<id>`` of sellers no earlier request named (the page is
-  rendered: the per-worker page cache cannot have it), a fifth of them with events;
+  rendered: the per-worker page cache cannot have it), a fifth of them with events; its runs
+  are as long as their unseen URLs last at 1,600 a second (3 s at 100,000 sellers);
 - profile, cache hit: 500 sellers (a fifth with events) asked again and again, warmed first;
 - search, cache miss: ``/search?q=`` with queries never asked before (fragments of names,
   brand + trade, city + brand, pinyin and initials, English names);
@@ -40,6 +41,7 @@ TARGETS = {
 }
 # Unseen queries, shared out among the rounds: a 10 s run asked for about 1,200 of them.
 SEARCH_UNSEEN = 4_500
+MISS_RATE = 1_600  # profile pages a second the cache-miss runs are sized for (URLs per run)
 
 
 def search_queries(seed: int = common.SEED) -> list[str]:
@@ -166,8 +168,13 @@ def main() -> None:
         f"{data.sellers} sellers ({len(data.event_sellers)} with {data.events} events); "
         f"profile URLs: {composition}; {len(queries)} search queries"
     )
+    # A fifth of the unseen sellers have events, and the data set has only so many: a run
+    # lasts while its URLs do at up to MISS_RATE requests a second, so that none is asked twice.
+    miss_seconds = max(2, min(args.seconds, composition["unseen_urls_per_run"] // MISS_RATE))
     endpoints = [
-        common.Endpoint("profile, cache miss", cached, fresh=common.fresh_runs(unseen)),
+        common.Endpoint(
+            "profile, cache miss", cached, fresh=common.fresh_runs(unseen), seconds=miss_seconds
+        ),
         common.Endpoint("profile, cache hit", cached),
         common.Endpoint(
             "search, cache miss",
@@ -217,6 +224,7 @@ def main() -> None:
             "timeout": load.timeout,
             "rounds": args.rounds,
             "quiet_wait_seconds": load.quiet_wait,
+            "profile_miss_seconds": miss_seconds,
         },
         "profile_urls": composition,
         "profile_page_cache": "per worker (registry/cache.py SellerCache), warmed for the "
