@@ -148,27 +148,35 @@ class _Plan:
         fixed = compiled.construct_params({"public_id": ""})
         self._fixed = {k: converter(k)(v) for k, v in fixed.items()}
         self._convert_id = converter("public_id")
-        self._names = list(compiled.positiontup or ()) if compiled.positional else None
+        self._positional = compiled.positional
+        if compiled.positional:
+            names = list(compiled.positiontup or ())
+            slot = names.index("public_id")
+            self._before = tuple(self._fixed[n] for n in names[:slot])
+            self._after = tuple(self._fixed[n] for n in names[slot + 1 :])
         # Some drivers' conversions depend on the type codes a first execution reports.
-        self._converters: list[Callable[[Any], Any] | None] | None = None
+        self._converters: list[tuple[int, Callable[[Any], Any]]] | None = None
 
     def params(self, public_id: str) -> Any:
-        values = {**self._fixed, "public_id": self._convert_id(public_id)}
-        return values if self._names is None else tuple(values[n] for n in self._names)
+        bound = self._convert_id(public_id)
+        if self._positional:
+            return (*self._before, bound, *self._after)
+        return {**self._fixed, "public_id": bound}
 
     def rows(self, cursor: Any) -> list[list[Any]]:
         """The fetched rows with SQLAlchemy's own result conversion of each column."""
         fetched = cursor.fetchall()
         if self._converters is None:
-            self._converters = [
+            processors = (
                 column.type.dialect_impl(self.dialect).result_processor(self.dialect, info[1])
                 for column, info in zip(FACTS_QUERY.selected_columns, cursor.description)
-            ]
-        converters = self._converters
-        return [
-            [value if fn is None else fn(value) for fn, value in zip(converters, row)]
-            for row in fetched
-        ]
+            )
+            self._converters = [(i, fn) for i, fn in enumerate(processors) if fn is not None]
+        rows = [list(row) for row in fetched]
+        for row in rows:
+            for i, fn in self._converters:
+                row[i] = fn(row[i])
+        return rows
 
 
 @lru_cache(maxsize=8)
@@ -217,8 +225,10 @@ class FactsReader:
     def read(self, public_id: str) -> BadgeFacts:
         raw = self._connection()
         try:
-            rows = _read(raw, self._plan, public_id)
-            raw.rollback()
+            # The driver's own connection: the pool's wrapper adds nothing to a held one.
+            dbapi = raw.dbapi_connection
+            rows = _read(dbapi, self._plan, public_id)
+            dbapi.rollback()
         except BaseException:
             # A broken connection is not reused; the next read takes a new one.
             self._local.__dict__.pop("raw", None)
