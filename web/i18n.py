@@ -35,6 +35,11 @@ def init_app(app: Flask) -> None:
 
     @app.after_request
     def _remember(response):
+        if response.mimetype != "text/html":
+            # Only a page a person reads remembers the language: a badge image or script is
+            # public, cached by browsers and CDNs and embedded by other sites, and must not
+            # carry a cookie.
+            return response
         chosen = request.args.get("lang")
         if chosen in LOCALES and request.cookies.get(COOKIE) != chosen:
             response.set_cookie(COOKIE, chosen, max_age=365 * 86400, samesite="Lax")

@@ -84,6 +84,17 @@ def test_badge_changes_with_language_size_and_record(client, session, good_selle
     )
 
 
+def test_badge_in_another_language_sets_no_cookie(client, good_seller):
+    for kind in ("svg", "js"):
+        response = client.get(f"/badge/{good_seller.public_id}.{kind}?lang=en")
+        assert response.status_code == 200 and "Set-Cookie" not in response.headers
+
+
+def test_a_page_in_another_language_still_remembers_it(client, good_seller):
+    response = client.get(f"/verify/{good_seller.public_id}?lang=en")
+    assert "lang=en" in response.headers["Set-Cookie"]
+
+
 def test_badge_on_a_foreign_host_is_a_warning(client, good_seller):
     url = f"/badge/{good_seller.public_id}.svg?lang=en"
     own = client.get(url, headers={"Referer": "https://www.shiguang-shop.example/item/1"})
