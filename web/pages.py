@@ -19,7 +19,7 @@ from .db import database, get_session
 from .finder import find
 from .finder import mentions as report_mentions
 from .i18n import current_lang
-from .templating import label, render_localized
+from .templating import label, render_localized, translations
 
 bp = Blueprint("pages", __name__)
 
@@ -88,7 +88,7 @@ def seller(public_id: str):
 
 
 def _render_profile(session, public_id: str) -> tuple[int, str]:
-    lang = current_lang()
+    lang, catalogue = current_lang(), translations()
     page = profile.read_profile(session.get_bind(), public_id, lang)
     score = page.score
     history_chart = None
@@ -97,14 +97,14 @@ def _render_profile(session, public_id: str) -> tuple[int, str]:
         low = max(0.0, min(10.0 * (min(v for _t, v in page.history) // 10) - 10, 60.0))
         history_chart = line_chart(
             page.history,
-            title=label("facet", "grade"),
+            title=label("facet", "grade", catalogue),
             low=low,
             bands=tuple(b for b in GRADE_LINES if b[0] >= low),
         )
     rates_chart = bar_rows(
         [
             (
-                label("rate", r.name),
+                label("rate", r.name, catalogue),
                 round(r.per_thousand, 1),
                 "ok" if r.within else "bad",
                 r.threshold,
@@ -112,22 +112,22 @@ def _render_profile(session, public_id: str) -> tuple[int, str]:
             for r in page.rates
             if r.per_thousand is not None
         ],
-        title=label("rate", "disputes"),
+        title=label("rate", "disputes", catalogue),
     )
     complaints_chart = bar_rows(
         [
             (
-                f"{label('category', cat)} · {label('resolution', res)}",
+                f"{label('category', cat, catalogue)} · {label('resolution', res, catalogue)}",
                 n,
                 "bad" if res in ("unanswered", "unresolved") else "ok",
             )
             for cat, outcomes in sorted(page.complaint_outcomes.items())
             for res, n in sorted(outcomes.items())
         ],
-        title=label("event", "complaint"),
+        title=label("event", "complaint", catalogue),
     )
     alarms = "、".join(
-        label("event", c["reason"])
+        label("event", c["reason"], catalogue)
         for c in (score.caps if score else [])
         if c["reason"] in ALARM_CAPS
     )

@@ -333,9 +333,12 @@ LABELS = {
 GRADE_CLASSES = {"A": "a", "B": "b", "C": "c", "D": "d", "F": "f"}
 
 
-def label(kind: str, value) -> str:
+def label(kind: str, value, catalogue=None) -> str:
+    """The label of ``value`` in the request's language (or in ``catalogue``'s)."""
     found = LABELS[kind].get(value)
-    return translations().ugettext(found.msgid) if found is not None else (value or "—")
+    if found is None:
+        return value or "—"
+    return (catalogue or translations()).ugettext(found.msgid)
 
 
 def grade_class(grade: str | None) -> str:
@@ -343,16 +346,17 @@ def grade_class(grade: str | None) -> str:
 
 
 def lang_url(lang: str) -> str:
-    args = request.args.to_dict(flat=False)
-    if "lang" in args:
-        args["lang"] = [lang]
-        return url_for(request.endpoint or "pages.index", **(request.view_args or {}), **args)
+    req = request._get_current_object()  # type: ignore[attr-defined]
     # The same URL with ?lang= last, built once for both links of a page.
-    here = request.environ.get("registry.here")
+    here = req.environ.get("registry.here")
     if here is None:
+        args = req.args.to_dict(flat=False)
+        if "lang" in args:
+            args["lang"] = [lang]
+            return url_for(req.endpoint or "pages.index", **(req.view_args or {}), **args)
         build = current_app.jinja_env.globals["url_for"]
-        here = request.environ["registry.here"] = build(
-            request.endpoint or "pages.index", **(request.view_args or {}), **args
+        here = req.environ["registry.here"] = build(
+            req.endpoint or "pages.index", **(req.view_args or {}), **args
         )
     return f"{here}{'&' if '?' in here else '?'}lang={lang}"
 
