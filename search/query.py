@@ -15,6 +15,7 @@ from typing import Any
 
 from whoosh import query as wq
 
+from search import fuzzy
 from search import text as tx
 from search.errors import QueryError
 
@@ -119,11 +120,7 @@ def expand_prefix(reader: Any, field: str, prefix: str, cap: int = MAX_EXPANSION
 
 def expand_fuzzy(reader: Any, field: str, word: str, cap: int = MAX_EXPANSIONS) -> list[str]:
     """Return at most *cap* terms of *field* one edit from *word* (same first letter)."""
-    found: dict[str, None] = {}
-    for leaf, _ in reader.leaf_readers():
-        for term in islice(leaf.terms_within(field, word, 1, prefix=1), cap):
-            found[term] = None
-    return list(found)[:cap]
+    return fuzzy.expand_fuzzy(reader, field, word, cap)
 
 
 def any_of(field: str, terms: list[str], boost: float = 1.0) -> wq.Query:
