@@ -9,9 +9,9 @@ from dataclasses import replace
 from typing import Any
 
 from whoosh import query as wq
-from whoosh import sorting
 from whoosh.reading import TermNotFound
 
+from search import facets as facet_counts
 from search import text as tx
 from search.collectors import DeadlineCollector, TimeLimit
 from search.errors import QueryError
@@ -46,6 +46,8 @@ WALK_ABOVE = 1000
 SUGGEST_EXAMINED = 100
 #: results larger than this (estimated) are not counted exactly: total is an upper estimate
 COUNT_EXACTLY_BELOW = 20000
+#: facets are counted over results of up to this many matches (estimated): ~1 ms per 10,000
+FACET_ABOVE = 200_000
 _DISPLAY = (*NAME_FIELDS, "grade", "province", "city", "category", "score", "domains", "version")
 
 
@@ -121,29 +123,41 @@ class SellerSearcher:
         per_page: int,
         facets: Sequence[str],
     ) -> SearchResults:
-        """Walk a large result, score a small one (all of it, counting on the way)."""
+        """Walk a large result, score a small one; count facets (and the total) apart."""
         estimate = int(q.estimate_size(searcher.reader()))
-        if estimate > self.walk_above and not facets:
-            return self._walk(searcher, parsed, _filtered(q, flt), flt, page, per_page, estimate)
-        q = _filtered(q, flt)
+        every: list[int] | None = None  # the document numbers of every match, when known
+        if estimate > self.walk_above:
+            found = self._walk(searcher, parsed, _filtered(q, flt), flt, page, per_page, estimate)
+        else:
+            found, every = self._scored(searcher, parsed, _filtered(q, flt), page, per_page)
+        if not facets:
+            return found
+        if found.timed_out or estimate > FACET_ABOVE:
+            return replace(found, facets={})  # counting would cost seconds: no facets
+        if every is not None:
+            return replace(found, facets=facet_counts.of_docs(searcher, every, facets))
+        total, counts = facet_counts.of_query(searcher, _filtered(q, flt), facets)
+        return replace(found, total=total, facets=counts, exact_total=True)
+
+    def _scored(
+        self, searcher: Any, parsed: ParsedQuery, q: wq.Query, page: int, per_page: int
+    ) -> tuple[SearchResults, list[int] | None]:
+        """Score every match, keep the top of the page; return every match when all fit."""
         limit = page * per_page
-        optimize = estimate > WALK_ABOVE  # facets on a large result: let BM25 skip blocks
-        results, timed_out = self._run(searcher, q, limit, facets, optimize)
-        total, exact_total = _total(results, q, searcher, limit, timed_out, bool(facets))
+        results, timed_out = self._run(searcher, q, limit)
+        total, exact_total = _total(results, q, searcher, limit, timed_out)
         hits = tuple(
             _hit(hit.fields(), hit.score if isinstance(hit.score, (int, float)) else 0.0, parsed)
             for hit in results[(page - 1) * per_page : limit]
         )
-        facet_counts = {f: _counts(results, f) for f in facets} if not timed_out else {}
-        return SearchResults(
-            hits, total, page, per_page, facet_counts, parsed.truncated, timed_out, exact_total
+        found = SearchResults(
+            hits, total, page, per_page, {}, parsed.truncated, timed_out, exact_total
         )
+        every = [d for _, d in results.top_n] if exact_total and total < limit else None
+        return found, every
 
-    def _run(
-        self, searcher: Any, q: wq.Query, limit: int, facets: Sequence[str], optimize: bool
-    ) -> tuple[Any, bool]:
-        groups = {f: sorting.FieldFacet(f, maptype=sorting.Count) for f in facets} or None
-        collector = searcher.collector(limit=limit, groupedby=groups, optimize=optimize)
+    def _run(self, searcher: Any, q: wq.Query, limit: int) -> tuple[Any, bool]:
+        collector = searcher.collector(limit=limit)
         timed = DeadlineCollector(collector, self.time_limit)
         try:
             searcher.search_with_collector(q, timed)
@@ -307,23 +321,18 @@ def _filtered(q: wq.Query, flt: wq.Query) -> wq.Query:
 
 
 def _total(
-    results: Any, q: wq.Query, searcher: Any, limit: int, timed_out: bool, faceted: bool
+    results: Any, q: wq.Query, searcher: Any, limit: int, timed_out: bool
 ) -> tuple[int, bool]:
     """Return (total, exact?): counting a huge result set costs more than finding its top."""
     scored = int(results.scored_length())
     if timed_out:
         return scored, False
-    if scored < limit or faceted:  # every match was collected (or counted for the facets)
-        return (scored if scored < limit else len(results)), True
+    if scored < limit:  # every match was collected
+        return scored, True
     estimate = int(q.estimate_size(searcher.reader()))
     if estimate > COUNT_EXACTLY_BELOW:
         return estimate, False
     return len(results), True
-
-
-def _counts(results: Any, facet: str) -> dict[str, int]:
-    groups = results.groups(facet)
-    return {str(k): int(v) for k, v in groups.items() if k not in (None, "")}
 
 
 def _hit(stored: Mapping[str, Any], score: float, parsed: ParsedQuery) -> SellerHit:
