@@ -802,7 +802,7 @@ def measure(
     sequence: list[Run] = []
     for r in range(rounds):
         for e in [trivial, *endpoints]:
-            log(f"  round {r + 1}/{rounds}: {e.name} ({load.seconds}s)")
+            log(f"  round {r + 1}/{rounds}: {e.name} ({e.seconds or load.seconds}s)")
             if e.fresh is None:
                 sequence.append(run_load(server, e.name, e.requests, load))
             else:
