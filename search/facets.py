@@ -16,12 +16,15 @@ from typing import Any
 
 import numpy as np
 from whoosh import query as wq
-from whoosh.reading import TermNotFound
+from whoosh.codec.whoosh3 import W3LeafMatcher
+from whoosh.matching.wrappers import FilterMatcher
+from whoosh.searching import Searcher
 
 _codes: weakref.WeakKeyDictionary[Any, dict[str, tuple[np.ndarray, list[str]]]] = (
     weakref.WeakKeyDictionary()
 )
 _lock = threading.Lock()
+_LeafSearcher = Searcher
 
 
 def _column(leaf: Any, field: str) -> tuple[np.ndarray, list[str]]:
@@ -44,6 +47,11 @@ def _column(leaf: Any, field: str) -> tuple[np.ndarray, list[str]]:
 
 
 Counts = dict[str, dict[str, int]]
+_NONE = np.zeros(0, dtype=np.int64)
+
+
+def _children(q: wq.Query) -> list[wq.Query]:
+    return [q.a, q.b] if isinstance(q, wq.BinaryQuery) else list(q.subqueries)
 
 
 def of_query(searcher: Any, q: wq.Query, facets: Sequence[str]) -> tuple[int, Counts]:
@@ -51,14 +59,38 @@ def of_query(searcher: Any, q: wq.Query, facets: Sequence[str]) -> tuple[int, Co
     counts: Counts = {f: {} for f in facets}
     total = 0
     for sub, _offset in searcher.leaf_searchers():
-        try:
-            matcher = q.matcher(sub, sub.boolean_context())
-        except TermNotFound:
-            continue
-        ids = np.fromiter(matcher.all_ids() if matcher.is_active() else (), dtype=np.int64)
+        leaf = sub.reader()
+        ids = matching(q, leaf)
+        if len(ids) and leaf.has_deletions():
+            ids = ids[~np.isin(ids, np.fromiter(leaf.deleted_docs_set, dtype=np.int64))]
         total += len(ids)
-        _add(counts, sub.reader(), ids)
+        _add(counts, leaf, ids)
     return total, counts
+
+
+def matching(q: wq.Query, leaf: Any) -> np.ndarray:
+    """Return the sorted document numbers of one segment that *q* matches, deleted ones
+    included: postings read whole, ANDs and ORs done on arrays (a Whoosh matcher
+    leapfrogs through an AND in Python, a call per skip)."""
+    if isinstance(q, wq.Term):
+        if (q.fieldname, q.text) not in leaf:
+            return _NONE
+        return _posting_ids(leaf.postings(q.fieldname, q.text))
+    if isinstance(q, (wq.And, wq.Require)):
+        parts = [matching(p, leaf) for p in _children(q)]
+        out = min(parts, key=len)
+        for part in parts:
+            if part is not out:
+                out = np.intersect1d(out, part, assume_unique=True)
+        return out
+    if isinstance(q, wq.Or):
+        parts = [matching(p, leaf) for p in _children(q)]
+        return np.unique(np.concatenate(parts)) if parts else _NONE
+    if isinstance(q, wq.AndMaybe):
+        return matching(q.a, leaf)
+    if q is wq.NullQuery:
+        return _NONE
+    return np.fromiter(q.docs(_LeafSearcher(leaf)), dtype=np.int64)  # anything else
 
 
 def of_docs(searcher: Any, docnums: Iterable[int], facets: Sequence[str]) -> Counts:
@@ -71,6 +103,24 @@ def of_docs(searcher: Any, docnums: Iterable[int], facets: Sequence[str]) -> Cou
         lo, hi = np.searchsorted(ids, [offset, bounds[i + 1]])
         _add(counts, sub.reader(), ids[lo:hi] - offset)
     return counts
+
+
+def _posting_ids(matcher: Any) -> np.ndarray:
+    """Return every document number of a term's postings, a block at a time.
+
+    (A matcher's all_ids() makes three Python calls per posting.) Deletions are left to
+    the caller. W3LeafMatcher keeps each block's ids as deltas from 0 in ``_data[0]``."""
+    if isinstance(matcher, FilterMatcher):
+        matcher = matcher.child
+    if not isinstance(matcher, W3LeafMatcher):
+        return np.fromiter(matcher.all_ids(), dtype=np.int64)  # inlined postings: a list
+    blocks = []
+    while matcher.is_active():
+        if matcher._data is None:  # noqa: SLF001
+            matcher._read_data()  # noqa: SLF001
+        blocks.append(np.cumsum(np.asarray(matcher._data[0], dtype=np.int64)))  # noqa: SLF001
+        matcher._next_block()  # noqa: SLF001
+    return np.concatenate(blocks) if blocks else _NONE
 
 
 def _add(counts: Counts, leaf: Any, ids: np.ndarray) -> None:

@@ -129,7 +129,9 @@ class SellerSearcher:
         if estimate > self.walk_above:
             found = self._walk(searcher, parsed, _filtered(q, flt), flt, page, per_page, estimate)
         else:
-            found, every = self._scored(searcher, parsed, _filtered(q, flt), page, per_page)
+            found, every = self._scored(
+                searcher, parsed, _filtered(q, flt), page, per_page, count=not facets
+            )
         if not facets:
             return found
         if found.timed_out or estimate > FACET_ABOVE:
@@ -140,12 +142,19 @@ class SellerSearcher:
         return replace(found, total=total, facets=counts, exact_total=True)
 
     def _scored(
-        self, searcher: Any, parsed: ParsedQuery, q: wq.Query, page: int, per_page: int
+        self,
+        searcher: Any,
+        parsed: ParsedQuery,
+        q: wq.Query,
+        page: int,
+        per_page: int,
+        count: bool = True,
     ) -> tuple[SearchResults, list[int] | None]:
-        """Score every match, keep the top of the page; return every match when all fit."""
+        """Score every match, keep the top of the page; return every match when all fit.
+        Without *count*, a total beyond the page is left an estimate (facets count it)."""
         limit = page * per_page
         results, timed_out = self._run(searcher, q, limit)
-        total, exact_total = _total(results, q, searcher, limit, timed_out)
+        total, exact_total = _total(results, q, searcher, limit, timed_out, count)
         hits = tuple(
             _hit(hit.fields(), hit.score if isinstance(hit.score, (int, float)) else 0.0, parsed)
             for hit in results[(page - 1) * per_page : limit]
@@ -321,7 +330,7 @@ def _filtered(q: wq.Query, flt: wq.Query) -> wq.Query:
 
 
 def _total(
-    results: Any, q: wq.Query, searcher: Any, limit: int, timed_out: bool
+    results: Any, q: wq.Query, searcher: Any, limit: int, timed_out: bool, count: bool
 ) -> tuple[int, bool]:
     """Return (total, exact?): counting a huge result set costs more than finding its top."""
     scored = int(results.scored_length())
@@ -330,7 +339,7 @@ def _total(
     if scored < limit:  # every match was collected
         return scored, True
     estimate = int(q.estimate_size(searcher.reader()))
-    if estimate > COUNT_EXACTLY_BELOW:
+    if estimate > COUNT_EXACTLY_BELOW or not count:
         return estimate, False
     return len(results), True
 
