@@ -261,25 +261,39 @@ class PreparedSelect:
         self._convert = {n: converter(n) for n in names}
         self._order = list(compiled.positiontup or ()) if compiled.positional else None
         self.row = namedtuple("Row", [c.name for c in statement.selected_columns])  # type: ignore[misc]
-        # Some drivers' conversions depend on the type codes a first execution reports.
-        self._converters: list[Callable[[Any], Any] | None] | None = None
+        # (column, conversion) for the columns that have one; some drivers' conversions
+        # depend on the type codes a first execution reports.
+        self._converters: list[tuple[int, Callable[[Any], Any]]] | None = None
 
     def all(self, cursor: Any, **params: Any) -> list[Any]:
-        values = {**self._fixed, **{k: self._convert[k](v) for k, v in params.items()}}
-        cursor.execute(
-            self.sql, values if self._order is None else [values[n] for n in self._order]
-        )
+        given = {k: self._convert[k](v) for k, v in params.items()}
+        if self._order is None:
+            cursor.execute(self.sql, {**self._fixed, **given})
+        else:
+            fixed = self._fixed
+            cursor.execute(self.sql, [given[n] if n in given else fixed[n] for n in self._order])
         fetched = cursor.fetchall()
         if self._converters is None:
             self._converters = [
-                column.type.dialect_impl(self.dialect).result_processor(self.dialect, info[1])
-                for column, info in zip(self.statement.selected_columns, cursor.description)
+                (i, fn)
+                for i, (column, info) in enumerate(
+                    zip(self.statement.selected_columns, cursor.description)
+                )
+                if (
+                    fn := column.type.dialect_impl(self.dialect).result_processor(
+                        self.dialect, info[1]
+                    )
+                )
+                is not None
             ]
         make, converters = self.row._make, self._converters
-        return [
-            make([value if fn is None else fn(value) for fn, value in zip(converters, row)])
-            for row in fetched
-        ]
+        rows = []
+        for fetched_row in fetched:
+            row = list(fetched_row)
+            for i, fn in converters:
+                row[i] = fn(row[i])
+            rows.append(make(row))
+        return rows
 
 
 @lru_cache(maxsize=8)
