@@ -36,7 +36,12 @@ class SearcherCache:
         if current is not None and now - state.checked < self.check_interval:
             return current
         stamp = self.store.pointer_stamp()
-        if current is None or stamp != state.stamp:
+        # An empty index's reader cannot be refreshed (Whoosh raises TypeError): reopen.
+        if (
+            current is None
+            or stamp != state.stamp
+            or (not current.up_to_date() and current.reader().segments() is None)
+        ):
             ix, _ = self.store.open()
             fresh = ix.searcher()
             self._close(current)

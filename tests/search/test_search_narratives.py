@@ -42,6 +42,15 @@ def test_updates_and_deletes_apply(narrative_index: Path) -> None:
     assert res.ids == ["s9"] and res.total == 1
 
 
+def test_a_searcher_opened_on_an_empty_index_sees_the_first_reports(tmp_path: Path) -> None:
+    index = NarrativeIndex(tmp_path / "narratives")
+    index.rebuild([])
+    searcher = NarrativeSearcher(tmp_path / "narratives")
+    assert searcher.search("定金").total == 0
+    index.apply([{"id": "h1", "seller_id": "s1", "kind": "fraud", "text": "定金被骗"}])
+    assert searcher.search("定金").ids == ["s1"]  # an empty reader cannot be refreshed
+
+
 @pytest.fixture(scope="module")
 def real_reports(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[dict]]:
     reviews = review_rows()[:2000]
