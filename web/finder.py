@@ -71,13 +71,38 @@ REMEMBERED = 4096
 def _remember(store: Any, key: tuple, compute: Callable[[], Any]) -> Any:
     """Results remembered per index version (generation and applied change-log sequence):
     people look for the same shops, and a new index or any applied change gives fresh ones."""
-    full_key = (*key, str(store.current_dir()), store.read_sequence())
+    full_key = (*key, *_version(store))
     found = _REMEMBERED.get(full_key)
     if found is None:
         found = _REMEMBERED[full_key] = compute()
         if len(_REMEMBERED) > REMEMBERED:
             _REMEMBERED.popitem(last=False)
     return found
+
+
+_PAGES: OrderedDict[tuple, str] = OrderedDict()
+PAGES = 1000
+
+
+def rendered(key: tuple, render: Callable[[], Any]) -> Any:
+    """A rendered results page, remembered per index version like the results it shows
+    (rendering costs more than finding a remembered result). Only text is remembered: a
+    redirect or an error is made afresh each time."""
+    full_key = (*key, *_version(seller_searcher().store))
+    page = _PAGES.get(full_key)
+    if page is not None:
+        _PAGES.move_to_end(full_key)
+        return page
+    page = render()
+    if isinstance(page, str):
+        _PAGES[full_key] = page
+        if len(_PAGES) > PAGES:
+            _PAGES.popitem(last=False)
+    return page
+
+
+def _version(store: Any) -> tuple:
+    return str(store.current_dir()), store.read_sequence()
 
 
 def _search(text: str, filters: Filters, page: int, per_page: int) -> SearchResults:
@@ -101,4 +126,4 @@ def mentions(text: str, limit: int = 5) -> NarrativeResults | None:
         return None
 
 
-__all__ = ["Finding", "QueryError", "find", "mentions"]
+__all__ = ["Finding", "QueryError", "find", "mentions", "rendered"]

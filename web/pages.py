@@ -16,7 +16,7 @@ from search import QueryError
 
 from .charts import bar_rows, line_chart
 from .db import database, get_session
-from .finder import find
+from .finder import find, rendered
 from .finder import mentions as report_mentions
 from .i18n import current_lang
 from .templating import label, render_localized, translations
@@ -45,6 +45,10 @@ def search():
         page = max(1, int(request.args.get("page", "1")))
     except ValueError:
         abort(400, description="page must be a number")
+    return rendered(("search", request.full_path, current_lang()), lambda: _render_search(page))
+
+
+def _render_search(page: int):
     session = get_session()
     filters = _filters()
     try:

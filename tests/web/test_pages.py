@@ -119,3 +119,17 @@ def test_text_from_sellers_is_escaped_everywhere(client, session, app):
     ):
         html = client.get(path).get_data(as_text=True)
         assert "<script>alert(1)</script>" not in html, path
+
+
+def test_a_remembered_search_page_follows_the_index_and_the_language(client, session, app):
+    make_seller(session, legal_name="杭州拾光茶叶有限公司")
+    settle(app)
+    first = client.get("/search", query_string={"q": "拾光"}).get_data(as_text=True)
+    assert "茶叶有限公司" in first and "文具有限公司" not in first
+    make_seller(session, legal_name="宁波拾光文具有限公司")
+    settle(app)  # the index applied the change: the page is made afresh
+    again = client.get("/search", query_string={"q": "拾光"}).get_data(as_text=True)
+    assert "茶叶有限公司" in again and "文具有限公司" in again
+    english = client.get("/search", query_string={"q": "拾光", "lang": "en"})
+    assert '<html lang="en">' in english.get_data(as_text=True)
+    assert '<html lang="zh-CN">' in again
