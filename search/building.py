@@ -139,6 +139,10 @@ def fill_parallel(
                 else:
                     results[i] = (message[1], message[2])
                     counts[i] = len(message[1])
+    except BaseException:
+        for proc in procs:
+            proc.terminate()  # interrupted: the parts' work is thrown away with the generation
+        raise
     finally:
         for proc in procs:
             proc.join()

@@ -95,8 +95,9 @@ def apply_changes(session, paths: tuple[Path, Path], limit: int = 5000) -> int:
     """Apply the next batch of the change log to both indexes; return sellers updated."""
     sellers = SellerIndex(paths[0])
     if not sellers.exists():
-        # No index here yet (a new node, or a deleted folder): build it from the database.
-        return rebuild(session, paths)
+        # No index here yet (a new node, or a deleted folder): build it from the database,
+        # in this process (the scheduler runs threads, which a fork would not carry over).
+        return rebuild(session, paths, procs=1)
     start = sellers.last_sequence() or 0
     entries, last = changelog.since(session, start, limit)
     if not entries:
