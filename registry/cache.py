@@ -38,13 +38,27 @@ class SellerCache:
         load: Callable[[Session], tuple[int, Any]],
     ) -> Any:
         """Return the cached value of ``key``, or ``load`` it (seller id and value)."""
+
+        def read() -> tuple[int, Any]:
+            with session_factory() as session:
+                return load(session)
+
+        return self.get_read(session_factory, key, read)
+
+    def get_read(
+        self,
+        session_factory: Callable[[], Session],
+        key: Hashable,
+        read: Callable[[], tuple[int, Any]],
+    ) -> Any:
+        """``get`` for a ``read`` that needs no session (it reads through its own connection);
+        ``session_factory`` serves the change-log poll."""
         if self.clock() - self.checked >= self.poll:
             with session_factory() as session:
                 self._forget_changed(session)
         found = self.items.get(key)
         if found is None:
-            with session_factory() as session:
-                found = load(session)
+            found = read()
             self.items[key] = found
             self.keys.setdefault(found[0], set()).add(key)
             if len(self.items) > self.max_items:

@@ -8,7 +8,6 @@ DBAPI cursor (``PreparedSelect``); only the columns shown, no ORM objects.
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections import namedtuple
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -35,6 +34,7 @@ from .models import (
     Store,
     utcnow,
 )
+from .prepared import PreparedSelect, one_of
 from .scores import stored_score
 from .sellers import PUBLIC_DOMAIN_STATES, identity_is_current
 
@@ -130,13 +130,7 @@ _event, _complaint = Event.__table__, Complaint.__table__
 _SELLER_ID = bindparam("seller_id")
 
 
-def _one_of(column, values: tuple[str, ...]):
-    # OR of plain binds rather than IN: an IN list is expanded per call, which would leave no
-    # fixed SQL to prepare.
-    return or_(*(column == value for value in values))
-
-
-# Core statements on the tables, prepared once per dialect (see PreparedSelect).
+# Core statements on the tables, prepared once per dialect (see registry.prepared).
 _CARD = (
     select(
         _seller.c.id,
@@ -188,7 +182,7 @@ _STORES = (
 )
 _DOMAINS = (
     select(_domain.c.domain, _domain.c.state, _domain.c.proven_at)
-    .where(_domain.c.seller_id == _SELLER_ID, _one_of(_domain.c.state, PUBLIC_DOMAIN_STATES))
+    .where(_domain.c.seller_id == _SELLER_ID, one_of(_domain.c.state, PUBLIC_DOMAIN_STATES))
     .order_by(_domain.c.id)
 )
 _HISTORY = (
@@ -201,7 +195,7 @@ _RECENT_ORDERS = select(func.count()).where(
     _event.c.seller_id == _SELLER_ID,
     _event.c.kind == "order",
     _event.c.occurred_at > bindparam("since"),
-    _one_of(_event.c.verification, VERIFIED_ORDER),
+    one_of(_event.c.verification, VERIFIED_ORDER),
 )
 _OTHER_EVENTS = (
     select(
@@ -231,69 +225,9 @@ _PUBLIC_COMPLAINTS = (
         _complaint.c.merchant_reply,
         _complaint.c.outcome,
     )
-    .where(_complaint.c.seller_id == _SELLER_ID, _one_of(_complaint.c.status, PUBLIC_STATES))
+    .where(_complaint.c.seller_id == _SELLER_ID, one_of(_complaint.c.status, PUBLIC_STATES))
     .order_by(_complaint.c.created_at.desc(), _complaint.c.id.desc())
 )
-
-
-class PreparedSelect:
-    """A select compiled once for a dialect, run on a DBAPI cursor with SQLAlchemy's own bind
-    and result conversions; rows come back as named tuples.
-
-    SQLAlchemy's per-call statement handling (cache key, compiled cache, execution context,
-    result metadata) costs several times what SQLite takes to answer a small indexed lookup;
-    a cold profile page asks for several of them.
-    """
-
-    def __init__(self, statement, dialect: Dialect, names: tuple[str, ...]) -> None:
-        """``names``: the parameters given on each call (the other binds are constants)."""
-        compiled = statement.compile(dialect=dialect)
-        self.dialect = dialect
-        self.statement = statement
-        self.sql = str(compiled)
-
-        def converter(name: str) -> Callable[[Any], Any]:
-            process = compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect)
-            return process or (lambda value: value)
-
-        fixed = compiled.construct_params({n: None for n in names})
-        self._fixed = {k: converter(k)(v) for k, v in fixed.items() if k not in names}
-        self._convert = {n: converter(n) for n in names}
-        self._order = list(compiled.positiontup or ()) if compiled.positional else None
-        self.row = namedtuple("Row", [c.name for c in statement.selected_columns])  # type: ignore[misc]
-        # (column, conversion) for the columns that have one; some drivers' conversions
-        # depend on the type codes a first execution reports.
-        self._converters: list[tuple[int, Callable[[Any], Any]]] | None = None
-
-    def all(self, cursor: Any, **params: Any) -> list[Any]:
-        given = {k: self._convert[k](v) for k, v in params.items()}
-        if self._order is None:
-            cursor.execute(self.sql, {**self._fixed, **given})
-        else:
-            fixed = self._fixed
-            cursor.execute(self.sql, [given[n] if n in given else fixed[n] for n in self._order])
-        fetched = cursor.fetchall()
-        if self._converters is None:
-            self._converters = [
-                (i, fn)
-                for i, (column, info) in enumerate(
-                    zip(self.statement.selected_columns, cursor.description)
-                )
-                if (
-                    fn := column.type.dialect_impl(self.dialect).result_processor(
-                        self.dialect, info[1]
-                    )
-                )
-                is not None
-            ]
-        make, converters = self.row._make, self._converters
-        rows = []
-        for fetched_row in fetched:
-            row = list(fetched_row)
-            for i, fn in converters:
-                row[i] = fn(row[i])
-            rows.append(make(row))
-        return rows
 
 
 @lru_cache(maxsize=8)

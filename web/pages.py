@@ -86,14 +86,15 @@ def seller(public_id: str):
             max_items=20_000, poll=current_app.config["CACHE_POLL_SECONDS"]
         )
     key = (request.full_path, current_lang())
-    return ext["profile_pages"].get(
-        database().reader, key, lambda session: _render_profile(session, public_id)
+    db = database()
+    return ext["profile_pages"].get_read(
+        db.reader, key, lambda: _render_profile(db.engine, public_id)
     )
 
 
-def _render_profile(session, public_id: str) -> tuple[int, str]:
+def _render_profile(engine, public_id: str) -> tuple[int, str]:
     lang, catalogue = current_lang(), translations()
-    page = profile.read_profile(session.get_bind(), public_id, lang)
+    page = profile.read_profile(engine, public_id, lang)
     score = page.score
     history_chart = None
     if page.history:

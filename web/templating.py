@@ -61,23 +61,30 @@ def npgettext(context: str, singular: str, plural: str, n: int) -> str:
 _CONSTANT_TEXTS: dict[tuple, Markup] = {}
 
 
-@pass_eval_context
-def template_gettext(eval_ctx, msgid: str, /, **variables) -> str:
-    """``_()`` in templates: what Jinja's new-style gettext does, in one call instead of three
-    nested ones (translate, mark safe when autoescaping, fill the escaped variables); a text
-    without variables is finished once per catalogue."""
-    catalogue = translations()
-    if not eval_ctx.autoescape:
-        return catalogue.ugettext(msgid) % variables
-    if variables:
-        return Markup(catalogue.ugettext(msgid)) % variables
-    key = (catalogue, msgid)
-    found = _CONSTANT_TEXTS.get(key)
-    if found is None:
-        if len(_CONSTANT_TEXTS) >= 10_000:
-            _CONSTANT_TEXTS.clear()
-        found = _CONSTANT_TEXTS[key] = Markup(catalogue.ugettext(msgid)) % {}
-    return found
+def gettext_for_templates(catalogue=None) -> Callable[..., str]:
+    """``_()`` in templates, for ``catalogue`` (None: the request's): what Jinja's new-style
+    gettext does, in one call instead of three nested ones (translate, mark safe when
+    autoescaping, fill the escaped variables); a text without variables is finished once."""
+
+    @pass_eval_context
+    def template_gettext(eval_ctx, msgid: str, /, **variables) -> str:
+        found = catalogue or translations()
+        if not eval_ctx.autoescape:
+            return found.ugettext(msgid) % variables
+        if variables:
+            return Markup(found.ugettext(msgid)) % variables
+        key = (found, msgid)
+        text = _CONSTANT_TEXTS.get(key)
+        if text is None:
+            if len(_CONSTANT_TEXTS) >= 10_000:
+                _CONSTANT_TEXTS.clear()
+            text = _CONSTANT_TEXTS[key] = Markup(found.ugettext(msgid)) % {}
+        return text
+
+    return template_gettext
+
+
+template_gettext = gettext_for_templates()
 
 
 _UNQUOTED = re.compile(r"[A-Za-z0-9_.~-]+")  # characters no URL part is ever escaped for
@@ -194,8 +201,10 @@ def render_localized(template_name: str, **context) -> str:
             extensions=[ConstantTexts], cache_size=app.jinja_env.cache.capacity
         )
         env.catalogue = catalogue
-        # Its own filters: numbers and dates formatted for its language without asking.
+        # Its own filters and _(): numbers, dates and texts for its language without asking.
         env.filters = {**app.jinja_env.filters, **format_filters(lang)}
+        bound = gettext_for_templates(catalogue)
+        env.globals = {**app.jinja_env.globals, "_": bound, "gettext": bound}
         environments[(lang, catalogue)] = env
     template = env.get_template(template_name)
     app.update_template_context(context)
