@@ -8,7 +8,7 @@ DBAPI cursor (``PreparedSelect``); only the columns shown, no ORM objects.
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import lru_cache
@@ -57,6 +57,9 @@ class Rate:
         return None if self.per_thousand is None else self.per_thousand <= self.threshold
 
 
+Bind = Session | Connection | Engine | Callable[[str], Iterable[float]]
+
+
 class PeerIndex:
     """Sorted scores per category, reloaded after ``ttl`` seconds, for "better than x %".
 
@@ -71,7 +74,8 @@ class PeerIndex:
         self.clock = clock or time.monotonic
         self._scores: dict[str, tuple[float, list[float]]] = {}
 
-    def scores(self, bind: Session | Connection | Engine, category: str) -> list[float]:
+    def scores(self, bind: Bind, category: str) -> list[float]:
+        """The category's scores, sorted; ``bind`` reads them (or is a function that does)."""
         cached = self._scores.get(category)
         if cached is None or self.clock() - cached[0] > self.ttl:
             query = (
@@ -82,6 +86,8 @@ class PeerIndex:
             if isinstance(bind, Engine):
                 with bind.connect() as conn:
                     values = sorted(conn.execute(query).scalars())
+            elif callable(bind):
+                values = sorted(bind(category))
             else:
                 values = sorted(bind.execute(query).scalars())
             cached = self._scores[category] = (self.clock(), values)
@@ -94,9 +100,7 @@ class PeerIndex:
             return None
         return self.rank(session, seller.category, mine.value)
 
-    def rank(
-        self, bind: Session | Connection | Engine, category: str | None, value: float
-    ) -> tuple[float, int] | None:
+    def rank(self, bind: Bind, category: str | None, value: float) -> tuple[float, int] | None:
         """Share of the other scored sellers of ``category`` below ``value``, and how many."""
         if not category:
             return None
@@ -213,6 +217,12 @@ _OTHER_EVENTS = (
     .where(_event.c.seller_id == _SELLER_ID, _event.c.kind != "order")
     .order_by(_event.c.occurred_at.desc())
 )
+# What PeerIndex reads of a category (through the page's own connection).
+_PEER_SCORES = (
+    select(_score.c.value)
+    .select_from(_score.join(_seller, _seller.c.id == _score.c.seller_id))
+    .where(_seller.c.category == bindparam("category"))
+)
 # Only the public columns: the contact, name and original narrative are never read here.
 _PUBLIC_COMPLAINTS = (
     select(
@@ -241,6 +251,7 @@ def _prepared(dialect: Dialect) -> SimpleNamespace:
         recent_orders=PreparedSelect(_RECENT_ORDERS, dialect, ("seller_id", "since")),
         other_events=PreparedSelect(_OTHER_EVENTS, dialect, ("seller_id",)),
         complaints=PreparedSelect(_PUBLIC_COMPLAINTS, dialect, ("seller_id",)),
+        peer_scores=PreparedSelect(_PEER_SCORES, dialect, ("category",)),
     )
 
 
@@ -317,7 +328,13 @@ def read_profile(
         try:
             if engine.dialect.name == "sqlite":  # the driver begins none for reads
                 cursor.execute("BEGIN")
-            return _profile(q, cursor, public_id, lang, now, lambda c, v: PEERS.rank(engine, c, v))
+
+            # A category's scores are read (rarely) on the same connection: a second one
+            # would join the pool and take turns with this one, each with a colder cache.
+            def scores(category: str) -> list[float]:
+                return [row[0] for row in q.peer_scores.all(cursor, category=category)]
+
+            return _profile(q, cursor, public_id, lang, now, lambda c, v: PEERS.rank(scores, c, v))
         finally:
             cursor.close()
     finally:

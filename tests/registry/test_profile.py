@@ -165,3 +165,50 @@ def test_read_profile_of_a_seller_without_events_and_of_no_seller(session):
         assert [i.current for i in page.identities] == [True] and page.verified
     with pytest.raises(NotFound):
         read_profile(engine, "s-nobody", "zh")
+
+
+@pytest.mark.postgres
+def test_read_profile_on_postgresql(pg_session, pg_engine):
+    seller = make_seller(pg_session, category="books")
+    plain = make_seller(pg_session)
+    day = timedelta(days=1)
+    records = [
+        {
+            "seller": seller.public_id,
+            "kind": "order",
+            "verification": "platform",
+            "occurred_at": NOW - day * (k + 1),
+            "order_ref": f"o{k}",
+            "buyer_ref": f"b{k}",
+        }
+        for k in range(20)
+    ] + [
+        {
+            "seller": seller.public_id,
+            "kind": "late_shipment",
+            "verification": "platform",
+            "occurred_at": NOW - day,
+            "order_ref": "o1",
+        },
+        {
+            "seller": seller.public_id,
+            "kind": "complaint",
+            "verification": "purchase",
+            "category": "fraud",
+            "resolution": "unresolved",
+            "occurred_at": NOW - day * 2,
+            "complainant_ref": "c1",
+            "summary": "没有发货",
+        },
+    ]
+    _submit(pg_session, "platform", records)
+    pg_session.commit()
+    ScoreService(pg_session, now=NOW).rescore_changed()
+    pg_session.commit()
+    page = read_profile(pg_engine, seller.public_id, "zh", now=NOW)
+    assert page.orders == 20 and page.rates[0].per_thousand == 50.0
+    assert page.complaint_outcomes == {"fraud": {"unresolved": 1}}
+    assert [e.summary for e in page.platform_complaints] == ["没有发货"]
+    assert page.score is not None and page.history and page.identities[0].current
+    empty = read_profile(pg_engine, plain.public_id, "en", now=NOW)
+    assert empty.orders == 0 and not empty.platform_complaints and empty.stores == []
