@@ -52,3 +52,8 @@ def test_links_filled_into_a_shape_match_url_for(app):
         assert build("pages.seller", public_id="名字/x") == url_for(
             "pages.seller", public_id="名字/x"
         )
+
+
+def test_an_unknown_seller_has_no_profile(client):
+    assert client.get("/sellers/s-nobody").status_code == 404
+    assert client.get("/sellers/s-nobody?lang=en").status_code == 404
