@@ -14,7 +14,8 @@ drives, each round: trivial, then
   are as long as their unseen URLs last at 1,600 a second (3 s at 100,000 sellers);
 - profile, cache hit: 500 sellers (a fifth with events) asked again and again, warmed first;
 - search, cache miss: ``/search?q=`` with queries never asked before (fragments of names,
-  brand + trade, city + brand, pinyin and initials, English names);
+  brand + trade, city + brand, pinyin and initials, English names); its runs last as long
+  as their unseen queries do at 400 a second;
 - search, cache hit: 88 queries of the same kinds asked again and again, warmed first;
 
 and trivial once more at the end. Each run's ratio is to the mean of the trivial runs just
@@ -39,8 +40,10 @@ TARGETS = {
     "search, cache miss": 0.15,
     "search, cache hit": 0.15,
 }
-# Unseen queries, shared out among the rounds: a 10 s run asked for about 1,200 of them.
-SEARCH_UNSEEN = 4_500
+# Unseen queries, shared out among the rounds; a search cache-miss run lasts while its share
+# does at SEARCH_MISS_RATE a second (a 10 s run asked for up to 2,800 of them).
+SEARCH_UNSEEN = 12_000
+SEARCH_MISS_RATE = 400
 MISS_RATE = 1_600  # profile pages a second the cache-miss runs are sized for (URLs per run)
 
 
@@ -171,6 +174,7 @@ def main() -> None:
     # A fifth of the unseen sellers have events, and the data set has only so many: a run
     # lasts while its URLs do at up to MISS_RATE requests a second, so that none is asked twice.
     miss_seconds = max(2, min(args.seconds, composition["unseen_urls_per_run"] // MISS_RATE))
+    search_miss_seconds = max(2, min(args.seconds, len(unseen_q[0]) // SEARCH_MISS_RATE))
     endpoints = [
         common.Endpoint(
             "profile, cache miss", cached, fresh=common.fresh_runs(unseen), seconds=miss_seconds
@@ -180,6 +184,7 @@ def main() -> None:
             "search, cache miss",
             searches,
             fresh=common.fresh_runs([search_requests(c) for c in unseen_q]),
+            seconds=search_miss_seconds,
         ),
         common.Endpoint("search, cache hit", searches),
     ]
@@ -225,6 +230,7 @@ def main() -> None:
             "rounds": args.rounds,
             "quiet_wait_seconds": load.quiet_wait,
             "profile_miss_seconds": miss_seconds,
+            "search_miss_seconds": search_miss_seconds,
         },
         "profile_urls": composition,
         "profile_page_cache": "per worker (registry/cache.py SellerCache), warmed for the "
