@@ -203,7 +203,9 @@ def pinyin_query(parsed: ParsedQuery, reader: Any, fuzzy: bool = False) -> wq.Qu
     options: list[wq.Query] = [all_of([wq.Term("pyi", g) for g in initials])]
     for sylls, tail in tx.segment_pinyin(typed, limit=2):
         options.append(full_pinyin_query(sylls, tail, reader))
-    if fuzzy and len(typed) > MIN_FUZZY:
+    if fuzzy and len(typed) > MIN_FUZZY and not expand_fuzzy(reader, "words", typed):
+        # Pinyin runs one typo away only when no English word of a name is: a brand written
+        # in pinyin is in both fields, and each run found adds hundreds of sellers to score.
         options.append(any_of("py", expand_fuzzy(reader, "py", typed)))
     options = [o for o in options if o is not wq.NullQuery]
     return wq.Or(options) if len(options) > 1 else (options[0] if options else wq.NullQuery)
