@@ -6,13 +6,13 @@ import hashlib
 import os
 import secrets
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import and_, bindparam, or_, select
+from sqlalchemy import and_, bindparam, select
 from sqlalchemy.engine import Dialect, Engine
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session
@@ -23,6 +23,7 @@ from .domains import BOUND_STATES, host_matches
 from .errors import NotFound
 from .keys import KeyRing
 from .models import Attestation, Domain, Seller, SellerScore, utcnow
+from .prepared import PreparedSelect, one_of
 
 # Caps that mean "do not trust this seller now": shown as a warning, never a friendly badge.
 ALARM_CAPS = frozenset(
@@ -89,12 +90,7 @@ FACTS_QUERY = (
     .select_from(
         _SELLER.outerjoin(_SCORE, _SCORE.c.seller_id == _SELLER.c.id).outerjoin(
             _DOMAIN,
-            # OR of plain binds rather than IN: an IN list is expanded per call, which would
-            # leave no fixed SQL to prepare.
-            and_(
-                _DOMAIN.c.seller_id == _SELLER.c.id,
-                or_(*(_DOMAIN.c.state == state for state in BOUND_STATES)),
-            ),
+            and_(_DOMAIN.c.seller_id == _SELLER.c.id, one_of(_DOMAIN.c.state, BOUND_STATES)),
         )
     )
     .where(_SELLER.c.public_id == bindparam("public_id"))
@@ -133,62 +129,15 @@ def badge_facts(session: Session, public_id: str) -> BadgeFacts:
     return _facts_from_rows(rows, public_id)
 
 
-class _Plan:
-    """FACTS_QUERY compiled for one dialect: SQL, parameters, and each column's conversion."""
-
-    def __init__(self, dialect: Dialect) -> None:
-        compiled = FACTS_QUERY.compile(dialect=dialect)
-        self.dialect = dialect
-        self.sql = str(compiled)
-
-        def converter(name: str) -> Callable[[Any], Any]:
-            process = compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect)
-            return process or (lambda value: value)
-
-        fixed = compiled.construct_params({"public_id": ""})
-        self._fixed = {k: converter(k)(v) for k, v in fixed.items()}
-        self._convert_id = converter("public_id")
-        self._positional = compiled.positional
-        if compiled.positional:
-            names = list(compiled.positiontup or ())
-            slot = names.index("public_id")
-            self._before = tuple(self._fixed[n] for n in names[:slot])
-            self._after = tuple(self._fixed[n] for n in names[slot + 1 :])
-        # Some drivers' conversions depend on the type codes a first execution reports.
-        self._converters: list[tuple[int, Callable[[Any], Any]]] | None = None
-
-    def params(self, public_id: str) -> Any:
-        bound = self._convert_id(public_id)
-        if self._positional:
-            return (*self._before, bound, *self._after)
-        return {**self._fixed, "public_id": bound}
-
-    def rows(self, cursor: Any) -> list[list[Any]]:
-        """The fetched rows with SQLAlchemy's own result conversion of each column."""
-        fetched = cursor.fetchall()
-        if self._converters is None:
-            processors = (
-                column.type.dialect_impl(self.dialect).result_processor(self.dialect, info[1])
-                for column, info in zip(FACTS_QUERY.selected_columns, cursor.description)
-            )
-            self._converters = [(i, fn) for i, fn in enumerate(processors) if fn is not None]
-        rows = [list(row) for row in fetched]
-        for row in rows:
-            for i, fn in self._converters:
-                row[i] = fn(row[i])
-        return rows
-
-
 @lru_cache(maxsize=8)
-def _plan(dialect: Dialect) -> _Plan:
-    return _Plan(dialect)
+def _plan(dialect: Dialect) -> PreparedSelect:
+    return PreparedSelect(FACTS_QUERY, dialect, ("public_id",))
 
 
-def _read(connection: Any, plan: _Plan, public_id: str) -> list[list[Any]]:
+def _read(connection: Any, plan: PreparedSelect, public_id: str) -> list[Any]:
     cursor = connection.cursor()
     try:
-        cursor.execute(plan.sql, plan.params(public_id))
-        return plan.rows(cursor)
+        return plan.all(cursor, public_id=public_id)
     finally:
         cursor.close()
 
