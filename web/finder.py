@@ -64,51 +64,47 @@ def find(
     return Finding(query, "text", results=results)
 
 
-_REMEMBERED: OrderedDict[tuple, Any] = OrderedDict()
-REMEMBERED = 4096
+class _PerIndexVersion:
+    """Values remembered per index version (generation and applied change-log sequence),
+    least recently used first out: people look for the same shops, and a new index or any
+    applied change gives fresh values."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.items: OrderedDict[tuple, Any] = OrderedDict()
+
+    def get(self, store: Any, key: tuple, compute: Callable[[], Any], keep: type = object) -> Any:
+        """The value of *key* at the index's version; computed values of type *keep* only
+        are remembered."""
+        gen = store.current_dir()  # read once: the sequence is that generation's
+        full_key = (*key, str(gen), store.read_sequence(gen))
+        found = self.items.get(full_key)
+        if found is not None:
+            self.items.move_to_end(full_key)
+            return found
+        found = compute()
+        if isinstance(found, keep):
+            self.items[full_key] = found
+            if len(self.items) > self.limit:
+                self.items.popitem(last=False)
+        return found
 
 
-def _remember(store: Any, key: tuple, compute: Callable[[], Any]) -> Any:
-    """Results remembered per index version (generation and applied change-log sequence):
-    people look for the same shops, and a new index or any applied change gives fresh ones."""
-    full_key = (*key, *_version(store))
-    found = _REMEMBERED.get(full_key)
-    if found is None:
-        found = _REMEMBERED[full_key] = compute()
-        if len(_REMEMBERED) > REMEMBERED:
-            _REMEMBERED.popitem(last=False)
-    return found
-
-
-_PAGES: OrderedDict[tuple, str] = OrderedDict()
-PAGES = 1000
+_RESULTS = _PerIndexVersion(4096)
+_PAGES = _PerIndexVersion(1000)
 
 
 def rendered(key: tuple, render: Callable[[], Any]) -> Any:
-    """A rendered results page, remembered per index version like the results it shows
-    (rendering costs more than finding a remembered result). Only text is remembered: a
-    redirect or an error is made afresh each time."""
-    full_key = (*key, *_version(seller_searcher().store))
-    page = _PAGES.get(full_key)
-    if page is not None:
-        _PAGES.move_to_end(full_key)
-        return page
-    page = render()
-    if isinstance(page, str):
-        _PAGES[full_key] = page
-        if len(_PAGES) > PAGES:
-            _PAGES.popitem(last=False)
-    return page
-
-
-def _version(store: Any) -> tuple:
-    return str(store.current_dir()), store.read_sequence()
+    """A rendered results page, remembered like the results it shows (rendering costs more
+    than finding a remembered result). Only text is kept: a redirect or an error is made
+    afresh each time."""
+    return _PAGES.get(seller_searcher().store, key, render, keep=str)
 
 
 def _search(text: str, filters: Filters, page: int, per_page: int) -> SearchResults:
     """Full text with facets (counting facets over thousands of matches is the costly part)."""
     searcher = seller_searcher()
-    return _remember(
+    return _RESULTS.get(
         searcher.store,
         ("sellers", text, filters, page, per_page),
         lambda: searcher.search(text, filters=filters, page=page, per_page=per_page, facets=FACETS),
@@ -119,7 +115,7 @@ def mentions(text: str, limit: int = 5) -> NarrativeResults | None:
     """Sellers that public complaint and fraud narratives matching ``text`` name."""
     try:
         searcher = narrative_searcher()
-        return _remember(
+        return _RESULTS.get(
             searcher.store, ("reports", text, limit), lambda: searcher.search(text, limit=limit)
         )
     except (QueryError, IndexMissingError):
