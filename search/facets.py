@@ -9,8 +9,6 @@ and one ``numpy.bincount`` per facet does the counting.
 
 from __future__ import annotations
 
-import threading
-import weakref
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -20,29 +18,24 @@ from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.matching.wrappers import FilterMatcher
 from whoosh.searching import Searcher
 
-_codes: weakref.WeakKeyDictionary[Any, dict[str, tuple[np.ndarray, list[str]]]] = (
-    weakref.WeakKeyDictionary()
-)
-_lock = threading.Lock()
+from search.reading import per_segment
 
 
 def _column(leaf: Any, field: str) -> tuple[np.ndarray, list[str]]:
     """Return (code of each document, label of each code) for *field* of one segment."""
-    with _lock:
-        per_field = _codes.setdefault(leaf, {})
-        found = per_field.get(field)
-        if found is None:
-            labels: dict[str, int] = {}
-            if leaf.has_column(field):
-                codes = np.fromiter(
-                    (labels.setdefault(v or "", len(labels)) for v in leaf.column_reader(field)),
-                    dtype=np.int32,
-                    count=leaf.doc_count_all(),
-                )
-            else:
-                codes = np.zeros(0, dtype=np.int32)
-            found = per_field[field] = (codes, list(labels))
-        return found
+
+    def read() -> tuple[np.ndarray, list[str]]:
+        labels: dict[str, int] = {}
+        if not leaf.has_column(field):
+            return np.zeros(0, dtype=np.int32), []
+        codes = np.fromiter(
+            (labels.setdefault(v or "", len(labels)) for v in leaf.column_reader(field)),
+            dtype=np.int32,
+            count=leaf.doc_count_all(),
+        )
+        return codes, list(labels)
+
+    return per_segment(leaf, ("facet", field), read)
 
 
 Counts = dict[str, dict[str, int]]

@@ -16,11 +16,10 @@ a few hundred strings, and looked up:
 from __future__ import annotations
 
 import re
-import threading
-import weakref
 from typing import Any
 
 from search import text as tx
+from search.reading import per_segment
 
 ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789"
 #: fields whose terms are kept in memory per segment, for fuzzy lookups
@@ -53,8 +52,6 @@ def _trie_pattern(words: frozenset[str]) -> str:
 
 #: a ``py`` term is a run of at most PINYIN_WINDOW syllables: no longer spelling can be one
 _SYLLABLE_RUN = re.compile(f"(?:{_trie_pattern(tx.SYLLABLES)}){{1,{tx.PINYIN_WINDOW}}}")
-_lexicons: weakref.WeakKeyDictionary[Any, dict[str, frozenset[str]]] = weakref.WeakKeyDictionary()
-_lock = threading.Lock()
 
 
 def edits1(word: str) -> list[str]:
@@ -80,16 +77,12 @@ def reads_as_pinyin(text: str) -> bool:
 
 
 def _lexicon(leaf: Any, field: str) -> frozenset[str]:
-    with _lock:
-        per_field = _lexicons.setdefault(leaf, {})
-        terms = per_field.get(field)
-        if terms is None:
-            if field in leaf.indexed_field_names():
-                terms = frozenset(t.decode("utf-8") for t in leaf.lexicon(field))
-            else:
-                terms = frozenset()
-            per_field[field] = terms
-        return terms
+    def read() -> frozenset[str]:
+        if field not in leaf.indexed_field_names():
+            return frozenset()
+        return frozenset(t.decode("utf-8") for t in leaf.lexicon(field))
+
+    return per_segment(leaf, ("lexicon", field), read)
 
 
 def expand_fuzzy(reader: Any, field: str, word: str, cap: int) -> list[str]:

@@ -5,11 +5,26 @@ from __future__ import annotations
 import os
 import threading
 import time
+import weakref
+from collections.abc import Callable
 from typing import Any
 
 from whoosh.searching import Searcher
 
 from search.store import IndexStore
+
+_derived: weakref.WeakKeyDictionary[Any, dict[Any, Any]] = weakref.WeakKeyDictionary()
+_derived_lock = threading.Lock()
+
+
+def per_segment(leaf: Any, key: Any, compute: Callable[[], Any]) -> Any:
+    """What *compute* derives from one segment's reader (*leaf*), computed once per process:
+    segments never change, and the value goes with the reader."""
+    with _derived_lock:
+        values = _derived.setdefault(leaf, {})
+        if key not in values:
+            values[key] = compute()
+        return values[key]
 
 
 class SearcherCache:
