@@ -107,38 +107,16 @@ def main() -> None:
         if row["endpoint"] in (HIT_304, MISS_304) and set(row["statuses"]) - {"304"}:
             row["pass"] = False
     common.print_report(table, data.sellers, args.workers, args.rounds, load)
-    profiles_out = {}
-    for row in table:
-        if row["endpoint"] not in TARGETS:
-            continue
-        if args.profile == "always" or (args.profile == "auto" and row["pass"] is False):
-            name = row["endpoint"]
-            endpoint = next(e for e in endpoints if e.name == name)
-            if name == MISS:
-                result = common.profile_requests(data, [(p, {}) for p in unseen[-1]])
-            elif name == MISS_304:
-                result = common.profile_requests(data, etagged[-1])
-            else:
-                result = common.profile_requests(data, endpoint.requests, warm_all=True)
-            profiles_out[name] = result
-            common.print_profile(name, profiles_out[name])
+    profiles_out = common.profile_rows(
+        data,
+        args,
+        table,
+        endpoints,
+        TARGETS,
+        {MISS: [(p, {}) for p in unseen[-1]], MISS_304: etagged[-1]},
+    )
     result = {
-        "benchmark": "badge",
-        "mode": "quick" if args.quick else "full",
-        "machine": common.machine(),
-        "sellers": data.sellers,
-        "data_set": str(data.path),
-        "server": {"gunicorn_workers": args.workers, "worker_class": "sync"},
-        "load": {
-            "threads": load.threads,
-            "connections": load.connections,
-            "seconds": load.seconds,
-            "warmup_seconds": load.warmup,
-            "timeout": load.timeout,
-            "rounds": args.rounds,
-            "quiet_wait_seconds": load.quiet_wait,
-            "miss_seconds": miss_seconds,
-        },
+        **common.result_head("badge", args, data, load, miss_seconds=miss_seconds),
         "cached_badge_urls": len(hit),
         "unseen_badge_urls_per_run": len(unseen[0]),
         "unseen_revalidated_urls_per_run": len(unseen_304[0]),

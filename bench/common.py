@@ -1036,6 +1036,54 @@ def profile_requests(
     }
 
 
+def profile_rows(
+    data: Dataset,
+    args,
+    table: list[dict[str, Any]],
+    endpoints: list[Endpoint],
+    targets: dict[str, float],
+    unseen: dict[str, Requests],
+) -> dict[str, Any]:
+    """Profile in one process each target row that failed (every one with ``--profile
+    always``): a cache-miss row with its last run's unseen requests, a repeated row warmed
+    first; print each and return them by row."""
+    out: dict[str, Any] = {}
+    for row in table:
+        name = row["endpoint"]
+        if name not in targets:
+            continue
+        if args.profile == "always" or (args.profile == "auto" and row["pass"] is False):
+            if name in unseen:
+                out[name] = profile_requests(data, unseen[name])
+            else:
+                endpoint = next(e for e in endpoints if e.name == name)
+                out[name] = profile_requests(data, endpoint.requests, warm_all=True)
+            print_profile(name, out[name])
+    return out
+
+
+def result_head(kind: str, args, data: Dataset, load: Load, **load_extra: Any) -> dict[str, Any]:
+    """The first keys of a web-style benchmark's JSON: what ran, on what, under which load."""
+    return {
+        "benchmark": kind,
+        "mode": "quick" if args.quick else "full",
+        "machine": machine(),
+        "sellers": data.sellers,
+        "data_set": str(data.path),
+        "server": {"gunicorn_workers": args.workers, "worker_class": "sync"},
+        "load": {
+            "threads": load.threads,
+            "connections": load.connections,
+            "seconds": load.seconds,
+            "warmup_seconds": load.warmup,
+            "timeout": load.timeout,
+            "rounds": args.rounds,
+            "quiet_wait_seconds": load.quiet_wait,
+            **load_extra,
+        },
+    }
+
+
 def _by_package(entries: list[tuple], total: float) -> dict[str, float]:
     """Own time grouped by top-level package (where the time is actually spent)."""
     shares: dict[str, float] = {}

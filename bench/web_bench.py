@@ -198,40 +198,25 @@ def main() -> None:
         measured = common.measure(server, load, endpoints, rounds=args.rounds)
     table = common.rows(measured, TARGETS)
     common.print_report(table, data.sellers, args.workers, args.rounds, load)
-    profiles_out = {}
-    for row in table:
-        if row["endpoint"] not in TARGETS:
-            continue
-        if args.profile == "always" or (args.profile == "auto" and row["pass"] is False):
-            endpoint = next(e for e in endpoints if e.name == row["endpoint"])
-            if endpoint.name == "search, cache miss":
-                result = common.profile_requests(data, search_requests(unseen_q[-1]))
-            elif endpoint.fresh:
-                result = common.profile_requests(data, unseen[-1])
-            else:
-                result = common.profile_requests(data, endpoint.requests, warm_all=True)
-            profiles_out[row["endpoint"]] = result
-            common.print_profile(row["endpoint"], profiles_out[row["endpoint"]])
+    profiles_out = common.profile_rows(
+        data,
+        args,
+        table,
+        endpoints,
+        TARGETS,
+        {"profile, cache miss": unseen[-1], "search, cache miss": search_requests(unseen_q[-1])},
+    )
     result = {
-        "benchmark": "web",
-        "mode": "quick" if args.quick else "full",
-        "machine": common.machine(),
-        "sellers": data.sellers,
+        **common.result_head(
+            "web",
+            args,
+            data,
+            load,
+            profile_miss_seconds=miss_seconds,
+            search_miss_seconds=search_miss_seconds,
+        ),
         "sellers_with_events": len(data.event_sellers),
         "events": data.events,
-        "data_set": str(data.path),
-        "server": {"gunicorn_workers": args.workers, "worker_class": "sync"},
-        "load": {
-            "threads": load.threads,
-            "connections": load.connections,
-            "seconds": load.seconds,
-            "warmup_seconds": load.warmup,
-            "timeout": load.timeout,
-            "rounds": args.rounds,
-            "quiet_wait_seconds": load.quiet_wait,
-            "profile_miss_seconds": miss_seconds,
-            "search_miss_seconds": search_miss_seconds,
-        },
         "profile_urls": composition,
         "profile_page_cache": "per worker (registry/cache.py SellerCache), warmed for the "
         "cache-hit row; the cache-miss row asks only for sellers no earlier request named",
