@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Iterable, Mapping
 from functools import lru_cache
-from urllib.parse import urlsplit
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
 
-from flask import Blueprint, Response, current_app, render_template, request, url_for
-from werkzeug.http import quote_etag
+from flask import Blueprint, Flask, Response, current_app, render_template, request, url_for
+from werkzeug.http import parse_etags, quote_etag
+from werkzeug.wsgi import get_host
 
 from registry.badges import BadgeFacts, FactsCache, badge_facts
 from registry.errors import ValidationFailed
@@ -18,6 +21,9 @@ from .db import database, get_session
 bp = Blueprint("badge", __name__)
 
 CACHE_CONTROL = "public, max-age=60, must-revalidate"
+SVG_TYPE = "image/svg+xml; charset=utf-8"
+#: (status, headers, body) of a badge response
+Answer = tuple[int, list[tuple[str, str]], bytes]
 
 
 def _choice(name: str, allowed: tuple[str, ...], default: str) -> str:
@@ -27,20 +33,35 @@ def _choice(name: str, allowed: tuple[str, ...], default: str) -> str:
     return value
 
 
-def _referrer_host() -> str | None:
-    """The embedding page's host from the Referer, unless it is this site itself."""
-    referrer = request.environ.get("HTTP_REFERER")
+def referrer_host(referrer: str | None, own_host: Callable[[], str]) -> str | None:
+    """The embedding page's host from a Referer, unless it is this site (``own_host()``)."""
     if not referrer:
         return None
     parts = urlsplit(referrer)
     host = (parts.hostname or "").lower()
     # Only this very origin is "ourselves": another port on the same host is another site.
-    return None if not host or parts.netloc.lower() == request.host.lower() else host
+    return None if not host or parts.netloc.lower() == own_host().lower() else host
+
+
+def _referrer_host() -> str | None:
+    return referrer_host(request.environ.get("HTTP_REFERER"), lambda: request.host)
 
 
 def embedding_host() -> str | None:
     """The host a badge is shown on: the Referer wins over what the page says of itself."""
-    return _referrer_host() or (request.args.get("host") or None)
+    return _referrer_host() or (_arg("host") or None)
+
+
+def _arg(name: str) -> str | None:
+    # Most badge requests carry no query string: spare building the arguments for them.
+    return request.args.get(name) if request.environ.get("QUERY_STRING") else None
+
+
+def _options() -> tuple[str, str]:
+    """The badge's language and size (``?lang=``, ``?size=``)."""
+    if not request.environ.get("QUERY_STRING"):
+        return "zh", "medium"
+    return _choice("lang", LANGS, "zh"), _choice("size", SIZES, "medium")
 
 
 @lru_cache(maxsize=4096)  # every input is part of the key, so a changed record renders afresh
@@ -59,16 +80,21 @@ def _svg(
     ).encode()
 
 
+def _facts_cache(app: Flask) -> FactsCache:
+    """This process's badge facts (see FactsCache), one cache for both ways in."""
+    cache = app.extensions.get("badge_facts")
+    if cache is None:
+        cache = app.extensions["badge_facts"] = FactsCache(poll=app.config["CACHE_POLL_SECONDS"])
+    return cache
+
+
 def cached_facts(public_id: str) -> BadgeFacts:
-    """Facts from this process's cache (see FactsCache): no session for a hit."""
-    ext = current_app.extensions
-    if "badge_facts" not in ext:
-        ext["badge_facts"] = FactsCache(poll=current_app.config["CACHE_POLL_SECONDS"])
-    return ext["badge_facts"].get(database().reader, public_id)
+    """Facts from this process's cache: no session for a hit."""
+    return _facts_cache(current_app).get(database().reader, public_id)
 
 
-def _registry_name(lang: str) -> str:
-    return current_app.config["REGISTRY_NAME" if lang == "zh" else "REGISTRY_NAME_EN"]
+def _registry_name(config: Mapping[str, Any], lang: str) -> str:
+    return config["REGISTRY_NAME" if lang == "zh" else "REGISTRY_NAME_EN"]
 
 
 # Cacheable, revalidated cheaply, embeddable by any site; built once, not per request.
@@ -80,29 +106,120 @@ _HEADERS = (
 )
 
 
+def _validated(if_none_match: str | None, etag: str) -> bool:
+    """Whether the client's If-None-Match holds *etag* (most requests carry none)."""
+    return bool(if_none_match) and parse_etags(if_none_match).contains(etag)
+
+
+def svg_answer(
+    facts: BadgeFacts,
+    lang: str,
+    size: str,
+    host: str | None,
+    if_none_match: str | None,
+    config: Mapping[str, Any],
+) -> Answer:
+    """The badge of *facts* as shown on *host*: a 304 when the client holds this version."""
+    state = facts.state(host)
+    etag = facts.etag(lang, size, state)
+    headers = [*_HEADERS, ("ETag", quote_etag(etag))]
+    if _validated(if_none_match, etag):
+        return 304, headers, b""
+    name = _registry_name(config, lang)
+    body = _svg(name, facts.legal_name, facts.grade, facts.verified, state, lang, size)
+    headers += [("Content-Type", SVG_TYPE), ("Content-Length", str(len(body)))]
+    return 200, headers, body
+
+
 def _conditional(body_fn, etag: str, mimetype: str) -> Response:
     """A 304 when the client holds this version, else the body; cacheable, embeddable."""
     headers = [*_HEADERS, ("ETag", quote_etag(etag))]
-    # Most requests carry no validator: skip parsing one that is not there.
-    if "HTTP_IF_NONE_MATCH" in request.environ and request.if_none_match.contains(etag):
-        return Response(status=304, headers=headers)
+    if _validated(request.environ.get("HTTP_IF_NONE_MATCH"), etag):
+        return Response(status=304, headers=headers, mimetype=mimetype)
     return Response(body_fn(), mimetype=mimetype, headers=headers)
 
 
 @bp.get("/badge/<public_id>.svg")
 def badge_svg(public_id: str):
-    lang = _choice("lang", LANGS, "zh")
-    size = _choice("size", SIZES, "medium")
-    facts: BadgeFacts = cached_facts(public_id)
-    host = embedding_host()
-    state = facts.state(host)
-    etag = facts.etag(lang, size, state)
-    registry = _registry_name(lang)
-    return _conditional(
-        lambda: _svg(registry, facts.legal_name, facts.grade, facts.verified, state, lang, size),
-        etag,
-        "image/svg+xml",
+    lang, size = _options()
+    facts = cached_facts(public_id)
+    status, headers, body = svg_answer(
+        facts,
+        lang,
+        size,
+        embedding_host(),
+        request.environ.get("HTTP_IF_NONE_MATCH"),
+        current_app.config,
     )
+    return Response(body, status=status, headers=headers, mimetype="image/svg+xml")
+
+
+class BadgeFastPath:
+    """WSGI middleware: answers ``GET``/``HEAD /badge/<id>.svg`` before Flask does.
+
+    A badge is embedded on every page of a shop and fetched by every visitor, without a
+    cookie, a session or a form. Flask's request machinery (contexts, the signed-cookie
+    session, routing, hooks) costs more than finding and drawing a cached badge, so the
+    badge's own answers (200 and 304) are made here from the same facts cache and
+    functions as the Flask view. Anything else (an unknown seller, a bad ``?lang=``, any
+    error) goes on to Flask, which answers it as every other route does; tests hold the
+    two ways to byte-identical responses.
+    """
+
+    def __init__(self, app: Flask, wsgi_app: Callable) -> None:
+        self.app = app
+        self.wsgi_app = wsgi_app
+
+    def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
+        answer = self.answer(environ)
+        if answer is None:
+            return self.wsgi_app(environ, start_response)
+        status, headers, body = answer
+        start_response(_STATUS[status], headers)
+        return [b"" if environ["REQUEST_METHOD"] == "HEAD" else body]
+
+    def answer(self, environ: dict) -> Answer | None:
+        """The badge's response, or None for Flask to answer."""
+        path = environ.get("PATH_INFO", "")
+        if (
+            not path.startswith("/badge/")
+            or not path.endswith(".svg")
+            or environ.get("REQUEST_METHOD") not in ("GET", "HEAD")
+        ):
+            return None
+        public_id = path[7:-4]
+        if not public_id or "/" in public_id or not public_id.isascii():
+            return None
+        query = environ.get("QUERY_STRING")
+        # As request.args: the first of repeated names, blank values kept.
+        args = dict(reversed(parse_qsl(query, keep_blank_values=True, errors="replace")))
+        lang, size = args.get("lang", "zh"), args.get("size", "medium")
+        if lang not in LANGS or size not in SIZES:
+            return None
+        trusted = self.app.config.get("TRUSTED_HOSTS")
+        try:
+            if trusted is not None:
+                get_host(environ, trusted)  # Flask refuses an untrusted Host: let it say so
+            facts = _facts_cache(self.app).get(self.app.extensions["registry_db"].reader, public_id)
+        except Exception:  # noqa: BLE001 - not found, or the database is down: Flask answers
+            return None
+        host = referrer_host(environ.get("HTTP_REFERER"), lambda: get_host(environ, trusted))
+        return svg_answer(
+            facts,
+            lang,
+            size,
+            host or args.get("host") or None,
+            environ.get("HTTP_IF_NONE_MATCH"),
+            self.app.config,
+        )
+
+
+_STATUS = {200: "200 OK", 304: "304 NOT MODIFIED"}
+
+
+def init_app(app: Flask) -> None:
+    _facts_cache(app)
+    app.wsgi_app = BadgeFastPath(app, app.wsgi_app)  # type: ignore[method-assign]
 
 
 _SCRIPT = """(function () {
@@ -124,8 +241,7 @@ _SCRIPT = """(function () {
 @bp.get("/badge/<public_id>.js")
 def badge_js(public_id: str):
     """The script variant: the server decides per host whether the badge or a warning shows."""
-    lang = _choice("lang", LANGS, "zh")
-    size = _choice("size", SIZES, "medium")
+    lang, size = _options()
     facts = cached_facts(public_id)
     base = current_app.config["BASE_URL"].rstrip("/")
     alt = "网店信誉登记册核验徽章：" if lang == "zh" else "Registry verification badge: "
