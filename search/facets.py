@@ -48,16 +48,34 @@ def _children(q: wq.Query) -> list[wq.Query]:
 
 def of_query(searcher: Any, q: wq.Query, facets: Sequence[str]) -> tuple[int, Counts]:
     """Return (number of matches, {facet: {value: count}}) of *q* over the whole index."""
-    counts: Counts = {f: {} for f in facets}
-    total = 0
-    for sub, _offset in searcher.leaf_searchers():
+    found = segment_matches(searcher, q)
+    return sum(len(ids) for _, _, ids in found), of_matches(found, facets)
+
+
+def segment_matches(searcher: Any, q: wq.Query) -> list[tuple[Any, int, np.ndarray]]:
+    """Return, per segment: its reader, the index-wide number of its first document, and the
+    sorted numbers (within the segment) of the live documents *q* matches there."""
+    found = []
+    for sub, offset in searcher.leaf_searchers():
         leaf = sub.reader()
         ids = matching(q, leaf)
-        if len(ids) and leaf.has_deletions():
-            ids = ids[~np.isin(ids, np.fromiter(leaf.deleted_docs_set, dtype=np.int64))]
-        total += len(ids)
+        found.append((leaf, offset, ids[live(leaf, ids)]))
+    return found
+
+
+def live(leaf: Any, ids: np.ndarray) -> np.ndarray | slice:
+    """Select the documents of *ids* (of segment *leaf*) that are not deleted."""
+    if not len(ids) or not leaf.has_deletions():
+        return slice(None)
+    return ~np.isin(ids, np.fromiter(leaf.deleted_docs_set, dtype=np.int64))
+
+
+def of_matches(found: list[tuple[Any, int, np.ndarray]], facets: Sequence[str]) -> Counts:
+    """Return {facet: {value: count}} over what segment_matches() found."""
+    counts: Counts = {f: {} for f in facets}
+    for leaf, _offset, ids in found:
         _add(counts, leaf, ids)
-    return total, counts
+    return counts
 
 
 def matching(q: wq.Query, leaf: Any) -> np.ndarray:

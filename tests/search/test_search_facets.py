@@ -25,7 +25,9 @@ def seller(i: int, tag: str = "") -> dict:
 
 def by_hand(docs: dict[str, dict], ids: list[str], field: str) -> dict[str, int]:
     values = Counter(docs[i][field] for i in ids)
-    return {str(k).lower() if isinstance(k, bool) else k: v for k, v in values.items() if k is not None}
+    return {
+        str(k).lower() if isinstance(k, bool) else k: v for k, v in values.items() if k is not None
+    }
 
 
 def test_facets_over_segments_with_deletions_and_updates(tmp_path: Path) -> None:

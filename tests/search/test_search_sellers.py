@@ -8,6 +8,7 @@ import pytest
 from stdnum.cn import uscc
 
 from search import Filters, QueryError, SellerIndex, SellerSearcher
+from search import sellers as sellers_module
 
 from .conftest import make_seller
 
@@ -174,14 +175,60 @@ def test_facets_on_a_broad_term_count_every_match(common_index: Path) -> None:
     assert res.facets["grade"] == {"NR": 2501} and res.total == 2501
 
 
-def test_very_common_text_is_walked_without_scoring(common_index: Path) -> None:
+def test_common_text_is_ranked_in_tiers_and_counted_exactly(common_index: Path) -> None:
     s = SellerSearcher(common_index, walk_above=100)
     first = s.search("公司", per_page=20)
-    assert first.ids[0] == "exact" and not first.exact_total and first.total >= 2501
+    assert first.ids[0] == "exact" and first.exact_total and first.total == 2501
     second = s.search("公司", page=2, per_page=20)
     assert len(second.hits) == 20 and not set(first.ids) & set(second.ids)
     assert s.search("公司", filters={"grade": "A"}).hits == ()  # filters still apply
     assert len(s.search("公司", filters={"grade": "NR"}).hits) == 20
+
+
+def test_very_common_text_is_walked_without_counting(
+    common_index: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sellers_module, "FACET_ABOVE", 1000)  # as if in 1,000 x more sellers
+    s = SellerSearcher(common_index, walk_above=100)
+    first = s.search("公司", per_page=20, facets=("grade",))
+    assert first.ids[0] == "exact" and not first.exact_total and first.total >= 2501
+    assert first.facets == {}  # counting would cost what the walk saves
+    second = s.search("公司", page=2, per_page=20)
+    assert len(second.hits) == 20 and not set(first.ids) & set(second.ids)
+    assert s.search("公司", filters={"grade": "A"}).hits == ()
+
+
+def test_tiers_from_arrays_rank_as_the_walk_does(
+    index_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    index = SellerIndex(index_path)
+    index.rebuild(
+        [make_seller(f"m{i:03d}", f"中间{i}号家居公司", grade="AB"[i % 2]) for i in range(150)]
+        + [make_seller(f"s{i:03d}", f"家居{i}号商行", grade="AB"[i % 2]) for i in range(60)]
+        + [make_seller("exact", "家居")]
+    )
+    # A second segment, and deleted documents in the first: updated and removed sellers.
+    index.apply([make_seller(f"s{i:03d}", f"家居{i}号新店") for i in range(0, 60, 7)])
+    index.apply([make_seller("late", "家居")] + [make_seller(f"m{i:03d}", "别的") for i in (3, 4)])
+    s = SellerSearcher(index_path, walk_above=10)
+
+    def pages(filters: dict) -> list:
+        return [
+            (r.ids, [h.score for h in r.hits])
+            for p in (1, 2, 3, 9)
+            for r in [s.search("家居", page=p, per_page=20, filters=filters)]
+        ]
+
+    for filters in ({}, {"grade": "A"}):
+        tiered = pages(filters)
+        monkeypatch.setattr(sellers_module, "FACET_ABOVE", 0)
+        walked = pages(filters)
+        monkeypatch.setattr(sellers_module, "FACET_ABOVE", 10**6)
+        assert tiered == walked
+    first = s.search("家居", per_page=20, facets=("grade",))
+    assert first.ids[:2] == ["exact", "late"] and first.ids[2].startswith("s")
+    assert first.total == 150 - 2 + 60 + 2 and first.exact_total
+    assert sum(first.facets["grade"].values()) == first.total
 
 
 def test_text_that_looks_like_a_code_or_domain_falls_back_to_names(index_path: Path) -> None:
