@@ -38,16 +38,20 @@ def normalize(text: str) -> str:
     return _NON_WORD.sub("", unicodedata.normalize("NFKC", text).lower())
 
 
-def normalize_with_map(text: str) -> tuple[str, list[int]]:
+@lru_cache(maxsize=1 << 16)  # each hit's names, by two or three highlighters in turn
+def normalize_with_map(text: str) -> tuple[str, tuple[int, ...]]:
     """Return the normalized text and, for each of its characters, the index in *text*."""
-    out: list[str] = []
-    where: list[int] = []
-    for i, ch in enumerate(text):
-        for c in unicodedata.normalize("NFKC", ch).lower():
-            if c.isalnum():
-                out.append(c)
-                where.append(i)
-    return "".join(out), where
+    if unicodedata.is_normalized("NFKC", text):
+        # Then each character is its own NFKC form: no per-character normalization.
+        pairs = [(i, c) for i, ch in enumerate(text) for c in ch.lower() if c.isalnum()]
+    else:
+        pairs = [
+            (i, c)
+            for i, ch in enumerate(text)
+            for c in unicodedata.normalize("NFKC", ch).lower()
+            if c.isalnum()
+        ]
+    return "".join(c for _, c in pairs), tuple(i for i, _ in pairs)
 
 
 def has_han(text: str) -> bool:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -21,7 +23,22 @@ def test_normalize_folds_width_case_spaces_and_punctuation() -> None:
 def test_normalize_with_map_points_back_into_the_original() -> None:
     norm, where = tx.normalize_with_map("万  科Ａ")
     assert norm == "万科a"
-    assert where == [0, 3, 4]
+    assert where == (0, 3, 4)
+
+
+@given(
+    st.text(
+        st.one_of(st.characters(), st.sampled_from("ＡＢ１ﬁÅ\u0301e\u212bΣİǅ①㈱万科")), max_size=12
+    )
+)
+def test_normalize_with_map_is_per_character_nfkc(text: str) -> None:
+    out, where = [], []
+    for i, ch in enumerate(text):
+        for c in unicodedata.normalize("NFKC", ch).lower():
+            if c.isalnum():
+                out.append(c)
+                where.append(i)
+    assert tx.normalize_with_map(text) == ("".join(out), tuple(where))
 
 
 @given(st.text(NAME_CHARS, min_size=2, max_size=30), st.data())
