@@ -47,6 +47,12 @@ class NarrativeSearcher:
         terms = list(dict.fromkeys(t.text for t in analyzer(words, mode="query")))[:MAX_TERMS]
         if not terms:
             raise QueryError("the query has only words too common to search for")
+        reader = searcher.reader()
+        if not all(("text", t) in reader for t in terms):
+            # Every term is required: a term no report has answers at once. (Most seller
+            # searches are names no report mentions; the grouping collector alone costs
+            # a read of the seller column's offsets.)
+            return NarrativeResults((), 0, parsed.truncated, False)
         q: wq.Query = (
             wq.And([wq.Term("text", t) for t in terms])
             if len(terms) > 1

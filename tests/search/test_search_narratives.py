@@ -25,6 +25,13 @@ def test_english_word_matches_its_inflections(narrative_index: Path) -> None:
     assert res.ids == ["s2"] and res.sellers[0].count == 2
 
 
+def test_every_word_must_be_in_a_report(narrative_index: Path) -> None:
+    searcher = NarrativeSearcher(narrative_index)
+    assert searcher.search("定金").total == 2
+    assert searcher.search("定金 zebra").total == 0  # a word no report has: nothing, at once
+    assert searcher.search("deposits deposit").ids == ["s2"]  # one term, repeated
+
+
 def test_kind_filter(narrative_index: Path) -> None:
     assert NarrativeSearcher(narrative_index).search("deposit", kind="fraud").sellers[0].count == 1
 
