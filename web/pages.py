@@ -66,7 +66,7 @@ def _render_search(page: int):
                 for s in SellerService(session).many([m.seller_id for m in mentions.sellers[:5]])
             }
     facet_labels = [(f, label("facet", f)) for f in ("grade", "province", "category")]
-    return render_template(
+    return render_localized(
         "search.html",
         finding=finding,
         results=finding.results,
