@@ -14,10 +14,9 @@ from typing import Any
 
 import numpy as np
 from whoosh import query as wq
-from whoosh.codec.whoosh3 import W3LeafMatcher
-from whoosh.matching.wrappers import FilterMatcher
 from whoosh.searching import Searcher
 
+from search.postings import postings
 from search.reading import per_segment
 
 
@@ -85,7 +84,7 @@ def matching(q: wq.Query, leaf: Any) -> np.ndarray:
     if isinstance(q, wq.Term):
         if (q.fieldname, q.text) not in leaf:
             return _NONE
-        return _posting_ids(leaf.postings(q.fieldname, q.text))
+        return postings(leaf, q.fieldname, q.text)[0]
     if isinstance(q, (wq.And, wq.Require)):
         parts = [matching(p, leaf) for p in _children(q)]
         out = min(parts, key=len)
@@ -113,24 +112,6 @@ def of_docs(searcher: Any, docnums: Iterable[int], facets: Sequence[str]) -> Cou
         lo, hi = np.searchsorted(ids, [offset, bounds[i + 1]])
         _add(counts, sub.reader(), ids[lo:hi] - offset)
     return counts
-
-
-def _posting_ids(matcher: Any) -> np.ndarray:
-    """Return every document number of a term's postings, a block at a time.
-
-    (A matcher's all_ids() makes three Python calls per posting.) Deletions are left to
-    the caller. W3LeafMatcher keeps each block's ids as deltas from 0 in ``_data[0]``."""
-    if isinstance(matcher, FilterMatcher):
-        matcher = matcher.child
-    if not isinstance(matcher, W3LeafMatcher):
-        return np.fromiter(matcher.all_ids(), dtype=np.int64)  # inlined postings: a list
-    blocks = []
-    while matcher.is_active():
-        if matcher._data is None:  # noqa: SLF001
-            matcher._read_data()  # noqa: SLF001
-        blocks.append(np.cumsum(np.asarray(matcher._data[0], dtype=np.int64)))  # noqa: SLF001
-        matcher._next_block()  # noqa: SLF001
-    return np.concatenate(blocks) if blocks else _NONE
 
 
 def _add(counts: Counts, leaf: Any, ids: np.ndarray) -> None:

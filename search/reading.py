@@ -6,7 +6,10 @@ import os
 import threading
 import time
 import weakref
-from collections.abc import Callable
+from bisect import bisect_right
+from collections import OrderedDict
+from collections.abc import Callable, Mapping
+from types import MappingProxyType
 from typing import Any
 
 from whoosh.searching import Searcher
@@ -25,6 +28,55 @@ def per_segment(leaf: Any, key: Any, compute: Callable[[], Any]) -> Any:
         if key not in values:
             values[key] = compute()
         return values[key]
+
+
+class Recent:
+    """A bounded map, the least recently used entries out first once the sizes of the
+    entries (one each, unless *size* says otherwise) pass *limit*; thread-safe."""
+
+    def __init__(self, limit: int, size: Callable[[Any], int] = lambda _value: 1) -> None:
+        self.limit = limit
+        self.size = size
+        self.items: OrderedDict[Any, Any] = OrderedDict()
+        self.total = 0
+        self._lock = threading.Lock()
+
+    def get(self, key: Any) -> Any:
+        """The value of *key*, or None."""
+        with self._lock:
+            found = self.items.get(key)
+            if found is not None:
+                self.items.move_to_end(key)
+            return found
+
+    def put(self, key: Any, value: Any) -> None:
+        with self._lock:
+            if key in self.items:
+                return
+            self.items[key] = value
+            self.total += self.size(value)
+            while self.total > self.limit and self.items:
+                _, old = self.items.popitem(last=False)
+                self.total -= self.size(old)
+
+
+#: stored documents kept per segment and process (those of popular sellers come back)
+STORED_KEPT = 10_000
+
+
+def stored_fields(searcher: Searcher, docnum: int) -> Mapping[str, Any]:
+    """``searcher.stored_fields(docnum)``, the recently used ones kept per segment
+    (decoding one costs tens of microseconds; a results page shows twenty). Read-only."""
+    leaves = searcher.leaf_searchers()
+    i = bisect_right([offset for _, offset in leaves], docnum) - 1
+    sub, offset = leaves[i]
+    leaf = sub.reader()
+    recent: Recent = per_segment(leaf, "stored", lambda: Recent(STORED_KEPT))
+    found = recent.get(docnum - offset)
+    if found is None:
+        found = MappingProxyType(leaf.stored_fields(docnum - offset))
+        recent.put(docnum - offset, found)
+    return found
 
 
 class SearcherCache:

@@ -1,9 +1,9 @@
 """Whoosh's BM25F scores of every match of a query, computed on posting arrays.
 
 Whoosh scores a match at a time through a tree of matchers: about 10 us a match, 5 ms
-for a query found in a few hundred sellers. Here each term's postings are read a block
-at a time (document numbers, term frequencies), the field lengths of a segment are read
-once into an array, and ANDs, ORs and boosts are array operations. The scores are those
+for a query found in a few hundred sellers. Here each term's postings are arrays
+(document numbers, term frequencies; see postings.py), the field lengths of a segment
+are read once into an array, and ANDs, ORs and boosts are array operations. The scores are those
 of ``whoosh.scoring.BM25F`` with its defaults, term by term (tests compare the two).
 """
 
@@ -13,12 +13,12 @@ from typing import Any
 
 import numpy as np
 from whoosh import query as wq
-from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, _lenfield
-from whoosh.matching.wrappers import FilterMatcher
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
 from whoosh.scoring import BM25F
 from whoosh.util.numeric import byte_to_length
 
 from search.facets import matching
+from search.postings import postings
 from search.reading import per_segment
 
 #: sorted document numbers of one segment, and the score of each
@@ -97,7 +97,7 @@ def _term(q: wq.Term, leaf: Any, searcher: Any) -> Scored:
         return _NONE
     if (field, text) not in leaf:
         return _NONE
-    ids, weights = _postings(leaf.postings(field, text))
+    ids, weights = postings(leaf, field, q.text)
     if searcher.schema[field].scorable:
         idf = searcher.idf(field, text)
         average = searcher.avg_field_length(field) or 1
@@ -109,37 +109,6 @@ def _term(q: wq.Term, leaf: Any, searcher: Any) -> Scored:
     else:
         scores = weights  # WeightScorer: the weight is the score
     return ids, scores * q.boost if q.boost != 1.0 else scores
-
-
-def _postings(matcher: Any) -> tuple[np.ndarray, np.ndarray]:
-    """Every document number of a term's postings and its weight (term frequency)."""
-    if isinstance(matcher, FilterMatcher):
-        matcher = matcher.child
-    ids: list[np.ndarray] = []
-    weights: list[np.ndarray] = []
-    if not isinstance(matcher, W3LeafMatcher):  # inlined postings: a list
-        pairs = []
-        while matcher.is_active():
-            pairs.append((matcher.id(), matcher.weight()))
-            matcher.next()
-        if not pairs:
-            return _IDS, np.zeros(0)
-        found = np.array(pairs, dtype=np.float64)
-        return found[:, 0].astype(np.int64), found[:, 1]
-    while matcher.is_active():
-        if matcher._data is None:  # noqa: SLF001
-            matcher._read_data()  # noqa: SLF001
-        block_ids, block_weights = matcher._data[0], matcher._data[1]  # noqa: SLF001
-        ids.append(np.cumsum(np.asarray(block_ids, dtype=np.int64)))  # deltas from 0
-        if block_weights is None:
-            block_weights = np.ones(len(block_ids))
-        elif isinstance(block_weights, float):
-            block_weights = np.full(len(block_ids), block_weights)
-        weights.append(np.asarray(block_weights, dtype=np.float64))
-        matcher._next_block()  # noqa: SLF001
-    if not ids:
-        return _IDS, np.zeros(0)
-    return np.concatenate(ids), np.concatenate(weights)
 
 
 def _lengths(leaf: Any, field: str) -> np.ndarray:

@@ -33,7 +33,7 @@ from search.query import (
     substring_query,
     wants_more,
 )
-from search.reading import SearcherCache
+from search.reading import SearcherCache, stored_fields
 from search.results import Filters, SearchResults, SellerHit, Suggestion
 from search.schema import FACET_FIELDS, NAME_FIELDS, SCHEMA_VERSION, seller_schema
 from search.store import IndexStore
@@ -203,7 +203,7 @@ class SellerSearcher:
         score = np.concatenate(scores) if scores else np.zeros(0)
         best = np.lexsort((every, -score))[(page - 1) * per_page : page * per_page]
         hits = tuple(
-            _hit(searcher.stored_fields(int(every[i])), float(score[i]), parsed) for i in best
+            _hit(stored_fields(searcher, int(every[i])), float(score[i]), parsed) for i in best
         )
         counts = facet_counts.of_matches(found, facets) if facets else {}
         total = len(every)
@@ -243,7 +243,7 @@ class SellerSearcher:
                         break
                     order.setdefault(docnum, score)
         ranked = list(order.items())[(page - 1) * per_page : need]
-        hits = tuple(_hit(searcher.stored_fields(d), s, parsed) for d, s in ranked)
+        hits = tuple(_hit(stored_fields(searcher, d), s, parsed) for d, s in ranked)
         total = sum(len(ids) for _, _, ids in found)
         counts = facet_counts.of_matches(found, facets) if facets else {}
         return SearchResults(hits, total, page, per_page, counts, parsed.truncated, False, True)
@@ -282,7 +282,7 @@ class SellerSearcher:
                     timed_out = True
                     break
         ranked = list(order.items())[(page - 1) * per_page : need]
-        hits = tuple(_hit(searcher.stored_fields(d), s, parsed) for d, s in ranked)
+        hits = tuple(_hit(stored_fields(searcher, d), s, parsed) for d, s in ranked)
         # Counting would cost what the walk saved: the total is Whoosh's upper estimate.
         total = max(estimate, len(order))
         return SearchResults(hits, total, page, per_page, {}, parsed.truncated, timed_out, False)
@@ -310,7 +310,7 @@ class SellerSearcher:
         for n, docnum in enumerate(_ids(q, searcher)):
             if n >= SUGGEST_EXAMINED or time.monotonic() > deadline:
                 break
-            fields = searcher.stored_fields(docnum)
+            fields = stored_fields(searcher, docnum)
             readings = fields.get("readings") or {}
             for name in _names(fields):
                 folded = tx.normalize(name)

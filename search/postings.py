@@ -1,0 +1,76 @@
+"""A segment's postings as arrays, the most used of them kept decoded in memory.
+
+Whoosh stores a term's postings in blocks of up to 128, each compressed and pickled;
+decoding them is most of what matching a query on arrays costs. The same terms come
+back query after query (the grams of popular brands, cities and trades), so each
+segment keeps the decoded arrays of its recently used terms, up to a size; segments
+never change, so an entry never goes stale.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from whoosh.codec.whoosh3 import W3LeafMatcher
+from whoosh.matching.wrappers import FilterMatcher
+
+from search.reading import Recent, per_segment
+
+#: decoded postings kept per segment and process
+MAX_BYTES = 64 << 20
+#: postings larger than this are decoded each time (a term in most documents)
+MAX_ENTRY_BYTES = 4 << 20
+
+#: (sorted document numbers, the term's weight (frequency) in each), both read-only
+Postings = tuple[np.ndarray, np.ndarray]
+_EMPTY: Postings = (np.zeros(0, dtype=np.int64), np.zeros(0))
+
+
+def postings(leaf: Any, field: str, text: str) -> Postings:
+    """Return the postings of *text* in *field* of segment *leaf* (deleted documents
+    included); the caller has checked that the segment has the term."""
+    recent: Recent = per_segment(leaf, "postings", lambda: Recent(MAX_BYTES, _nbytes))
+    key = (field, text)
+    found = recent.get(key)
+    if found is None:
+        found = _decode(leaf.postings(field, text))
+        for array in found:
+            array.flags.writeable = False  # shared by every later query
+        if _nbytes(found) <= MAX_ENTRY_BYTES:
+            recent.put(key, found)
+    return found
+
+
+def _nbytes(value: Postings) -> int:
+    return value[0].nbytes + value[1].nbytes
+
+
+def _decode(matcher: Any) -> Postings:
+    if isinstance(matcher, FilterMatcher):
+        matcher = matcher.child
+    if not isinstance(matcher, W3LeafMatcher):  # inlined postings: a list
+        pairs = []
+        while matcher.is_active():
+            pairs.append((matcher.id(), matcher.weight()))
+            matcher.next()
+        if not pairs:
+            return _EMPTY[0].copy(), _EMPTY[1].copy()
+        found = np.array(pairs, dtype=np.float64)
+        return found[:, 0].astype(np.int64), found[:, 1].copy()
+    ids: list[np.ndarray] = []
+    weights: list[np.ndarray] = []
+    while matcher.is_active():
+        if matcher._data is None:  # noqa: SLF001
+            matcher._read_data()  # noqa: SLF001
+        block_ids, block_weights = matcher._data[0], matcher._data[1]  # noqa: SLF001
+        ids.append(np.cumsum(np.asarray(block_ids, dtype=np.int64)))  # deltas from 0
+        if block_weights is None:
+            block_weights = np.ones(len(block_ids))
+        elif isinstance(block_weights, float):
+            block_weights = np.full(len(block_ids), block_weights)
+        weights.append(np.asarray(block_weights, dtype=np.float64))
+        matcher._next_block()  # noqa: SLF001
+    if not ids:
+        return _EMPTY[0].copy(), _EMPTY[1].copy()
+    return np.concatenate(ids), np.concatenate(weights)
