@@ -16,6 +16,7 @@ import numpy as np
 from whoosh import query as wq
 from whoosh.searching import Searcher
 
+from search.arrays import intersect, union, within
 from search.postings import postings
 from search.reading import per_segment
 
@@ -66,7 +67,7 @@ def live(leaf: Any, ids: np.ndarray) -> np.ndarray | slice:
     """Select the documents of *ids* (of segment *leaf*) that are not deleted."""
     if not len(ids) or not leaf.has_deletions():
         return slice(None)
-    return ~np.isin(ids, np.fromiter(leaf.deleted_docs_set, dtype=np.int64))
+    return ~within(ids, np.sort(np.fromiter(leaf.deleted_docs_set, dtype=np.int64)))
 
 
 def of_matches(found: list[tuple[Any, int, np.ndarray]], facets: Sequence[str]) -> Counts:
@@ -90,11 +91,11 @@ def matching(q: wq.Query, leaf: Any) -> np.ndarray:
         out = min(parts, key=len)
         for part in parts:
             if part is not out:
-                out = np.intersect1d(out, part, assume_unique=True)
+                out = intersect(out, part)
         return out
     if isinstance(q, wq.Or):
         parts = [matching(p, leaf) for p in _children(q)]
-        return np.unique(np.concatenate(parts)) if parts else _NONE
+        return union(parts)
     if isinstance(q, wq.AndMaybe):
         return matching(q.a, leaf)
     if q is wq.NullQuery:

@@ -17,6 +17,7 @@ from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
 from whoosh.scoring import BM25F
 from whoosh.util.numeric import byte_to_length
 
+from search.arrays import intersect, union, within
 from search.facets import matching
 from search.postings import postings
 from search.reading import per_segment
@@ -56,13 +57,13 @@ def scored(q: wq.Query, leaf: Any, searcher: Any) -> Scored:
         return ids, scores * q.boost if q.boost != 1.0 else scores
     if isinstance(q, wq.AndMaybe):
         (ids, scores), (b_ids, b_scores) = scored(q.a, leaf, searcher), scored(q.b, leaf, searcher)
-        both = np.intersect1d(ids, b_ids, assume_unique=True)
+        both = intersect(ids, b_ids)
         scores = scores.copy()
         scores[np.searchsorted(ids, both)] += b_scores[np.searchsorted(b_ids, both)]
         return ids, scores
     if isinstance(q, wq.Require):
         ids, scores = scored(q.a, leaf, searcher)
-        keep = np.isin(ids, matching(q.b, leaf), assume_unique=True)
+        keep = within(ids, matching(q.b, leaf))
         return ids[keep], scores[keep]
     if q is wq.NullQuery:
         return _NONE
@@ -72,7 +73,7 @@ def scored(q: wq.Query, leaf: Any, searcher: Any) -> Scored:
 def _all(parts: list[Scored]) -> Scored:
     ids = parts[0][0]
     for other, _ in parts[1:]:
-        ids = np.intersect1d(ids, other, assume_unique=True)
+        ids = intersect(ids, other)
     scores = np.zeros(len(ids))
     for part_ids, part_scores in parts:
         scores += part_scores[np.searchsorted(part_ids, ids)]
@@ -80,7 +81,7 @@ def _all(parts: list[Scored]) -> Scored:
 
 
 def _any(parts: list[Scored]) -> Scored:
-    ids = np.unique(np.concatenate([p for p, _ in parts]))
+    ids = union([p for p, _ in parts])
     scores = np.zeros(len(ids))
     for part_ids, part_scores in parts:
         scores[np.searchsorted(ids, part_ids)] += part_scores

@@ -15,6 +15,7 @@ from whoosh.reading import TermNotFound
 from search import facets as facet_counts
 from search import scoring
 from search import text as tx
+from search.arrays import intersect
 from search.collectors import DeadlineCollector, TimeLimit
 from search.errors import QueryError
 from search.highlight import highlights
@@ -231,8 +232,8 @@ class SellerSearcher:
         for leaf, offset, ids in found:
             if len(ids):
                 for tier, part in zip(tiers[:2], (exact, start), strict=True):
-                    within = facet_counts.matching(part, leaf)
-                    tier.append(np.intersect1d(ids, within, assume_unique=True) + offset)
+                    matched = facet_counts.matching(part, leaf)
+                    tier.append(intersect(ids, matched) + offset)
                 tiers[2].append(ids + offset)
         order: dict[int, float] = {}
         for tier, score in zip(tiers, (EXACT_BOOST, START_BOOST, 0.0), strict=True):
