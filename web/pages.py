@@ -22,6 +22,7 @@ from .finder import find, rendered
 from .finder import mentions as report_mentions
 from .i18n import current_lang
 from .templating import (
+    facet_value,
     format_filters,
     grade_class,
     highlight,
@@ -74,17 +75,52 @@ def _render_search(page: int):
                 s.public_id: s.legal_name
                 for s in SellerService(session).many([m.seller_id for m in mentions.sellers[:5]])
             }
-    facet_labels = [(f, label("facet", f)) for f in ("grade", "province", "category")]
     return render_localized(
         "search.html",
         finding=finding,
         results=finding.results,
         filters=filters,
-        facet_labels=facet_labels,
+        facet_boxes=_facet_boxes(finding.results, filters),
         mentions=mentions,
         mention_names=names,
         hit_rows=_hit_rows(finding.results),
     )
+
+
+@dataclass(frozen=True, slots=True)
+class FacetBox:
+    """One filter of the results page: its most frequent values (up to 12), with counts."""
+
+    facet: str
+    label: str
+    choices: list[FacetChoice]
+
+
+@dataclass(frozen=True, slots=True)
+class FacetChoice:
+    value: str
+    shown: str
+    count: str
+    checked: bool
+
+
+def _facet_boxes(results, filters: dict) -> list[FacetBox]:
+    if results is None:
+        return []
+    fmtint = format_filters(current_lang())["fmtint"]
+    boxes = []
+    for facet in FILTERS:
+        counts = results.facets.get(facet)
+        if counts:
+            common = sorted(counts.items(), key=lambda item: item[1], reverse=True)[:12]
+            choices = [
+                FacetChoice(
+                    value, facet_value(facet, value), fmtint(n), filters.get(facet) == value
+                )
+                for value, n in common
+            ]
+            boxes.append(FacetBox(facet, label("facet", facet), choices))
+    return boxes
 
 
 @dataclass(frozen=True, slots=True)
