@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+import unicodedata
 from typing import NamedTuple
 from urllib.parse import parse_qsl, urlsplit
 
@@ -83,10 +84,18 @@ def normalize_domain(text: str) -> str:
     return ascii_host
 
 
+# What IDNA splits labels at, and what NFKC (as nameprep) turns into a full stop.
+_DOTS = re.compile("[.\u3002\uff0e\uff61]")
+
+
+def _has_dot(text: str) -> bool:
+    return _DOTS.search(text) is not None or "." in unicodedata.normalize("NFKC", text)
+
+
 def looks_like_url_or_domain(text: str) -> bool:
     """Tell whether user text is a URL or a domain rather than a name (never raises)."""
-    if not isinstance(text, str):
-        return False
+    if not isinstance(text, str) or not _has_dot(text):
+        return False  # a name (IDNA's codec is slow to say so): a domain has two labels
     try:
         normalize_domain(text)
     except ValueError:

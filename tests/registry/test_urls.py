@@ -166,3 +166,15 @@ def test_garbage_never_escapes_as_another_error(text: str) -> None:
         assert normalize_domain(result) == result
     key = normalize_store_url(text)
     assert key is None or isinstance(key, StoreKey)
+
+
+@given(
+    st.text(st.sampled_from("ab1-:/云帆.\u3002\uff0e\uff61\u2024\ufe52 ").filter(bool), max_size=14)
+)
+def test_names_are_told_from_domains_without_trying_idna_the_same(text: str) -> None:
+    try:
+        normalize_domain(text)
+        domain = True
+    except ValueError:
+        domain = False
+    assert looks_like_url_or_domain(text) is domain
