@@ -48,6 +48,15 @@ def _write_atomically(path: Path, data: str) -> None:
         os.close(dir_fd)
 
 
+def _identity(path: Path) -> tuple:
+    """Which file is at *path*: an atomic replace gives another inode and time."""
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        return ()
+    return (st.st_ino, st.st_mtime_ns, st.st_size)
+
+
 class IndexStore:
     """One index directory of a given kind (``sellers`` or ``narratives``)."""
 
@@ -58,6 +67,7 @@ class IndexStore:
         self.kind = kind
         self.schema = schema
         self.version = version
+        self._live: tuple[tuple, tuple, str | None, int | None] | None = None
 
     # -- pointer ---------------------------------------------------------
     def current_dir(self) -> Path | None:
@@ -130,6 +140,23 @@ class IndexStore:
             shutil.rmtree(gen, ignore_errors=True)
 
     # -- sequence --------------------------------------------------------
+    def live_version(self) -> tuple[str | None, int | None]:
+        """Return (the live generation's name, its applied sequence): what a cached answer
+        must match. Read again only when CURRENT or SEQUENCE.json was replaced (both are,
+        atomically, on every change): otherwise two stats instead of two reads."""
+        pointer = _identity(self.path / POINTER)
+        live = self._live
+        if live is not None and live[0] == pointer and live[2] is not None:
+            if live[1] == _identity(self.path / live[2] / SEQUENCE):
+                return live[2], live[3]
+        # Stat first, then read: a change in between is seen on the next call.
+        gen = self.current_dir()
+        sequence_stat = _identity(gen / SEQUENCE) if gen is not None else ()
+        sequence = self.read_sequence(gen)
+        name = gen.name if gen is not None else None
+        self._live = (pointer, sequence_stat, name, sequence)
+        return name, sequence
+
     def read_sequence(self, gen: Path | None = None) -> int | None:
         """Return the last change-log sequence number applied to the live index."""
         gen = gen or self.current_dir()

@@ -76,8 +76,7 @@ class _PerIndexVersion:
     def get(self, store: Any, key: tuple, compute: Callable[[], Any], keep: type = object) -> Any:
         """The value of *key* at the index's version; computed values of type *keep* only
         are remembered."""
-        gen = store.current_dir()  # read once: the sequence is that generation's
-        full_key = (*key, str(gen), store.read_sequence(gen))
+        full_key = (*key, *store.live_version())
         found = self.items.get(full_key)
         if found is not None:
             self.items.move_to_end(full_key)
