@@ -16,7 +16,10 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from whoosh.codec.whoosh3 import W3Codec, W3TermInfo
+from whoosh.util.numeric import byte_to_length
 from whoosh.writing import SegmentWriter
+
+from search.scoring import length_codes
 
 #: rebuild reports progress every this many documents (per part)
 PROGRESS_EVERY = 1000
@@ -60,7 +63,7 @@ def _index(
 
 def fill(ix: Any, part: Part, convert: Convert, progress: Progress | None, limitmb: int) -> int:
     """Index one part in this process and commit it as the index's only segment."""
-    writer = SegmentWriter(ix, limitmb=limitmb, codec=codec())
+    writer = _Writer(ix, limitmb=limitmb, codec=codec())
     try:
         ids = _index(writer, part(), convert, progress or (lambda n: None))
         writer.commit(optimize=True)
@@ -72,10 +75,49 @@ def fill(ix: Any, part: Part, convert: Convert, progress: Progress | None, limit
     return len(ids)
 
 
+class _Writer(SegmentWriter):
+    """Whoosh's segment writer, handing the postings writer field lengths from memory.
+
+    Writing a segment's postings asks the length of the field in the document of every
+    posting, and Whoosh reads each back from the just written length column (a seek and
+    a read): a sixth of the time of a rebuild. Here each field's lengths are read once.
+    """
+
+    def per_document_reader(self) -> Any:
+        return _Lengths(super().per_document_reader())
+
+
+class _Lengths:
+    """A per-document reader whose doc_field_length answers from per-field lists."""
+
+    def __init__(self, reader: Any) -> None:
+        self.reader = reader
+        self.count = reader.doc_count_all()
+        self.fields: dict[str, list[int | None] | None] = {}
+
+    def doc_field_length(self, docnum: int, fieldname: str, default: int = 0) -> int | None:
+        if docnum > self.count:
+            raise IndexError(f"Asked for docnum {docnum!r} of {self.count}")
+        lengths = self.fields.get(fieldname, False)
+        if lengths is False:
+            codes = length_codes(self.reader, fieldname, self.count)
+            lengths = self.fields[fieldname] = (
+                None
+                if codes is None
+                else [byte_to_length(b) if b else None for b in codes.tolist()]
+            )
+        if lengths is None:
+            return default
+        return lengths[docnum]  # as W3PerDocReader: None for a byte of 0
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.reader, name)
+
+
 def _child(ix: Any, part: Part, convert: Convert, limitmb: int, conn: Any) -> None:
     """Index *part* into one new segment and send it back (runs in a forked process)."""
     try:
-        writer = SegmentWriter(ix, _lk=False, limitmb=limitmb, codec=codec())
+        writer = _Writer(ix, _lk=False, limitmb=limitmb, codec=codec())
         ids = _index(writer, part(), convert, lambda n: conn.send(("progress", n)))
         if ids:
             segment = writer._finalize_segment()  # noqa: SLF001 - as whoosh.multiproc

@@ -116,16 +116,24 @@ def _lengths(leaf: Any, field: str) -> np.ndarray:
     """Each document's length of *field* in segment *leaf*, as Whoosh decodes it."""
 
     def read() -> np.ndarray:
-        count = leaf.doc_count_all()
-        column = leaf._perdoc._cached_reader(_lenfield(field), LENGTHS_COLUMN)  # noqa: SLF001
-        if column is None:
-            return np.ones(count)  # Whoosh's default for a field without lengths
-        stored = column._count  # noqa: SLF001 - documents after it have the default, 0
-        codes = np.zeros(count, dtype=np.uint8)
-        codes[:stored] = np.frombuffer(
-            column._dbfile.get(column._basepos, stored),  # noqa: SLF001
-            dtype=np.uint8,
-        )
+        codes = length_codes(leaf._perdoc, field, leaf.doc_count_all())  # noqa: SLF001
+        if codes is None:
+            return np.ones(leaf.doc_count_all())  # Whoosh's default for a field without
         return _LENGTH_OF_BYTE[codes]
 
     return per_segment(leaf, ("lengths", field), read)
+
+
+def length_codes(perdoc: Any, field: str, count: int) -> np.ndarray | None:
+    """The length byte of *field* of each of *count* documents, from a W3PerDocReader
+    (None when the segment stores no lengths of it)."""
+    column = perdoc._cached_reader(_lenfield(field), LENGTHS_COLUMN)  # noqa: SLF001
+    if column is None:
+        return None
+    stored = column._count  # noqa: SLF001 - documents after it have the default, 0
+    codes = np.zeros(count, dtype=np.uint8)
+    codes[:stored] = np.frombuffer(
+        column._dbfile.get(column._basepos, stored),  # noqa: SLF001
+        dtype=np.uint8,
+    )
+    return codes

@@ -126,3 +126,47 @@ def test_small_posting_lists_are_stored_inline_and_read_back(tmp_path: Path) -> 
         ] == ["c0007"]
         assert len(list(reader.postings("grams", "商行").all_ids())) == 200
     ix.close()
+
+
+def test_lengths_from_memory_write_the_same_postings(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The build's writer reads field lengths once, not per posting: same segment."""
+    from whoosh.writing import SegmentWriter
+
+    from search import building
+
+    docs = corpus(300)
+
+    def terms(path: Path) -> list:
+        ix, _ = SellerIndex(path).store.open()
+        with ix.reader() as reader:
+            found = []
+            for field, text in reader.all_terms():
+                info = reader.term_info(field, text)
+                m = reader.postings(field, text)
+                found.append(
+                    (
+                        field,
+                        text,
+                        info.weight(),
+                        info.doc_frequency(),
+                        info.min_length(),
+                        info.max_length(),
+                        info.max_weight(),
+                        list(m.items_as("weight")),
+                    )
+                )
+            lengths = [
+                reader.doc_field_length(d, f)
+                for d in range(reader.doc_count_all())
+                for f in ("grams", "words", "py", "exact")
+            ]
+        ix.close()
+        return [found, lengths]
+
+    SellerIndex(tmp_path / "mine").rebuild(docs)
+    monkeypatch.setattr(building, "_Writer", SegmentWriter)  # Whoosh's own
+    SellerIndex(tmp_path / "whoosh").rebuild(docs)
+    mine, whoosh = terms(tmp_path / "mine"), terms(tmp_path / "whoosh")
+    assert len(mine[0]) > 1000 and mine == whoosh
