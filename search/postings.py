@@ -19,8 +19,8 @@ from search.reading import Recent, per_segment
 
 #: decoded postings kept per segment and process
 MAX_BYTES = 64 << 20
-#: postings larger than this are decoded each time (a term in most documents)
-MAX_ENTRY_BYTES = 4 << 20
+#: postings larger than this are decoded each time (a term in most of a million documents)
+MAX_ENTRY_BYTES = 16 << 20
 
 #: (sorted document numbers, the term's weight (frequency) in each), both read-only
 Postings = tuple[np.ndarray, np.ndarray]

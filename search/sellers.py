@@ -16,7 +16,6 @@ from search import facets as facet_counts
 from search import scoring
 from search import text as tx
 from search.arrays import intersect
-from search.collectors import DeadlineCollector, TimeLimit
 from search.errors import QueryError
 from search.highlight import highlights
 from search.query import (
@@ -42,14 +41,14 @@ from search.store import IndexStore
 MAX_PER_PAGE = 100
 #: a one-gram query in more documents than this is "broad": searched as that term alone
 BROAD_DF = 2000
-#: text matching more documents than this (estimated) is walked in tiers, unscored:
-#: measured, BM25 costs ~10 us a match in Whoosh, a walk ~0.3 us a match skipped
+#: text matching more documents than this (estimated) is ranked in tiers (exact names,
+#: names that start with it, the rest), unscored: a name found in thousands of sellers
+#: says little by its BM25 score
 WALK_ABOVE = 1000
 #: suggest() looks at this many candidate sellers at most
 SUGGEST_EXAMINED = 100
-#: results larger than this (estimated) are not counted exactly: total is an upper estimate
-COUNT_EXACTLY_BELOW = 20000
-#: facets are counted over results of up to this many matches (estimated): ~1 ms per 10,000
+#: results of up to this many matches (estimated) are read whole (ranked, counted, their
+#: facets too: ~1 ms per 10,000); larger ones are walked for their first pages only
 FACET_ABOVE = 200_000
 _DISPLAY = (*NAME_FIELDS, "grade", "province", "city", "category", "score", "domains", "version")
 
@@ -126,60 +125,15 @@ class SellerSearcher:
         per_page: int,
         facets: Sequence[str],
     ) -> SearchResults:
-        """Walk a large result, score a small one; count facets (and the total) apart."""
+        """Score a small result, rank a large one in tiers, walk a huge one; count the total
+        and the facets on the arrays the ranking used."""
         estimate = int(q.estimate_size(searcher.reader()))
-        if self.walk_above < estimate <= FACET_ABOVE:
-            return self._tiered(searcher, parsed, _filtered(q, flt), page, per_page, facets)
-        if estimate <= self.walk_above and scoring.supported(_filtered(q, flt)):
+        if estimate <= self.walk_above:
             return self._ranked(searcher, parsed, _filtered(q, flt), page, per_page, facets)
-        every: list[int] | None = None  # the document numbers of every match, when known
-        if estimate > self.walk_above:
-            found = self._walk(searcher, parsed, _filtered(q, flt), flt, page, per_page, estimate)
-        else:
-            found, every = self._scored(
-                searcher, parsed, _filtered(q, flt), page, per_page, count=not facets
-            )
-        if not facets:
-            return found
-        if found.timed_out or estimate > FACET_ABOVE:
-            return replace(found, facets={})  # counting would cost seconds: no facets
-        if every is not None:
-            return replace(found, facets=facet_counts.of_docs(searcher, every, facets))
-        total, counts = facet_counts.of_query(searcher, _filtered(q, flt), facets)
-        return replace(found, total=total, facets=counts, exact_total=True)
-
-    def _scored(
-        self,
-        searcher: Any,
-        parsed: ParsedQuery,
-        q: wq.Query,
-        page: int,
-        per_page: int,
-        count: bool = True,
-    ) -> tuple[SearchResults, list[int] | None]:
-        """Score every match, keep the top of the page; return every match when all fit.
-        Without *count*, a total beyond the page is left an estimate (facets count it)."""
-        limit = page * per_page
-        results, timed_out = self._run(searcher, q, limit)
-        total, exact_total = _total(results, q, searcher, limit, timed_out, count)
-        hits = tuple(
-            _hit(hit.fields(), hit.score if isinstance(hit.score, (int, float)) else 0.0, parsed)
-            for hit in results[(page - 1) * per_page : limit]
-        )
-        found = SearchResults(
-            hits, total, page, per_page, {}, parsed.truncated, timed_out, exact_total
-        )
-        every = [d for _, d in results.top_n] if exact_total and total < limit else None
-        return found, every
-
-    def _run(self, searcher: Any, q: wq.Query, limit: int) -> tuple[Any, bool]:
-        collector = searcher.collector(limit=limit)
-        timed = DeadlineCollector(collector, self.time_limit)
-        try:
-            searcher.search_with_collector(q, timed)
-        except TimeLimit:
-            return timed.results(), True
-        return timed.results(), False
+        if estimate <= FACET_ABOVE:
+            return self._tiered(searcher, parsed, _filtered(q, flt), page, per_page, facets)
+        # Reading every match would cost seconds: the first pages by a walk, no facets.
+        return self._walk(searcher, parsed, _filtered(q, flt), flt, page, per_page, estimate)
 
     def _ranked(
         self,
@@ -402,21 +356,6 @@ def _ids(q: wq.Query, searcher: Any) -> Iterator[int]:
 
 def _filtered(q: wq.Query, flt: wq.Query) -> wq.Query:
     return q if flt is wq.NullQuery else wq.Require(q, flt)
-
-
-def _total(
-    results: Any, q: wq.Query, searcher: Any, limit: int, timed_out: bool, count: bool
-) -> tuple[int, bool]:
-    """Return (total, exact?): counting a huge result set costs more than finding its top."""
-    scored = int(results.scored_length())
-    if timed_out:
-        return scored, False
-    if scored < limit:  # every match was collected
-        return scored, True
-    estimate = int(q.estimate_size(searcher.reader()))
-    if estimate > COUNT_EXACTLY_BELOW or not count:
-        return estimate, False
-    return len(results), True
 
 
 def _hit(stored: Mapping[str, Any], score: float, parsed: ParsedQuery) -> SellerHit:
