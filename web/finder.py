@@ -3,7 +3,6 @@ indexes first; everything else to full text."""
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -14,6 +13,7 @@ from registry.models import Seller
 from registry.sellers import SellerService
 from registry.urls import looks_like_url_or_domain, normalize_store_url
 from search import Filters, IndexMissingError, NarrativeResults, QueryError, SearchResults
+from search.reading import Recent
 
 from .indexing import narrative_searcher, seller_searcher
 
@@ -70,22 +70,17 @@ class _PerIndexVersion:
     applied change gives fresh values."""
 
     def __init__(self, limit: int) -> None:
-        self.limit = limit
-        self.items: OrderedDict[tuple, Any] = OrderedDict()
+        self.items = Recent(limit)
 
     def get(self, store: Any, key: tuple, compute: Callable[[], Any], keep: type = object) -> Any:
         """The value of *key* at the index's version; computed values of type *keep* only
         are remembered."""
         full_key = (*key, *store.live_version())
         found = self.items.get(full_key)
-        if found is not None:
-            self.items.move_to_end(full_key)
-            return found
-        found = compute()
-        if isinstance(found, keep):
-            self.items[full_key] = found
-            if len(self.items) > self.limit:
-                self.items.popitem(last=False)
+        if found is None:
+            found = compute()
+            if isinstance(found, keep):
+                self.items.put(full_key, found)
         return found
 
 
