@@ -21,7 +21,7 @@ from sqlmodel import Session
 
 import scoring
 
-from .complaints import PUBLIC_STATES
+from .complaint_rules import PUBLIC_STATES
 from .errors import NotFound
 from .models import (
     Complaint,

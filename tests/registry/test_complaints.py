@@ -10,7 +10,8 @@ import pytest
 from sqlalchemy import select
 
 from registry.audit import verify_chain
-from registry.complaints import AUTO_ACCEPT_REASON, ComplaintService
+from registry.complaint_rules import AUTO_ACCEPT_REASON
+from registry.complaints import ComplaintService
 from registry.errors import (
     Conflict,
     Forbidden,
