@@ -9,7 +9,7 @@ and one ``numpy.bincount`` per facet does the counting.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -44,12 +44,6 @@ _NONE = np.zeros(0, dtype=np.int64)
 
 def _children(q: wq.Query) -> list[wq.Query]:
     return [q.a, q.b] if isinstance(q, wq.BinaryQuery) else list(q.subqueries)
-
-
-def of_query(searcher: Any, q: wq.Query, facets: Sequence[str]) -> tuple[int, Counts]:
-    """Return (number of matches, {facet: {value: count}}) of *q* over the whole index."""
-    found = segment_matches(searcher, q)
-    return sum(len(ids) for _, _, ids in found), of_matches(found, facets)
 
 
 def segment_matches(searcher: Any, q: wq.Query) -> list[tuple[Any, int, np.ndarray]]:
@@ -101,18 +95,6 @@ def matching(q: wq.Query, leaf: Any) -> np.ndarray:
     if q is wq.NullQuery:
         return _NONE
     return np.fromiter(q.docs(Searcher(leaf)), dtype=np.int64)  # anything else
-
-
-def of_docs(searcher: Any, docnums: Iterable[int], facets: Sequence[str]) -> Counts:
-    """Return {facet: {value: count}} over the documents *docnums* (index-wide numbers)."""
-    counts: Counts = {f: {} for f in facets}
-    ids = np.sort(np.fromiter(docnums, dtype=np.int64))
-    leaves = searcher.leaf_searchers()
-    bounds = [offset for _, offset in leaves] + [searcher.doc_count_all()]
-    for i, (sub, offset) in enumerate(leaves):
-        lo, hi = np.searchsorted(ids, [offset, bounds[i + 1]])
-        _add(counts, sub.reader(), ids[lo:hi] - offset)
-    return counts
 
 
 def _add(counts: Counts, leaf: Any, ids: np.ndarray) -> None:
