@@ -22,6 +22,7 @@ bp = Blueprint("badge", __name__)
 
 CACHE_CONTROL = "public, max-age=60, must-revalidate"
 SVG_TYPE = "image/svg+xml; charset=utf-8"
+JS_TYPE = "text/javascript; charset=utf-8"
 #: (status, headers, body) of a badge response
 Answer = tuple[int, list[tuple[str, str]], bytes]
 
@@ -111,6 +112,24 @@ def _validated(if_none_match: str | None, etag: str) -> bool:
     return bool(if_none_match) and parse_etags(if_none_match).contains(etag)
 
 
+def _conditional(
+    etag: str, body: Callable[[], bytes], content_type: str, if_none_match: str | None
+) -> Answer:
+    """A 304 when the client holds this version, else the body; cacheable, embeddable."""
+    headers = [*_HEADERS, ("ETag", quote_etag(etag))]
+    if _validated(if_none_match, etag):
+        return 304, headers, b""
+    data = body()
+    return 200, [*headers, ("Content-Type", content_type), ("Content-Length", str(len(data)))], data
+
+
+def _response(answer: Answer, mimetype: str) -> Response:
+    # The mimetype also types a 304 (werkzeug drops it from the headers sent), so that the
+    # language hook, which remembers ?lang= on pages only, leaves it alone.
+    status, headers, body = answer
+    return Response(body, status=status, headers=headers, mimetype=mimetype)
+
+
 def svg_answer(
     facts: BadgeFacts,
     lang: str,
@@ -121,29 +140,20 @@ def svg_answer(
 ) -> Answer:
     """The badge of *facts* as shown on *host*: a 304 when the client holds this version."""
     state = facts.state(host)
-    etag = facts.etag(lang, size, state)
-    headers = [*_HEADERS, ("ETag", quote_etag(etag))]
-    if _validated(if_none_match, etag):
-        return 304, headers, b""
     name = _registry_name(config, lang)
-    body = _svg(name, facts.legal_name, facts.grade, facts.verified, state, lang, size)
-    headers += [("Content-Type", SVG_TYPE), ("Content-Length", str(len(body)))]
-    return 200, headers, body
-
-
-def _conditional(body_fn, etag: str, mimetype: str) -> Response:
-    """A 304 when the client holds this version, else the body; cacheable, embeddable."""
-    headers = [*_HEADERS, ("ETag", quote_etag(etag))]
-    if _validated(request.environ.get("HTTP_IF_NONE_MATCH"), etag):
-        return Response(status=304, headers=headers, mimetype=mimetype)
-    return Response(body_fn(), mimetype=mimetype, headers=headers)
+    return _conditional(
+        facts.etag(lang, size, state),
+        lambda: _svg(name, facts.legal_name, facts.grade, facts.verified, state, lang, size),
+        SVG_TYPE,
+        if_none_match,
+    )
 
 
 @bp.get("/badge/<public_id>.svg")
 def badge_svg(public_id: str):
     lang, size = _options()
     facts = cached_facts(public_id)
-    status, headers, body = svg_answer(
+    answer = svg_answer(
         facts,
         lang,
         size,
@@ -151,7 +161,7 @@ def badge_svg(public_id: str):
         request.environ.get("HTTP_IF_NONE_MATCH"),
         current_app.config,
     )
-    return Response(body, status=status, headers=headers, mimetype="image/svg+xml")
+    return _response(answer, "image/svg+xml")
 
 
 class BadgeFastPath:
@@ -198,12 +208,12 @@ class BadgeFastPath:
             return None
         trusted = self.app.config.get("TRUSTED_HOSTS")
         try:
-            if trusted is not None:
-                get_host(environ, trusted)  # Flask refuses an untrusted Host: let it say so
+            # Flask refuses an untrusted Host: let it say so.
+            own = get_host(environ, trusted) if trusted is not None else None
             facts = _facts_cache(self.app).get(self.app.extensions["registry_db"].reader, public_id)
         except Exception:  # noqa: BLE001 - not found, or the database is down: Flask answers
             return None
-        host = referrer_host(environ.get("HTTP_REFERER"), lambda: get_host(environ, trusted))
+        host = referrer_host(environ.get("HTTP_REFERER"), lambda: own or get_host(environ))
         return svg_answer(
             facts,
             lang,
@@ -252,7 +262,9 @@ def badge_js(public_id: str):
         "size": size,
         "alt": json.dumps(alt + facts.legal_name, ensure_ascii=True),
     }
-    return _conditional(lambda: body, facts.etag("js", lang, size, base), "text/javascript")
+    etag = facts.etag("js", lang, size, base)
+    inm = request.environ.get("HTTP_IF_NONE_MATCH")
+    return _response(_conditional(etag, body.encode, JS_TYPE, inm), "text/javascript")
 
 
 @bp.get("/sellers/<public_id>/badge")

@@ -123,3 +123,27 @@ def test_untrusted_host_is_left_to_flask(app, seller):
         assert fast.answer(dict(good)) is not None
     finally:
         app.config["TRUSTED_HOSTS"] = None
+
+
+def test_script_variant_is_cacheable_and_revalidated_like_the_badge(client, seller):
+    url = f"/badge/{seller.public_id}.js?lang=en"
+    first = client.get(url)
+    assert first.status_code == 200
+    assert first.headers["Content-Type"] == "text/javascript; charset=utf-8"
+    assert int(first.headers["Content-Length"]) == len(first.data)
+    again = client.get(url, headers={"If-None-Match": first.headers["ETag"]})
+    assert again.status_code == 304 and not again.data
+    for response in (first, again):
+        assert response.headers["Cross-Origin-Resource-Policy"] == "cross-origin"
+        assert response.headers["Cache-Control"] == "public, max-age=60, must-revalidate"
+        assert response.headers["ETag"] == first.headers["ETag"]
+        assert "Set-Cookie" not in response.headers
+    assert [k for k, _ in first.headers] == [
+        "Cache-Control",
+        "Cross-Origin-Resource-Policy",
+        "Vary",
+        "X-Content-Type-Options",
+        "ETag",
+        "Content-Type",
+        "Content-Length",
+    ]
