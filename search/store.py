@@ -78,13 +78,9 @@ class IndexStore:
             return None
         return self.path / name if name else None
 
-    def pointer_stamp(self) -> tuple[int, int] | None:
+    def pointer_stamp(self) -> tuple | None:
         """Return a cheap identity of CURRENT that changes on every switch."""
-        try:
-            st = os.stat(self.path / POINTER)
-        except FileNotFoundError:
-            return None
-        return (st.st_ino, st.st_mtime_ns)
+        return _identity(self.path / POINTER) or None
 
     def exists(self) -> bool:
         """Tell whether a readable index of this kind and schema version is here."""
