@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -157,9 +157,7 @@ class SellerSearcher:
         every = np.concatenate(ids) if ids else np.zeros(0, dtype=np.int64)
         score = np.concatenate(scores) if scores else np.zeros(0)
         best = np.lexsort((every, -score))[(page - 1) * per_page : page * per_page]
-        hits = tuple(
-            _hit(stored_fields(searcher, int(every[i])), float(score[i]), parsed) for i in best
-        )
+        hits = _hits(searcher, parsed, zip(every[best].tolist(), score[best].tolist()))
         counts = facet_counts.of_matches(found, facets) if facets else {}
         total = len(every)
         return SearchResults(hits, total, page, per_page, counts, parsed.truncated, False, True)
@@ -198,7 +196,7 @@ class SellerSearcher:
                         break
                     order.setdefault(docnum, score)
         ranked = list(order.items())[(page - 1) * per_page : need]
-        hits = tuple(_hit(stored_fields(searcher, d), s, parsed) for d, s in ranked)
+        hits = _hits(searcher, parsed, ranked)
         total = sum(len(ids) for _, _, ids in found)
         counts = facet_counts.of_matches(found, facets) if facets else {}
         return SearchResults(hits, total, page, per_page, counts, parsed.truncated, False, True)
@@ -237,7 +235,7 @@ class SellerSearcher:
                     timed_out = True
                     break
         ranked = list(order.items())[(page - 1) * per_page : need]
-        hits = tuple(_hit(stored_fields(searcher, d), s, parsed) for d, s in ranked)
+        hits = _hits(searcher, parsed, ranked)
         # Counting would cost what the walk saved: the total is Whoosh's upper estimate.
         total = max(estimate, len(order))
         return SearchResults(hits, total, page, per_page, {}, parsed.truncated, timed_out, False)
@@ -356,6 +354,13 @@ def _ids(q: wq.Query, searcher: Any) -> Iterator[int]:
 
 def _filtered(q: wq.Query, flt: wq.Query) -> wq.Query:
     return q if flt is wq.NullQuery else wq.Require(q, flt)
+
+
+def _hits(
+    searcher: Any, parsed: ParsedQuery, ranked: Iterable[tuple[int, float]]
+) -> tuple[SellerHit, ...]:
+    """The hits of (document number, score) pairs, in their order."""
+    return tuple(_hit(stored_fields(searcher, docnum), score, parsed) for docnum, score in ranked)
 
 
 def _hit(stored: Mapping[str, Any], score: float, parsed: ParsedQuery) -> SellerHit:
