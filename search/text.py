@@ -8,7 +8,8 @@ from collections.abc import Iterable, Iterator
 from functools import lru_cache
 from urllib.parse import urlsplit
 
-from pypinyin import lazy_pinyin
+from pypinyin.converter import UltimateConverter
+from pypinyin.core import Pinyin
 
 #: n-gram sizes of the name field: a query of 2 or 3 characters is one term,
 #: a longer one the AND of its trigrams (a necessary condition for containment).
@@ -113,9 +114,28 @@ def _keep_characters(chars: str) -> list[str]:
     return list(chars)  # a character without a reading stands for itself
 
 
+#: what pypinyin.lazy_pinyin builds on every call (its default options)
+_PINYIN = Pinyin(UltimateConverter())
+
+
 @lru_cache(maxsize=65536)
 def _pinyin(han: str) -> tuple[str, ...]:
-    return tuple(lazy_pinyin(han, errors=_keep_characters))  # type: ignore[arg-type]
+    """lazy_pinyin(han), one segmented word at a time.
+
+    pypinyin cuts a run into words, then reads each word alone: the reading of a word
+    does not depend on its neighbours, so each word's reading is cached. Seller names
+    are mostly unique, but their words (places, brands, trades) repeat.
+    """
+    out: list[str] = []
+    for word in _PINYIN.seg(han):
+        out.extend(_word_pinyin(word))
+    return tuple(out)
+
+
+@lru_cache(maxsize=65536)
+def _word_pinyin(word: str) -> tuple[str, ...]:
+    # a list is taken as already cut: the word is read as it is
+    return tuple(_PINYIN.lazy_pinyin([word], errors=_keep_characters))
 
 
 def pinyin_parts(norm: str) -> tuple[list[str], list[str]]:

@@ -128,45 +128,88 @@ def test_small_posting_lists_are_stored_inline_and_read_back(tmp_path: Path) -> 
     ix.close()
 
 
-def test_lengths_from_memory_write_the_same_postings(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """The build's writer reads field lengths once, not per posting: same segment."""
+def segment_files(path: Path) -> dict[str, bytes]:
+    """Every file inside the index's one segment, named without the segment's id."""
+    ix, _ = SellerIndex(path).store.open()
+    (segment,) = ix._segments()  # noqa: SLF001
+    files = segment.open_compound_file(ix.storage)
+    out = {
+        name.replace(segment.segment_id(), "SEG"): files.open_file(name).read()
+        for name in files.list()
+    }
+    ix.close()
+    return out
+
+
+def whooshs_own(monkeypatch: pytest.MonkeyPatch) -> None:
     from whoosh.writing import SegmentWriter
 
     from search import building
 
-    docs = corpus(300)
+    monkeypatch.setattr(building, "_Writer", SegmentWriter)
 
-    def terms(path: Path) -> list:
-        ix, _ = SellerIndex(path).store.open()
-        with ix.reader() as reader:
-            found = []
-            for field, text in reader.all_terms():
-                info = reader.term_info(field, text)
-                m = reader.postings(field, text)
-                found.append(
-                    (
-                        field,
-                        text,
-                        info.weight(),
-                        info.doc_frequency(),
-                        info.min_length(),
-                        info.max_length(),
-                        info.max_weight(),
-                        list(m.items_as("weight")),
-                    )
-                )
-            lengths = [
-                reader.doc_field_length(d, f)
-                for d in range(reader.doc_count_all())
-                for f in ("grams", "words", "py", "exact")
-            ]
-        ix.close()
-        return [found, lengths]
 
+def test_the_build_writes_the_segment_whoosh_writes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Grouped postings, block writes and inline terms: the same bytes as Whoosh's writer."""
+    docs = corpus(300)  # "商行" is in every name: three blocks of postings
     SellerIndex(tmp_path / "mine").rebuild(docs)
-    monkeypatch.setattr(building, "_Writer", SegmentWriter)  # Whoosh's own
+    whooshs_own(monkeypatch)
     SellerIndex(tmp_path / "whoosh").rebuild(docs)
-    mine, whoosh = terms(tmp_path / "mine"), terms(tmp_path / "whoosh")
-    assert len(mine[0]) > 1000 and mine == whoosh
+    mine, whoosh = segment_files(tmp_path / "mine"), segment_files(tmp_path / "whoosh")
+    assert {"SEG.trm", "SEG.pst", "SEG._stored.col"} <= set(mine)
+    assert len(mine["SEG.trm"]) > 10_000
+    assert mine == whoosh
+
+
+def test_a_pool_spilled_to_runs_writes_the_same_segment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from search import pool
+
+    docs = corpus(300)
+    SellerIndex(tmp_path / "one").rebuild(docs)
+    runs: list[int] = []
+    spill = pool.TermPool._spill
+
+    def counted(self: pool.TermPool) -> None:
+        runs.append(1)
+        spill(self)
+
+    monkeypatch.setattr(pool.TermPool, "_spill", counted)
+    monkeypatch.setattr(pool, "POSTING_BYTES", 100_000)  # a run every ~15 documents
+    SellerIndex(tmp_path / "runs").rebuild(docs)
+    assert len(runs) > 10
+    assert segment_files(tmp_path / "runs") == segment_files(tmp_path / "one")
+    assert not list((tmp_path / "runs").rglob("*.terms"))  # the runs are removed
+
+
+def test_repeated_words_and_boosts_write_what_whoosh_writes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Postings whose weight or value differs from the field's usual one (a word twice in a
+    document, a boosted document) and a text value analysed by Whoosh: the same bytes."""
+    docs = corpus(60)
+    for i, doc in enumerate(docs):
+        doc["legal_name"] = doc["legal_name"] + "商行" * (i % 3)  # "商行" up to three times
+
+    from search.writing import SellerIndex as Base
+
+    class Boosted(Base):
+        @staticmethod
+        def _document(doc: dict) -> dict:
+            out = Base._document(doc)
+            out["grams"] = out["grams"] + ["商行"] * (int(doc["id"][1:]) % 3)
+            if doc["id"].endswith("7"):
+                out["_boost"] = 2.0
+            if doc["id"].endswith("5"):
+                out["words"] = " ".join(out["words"] + ["cloud", "cloud"])
+            return out
+
+    Boosted(tmp_path / "mine").rebuild(docs)
+    whooshs_own(monkeypatch)
+    Boosted(tmp_path / "whoosh").rebuild(docs)
+    assert segment_files(tmp_path / "mine") == segment_files(tmp_path / "whoosh")
+
+

@@ -76,6 +76,21 @@ def test_pinyin_uses_phrase_readings() -> None:
     assert initials == ["c", "q", "y", "h"]
 
 
+def test_pinyin_by_cached_words_reads_as_lazy_pinyin() -> None:
+    """Real company names and review prose (polyphones in context): the same readings."""
+    from pypinyin import lazy_pinyin
+
+    from tests.search.conftest import review_rows, stock_rows
+
+    texts = [name for _, name in stock_rows()] + review_rows()[:2000]
+    runs = {m.group("han") for t in texts for m in tx._RUNS.finditer(t) if m.group("han")}
+    assert len(runs) > 5000
+    differ = [
+        run for run in runs if tx._pinyin(run) != tuple(lazy_pinyin(run, errors=list))
+    ]
+    assert differ == []
+
+
 def test_latin_runs_stay_whole_in_pinyin() -> None:
     full, _ = tx.pinyin_parts(tx.normalize("TCL科技"))
     assert full == ["tcl", "ke", "ji"]
