@@ -1,7 +1,8 @@
 """Fill a new index generation: one part in this process, or several parts at once.
 
-Whoosh indexes in pure Python, about 300 seller documents per second on one core, so a
-rebuild of a large registry is CPU-bound. Given several *parts* (each a callable that
+Whoosh indexes in pure Python, about 300 seller documents per second on one core; with
+the postings pool of :mod:`search.pool` about 1,000. A rebuild of a large registry is
+still CPU-bound. Given several *parts* (each a callable that
 yields a contiguous run of the documents), each part is indexed in its own forked
 process into its own segment, and the segments are listed in the order of the parts:
 the index order is the order of the documents, as with one part, whatever finishes first.
