@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from markupsafe import Markup
@@ -16,6 +15,7 @@ from registry.cache import SellerCache
 from registry.sellers import SellerService
 from search import QueryError
 
+from . import result_html
 from .charts import bar_rows, line_chart
 from .db import database, get_session
 from .finder import find, rendered
@@ -24,8 +24,6 @@ from .i18n import current_lang
 from .templating import (
     facet_value,
     format_filters,
-    grade_class,
-    highlight,
     label,
     render_localized,
     translations,
@@ -80,33 +78,16 @@ def _render_search(page: int):
         finding=finding,
         results=finding.results,
         filters=filters,
-        facet_boxes=_facet_boxes(finding.results, filters),
+        facets_html=_facet_boxes(finding.results, filters),
         mentions=mentions,
         mention_names=names,
-        hit_rows=_hit_rows(finding.results),
+        hits_html=_hit_rows(finding.results),
     )
 
 
-@dataclass(frozen=True, slots=True)
-class FacetBox:
-    """One filter of the results page: its most frequent values (up to 12), with counts."""
-
-    facet: str
-    label: str
-    choices: list[FacetChoice]
-
-
-@dataclass(frozen=True, slots=True)
-class FacetChoice:
-    value: str
-    shown: str
-    count: str
-    checked: bool
-
-
-def _facet_boxes(results, filters: dict) -> list[FacetBox]:
+def _facet_boxes(results, filters: dict) -> Markup:
     if results is None:
-        return []
+        return Markup("")
     fmtint = format_filters(current_lang())["fmtint"]
     boxes = []
     for facet in FILTERS:
@@ -114,54 +95,22 @@ def _facet_boxes(results, filters: dict) -> list[FacetBox]:
         if counts:
             common = sorted(counts.items(), key=lambda item: item[1], reverse=True)[:12]
             choices = [
-                FacetChoice(
-                    value, facet_value(facet, value), fmtint(n), filters.get(facet) == value
-                )
+                (value, facet_value(facet, value), fmtint(n), filters.get(facet) == value)
                 for value, n in common
             ]
-            boxes.append(FacetBox(facet, label("facet", facet), choices))
-    return boxes
+            boxes.append((facet, label("facet", facet), choices))
+    return result_html.facets(boxes)
 
 
-@dataclass(frozen=True, slots=True)
-class HitRow:
-    """What the results list shows of one hit, made ready in Python: a template expression
-    per field of twenty hits costs about as much as finding them."""
-
-    url: str
-    grade: str
-    grade_class: str
-    name: Markup
-    verified: bool
-    province: str | None
-    city: str
-    score: str | None
-    stores: Markup | None
-
-
-def _hit_rows(results) -> list[HitRow]:
+def _hit_rows(results) -> Markup:
     if results is None:
-        return []
-    link = current_app.jinja_env.globals["url_for"]  # the remembering one of templates
-    fmtnum = format_filters(current_lang())["fmtnum"]
-    rows = []
-    for hit in results.hits:
-        fields = hit.fields
-        grade, score = fields.get("grade"), fields.get("score")
-        rows.append(
-            HitRow(
-                url=link("pages.seller", public_id=hit.seller_id),
-                grade=grade or "NR",
-                grade_class=grade_class(grade),
-                name=highlight(hit, "legal_name"),
-                verified=fields.get("verified") in (True, "true"),
-                province=fields.get("province"),
-                city=fields.get("city") or "",
-                score=None if score is None else fmtnum(score),
-                stores=highlight(hit, "store_names") if fields.get("store_names") else None,
-            )
-        )
-    return rows
+        return Markup("")
+    return result_html.hits(
+        results,
+        translations(),
+        current_app.jinja_env.globals["url_for"],  # the remembering one of templates
+        format_filters(current_lang())["fmtnum"],
+    )
 
 
 @bp.get("/sellers/<public_id>")
