@@ -27,10 +27,10 @@ run: install  ## migrate, load the demo data if empty, start the scheduler and s
 	@echo "Serving the registry on http://$(HOST):$(PORT)/  (Ctrl-C stops it)"
 	@trap 'kill 0' INT TERM EXIT; \
 	$(BIN)/flask scheduler & \
-	$(BIN)/gunicorn --workers 2 --bind $(HOST):$(PORT) --access-logfile - wsgi:app
+	$(BIN)/gunicorn -c gunicorn.conf.py --workers 2 --bind $(HOST):$(PORT) --access-logfile - wsgi:app
 
 serve: install  ## serve the site only (no scheduler)
-	$(BIN)/gunicorn --workers 2 --bind $(HOST):$(PORT) wsgi:app
+	$(BIN)/gunicorn -c gunicorn.conf.py --workers 2 --bind $(HOST):$(PORT) wsgi:app
 
 scheduler: install  ## run the job scheduler in the foreground
 	$(BIN)/flask scheduler

@@ -322,6 +322,8 @@ def serve(data: Dataset, workers: int = 2) -> Iterator[Server]:
     error_log = data.path / f"gunicorn-{port}.log"
     cmd = [
         GUNICORN,
+        "--config",
+        str(ROOT / "gunicorn.conf.py"),
         "--workers",
         str(workers),
         "--bind",
