@@ -17,7 +17,7 @@ from whoosh import query as wq
 from whoosh.searching import Searcher
 
 from search.arrays import intersect, union, within
-from search.postings import postings
+from search.postings import doc_frequency, postings
 from search.reading import per_segment
 
 
@@ -77,7 +77,7 @@ def matching(q: wq.Query, leaf: Any) -> np.ndarray:
     included: postings read whole, ANDs and ORs done on arrays (a Whoosh matcher
     leapfrogs through an AND in Python, a call per skip)."""
     if isinstance(q, wq.Term):
-        if (q.fieldname, q.text) not in leaf:
+        if not doc_frequency(leaf, q.fieldname, q.text):
             return _NONE
         return postings(leaf, q.fieldname, q.text)[0]
     if isinstance(q, (wq.And, wq.Require)):

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+from whoosh import query as wq
 from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.matching.wrappers import FilterMatcher
 
@@ -21,6 +22,10 @@ from search.reading import Recent, per_segment
 MAX_BYTES = 64 << 20
 #: postings larger than this are decoded each time (a term in most of a million documents)
 MAX_ENTRY_BYTES = 16 << 20
+
+#: document frequencies kept per segment and process (a lookup in Whoosh's on-disk term
+#: hash costs a few microseconds, and a query asks about each of its terms several times)
+TERMS_KEPT = 50_000
 
 #: (sorted document numbers, the term's weight (frequency) in each), both read-only
 Postings = tuple[np.ndarray, np.ndarray]
@@ -74,3 +79,40 @@ def _decode(matcher: Any) -> Postings:
     if not ids:
         return _EMPTY[0].copy(), _EMPTY[1].copy()
     return np.concatenate(ids), np.concatenate(weights)
+
+
+def doc_frequency(leaf: Any, field: str, text: str) -> int:
+    """Documents of segment *leaf* with *text* in *field*, deleted ones included; 0 when
+    the segment has no such term. Remembered per segment."""
+    recent: Recent = per_segment(leaf, "df", lambda: Recent(TERMS_KEPT))
+    key = (field, text)
+    found = recent.get(key)
+    if found is None:
+        try:
+            found = int(leaf.doc_frequency(field, text)) if field in leaf.schema else 0
+        except ValueError:  # text the field cannot hold (a word in a numeric field)
+            found = 0
+        recent.put(key, found)
+    return found
+
+
+def total_frequency(reader: Any, field: str, text: str) -> int:
+    """doc_frequency summed over the segments of *reader* (reader.doc_frequency)."""
+    return sum(doc_frequency(leaf, field, text) for leaf, _ in reader.leaf_readers())
+
+
+def estimate(q: wq.Query, reader: Any) -> int:
+    """``q.estimate_size(reader)`` from remembered document frequencies, for the queries
+    the search builds (Term, And, Or, AndMaybe, Require); others are asked."""
+    kind = type(q)
+    if kind is wq.Term:
+        return total_frequency(reader, q.fieldname, q.text)
+    if q is wq.NullQuery:
+        return 0
+    if kind is wq.And:
+        return min(estimate(sub, reader) for sub in q.subqueries)
+    if kind is wq.Require:
+        return estimate(q.b, reader)
+    if kind is wq.Or or kind is wq.AndMaybe:
+        return min(sum(estimate(sub, reader) for sub in q.subqueries), reader.doc_count())
+    return int(q.estimate_size(reader))

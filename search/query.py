@@ -18,6 +18,7 @@ from whoosh import query as wq
 from search import fuzzy
 from search import text as tx
 from search.errors import QueryError
+from search.postings import total_frequency
 
 #: raw text beyond this is cut before anything else is done with it
 MAX_RAW_CHARS = 2048
@@ -169,7 +170,7 @@ def rarest(reader: Any, field: str, grams: list[str], keep: int = AND_TERMS) -> 
     """Keep the *keep* grams in the fewest documents: their AND has the same recall, less work."""
     if len(grams) <= keep:
         return grams
-    return sorted(grams, key=lambda g: reader.doc_frequency(field, g))[:keep]
+    return sorted(grams, key=lambda g: total_frequency(reader, field, g))[:keep]
 
 
 def start_query(parsed: ParsedQuery) -> wq.Query:

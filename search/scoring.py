@@ -19,7 +19,7 @@ from whoosh.util.numeric import byte_to_length
 
 from search.arrays import intersect, union, within
 from search.facets import matching
-from search.postings import postings
+from search.postings import doc_frequency, postings
 from search.reading import per_segment
 
 #: sorted document numbers of one segment, and the score of each
@@ -96,7 +96,7 @@ def _term(q: wq.Term, leaf: Any, searcher: Any) -> Scored:
         text = searcher.schema[field].to_bytes(q.text)
     except ValueError:
         return _NONE
-    if (field, text) not in leaf:
+    if not doc_frequency(leaf, field, q.text):
         return _NONE
     ids, weights = postings(leaf, field, q.text)
     if searcher.schema[field].scorable:

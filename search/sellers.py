@@ -13,7 +13,7 @@ from whoosh import query as wq
 from whoosh.reading import TermNotFound
 
 from search import facets as facet_counts
-from search import scoring
+from search import postings, scoring
 from search import text as tx
 from search.arrays import intersect
 from search.errors import QueryError
@@ -127,7 +127,7 @@ class SellerSearcher:
     ) -> SearchResults:
         """Score a small result, rank a large one in tiers, walk a huge one; count the total
         and the facets on the arrays the ranking used."""
-        estimate = int(q.estimate_size(searcher.reader()))
+        estimate = postings.estimate(q, searcher.reader())
         if estimate <= self.walk_above:
             return self._ranked(searcher, parsed, _filtered(q, flt), page, per_page, facets)
         if estimate <= FACET_ABOVE:
@@ -243,7 +243,7 @@ class SellerSearcher:
     def _broad(self, parsed: ParsedQuery, searcher: Any) -> bool:
         if len(parsed.segments) != 1 or not tx.MIN_GRAM <= len(parsed.norm) <= tx.MAX_GRAM:
             return False
-        return bool(searcher.doc_frequency("grams", parsed.norm) > BROAD_DF)
+        return postings.total_frequency(searcher.reader(), "grams", parsed.norm) > BROAD_DF
 
     def suggest(self, text: str, *, limit: int = 10) -> list[Suggestion]:
         """Return names that start with *text* (characters or pinyin), best sellers first."""

@@ -103,3 +103,35 @@ def test_recent_drops_the_least_recently_used() -> None:
     recent.put("c", "zz")  # 4 > 3: "b" was used least recently
     assert recent.get("b") is None and recent.get("a") == "x" and recent.get("c") == "zz"
     assert recent.total == 3
+
+
+def test_remembered_frequencies_and_estimates_are_whooshs(index: Path) -> None:
+    """doc_frequency per segment and estimate() of every query the search builds (strict,
+    typo and inside-word passes, filtered too): what Whoosh's own answer."""
+    from search.query import INSIDE_WORDS, TYPOS, filter_query, parse, seller_query
+    from search.sellers import _filtered
+
+    from .test_scoring import QUERIES
+
+    with open_searcher(index) as searcher:
+        reader = searcher.reader()
+        seen: set[int] = set()
+        for leaf, _ in reader.leaf_readers():
+            for field, text in [("grams", "云帆"), ("grams", "无此词"), ("rank", "x"), ("no", "a")]:
+                want = leaf.doc_frequency(field, text) if field in ("grams",) else 0
+                assert postings.doc_frequency(leaf, field, text) == want
+                assert postings.doc_frequency(leaf, field, text) == want  # remembered
+        for text in QUERIES:
+            parsed = parse(text)
+            for stage in (None, TYPOS, INSIDE_WORDS):
+                q = (
+                    seller_query(parsed, reader)
+                    if stage is None
+                    else seller_query(parsed, reader, stage)
+                )
+                for flt in (filter_query({}), filter_query({"grade": "A"})):
+                    whole = _filtered(q, flt)
+                    want = whole.estimate_size(reader)
+                    assert postings.estimate(whole, reader) == want
+                    seen.add(want)
+        assert len(seen) > 10  # from no match to most of the index
