@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from search import text as tx
@@ -130,17 +130,55 @@ def _values(stored: Mapping[str, Any], key: str) -> list[str]:
     return [value] if isinstance(value, str) else [v for v in value if isinstance(v, str)]
 
 
-def highlights(stored: Mapping[str, Any], parsed: ParsedQuery) -> dict[str, str]:
+def field_highlight(stored: Mapping[str, Any], parsed: ParsedQuery, key: str) -> str | None:
+    """The first name of field *key* the query matched, marked; None when none matched."""
+    for name in _values(stored, key):
+        spans = substring_spans(name, parsed.segments)
+        if not spans and parsed.latin:
+            spans = word_spans(name, parsed.segments) or pinyin_spans(
+                name, parsed.norm, stored.get("readings")
+            )
+        if spans:
+            return mark(name, spans)
+    return None
+
+
+class Highlights(Mapping[str, str]):
+    """{field: marked name} for each name field of a hit that the query matched, each
+    worked out when first asked for (a results page shows two of the five fields)."""
+
+    __slots__ = ("_stored", "_parsed", "_done")
+
+    def __init__(self, stored: Mapping[str, Any], parsed: ParsedQuery) -> None:
+        self._stored, self._parsed = stored, parsed
+        self._done: dict[str, str | None] = {}
+
+    def _get(self, key: str) -> str | None:
+        try:
+            return self._done[key]
+        except KeyError:
+            found = (
+                field_highlight(self._stored, self._parsed, key) if key in NAME_FIELDS else None
+            )
+            self._done[key] = found
+            return found
+
+    def __getitem__(self, key: str) -> str:
+        found = self._get(key)
+        if found is None:
+            raise KeyError(key)
+        return found
+
+    def __iter__(self) -> Iterator[str]:
+        return (key for key in NAME_FIELDS if self._get(key) is not None)
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+    def __repr__(self) -> str:
+        return f"Highlights({dict(self)!r})"
+
+
+def highlights(stored: Mapping[str, Any], parsed: ParsedQuery) -> Highlights:
     """Return {field: marked name} for each name field of a hit that the query matched."""
-    out: dict[str, str] = {}
-    for key in NAME_FIELDS:
-        for name in _values(stored, key):
-            spans = substring_spans(name, parsed.segments)
-            if not spans and parsed.latin:
-                spans = word_spans(name, parsed.segments) or pinyin_spans(
-                    name, parsed.norm, stored.get("readings")
-                )
-            if spans:
-                out[key] = mark(name, spans)
-                break
-    return out
+    return Highlights(stored, parsed)

@@ -74,9 +74,27 @@ def stored_fields(searcher: Searcher, docnum: int) -> Mapping[str, Any]:
     recent: Recent = per_segment(leaf, "stored", lambda: Recent(STORED_KEPT))
     found = recent.get(docnum - offset)
     if found is None:
-        found = MappingProxyType(leaf.stored_fields(docnum - offset))
+        # The per-document reader's dict, without Whoosh's check of every key against the
+        # schema: an index of another schema version is never opened (store.IndexStore).
+        found = MappingProxyType(leaf._perdoc.stored_fields(docnum - offset))  # noqa: SLF001
         recent.put(docnum - offset, found)
     return found
+
+
+#: a generation folder changed less than this long ago is checked the long way: a file
+#: time has the kernel's tick as its grain, so two commits in one tick look the same
+SETTLE_SECONDS = 2.0
+
+
+def _settled_identity(gen: Any) -> tuple | None:
+    """(inode, mtime) of the folder *gen*, or None while it may still change unseen."""
+    try:
+        st = os.stat(gen)
+    except (OSError, TypeError):
+        return None
+    if time.time() - st.st_mtime < SETTLE_SECONDS:
+        return None
+    return (st.st_ino, st.st_mtime_ns)
 
 
 class SearcherCache:
@@ -104,19 +122,29 @@ class SearcherCache:
             return current
         stamp = self.store.pointer_stamp()
         # An empty index's reader cannot be refreshed (Whoosh raises TypeError): reopen.
+        if current is not None and stamp == state.stamp:
+            folder = _settled_identity(state.gen)
+            if folder is not None and folder == state.folder:
+                # No commit since the last check: Whoosh's check lists the folder.
+                state.checked = now
+                return current
+        else:
+            folder = None
+        # An empty index's reader cannot be refreshed (Whoosh raises TypeError): reopen.
         if (
             current is None
             or stamp != state.stamp
             or (not current.up_to_date() and current.reader().segments() is None)
         ):
-            ix, _ = self.store.open()
+            ix, gen = self.store.open()
+            folder = _settled_identity(gen)  # before the reader reads the folder
             fresh = ix.searcher()
             self._close(current)
-            state.ix, state.stamp, state.pid = ix, stamp, os.getpid()
+            state.ix, state.stamp, state.pid, state.gen = ix, stamp, os.getpid(), gen
             current = fresh
         elif not current.up_to_date():
             current = current.refresh()
-        state.searcher, state.checked = current, now
+        state.searcher, state.checked, state.folder = current, now, folder
         return current
 
     @staticmethod

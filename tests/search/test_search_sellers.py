@@ -117,6 +117,30 @@ def test_highlights_mark_the_matched_part(searcher: SellerSearcher) -> None:
     assert "<mark>三只松鼠</mark>" in pinyin_hit.highlights["legal_name"]
 
 
+def test_highlights_are_worked_out_per_field_when_asked(
+    searcher: SellerSearcher, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from search import highlight
+
+    asked: list[str] = []
+    real = highlight.field_highlight
+
+    def counted(stored, parsed, key):  # noqa: ANN001, ANN202
+        asked.append(key)
+        return real(stored, parsed, key)
+
+    monkeypatch.setattr(highlight, "field_highlight", counted)
+    hit = searcher.search("三只松鼠").hits[0]
+    assert asked == []
+    assert hit.highlights.get("legal_name") == "杭州<mark>三只松鼠</mark>电子商务有限公司"
+    assert hit.highlights.get("legal_name")  # remembered
+    assert asked == ["legal_name"]
+    whole = dict(hit.highlights)  # the API's view: every field the query matched
+    assert whole["legal_name"] == hit.highlights["legal_name"] and "aliases" not in whole
+    assert hit.highlights == whole and len(hit.highlights) == len(whole)
+    assert "colour" not in hit.highlights
+
+
 def test_highlights_escape_html(index_path: Path) -> None:
     SellerIndex(index_path).apply([make_seller("h", "<b>坏</b>名字商行")])
     hit = SellerSearcher(index_path).search("名字").hits[0]

@@ -89,6 +89,38 @@ def test_reader_sees_a_commit_without_reopening(sample_index: Path) -> None:
     assert s.cache.searcher() is not before
 
 
+def test_a_settled_index_is_not_listed_per_search_and_a_commit_is_still_seen(
+    sample_index: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Once the generation folder has not changed for a while, a search checks it with one
+    stat instead of Whoosh's listing; a commit changes the folder and is seen at once."""
+    import os
+    import time
+
+    from whoosh.searching import Searcher
+
+    listed: list[int] = []
+    up_to_date = Searcher.up_to_date
+
+    def counted(self: Searcher) -> bool:
+        listed.append(1)
+        return up_to_date(self)
+
+    monkeypatch.setattr(Searcher, "up_to_date", counted)
+    s = SellerSearcher(sample_index)
+    gen = s.store.current_dir()
+    settled = time.time() - 60
+    os.utime(gen, (settled, settled))
+    s.search("平安")  # opens, and remembers the settled folder
+    listed.clear()
+    for _ in range(3):
+        assert s.search("平安").total == 2
+    assert listed == []
+    SellerIndex(sample_index).apply([make_seller("n2", "新开张平安商行")])
+    assert s.search("平安").total == 3  # the folder changed: checked and refreshed
+    assert listed
+
+
 def test_reader_reuses_its_searcher_while_nothing_changes(searcher: SellerSearcher) -> None:
     first = searcher.cache.searcher()
     searcher.search("平安")
