@@ -25,6 +25,7 @@ from .templating import (
     facet_value,
     format_filters,
     label,
+    page_url,
     render_localized,
     translations,
 )
@@ -82,6 +83,7 @@ def _render_search(page: int):
         mentions=mentions,
         mention_names=names,
         hits_html=_hit_rows(finding.results),
+        pager_html=_pager(finding.results),
     )
 
 
@@ -111,6 +113,13 @@ def _hit_rows(results) -> Markup:
         current_app.jinja_env.globals["url_for"],  # the remembering one of templates
         format_filters(current_lang())["fmtnum"],
     )
+
+
+def _pager(results) -> Markup:
+    if results is None:
+        return Markup("")
+    fmtint = format_filters(current_lang())["fmtint"]
+    return result_html.pager(results, translations(), page_url, fmtint)
 
 
 @bp.get("/sellers/<public_id>")

@@ -22,7 +22,11 @@ TEXTS = {
     "unverified": _l("Unverified"),
     "score": _l("Score"),
     "stores": _l("Stores"),
+    "pages": _l("Pages"),
+    "previous": _l("Previous"),
+    "next": _l("Next"),
 }
+PAGE_OF = _l("Page %(page)s of %(pages)s")
 
 HIT = (
     '<li class="hit">\n'
@@ -40,6 +44,10 @@ PLACE = "<span>{province} {city}</span>\n"
 SCORE = "<span>{t[score]} {score}</span>\n"
 STORES = '<p class="stores">{t[stores]}: {stores}</p>\n'
 
+PAGER = '<nav class="pager" aria-label="{t[pages]}">\n{prev}<span>{where}</span>\n{next}</nav>\n'
+PREV = '<a rel="prev" href="{url}">← {t[previous]}</a>\n'
+NEXT = '<a rel="next" href="{url}">{t[next]} →</a>\n'
+
 BOX = "<fieldset>\n<legend>{label}</legend>\n{choices}</fieldset>\n"
 CHOICE = (
     '<label><input type="radio" name="{facet}" value="{value}"{checked}>\n'
@@ -53,6 +61,7 @@ def texts(catalogue: Any) -> dict[str, str]:
     pills = {k: str(escape(catalogue.ugettext(v.msgid))) for k, v in TEXTS.items()}
     return {
         **pills,
+        "page_of": str(escape(catalogue.ugettext(PAGE_OF.msgid))),
         "pill_true": VERIFIED.format(t=pills),
         "pill_false": UNVERIFIED.format(t=pills),
     }
@@ -112,5 +121,23 @@ def facets(boxes: Iterable[tuple[str, str, Iterable[tuple[str, str, str, bool]]]
                 ),
             )
             for facet, box_label, choices in boxes
+        )
+    )
+
+
+def pager(
+    results: Any, catalogue: Any, page_url: Callable[[int], str], fmtint: Callable[[Any], str]
+) -> Markup:
+    """Links to the previous and next page of *results*, and where this page is."""
+    if results.pages <= 1:
+        return Markup("")
+    t = texts(catalogue)
+    page, pages = results.page, results.pages
+    return Markup(
+        PAGER.format(
+            t=t,
+            prev=PREV.format(t=t, url=escape(page_url(page - 1))) if page > 1 else "",
+            where=t["page_of"] % {"page": esc(fmtint(page)), "pages": esc(fmtint(pages))},
+            next=NEXT.format(t=t, url=escape(page_url(page + 1))) if page < pages else "",
         )
     )

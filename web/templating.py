@@ -14,6 +14,7 @@ from collections.abc import Callable
 from datetime import date, datetime
 from functools import lru_cache
 from typing import Any
+from urllib.parse import quote_from_bytes, quote_plus, unquote_to_bytes
 
 from babel import Locale, dates, numbers
 from flask import Flask, current_app, request, url_for
@@ -354,26 +355,31 @@ def grade_class(grade: str | None) -> str:
     return GRADE_CLASSES.get((grade or "N")[0], "nr")
 
 
-def lang_url(lang: str) -> str:
+#: what a query pair keeps as it is (its = and + and %-escapes among them)
+_QUERY_SAFE = "=+%!$'()*,/:;?@~"
+
+
+def url_with(name: str, value: str) -> str:
+    """This request's URL with the query argument *name* set to *value* (last), the others
+    as the request sent them: already encoded, so nothing is decoded and encoded again."""
     req = request._get_current_object()  # type: ignore[attr-defined]
-    # The same URL with ?lang= last, built once for both links of a page.
-    here = req.environ.get("registry.here")
-    if here is None:
-        args = req.args.to_dict(flat=False)
-        if "lang" in args:
-            args["lang"] = [lang]
-            return url_for(req.endpoint or "pages.index", **(req.view_args or {}), **args)
-        build = current_app.jinja_env.globals["url_for"]
-        here = req.environ["registry.here"] = build(
-            req.endpoint or "pages.index", **(req.view_args or {}), **args
-        )
-    return f"{here}{'&' if '?' in here else '?'}lang={lang}"
+    key = name.encode()
+    kept = [
+        quote_from_bytes(pair, safe=_QUERY_SAFE)  # raw bytes a client left unencoded
+        for pair in req.query_string.split(b"&")
+        if pair and unquote_to_bytes(pair.partition(b"=")[0].replace(b"+", b" ")) != key
+    ]
+    kept.append(f"{quote_plus(name)}={quote_plus(value)}")
+    return f"{req.script_root}{req.path}?{'&'.join(kept)}"
+
+
+def lang_url(lang: str) -> str:
+    """The same page in language *lang*."""
+    return url_with("lang", lang)
 
 
 def page_url(page: int) -> str:
-    args = request.args.to_dict(flat=False)
-    args["page"] = [str(page)]
-    return url_for(request.endpoint or "pages.search", **args)
+    return url_with("page", str(page))
 
 
 def highlight(hit, field: str) -> Markup:

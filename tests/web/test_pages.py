@@ -76,6 +76,10 @@ def test_search_page_filters_and_pages(client, session, app):
     assert "25" in first and 'rel="next"' in first
     second = client.get("/search", query_string={"q": "栖枝", "page": 2}).get_data(as_text=True)
     assert second.count('class="hit"') == 5
+    q = "q=%E6%A0%96%E6%9E%9D"
+    assert f'rel="next" href="/search?{q}&amp;page=2"' in first
+    assert f'rel="prev" href="/search?{q}&amp;page=1"' in second and 'rel="next"' not in second
+    assert "<span>第 2 页，共 2 页</span>" in second
     assert client.get("/search", query_string={"q": "栖枝", "page": "x"}).status_code == 400
 
 
