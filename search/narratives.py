@@ -11,6 +11,7 @@ from whoosh import sorting
 
 from search.collectors import DeadlineCollector, TimeLimit
 from search.errors import QueryError
+from search.postings import total_frequency
 from search.query import MAX_QUERY_CHARS, parse
 from search.reading import SearcherCache
 from search.results import NarrativeResults, SellerMentions
@@ -48,7 +49,7 @@ class NarrativeSearcher:
         if not terms:
             raise QueryError("the query has only words too common to search for")
         reader = searcher.reader()
-        if not all(("text", t) in reader for t in terms):
+        if not all(total_frequency(reader, "text", t) for t in terms):
             # Every term is required: a term no report has answers at once. (Most seller
             # searches are names no report mentions; the grouping collector alone costs
             # a read of the seller column's offsets.)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from functools import lru_cache
 from typing import Any
+from urllib.parse import quote
 
 from markupsafe import Markup, escape
 
@@ -55,6 +56,10 @@ CHOICE = (
 )
 
 
+_MARK = "SELLERID0MARK"
+_PATH_SAFE = "!$&'()*+,/:;=@"  # werkzeug.routing.BaseConverter.to_url
+
+
 @lru_cache(maxsize=16)
 def texts(catalogue: Any) -> dict[str, str]:
     """The row texts of *catalogue*, translated and escaped."""
@@ -78,6 +83,8 @@ def hits(
 ) -> Markup:
     """The ``<li>`` of every hit of *results*, in order."""
     t = texts(catalogue)
+    # One URL built; the others are it with another id (quoted as werkzeug's converter).
+    head, _, tail = link("pages.seller", public_id=_MARK).partition(_MARK)
     out = []
     for hit in results.hits:
         fields = hit.fields
@@ -88,7 +95,7 @@ def hits(
                 t=t,
                 grade_class=grade_class(grade),
                 grade=esc(grade or "NR"),
-                url=escape(link("pages.seller", public_id=hit.seller_id)),
+                url=escape(head + quote(hit.seller_id, safe=_PATH_SAFE) + tail),
                 name=highlight(hit, "legal_name"),
                 pill=t["pill_true"] if verified else t["pill_false"],
                 place=PLACE.format(province=esc(province), city=esc(fields.get("city") or ""))

@@ -76,3 +76,19 @@ def test_url_with_sets_one_argument_last_and_keeps_the_others_as_sent(app):
         assert templating.page_url(2) == "/search?q=%E4%BA%91&lang=en&page=2"
     with app.test_request_context("/search?q=x", base_url="http://example.test/registry"):
         assert templating.url_with("lang", "en") == "/registry/search?q=x&lang=en"
+
+
+def test_hit_links_are_url_for_of_each_seller(app):
+    """The results list builds one seller URL and puts each id into it: as url_for would."""
+    from flask import url_for
+
+    from search.results import SearchResults, SellerHit
+    from web import result_html
+
+    ids = ["s-7k2m9q", "a b/c?d#e&f", "云帆%20", "s-'\"<>"]
+    hits = tuple(SellerHit(i, 1.0, {}, {"legal_name": "x"}) for i in ids)
+    results = SearchResults(hits, len(hits), 1, 20)
+    with app.test_request_context("/search?q=x", base_url="http://example.test/registry"):
+        html = result_html.hits(results, templating.translations(), url_for, str)
+        for i in ids:
+            assert f'href="{templating.escape(url_for("pages.seller", public_id=i))}"' in html
