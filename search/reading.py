@@ -8,7 +8,7 @@ import time
 import weakref
 from bisect import bisect_right
 from collections import OrderedDict
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from types import MappingProxyType
 from typing import Any
 
@@ -67,18 +67,30 @@ STORED_KEPT = 10_000
 def stored_fields(searcher: Searcher, docnum: int) -> Mapping[str, Any]:
     """``searcher.stored_fields(docnum)``, the recently used ones kept per segment
     (decoding one costs tens of microseconds; a results page shows twenty). Read-only."""
+    return stored_documents(searcher, [docnum])[0]
+
+
+def stored_documents(searcher: Searcher, docnums: Iterable[int]) -> list[Mapping[str, Any]]:
+    """stored_fields() of each of *docnums*, the segments looked up once for all."""
     leaves = searcher.leaf_searchers()
-    i = bisect_right([offset for _, offset in leaves], docnum) - 1
-    sub, offset = leaves[i]
-    leaf = sub.reader()
-    recent: Recent = per_segment(leaf, "stored", lambda: Recent(STORED_KEPT))
-    found = recent.get(docnum - offset)
-    if found is None:
-        # The per-document reader's dict, without Whoosh's check of every key against the
-        # schema: an index of another schema version is never opened (store.IndexStore).
-        found = MappingProxyType(leaf._perdoc.stored_fields(docnum - offset))  # noqa: SLF001
-        recent.put(docnum - offset, found)
-    return found
+    offsets = [offset for _, offset in leaves]
+    kept: dict[int, tuple[Any, Recent]] = {}
+    out = []
+    for docnum in docnums:
+        i = bisect_right(offsets, docnum) - 1
+        if i not in kept:
+            leaf = leaves[i][0].reader()
+            kept[i] = (leaf, per_segment(leaf, "stored", lambda: Recent(STORED_KEPT)))
+        leaf, recent = kept[i]
+        local = docnum - offsets[i]
+        found = recent.get(local)
+        if found is None:
+            # The per-document reader's dict, without Whoosh's check of every key against
+            # the schema: an index of another schema version is never opened (IndexStore).
+            found = MappingProxyType(leaf._perdoc.stored_fields(local))  # noqa: SLF001
+            recent.put(local, found)
+        out.append(found)
+    return out
 
 
 #: a generation folder changed less than this long ago is checked the long way: a file

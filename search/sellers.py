@@ -33,7 +33,7 @@ from search.query import (
     substring_query,
     wants_more,
 )
-from search.reading import SearcherCache, stored_fields
+from search.reading import SearcherCache, stored_documents, stored_fields
 from search.results import Filters, SearchResults, SellerHit, Suggestion
 from search.schema import FACET_FIELDS, NAME_FIELDS, SCHEMA_VERSION, seller_schema
 from search.store import IndexStore
@@ -360,7 +360,9 @@ def _hits(
     searcher: Any, parsed: ParsedQuery, ranked: Iterable[tuple[int, float]]
 ) -> tuple[SellerHit, ...]:
     """The hits of (document number, score) pairs, in their order."""
-    return tuple(_hit(stored_fields(searcher, docnum), score, parsed) for docnum, score in ranked)
+    ranked = list(ranked)
+    docs = stored_documents(searcher, [docnum for docnum, _ in ranked])
+    return tuple(_hit(doc, score, parsed) for doc, (_, score) in zip(docs, ranked, strict=True))
 
 
 def _hit(stored: Mapping[str, Any], score: float, parsed: ParsedQuery) -> SellerHit:

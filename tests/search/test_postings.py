@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 from pathlib import Path
 
 import pytest
@@ -93,6 +94,14 @@ def test_stored_fields_are_whooshs_and_read_only(
         for sub, _ in searcher.leaf_searchers():
             kept = reading.per_segment(sub.reader(), "stored", lambda: None)
             assert len(kept.items) <= 50
+        # A page's documents at once, across segments and in any order.
+        order = list(range(searcher.doc_count_all()))[::-7]
+        assert (
+            len({bisect.bisect_right([o for _, o in searcher.leaf_searchers()], d) for d in order})
+            == 2
+        )
+        got = reading.stored_documents(searcher, order)
+        assert [dict(d) for d in got] == [searcher.stored_fields(d) for d in order]
 
 
 def test_recent_drops_the_least_recently_used() -> None:
