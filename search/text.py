@@ -43,6 +43,10 @@ def normalize(text: str) -> str:
 def normalize_with_map(text: str) -> tuple[str, tuple[int, ...]]:
     """Return the normalized text and, for each of its characters, the index in *text*."""
     if unicodedata.is_normalized("NFKC", text):
+        lower = text.lower()
+        if len(lower) == len(text) and lower.isalnum():
+            # The common name: one letter or digit for each character, nothing dropped.
+            return lower, tuple(range(len(text)))
         # Then each character is its own NFKC form: no per-character normalization.
         pairs = [(i, c) for i, ch in enumerate(text) for c in ch.lower() if c.isalnum()]
     else:
