@@ -21,11 +21,11 @@ from .db import database, get_session
 from .finder import find, rendered
 from .finder import mentions as report_mentions
 from .i18n import current_lang
+from .links import page_url
 from .templating import (
     facet_value,
     format_filters,
     label,
-    page_url,
     render_localized,
     translations,
 )
