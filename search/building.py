@@ -80,6 +80,12 @@ def fill(ix: Any, part: Part, convert: Convert, progress: Progress | None, limit
     return len(ids)
 
 
+def writer(ix: Any, **kwargs: Any) -> SegmentWriter:
+    """A writer of *ix* that adds one segment (and merges, on commit) as Whoosh's
+    SegmentWriter does, with the postings pool of :mod:`search.pool`."""
+    return _Writer(ix, **kwargs)
+
+
 class _Writer(SegmentWriter):
     """Whoosh's segment writer with a pool that groups postings by term (search.pool).
 

@@ -157,9 +157,7 @@ class Highlights(Mapping[str, str]):
         try:
             return self._done[key]
         except KeyError:
-            found = (
-                field_highlight(self._stored, self._parsed, key) if key in NAME_FIELDS else None
-            )
+            found = field_highlight(self._stored, self._parsed, key) if key in NAME_FIELDS else None
             self._done[key] = found
             return found
 

@@ -137,7 +137,8 @@ class _Index:
 
     def _write(self, ix: Any, docs: dict[str, dict[str, Any]], ids: list[str], merge: bool) -> None:
         try:
-            writer = ix.writer(timeout=self.lock_timeout, delay=0.02)
+            # The rebuild's writer (postings grouped by term): the same segment as Whoosh's.
+            writer = building.writer(ix, timeout=self.lock_timeout, delay=0.02)
         except LockError as exc:  # someone used Whoosh directly, bypassing our lock
             raise IndexBusyError(f"the {self.kind} index at {self.path} is locked") from exc
         try:

@@ -213,3 +213,45 @@ def test_repeated_words_and_boosts_write_what_whoosh_writes(
     assert segment_files(tmp_path / "mine") == segment_files(tmp_path / "whoosh")
 
 
+def every_segment_file(path: Path) -> list[dict[str, bytes]]:
+    """The files of every segment of the index, in segment order, named without ids."""
+    ix, _ = SellerIndex(path).store.open()
+    out = []
+    for segment in ix._segments():  # noqa: SLF001
+        files = segment.open_compound_file(ix.storage) if segment.is_compound() else ix.storage
+        names = [n for n in files.list() if segment.segment_id() in n]
+        out.append(
+            {n.replace(segment.segment_id(), "SEG"): files.open_file(n).read() for n in names}
+        )
+    ix.close()
+    return out
+
+
+@pytest.mark.parametrize("merge", [False, True])
+def test_apply_writes_the_segments_whoosh_writes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, merge: bool
+) -> None:
+    """apply() uses the rebuild's writer: new and merged segments byte-identical."""
+    import shutil
+
+    docs = corpus(240)
+    SellerIndex(tmp_path / "base").rebuild(docs[:200])
+    for name in ("mine", "whoosh"):
+        shutil.copytree(tmp_path / "base", tmp_path / name)
+    changed = [{**d, "store_names": [*d["store_names"], "新店"]} for d in docs[150:240]]
+    gone = [d["id"] for d in docs[:5]]
+
+    def apply(name: str) -> list[dict[str, bytes]]:
+        index = SellerIndex(tmp_path / name)
+        index.apply(changed[:40], gone)
+        for i in range(40, 45):
+            index.apply([changed[i]])
+        index.apply(changed[45:], merge=merge)  # merging takes in the five 1-document ones
+        return every_segment_file(tmp_path / name)
+
+    mine = apply("mine")
+    whooshs_own(monkeypatch)
+    whoosh = apply("whoosh")
+    assert len(mine) == (3 if merge else 8)
+    assert mine == whoosh
+    assert answers(tmp_path / "mine") == answers(tmp_path / "whoosh")
