@@ -87,12 +87,9 @@ def writer(ix: Any, **kwargs: Any) -> SegmentWriter:
 
 
 class _Writer(SegmentWriter):
-    """Whoosh's segment writer with a pool that groups postings by term (search.pool).
-
-    Writing a segment's postings asks the length of the field in the document of every
-    posting, and Whoosh reads each back from the just written length column (a seek and
-    a read): a sixth of the time of a rebuild. Here each field's lengths are read once.
-    """
+    """Whoosh's segment writer with a pool that groups postings by term (search.pool),
+    written a block at a time with each field's lengths read once (Whoosh read back a
+    length from the just written column for every posting)."""
 
     def __init__(self, ix: Any, *args: Any, limitmb: int = 128, **kwargs: Any) -> None:
         super().__init__(ix, *args, limitmb=limitmb, **kwargs)
@@ -137,22 +134,14 @@ class _Writer(SegmentWriter):
         self._added = True
         self.docnum += 1
 
-    def per_document_reader(self) -> Any:
-        return _Lengths(super().per_document_reader())
-
     def _flush_segment(self) -> None:
         self.perdocwriter.close()
-        lengths = self.per_document_reader() if self.codec.length_stats else None
-        write_terms(
-            self.fieldwriter,
-            self.schema,
-            lengths,
-            self.pool,
-            self.codec,
-        )
+        perdoc = self.per_document_reader() if self.codec.length_stats else None
+        lengths = _Lengths(perdoc) if perdoc is not None else None
+        write_terms(self.fieldwriter, self.schema, lengths, self.pool, self.codec)
         self.fieldwriter.close()
-        if lengths is not None:
-            lengths.close()
+        if perdoc is not None:
+            perdoc.close()
 
 
 def index_items(field: Any, value: Any) -> list[tuple[bytes, int, float, bytes]]:
@@ -173,35 +162,24 @@ def index_items(field: Any, value: Any) -> list[tuple[bytes, int, float, bytes]]
 
 
 class _Lengths:
-    """A per-document reader whose doc_field_length answers from per-field lists."""
+    """Each field's length in every document of a just written segment, read once."""
 
-    def __init__(self, reader: Any) -> None:
-        self.reader = reader
-        self.count = reader.doc_count_all()
+    def __init__(self, perdoc: Any) -> None:
+        self.perdoc = perdoc
+        self.count = perdoc.doc_count_all()
         self.fields: dict[str, list[int | None] | None] = {}
 
-    def field_lengths(self, fieldname: str) -> list[int | None] | None:
-        """Return the length of *fieldname* in every document (None: not kept)."""
-        lengths = self.fields.get(fieldname, False)
-        if lengths is False:
-            codes = length_codes(self.reader, fieldname, self.count)
-            lengths = self.fields[fieldname] = (
+    def __call__(self, fieldname: str) -> list[int | None] | None:
+        """The length of *fieldname* in every document (None: the segment keeps none);
+        a length byte of 0 is None, as W3PerDocReader.doc_field_length gives it."""
+        if fieldname not in self.fields:
+            codes = length_codes(self.perdoc, fieldname, self.count)
+            self.fields[fieldname] = (
                 None
                 if codes is None
                 else [byte_to_length(b) if b else None for b in codes.tolist()]
             )
-        return lengths
-
-    def doc_field_length(self, docnum: int, fieldname: str, default: int = 0) -> int | None:
-        if docnum > self.count:
-            raise IndexError(f"Asked for docnum {docnum!r} of {self.count}")
-        lengths = self.field_lengths(fieldname)
-        if lengths is None:
-            return default
-        return lengths[docnum]  # as W3PerDocReader: None for a byte of 0
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.reader, name)
+        return self.fields[fieldname]
 
 
 def _child(ix: Any, part: Part, convert: Convert, limitmb: int, conn: Any) -> None:

@@ -19,7 +19,7 @@ import pickle
 import tempfile
 from array import array
 from bisect import bisect_left
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pickle import dumps
 from typing import Any
 
@@ -167,7 +167,13 @@ def _add_term(tindex: Any, key: bytes, value: bytes) -> None:
     tindex.lastkey = key
 
 
-def write_terms(fieldwriter: Any, schema: Any, lengths: Any, pool: TermPool, codec: Any) -> None:
+def write_terms(
+    fieldwriter: Any,
+    schema: Any,
+    lengths: Callable[[str], Sequence[int | None] | None] | None,
+    pool: TermPool,
+    codec: Any,
+) -> None:
     """Write the pool's terms through a W3FieldWriter, a block of postings at a time.
 
     The same calls Whoosh's FieldWriter.add_postings makes per posting, made per block:
@@ -188,7 +194,7 @@ def write_terms(fieldwriter: Any, schema: Any, lengths: Any, pool: TermPool, cod
                 raise ValueError(f"field {fieldname!r}: separate spelling is not supported")
             fieldwriter.start_field(fieldname, fieldobj)
             fieldid = fieldwriter._fieldid  # noqa: SLF001
-            field_lengths = lengths.field_lengths(fieldname) if lengths else None
+            field_lengths = lengths(fieldname) if lengths is not None else None
             usual_weight, usual_value = pool.usual[fieldname]
             # distinct copies of the usual value: pickle writes a repeated object as a
             # reference, and Whoosh's blocks and inline postings never repeat one
