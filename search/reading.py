@@ -133,7 +133,6 @@ class SearcherCache:
         if current is not None and now - state.checked < self.check_interval:
             return current
         stamp = self.store.pointer_stamp()
-        # An empty index's reader cannot be refreshed (Whoosh raises TypeError): reopen.
         if current is not None and stamp == state.stamp:
             folder = _settled_identity(state.gen)
             if folder is not None and folder == state.folder:

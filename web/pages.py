@@ -79,18 +79,18 @@ def _render_search(page: int):
         finding=finding,
         results=finding.results,
         filters=filters,
-        facets_html=_facet_boxes(finding.results, filters),
         mentions=mentions,
         mention_names=names,
-        hits_html=_hit_rows(finding.results),
-        pager_html=_pager(finding.results),
+        **_result_parts(finding.results, filters),
     )
 
 
-def _facet_boxes(results, filters: dict) -> Markup:
+def _result_parts(results, filters: dict) -> dict[str, Markup]:
+    """The filter choices, hits and pager of a results page (web/result_html.py)."""
     if results is None:
-        return Markup("")
-    fmtint = format_filters(current_lang())["fmtint"]
+        return {"facets_html": Markup(""), "hits_html": Markup(""), "pager_html": Markup("")}
+    formats, catalogue = format_filters(current_lang()), translations()
+    fmtint = formats["fmtint"]
     boxes = []
     for facet in FILTERS:
         counts = results.facets.get(facet)
@@ -101,25 +101,12 @@ def _facet_boxes(results, filters: dict) -> Markup:
                 for value, n in common
             ]
             boxes.append((facet, label("facet", facet), choices))
-    return result_html.facets(boxes)
-
-
-def _hit_rows(results) -> Markup:
-    if results is None:
-        return Markup("")
-    return result_html.hits(
-        results,
-        translations(),
-        current_app.jinja_env.globals["url_for"],  # the remembering one of templates
-        format_filters(current_lang())["fmtnum"],
-    )
-
-
-def _pager(results) -> Markup:
-    if results is None:
-        return Markup("")
-    fmtint = format_filters(current_lang())["fmtint"]
-    return result_html.pager(results, translations(), page_url, fmtint)
+    link = current_app.jinja_env.globals["url_for"]  # the remembering one of templates
+    return {
+        "facets_html": result_html.facets(boxes),
+        "hits_html": result_html.hits(results, catalogue, link, formats["fmtnum"]),
+        "pager_html": result_html.pager(results, catalogue, page_url, fmtint),
+    }
 
 
 @bp.get("/sellers/<public_id>")
