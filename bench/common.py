@@ -119,6 +119,7 @@ def dataset(sellers: int, rebuild: bool = False) -> Dataset:
         else:
             log(f"reusing cached data set {path}")
             _refresh_scores(path)
+            _refresh_index(path)
     data = json.loads(manifest.read_text())
     return Dataset(
         path, data["sellers"], data["event_sellers"], data["events"], data["build_seconds"]
@@ -158,6 +159,25 @@ def _refresh_scores(path: Path) -> None:
     manifest["scores_stamp"] = stamp
     manifest_path.write_text(json.dumps(manifest))
     log(f"  scoring code changed: scores recomputed in {time.perf_counter() - started:.1f}s")
+
+
+def _refresh_index(path: Path) -> None:
+    """Rebuild the search index when the search schema changed since the data was built
+    (the app would not open it; the database is the same)."""
+    from search.sellers import SellerSearcher
+
+    index = path / "index"
+    if SellerSearcher(index / "sellers").store.exists():
+        return
+    from registry.db import make_engine, session_factory
+    from web.indexing import rebuild
+
+    started = time.perf_counter()
+    engine = make_engine(f"sqlite:///{path / 'registry.db'}")
+    with session_factory(engine)() as session:
+        rebuild(session, (index / "sellers", index / "narratives"))
+    engine.dispose()
+    log(f"  search schema changed: index rebuilt in {time.perf_counter() - started:.1f}s")
 
 
 def _event_count(sellers: int) -> int:

@@ -54,17 +54,23 @@ def substring_spans(name: str, segments: tuple[str, ...]) -> list[Span]:
     return spans
 
 
-def pinyin_spans(
-    name: str, typed: str, readings: Mapping[str, list[tuple[str, int]]] | None = None
-) -> list[Span]:
+def pinyin_spans(name: str, typed: str, readings: Mapping[str, str] | None = None) -> list[Span]:
     """Return the characters of *name* whose pinyin (full or initials) starts with *typed*.
 
-    *readings* are the syllables stored at index time (pypinyin is slow at query time).
+    *readings* are the syllables stored at index time, packed (text.pack_syllables):
+    pypinyin is slow at query time.
     """
     norm, where = tx.normalize_with_map(name)
     if not tx.has_han(norm):
         return []
-    parts = (readings or {}).get(norm) or tx.syllables(norm)
+    packed = (readings or {}).get(norm)
+    parts = tx.unpack_syllables(packed) if packed else tx.syllables(norm)
+    # What is typed lies within the run of syllables (or of initials) it starts in: a name
+    # where it lies in neither is passed over without trying each place to start.
+    if typed not in "".join(syl for syl, _ in parts) and typed not in "".join(
+        syl[0] if n == 1 and tx.has_han_reading(syl) else syl for syl, n in parts
+    ):
+        return []
     offsets = [0]
     for _, n in parts:
         offsets.append(offsets[-1] + n)

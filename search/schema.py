@@ -18,7 +18,7 @@ from whoosh.analysis import LowercaseFilter, StemFilter, StopFilter, Token, Toke
 from search import text as tx
 
 #: bumped when the schema or the analysis changes: an index of another version needs a rebuild
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 NAME_FIELDS = ("legal_name", "store_names", "aliases", "former_names", "english_name")
 FACET_FIELDS = ("grade", "province", "city", "category", "verified")
@@ -67,7 +67,7 @@ def seller_schema() -> fields.Schema:
         codes=fields.STORED,
         store_urls=fields.STORED,
         score=fields.STORED,
-        readings=fields.STORED,  # {normalized name: pinyin syllables}, for highlights
+        readings=fields.STORED,  # {normalized name: text.pack_syllables()}, for highlights
     )
 
 
@@ -181,11 +181,11 @@ def seller_document(doc: Mapping[str, Any]) -> dict[str, Any]:
     grams: list[str] = []
     py: list[str] = []
     pyi: list[str] = []
-    readings: dict[str, list[tuple[str, int]]] = {}
+    readings: dict[str, str] = {}
     for norm in norms:
         grams.extend(tx.name_grams(norm))
         if tx.has_han(norm) and norm not in readings:
-            readings[norm] = tx.syllables(norm)[: tx.MAX_PINYIN_SYLLABLES]
+            readings[norm] = tx.pack_syllables(tx.syllables(norm)[: tx.MAX_PINYIN_SYLLABLES])
             py.extend(tx.pinyin_tokens(norm))
             pyi.extend(tx.initials_tokens(norm))
     words: list[str] = []
@@ -215,7 +215,9 @@ def seller_document(doc: Mapping[str, Any]) -> dict[str, Any]:
     for key, value in scalars.items():
         if value is not None:
             out[key] = value
-    out.update(lists)
+    # Tuples, not lists: stored documents are kept decoded in memory (search.reading), and
+    # a tuple of strings is one object fewer for the garbage collector to walk again and again.
+    out.update((key, tuple(value)) for key, value in lists.items())
     return out
 
 

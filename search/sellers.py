@@ -327,12 +327,14 @@ def _check_page(page: int, per_page: int) -> None:
         raise QueryError(f"per_page must be between 1 and {MAX_PER_PAGE}")
 
 
-def _starts_with(norm_name: str, typed: str, parts: list[tuple[str, int]] | None) -> bool:
+def _starts_with(norm_name: str, typed: str, packed: str | None) -> bool:
+    """Whether the name, its pinyin or its initials start with *typed*; *packed* is the
+    name's stored reading (text.pack_syllables)."""
     if norm_name.startswith(typed):
         return True
     if not typed.isascii() or not tx.has_han(norm_name):
         return False
-    syllables = parts if parts is not None else tx.syllables(norm_name)
+    syllables = tx.unpack_syllables(packed) if packed else tx.syllables(norm_name)
     full = "".join(s for s, _ in syllables)
     initials = "".join(s[0] if n == 1 and tx.has_han_reading(s) else s for s, n in syllables)
     return full.startswith(typed) or initials.startswith(typed)

@@ -114,6 +114,25 @@ def syllables(norm: str) -> list[tuple[str, int]]:
     return out
 
 
+def pack_syllables(parts: list[tuple[str, int]]) -> str:
+    """*parts* of syllables() as one string, as the index stores them: "qing dao abc/3".
+
+    One string unpickles several times faster than a list of pairs, and it is not an
+    object the garbage collector has to look at while a decoded document stays in memory.
+    A normalized name holds letters and digits only, so neither " " nor "/" is ambiguous.
+    """
+    return " ".join(syl if n == 1 else f"{syl}/{n}" for syl, n in parts)
+
+
+def unpack_syllables(packed: str) -> list[tuple[str, int]]:
+    """The (syllable, characters) pairs of pack_syllables()."""
+    out: list[tuple[str, int]] = []
+    for piece in packed.split(" ") if packed else ():
+        syl, _, n = piece.partition("/")
+        out.append((syl, int(n) if n else 1))
+    return out
+
+
 def _keep_characters(chars: str) -> list[str]:
     return list(chars)  # a character without a reading stands for itself
 

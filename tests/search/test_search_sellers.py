@@ -117,6 +117,38 @@ def test_highlights_mark_the_matched_part(searcher: SellerSearcher) -> None:
     assert "<mark>三只松鼠</mark>" in pinyin_hit.highlights["legal_name"]
 
 
+def test_pinyin_highlights_read_the_stored_syllables(
+    searcher: SellerSearcher, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from search import text as tx
+
+    def not_at_query_time(norm: str):  # noqa: ANN202
+        raise AssertionError(f"pinyin of {norm!r} worked out at query time")
+
+    monkeypatch.setattr(tx, "syllables", not_at_query_time)
+    hit = searcher.search("szss").hits[0]
+    assert "<mark>三只松鼠</mark>" in hit.highlights["legal_name"]
+
+
+def test_kept_documents_leave_the_garbage_collector_nothing_to_walk(
+    searcher: SellerSearcher,
+) -> None:
+    """Decoded documents stay in memory (search.reading): their names are tuples and their
+    pinyin text, so one collection leaves none of their values for the collector to walk
+    again; lists and pairs of syllables would be walked in every full collection."""
+    import gc
+
+    from search.reading import stored_fields
+
+    s = searcher.cache.searcher()
+    docs = [stored_fields(s, n) for n in range(s.doc_count_all())]
+    gc.collect()
+    for doc in docs:
+        assert isinstance(doc["aliases"], tuple) and isinstance(doc["codes"], tuple)
+        tracked = [key for key, value in doc.items() if gc.is_tracked(value)]
+        assert tracked == [], doc["id"]
+
+
 def test_highlights_are_worked_out_per_field_when_asked(
     searcher: SellerSearcher, monkeypatch: pytest.MonkeyPatch
 ) -> None:

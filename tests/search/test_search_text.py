@@ -104,6 +104,21 @@ def test_latin_runs_stay_whole_in_pinyin() -> None:
     assert full == ["tcl", "ke", "ji"]
 
 
+def test_packed_syllables_read_back_the_same() -> None:
+    for name in ("TCL科技", "青岛岚山母婴用品", "3M中国", "abc", ""):
+        parts = tx.syllables(tx.normalize(name))
+        packed = tx.pack_syllables(parts)
+        assert isinstance(packed, str)
+        assert tx.unpack_syllables(packed) == parts
+    assert tx.pack_syllables([("tcl", 3), ("ke", 1)]) == "tcl/3 ke"
+
+
+@given(st.text(alphabet="云帆abcXYZ019岚山　-·", max_size=12))
+def test_packed_syllables_round_trip_any_name(name: str) -> None:
+    parts = tx.syllables(tx.normalize(name))
+    assert tx.unpack_syllables(tx.pack_syllables(parts)) == parts
+
+
 def test_segment_pinyin_prefers_fewest_syllables() -> None:
     assert tx.segment_pinyin("xian")[0] == (["xian"], "")
     assert (["xi", "an"], "") in tx.segment_pinyin("xian")
