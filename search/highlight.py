@@ -167,6 +167,11 @@ class Highlights(Mapping[str, str]):
             self._done[key] = found
             return found
 
+    def get(self, key: str, default: str | None = None) -> str | None:  # type: ignore[override]
+        """The marked name of *key*, else *default* (without Mapping.get's KeyError)."""
+        found = self._get(key)
+        return default if found is None else found
+
     def __getitem__(self, key: str) -> str:
         found = self._get(key)
         if found is None:
