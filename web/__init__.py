@@ -35,7 +35,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from flask_wtf import CSRFProtect
 
     from . import api, badge, cli, complaint_pages, db, envelope, i18n, pages, templating  # noqa: F401
+    from .sessions import CookieSessions
 
+    app.session_interface = CookieSessions()
     db.init_app(app)
     i18n.init_app(app)
     templating.init_app(app)
