@@ -788,12 +788,16 @@ class Endpoint:
 
     ``requests`` are picked at random; with ``fresh`` set instead, each measured run walks a
     list of URLs that no earlier run asked for (``fresh()`` hands out the next one), so a
-    per-worker cache never has the answer: every request is a miss.
+    per-worker cache never has the answer: every request is a miss. ``warm`` are other
+    URLs of the same kind, walked once before the rounds: what a server that has answered
+    such requests for a while has in memory (decoded postings, file pages), and none of the
+    measured answers.
     """
 
     name: str
     requests: Requests
     fresh: Callable[[], Requests] | None = None
+    warm: Requests | None = None
     # Seconds per measured run when shorter than the load's: a cache-miss run must end before
     # its unseen URLs do, or it would ask some twice.
     seconds: int | None = None
@@ -818,9 +822,12 @@ def measure(
     """
     trivial = Endpoint("trivial", [(TRIVIAL_PATH, {})])
     for e in [trivial, *endpoints]:
-        if e.fresh is None:  # a cache-miss endpoint warms nothing that its sibling does not
+        if e.fresh is None:
             log(f"  warm-up {e.name} ({load.warmup}s)")
             run_load(server, e.name, e.requests, load, seconds=load.warmup)
+        elif e.warm:  # URLs no measured run asks for, each once
+            log(f"  warm-up {e.name}: {len(e.warm)} other unseen URLs ({load.warmup}s at most)")
+            run_load(server, e.name, e.warm, load, seconds=load.warmup, sequential=True)
     sequence: list[Run] = []
     for r in range(rounds):
         for e in [trivial, *endpoints]:
