@@ -18,11 +18,12 @@ from whoosh.analysis import LowercaseFilter, StemFilter, StopFilter, Token, Toke
 from search import text as tx
 
 #: bumped when the schema or the analysis changes: an index of another version needs a rebuild
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 NAME_FIELDS = ("legal_name", "store_names", "aliases", "former_names", "english_name")
 FACET_FIELDS = ("grade", "province", "city", "category", "verified")
 _LIST_FIELDS = ("former_names", "aliases", "store_names", "domains", "codes", "store_urls")
+_STORED_LISTS = ("former_names", "aliases", "store_names", "domains")
 _TEXT_FIELDS = ("legal_name", "english_name", "province", "city", "category", "grade")
 #: English stop words, and the commonest Chinese particles (as jieba's ChineseAnalyzer)
 STOP_WORDS = frozenset(
@@ -64,8 +65,6 @@ def seller_schema() -> fields.Schema:
         aliases=fields.STORED,
         store_names=fields.STORED,
         domains=fields.STORED,
-        codes=fields.STORED,
-        store_urls=fields.STORED,
         score=fields.STORED,
         readings=fields.STORED,  # {normalized name: text.pack_syllables()}, for highlights
     )
@@ -217,7 +216,8 @@ def seller_document(doc: Mapping[str, Any]) -> dict[str, Any]:
             out[key] = value
     # Tuples, not lists: stored documents are kept decoded in memory (search.reading), and
     # a tuple of strings is one object fewer for the garbage collector to walk again and again.
-    out.update((key, tuple(value)) for key, value in lists.items())
+    # Codes and shop URLs are found through "locators" and shown from the database only.
+    out.update((key, tuple(value)) for key, value in lists.items() if key in _STORED_LISTS)
     return out
 
 
