@@ -105,7 +105,8 @@ def _add(counts: Counts, leaf: Any, ids: np.ndarray) -> None:
         if not len(codes):
             continue
         tally = np.bincount(codes[ids], minlength=len(labels))
-        for code in np.flatnonzero(tally):
+        found = np.flatnonzero(tally)
+        for code, n in zip(found.tolist(), tally[found].tolist(), strict=True):
             label = labels[code]
             if label:
-                out[label] = out.get(label, 0) + int(tally[code])
+                out[label] = out.get(label, 0) + n

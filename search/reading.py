@@ -16,15 +16,24 @@ from whoosh.searching import Searcher
 
 from search.store import IndexStore
 
+_DERIVED = "_registry_derived"
 _derived: weakref.WeakKeyDictionary[Any, dict[Any, Any]] = weakref.WeakKeyDictionary()
 _derived_lock = threading.Lock()
 
 
 def per_segment(leaf: Any, key: Any, compute: Callable[[], Any]) -> Any:
     """What *compute* derives from one segment's reader (*leaf*), computed once per process:
-    segments never change, and the value goes with the reader."""
+    segments never change, and the value goes with the reader (an attribute of it, else a
+    weak map). Found values are read without the lock: a query asks dozens of times."""
+    try:
+        return leaf.__dict__[_DERIVED][key]
+    except (AttributeError, KeyError):
+        pass
     with _derived_lock:
-        values = _derived.setdefault(leaf, {})
+        try:
+            values = leaf.__dict__.setdefault(_DERIVED, {})
+        except AttributeError:  # a reader without attributes of its own
+            values = _derived.setdefault(leaf, {})
         if key not in values:
             values[key] = compute()
         return values[key]
@@ -42,12 +51,15 @@ class Recent:
         self._lock = threading.Lock()
 
     def get(self, key: Any) -> Any:
-        """The value of *key*, or None."""
-        with self._lock:
-            found = self.items.get(key)
-            if found is not None:
+        """The value of *key*, or None. Without the lock: each OrderedDict call is atomic,
+        and a key another thread drops in between is simply not moved."""
+        found = self.items.get(key)
+        if found is not None:
+            try:
                 self.items.move_to_end(key)
-            return found
+            except KeyError:
+                pass
+        return found
 
     def put(self, key: Any, value: Any) -> None:
         with self._lock:
