@@ -48,7 +48,7 @@ def _write_atomically(path: Path, data: str) -> None:
         os.close(dir_fd)
 
 
-def _identity(path: Path) -> tuple:
+def _identity(path: str | Path) -> tuple:
     """Which file is at *path*: an atomic replace gives another inode and time."""
     try:
         st = os.stat(path)
@@ -67,7 +67,9 @@ class IndexStore:
         self.kind = kind
         self.schema = schema
         self.version = version
-        self._live: tuple[tuple, tuple, str | None, int | None] | None = None
+        self._pointer = os.path.join(self.path, POINTER)  # a str: stat() asks it per request
+        # (CURRENT's identity, SEQUENCE.json's identity and path, generation, sequence)
+        self._live: tuple[tuple, tuple, str, str | None, int | None] | None = None
 
     # -- pointer ---------------------------------------------------------
     def current_dir(self) -> Path | None:
@@ -140,17 +142,18 @@ class IndexStore:
         """Return (the live generation's name, its applied sequence): what a cached answer
         must match. Read again only when CURRENT or SEQUENCE.json was replaced (both are,
         atomically, on every change): otherwise two stats instead of two reads."""
-        pointer = _identity(self.path / POINTER)
+        pointer = _identity(self._pointer)
         live = self._live
-        if live is not None and live[0] == pointer and live[2] is not None:
-            if live[1] == _identity(self.path / live[2] / SEQUENCE):
-                return live[2], live[3]
+        if live is not None and live[0] == pointer and live[3] is not None:
+            if live[1] == _identity(live[2]):
+                return live[3], live[4]
         # Stat first, then read: a change in between is seen on the next call.
         gen = self.current_dir()
-        sequence_stat = _identity(gen / SEQUENCE) if gen is not None else ()
+        sequence_path = os.path.join(gen, SEQUENCE) if gen is not None else ""
+        sequence_stat = _identity(sequence_path) if gen is not None else ()
         sequence = self.read_sequence(gen)
         name = gen.name if gen is not None else None
-        self._live = (pointer, sequence_stat, name, sequence)
+        self._live = (pointer, sequence_stat, sequence_path, name, sequence)
         return name, sequence
 
     def read_sequence(self, gen: Path | None = None) -> int | None:
