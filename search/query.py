@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 from itertools import islice
 from typing import Any
 
@@ -68,6 +69,11 @@ def parse(text: object) -> ParsedQuery:
     """Reduce user text to normalized segments and locator candidates, or raise QueryError."""
     if not isinstance(text, str):
         raise QueryError("the query must be text")
+    return _parse(text)
+
+
+@lru_cache(maxsize=256)  # a results page parses its text for sellers, then for reports
+def _parse(text: str) -> ParsedQuery:
     truncated = len(text) > MAX_RAW_CHARS
     cleaned = _clean(text[:MAX_RAW_CHARS]).strip()
     if not cleaned:
