@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Flask, request
 from flask_babel import Babel
 
@@ -10,11 +12,19 @@ DEFAULT = "zh"
 COOKIE = "lang"
 
 
+def arg(name: str, default: str | None = None, values: Any = None) -> str | None:
+    """``request.args.get(name, default)`` (or of *values*, request.cookies say) without
+    werkzeug building and catching an HTTP exception (BadRequestKeyError) for a name the
+    request does not have: a page asks for several such names."""
+    found = request.args if values is None else values
+    return found[name] if name in found else default
+
+
 def current_lang() -> str:
     """Return "zh" or "en" for this request (an unknown ?lang= falls back, never fails)."""
     if "registry.lang" in request.environ:
         return request.environ["registry.lang"]
-    wanted = request.args.get("lang") or request.cookies.get(COOKIE)
+    wanted = arg("lang") or arg(COOKIE, values=request.cookies)
     if wanted not in LOCALES:
         # Chinese first: most visitors read Chinese, whatever their browser was set up with.
         wanted = DEFAULT
@@ -40,7 +50,7 @@ def init_app(app: Flask) -> None:
             # public, cached by browsers and CDNs and embedded by other sites, and must not
             # carry a cookie.
             return response
-        chosen = request.args.get("lang")
-        if chosen in LOCALES and request.cookies.get(COOKIE) != chosen:
+        chosen = arg("lang")
+        if chosen in LOCALES and arg(COOKIE, values=request.cookies) != chosen:
             response.set_cookie(COOKIE, chosen, max_age=365 * 86400, samesite="Lax")
         return response

@@ -20,7 +20,7 @@ from .charts import bar_rows, line_chart
 from .db import database, get_session
 from .finder import find, rendered
 from .finder import mentions as report_mentions
-from .i18n import current_lang
+from .i18n import arg, current_lang
 from .links import page_url
 from .templating import (
     facet_value,
@@ -42,8 +42,8 @@ def index():
 
 
 def _filters() -> dict:
-    chosen = {k: request.args[k] for k in FILTERS if request.args.get(k)}
-    if request.args.get("verified"):
+    chosen = {k: request.args[k] for k in FILTERS if arg(k)}
+    if arg("verified"):
         chosen["verified"] = True
     return chosen
 
@@ -51,7 +51,7 @@ def _filters() -> dict:
 @bp.get("/search")
 def search():
     try:
-        page = max(1, int(request.args.get("page", "1")))
+        page = max(1, int(arg("page", "1")))
     except ValueError:
         abort(400, description="page must be a number")
     return rendered(("search", request.full_path, current_lang()), lambda: _render_search(page))
@@ -61,7 +61,7 @@ def _render_search(page: int):
     session = get_session()
     filters = _filters()
     try:
-        finding = find(session, request.args.get("q", ""), filters=filters, page=page)
+        finding = find(session, arg("q", ""), filters=filters, page=page)
     except QueryError as exc:
         abort(400, description=str(exc))
     if finding.exact is not None:

@@ -14,6 +14,6 @@ class CookieSessions(SecureCookieSessionInterface):
     here a request without one gets its empty session at once."""
 
     def open_session(self, app: Any, request: Any) -> SecureCookieSession | None:
-        if app.secret_key and not request.cookies.get(self.get_cookie_name(app)):
+        if app.secret_key and self.get_cookie_name(app) not in request.cookies:
             return self.session_class()
         return super().open_session(app, request)

@@ -23,7 +23,7 @@ from jinja2.ext import Extension
 from jinja2.lexer import TOKEN_DATA, Token
 from markupsafe import Markup, escape
 
-from .i18n import LOCALES, current_lang
+from .i18n import LOCALES, arg, current_lang
 from .links import lang_url, page_url, remembered_url_for
 
 _TRANSLATIONS_KEY = "registry.translations"
@@ -333,6 +333,7 @@ def init_app(app: Flask) -> None:
         url_for=remembered_url_for(app),
         # A global too, so that macros imported without the context (cached) can use it.
         grade_class=grade_class,
+        query_arg=arg,
     )
     app.jinja_env.filters.update(format_filters(None))
 

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import traceback
 from datetime import UTC, datetime, timedelta
 
 from registry.events import EventService
@@ -137,3 +138,29 @@ def test_a_remembered_search_page_follows_the_index_and_the_language(client, ses
     english = client.get("/search", query_string={"q": "拾光", "lang": "en"})
     assert '<html lang="en">' in english.get_data(as_text=True)
     assert '<html lang="zh-CN">' in again
+
+
+def test_pages_ask_for_absent_arguments_without_building_http_errors(client, session, monkeypatch):
+    """``request.args.get`` of a name the URL lacks makes (and catches) a BadRequestKeyError,
+    an HTTP exception: pages ask for several such names (lang, filters, the cookie)."""
+    from werkzeug import exceptions
+
+    from web.i18n import arg
+
+    made = []
+    real = exceptions.BadRequestKeyError.__init__
+
+    def counted(self, *args, **kwargs):  # noqa: ANN001, ANN202
+        stack = "".join(traceback.format_stack())
+        if "werkzeug/test.py" not in stack and "flask/testing.py" not in stack:  # the client
+            made.append((args, stack))
+        real(self, *args, **kwargs)
+
+    monkeypatch.setattr(exceptions.BadRequestKeyError, "__init__", counted)
+    seller = make_seller(session)
+    assert client.get(f"/sellers/{seller.public_id}").status_code == 200
+    assert client.get("/search", query_string={"q": "测试"}).status_code == 200
+    assert client.get("/").status_code == 200
+    assert [a for a, _ in made] == [], made[:1]
+    with client.application.test_request_context("/?q=x&lang=en"):
+        assert arg("q") == "x" and arg("lang") == "en" and arg("page", "1") == "1"
