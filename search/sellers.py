@@ -51,6 +51,8 @@ SUGGEST_EXAMINED = 100
 #: facets too: ~1 ms per 10,000); larger ones are walked for their first pages only
 FACET_ABOVE = 200_000
 _DISPLAY = (*NAME_FIELDS, "grade", "province", "city", "category", "score", "domains", "version")
+#: what a stored document holds besides _DISPLAY (search.schema.seller_schema)
+_NOT_DISPLAYED = ("id", "readings", "verified")
 
 
 class SellerSearcher:
@@ -368,6 +370,8 @@ def _hits(
 
 
 def _hit(stored: Mapping[str, Any], score: float, parsed: ParsedQuery) -> SellerHit:
-    fields = {k: stored[k] for k in _DISPLAY if k in stored}
+    fields = dict(stored)  # a copy in C; a comprehension over _DISPLAY cost five times more
+    for key in _NOT_DISPLAYED:
+        fields.pop(key, None)
     fields["verified"] = stored.get("verified") == "true"
     return SellerHit(stored["id"], float(score), highlights(stored, parsed), fields)

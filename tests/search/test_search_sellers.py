@@ -295,3 +295,13 @@ def test_text_that_looks_like_a_code_or_domain_falls_back_to_names(index_path: P
     s = SellerSearcher(index_path)
     assert s.search("abc12345xyz").ids == ["m"]
     assert s.search("booking.com").ids == ["b"]
+
+
+def test_hits_show_every_stored_field_but_the_id_and_readings(searcher: SellerSearcher) -> None:
+    from search.schema import seller_schema
+
+    stored = {name for name, field in seller_schema().items() if field.stored}
+    assert stored == set(sellers_module._DISPLAY) | set(sellers_module._NOT_DISPLAYED)
+    hit = searcher.search("三只松鼠").hits[0]
+    assert set(hit.fields) <= set(sellers_module._DISPLAY) | {"verified"}
+    assert hit.fields["verified"] is True and "readings" not in hit.fields
