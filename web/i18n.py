@@ -22,13 +22,15 @@ def arg(name: str, default: str | None = None, values: Any = None) -> str | None
 
 def current_lang() -> str:
     """Return "zh" or "en" for this request (an unknown ?lang= falls back, never fails)."""
-    if "registry.lang" in request.environ:
-        return request.environ["registry.lang"]
+    environ = request.environ  # a page asks a dozen times: one look through the proxy each
+    found = environ.get("registry.lang")
+    if found is not None:
+        return found
     wanted = arg("lang") or arg(COOKIE, values=request.cookies)
     if wanted not in LOCALES:
         # Chinese first: most visitors read Chinese, whatever their browser was set up with.
         wanted = DEFAULT
-    request.environ["registry.lang"] = wanted
+    environ["registry.lang"] = wanted
     return wanted
 
 
