@@ -30,14 +30,21 @@ _TRANSLATIONS_KEY = "registry.translations"
 
 
 def translations():
-    """This request's catalogue (Flask-Babel's choice, asked once per request)."""
+    """This request's catalogue: Flask-Babel's choice for the request's language, asked once
+    per language and app (Flask-Babel parses the locale and looks the catalogue up again on
+    every request; its catalogue of a language is one object)."""
     try:
         environ = request.environ
     except RuntimeError:  # outside a request: whatever Flask-Babel decides
         return get_translations()
     found = environ.get(_TRANSLATIONS_KEY)
     if found is None:
-        found = environ[_TRANSLATIONS_KEY] = get_translations()
+        catalogues = current_app.extensions.setdefault(_TRANSLATIONS_KEY, {})
+        lang = current_lang()
+        found = catalogues.get(lang)
+        if found is None:
+            found = catalogues[lang] = get_translations()
+        environ[_TRANSLATIONS_KEY] = found
     return found
 
 
