@@ -151,7 +151,12 @@ def render_localized(template_name: str, **context) -> str:
         )
         env.catalogue = catalogue
         # Its own filters and _(): numbers, dates and texts for its language without asking.
-        env.filters = {**app.jinja_env.filters, **format_filters(lang)}
+        env.filters = {
+            **app.jinja_env.filters,
+            **format_filters(lang),
+            **_labellers(catalogue),
+            "grade_class": grade_class,
+        }
         bound = gettext_for_templates(catalogue)
         env.globals = {**app.jinja_env.globals, "_": bound, "gettext": bound}
         environments[(lang, catalogue)] = env
