@@ -65,20 +65,18 @@ def pinyin_spans(name: str, typed: str, readings: Mapping[str, str] | None = Non
         return []
     packed = (readings or {}).get(norm)
     parts = tx.unpack_syllables(packed) if packed else tx.syllables(norm)
+    full, initials = tx.full_and_initials(parts)
     # What is typed lies within the run of syllables (or of initials) it starts in: a name
     # where it lies in neither is passed over without trying each place to start.
-    if typed not in "".join(syl for syl, _ in parts) and typed not in "".join(
-        syl[0] if n == 1 and tx.has_han_reading(syl) else syl for syl, n in parts
-    ):
+    if typed not in "".join(full) and typed not in "".join(initials):
         return []
     offsets = [0]
     for _, n in parts:
         offsets.append(offsets[-1] + n)
     for i in range(len(parts)):
-        for initials in (False, True):
+        for pieces in (full, initials):
             covered, used = 0, 0
-            for syl, n in parts[i:]:
-                piece = syl[0] if initials and n == 1 and tx.has_han_reading(syl) else syl
+            for piece in pieces[i:]:
                 rest = typed[used:]
                 if not rest:
                     break

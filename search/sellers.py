@@ -336,10 +336,10 @@ def _starts_with(norm_name: str, typed: str, packed: str | None) -> bool:
         return True
     if not typed.isascii() or not tx.has_han(norm_name):
         return False
-    syllables = tx.unpack_syllables(packed) if packed else tx.syllables(norm_name)
-    full = "".join(s for s, _ in syllables)
-    initials = "".join(s[0] if n == 1 and tx.has_han_reading(s) else s for s, n in syllables)
-    return full.startswith(typed) or initials.startswith(typed)
+    full, initials = tx.full_and_initials(
+        tx.unpack_syllables(packed) if packed else tx.syllables(norm_name)
+    )
+    return "".join(full).startswith(typed) or "".join(initials).startswith(typed)
 
 
 def _ids(q: wq.Query, searcher: Any) -> Iterator[int]:

@@ -163,7 +163,12 @@ def _word_pinyin(word: str) -> tuple[str, ...]:
 
 def pinyin_parts(norm: str) -> tuple[list[str], list[str]]:
     """Return the full pinyin syllables and the initials of a Chinese name (latin runs kept)."""
-    parts = syllables(norm)[:MAX_PINYIN_SYLLABLES]
+    return full_and_initials(syllables(norm)[:MAX_PINYIN_SYLLABLES])
+
+
+def full_and_initials(parts: list[tuple[str, int]]) -> tuple[list[str], list[str]]:
+    """The syllables of syllables() *parts*, and their initials: a reading's first letter,
+    a latin run or a character without a reading whole."""
     full = [s for s, _ in parts]
     initials = [s[0] if n == 1 and has_han_reading(s) else s for s, n in parts]
     return full, initials
