@@ -17,6 +17,7 @@ from registry.errors import ValidationFailed
 
 from .badge_svg import LANGS, SIZES, render_badge
 from .db import database, get_session
+from .links import arg
 
 bp = Blueprint("badge", __name__)
 
@@ -28,7 +29,7 @@ Answer = tuple[int, list[tuple[str, str]], bytes]
 
 
 def _choice(name: str, allowed: tuple[str, ...], default: str) -> str:
-    value = request.args.get(name, default)
+    value = arg(name, default)
     if value not in allowed:
         raise ValidationFailed(f"{name} must be one of {', '.join(allowed)}", {name: value})
     return value
@@ -55,7 +56,7 @@ def embedding_host() -> str | None:
 
 def _arg(name: str) -> str | None:
     # Most badge requests carry no query string: spare building the arguments for them.
-    return request.args.get(name) if request.environ.get("QUERY_STRING") else None
+    return arg(name) if request.environ.get("QUERY_STRING") else None
 
 
 def _options() -> tuple[str, str]:
@@ -280,7 +281,7 @@ def verify(public_id: str):
     """Where a badge links: the live record, the allowed domains, and where you came from."""
     facts = badge_facts(get_session(), public_id)
     referrer = _referrer_host()
-    claimed = request.args.get("from")
+    claimed = arg("from")
     host = referrer or claimed
     allowed = facts.state(host) != "warning" if host else None
     return render_template(

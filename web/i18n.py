@@ -2,22 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from flask import Flask, request
 from flask_babel import Babel
+
+from .links import arg
 
 LOCALES = {"zh": "zh_Hans_CN", "en": "en"}
 DEFAULT = "zh"
 COOKIE = "lang"
-
-
-def arg(name: str, default: str | None = None, values: Any = None) -> str | None:
-    """``request.args.get(name, default)`` (or of *values*, request.cookies say) without
-    werkzeug building and catching an HTTP exception (BadRequestKeyError) for a name the
-    request does not have: a page asks for several such names."""
-    found = request.args if values is None else values
-    return found[name] if name in found else default
 
 
 def current_lang() -> str:

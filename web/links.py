@@ -1,14 +1,24 @@
-"""Links in pages: url_for that remembers what it built, and this page with one argument
-changed (language, page number)."""
+"""Links in pages: url_for that remembers what it built, this page with one argument changed
+(language, page number), and the request's arguments read as cheaply as they are written."""
 
 from __future__ import annotations
 
 import re
 import secrets
 from collections.abc import Callable
+from typing import Any
 from urllib.parse import quote_from_bytes, quote_plus, unquote_to_bytes
 
 from flask import Flask, request, url_for
+
+
+def arg(name: str, default: str | None = None, values: Any = None) -> str | None:
+    """``request.args.get(name, default)`` (or of *values*, request.cookies say) without
+    werkzeug building and catching an HTTP exception (BadRequestKeyError) for a name the
+    request does not have: a page asks for several such names."""
+    found = request.args if values is None else values
+    return found[name] if name in found else default
+
 
 _UNQUOTED = re.compile(r"[A-Za-z0-9_.~-]+")  # characters no URL part is ever escaped for
 

@@ -20,8 +20,8 @@ from .charts import bar_rows, line_chart
 from .db import database, get_session
 from .finder import find, rendered
 from .finder import mentions as report_mentions
-from .i18n import arg, current_lang
-from .links import page_url
+from .i18n import current_lang
+from .links import arg, page_url
 from .templating import (
     facet_value,
     format_filters,

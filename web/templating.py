@@ -23,8 +23,8 @@ from jinja2.ext import Extension
 from jinja2.lexer import TOKEN_DATA, Token
 from markupsafe import Markup, escape
 
-from .i18n import LOCALES, arg, current_lang
-from .links import lang_url, page_url, remembered_url_for
+from .i18n import LOCALES, current_lang
+from .links import arg, lang_url, page_url, remembered_url_for
 
 _TRANSLATIONS_KEY = "registry.translations"
 

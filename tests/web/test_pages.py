@@ -145,7 +145,7 @@ def test_pages_ask_for_absent_arguments_without_building_http_errors(client, ses
     an HTTP exception: pages ask for several such names (lang, filters, the cookie)."""
     from werkzeug import exceptions
 
-    from web.i18n import arg
+    from web.links import arg
 
     made = []
     real = exceptions.BadRequestKeyError.__init__
