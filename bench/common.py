@@ -161,21 +161,28 @@ def _refresh_scores(path: Path) -> None:
     log(f"  scoring code changed: scores recomputed in {time.perf_counter() - started:.1f}s")
 
 
+def _build_index(path: Path, engine) -> None:
+    """Build both search indexes of the data set at *path* from its database."""
+    from registry.db import session_factory
+    from web.indexing import rebuild
+
+    index = path / "index"
+    with session_factory(engine)() as session:
+        rebuild(session, (index / "sellers", index / "narratives"))
+
+
 def _refresh_index(path: Path) -> None:
     """Rebuild the search index when the search schema changed since the data was built
     (the app would not open it; the database is the same)."""
     from search.sellers import SellerSearcher
 
-    index = path / "index"
-    if SellerSearcher(index / "sellers").store.exists():
+    if SellerSearcher(path / "index" / "sellers").store.exists():
         return
-    from registry.db import make_engine, session_factory
-    from web.indexing import rebuild
+    from registry.db import make_engine
 
     started = time.perf_counter()
     engine = make_engine(f"sqlite:///{path / 'registry.db'}")
-    with session_factory(engine)() as session:
-        rebuild(session, (index / "sellers", index / "narratives"))
+    _build_index(path, engine)
     engine.dispose()
     log(f"  search schema changed: index rebuilt in {time.perf_counter() - started:.1f}s")
 
@@ -197,7 +204,6 @@ def _build(path: Path, count: int) -> None:
     from registry.migrate import upgrade
     from registry.models import Seller
     from registry.scores import ScoreService
-    from web.indexing import rebuild
 
     started = time.perf_counter()
     path.mkdir(parents=True)
@@ -262,9 +268,7 @@ def _build(path: Path, count: int) -> None:
     log(f"  scores computed in {time.perf_counter() - t:.1f}s")
 
     t = time.perf_counter()
-    index = path / "index"
-    with session_factory(engine)() as session:
-        rebuild(session, (index / "sellers", index / "narratives"))
+    _build_index(path, engine)
     log(f"  search index built in {time.perf_counter() - t:.1f}s")
     engine.dispose()
     manifest = {

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import random
 import sys
+from functools import lru_cache
 from pathlib import Path
 from urllib.parse import quote
 
@@ -113,6 +114,16 @@ def search_requests(queries: list[str]) -> common.Requests:
     return [(f"/search?q={quote(q)}", {}) for q in queries]
 
 
+@lru_cache(maxsize=1)
+def typed_names() -> list[str]:
+    """Legal names of the generated sellers as people type them: without the generator's
+    de-duplicating marks (甲乙丙...), which nobody types."""
+    from registry import demo
+
+    names = sorted({r["legal_name"] for r in demo.registrations(20_000, seed=common.SEED)})
+    return [n.translate({ord(c): None for c in "甲乙丙丁戊己庚辛"}) for n in names]
+
+
 def unseen_queries(known: list[str], runs: int, per_run: int) -> list[list[str]]:
     """Queries no earlier request asked, in about the mix of ``search_queries``: a fifth
     2-character fragments of names, nearly half other Chinese (3-4 character fragments, brand
@@ -123,9 +134,7 @@ def unseen_queries(known: list[str], runs: int, per_run: int) -> list[list[str]]
     from registry import demo
 
     rng = random.Random(common.SEED + 7)
-    names = sorted({r["legal_name"] for r in demo.registrations(20_000, seed=common.SEED)})
-    # Without the generator's de-duplicating marks (甲乙丙...): nobody types those.
-    names = [n.translate({ord(c): None for c in "甲乙丙丁戊己庚辛"}) for n in names]
+    names = typed_names()
     cities = [city for _, city in demo.AREAS]
     brands, trades = demo.BRANDS, demo.TRADES
 
@@ -176,8 +185,7 @@ def warm_up_queries(asked: list[str], count: int = 3000) -> list[str]:
     from registry import demo
 
     rng = random.Random(common.SEED + 11)
-    names = sorted({r["legal_name"] for r in demo.registrations(20_000, seed=common.SEED)})
-    names = [n.translate({ord(c): None for c in "甲乙丙丁戊己庚辛"}) for n in names]
+    names = typed_names()
     fragments = {n[i : i + k] for n in names for k in (3, 4) for i in range(len(n) - k + 1)}
     picked = rng.sample(sorted(fragments), 600)
     pools = {
