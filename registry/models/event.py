@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import Index, Numeric
+from sqlalchemy import Index, Numeric, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from .base import UTCDateTime, utcnow
@@ -36,6 +36,9 @@ class Event(SQLModel, table=True):
     __table_args__ = (
         Index("ix_event_seller_time", "seller_id", "occurred_at"),
         Index("ix_event_kind_time", "kind", "occurred_at"),
+        # An idempotency key belongs to its submitter: another source's equal key is another
+        # record, never a way to reach this one.
+        UniqueConstraint("source", "external_ref", name="uq_event_source_external_ref"),
     )
     id: int | None = Field(default=None, primary_key=True)
     seller_id: int = Field(foreign_key="seller.id")
@@ -51,11 +54,14 @@ class Event(SQLModel, table=True):
     category: str | None = Field(default=None, max_length=32)
     ends_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     lifted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
-    # Public text: already scrubbed of personal data (complaints keep the original apart).
+    # Public text, scrubbed of personal data on the way in (registry.public_text); the text
+    # as submitted is kept in summary_original, which no public view reads.
     summary: str | None = Field(default=None, max_length=4000)
+    summary_original: str | None = Field(default=None, sa_type=Text)
     complaint_id: int | None = Field(default=None, foreign_key="complaint.id", index=True)
-    # A platform's own id for the record, so that re-sent batches stay idempotent.
-    external_ref: str | None = Field(default=None, max_length=128, unique=True)
+    # The submitter's own id for the record, so that re-sent batches stay idempotent; unique
+    # per source (see __table_args__).
+    external_ref: str | None = Field(default=None, max_length=128)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
@@ -90,10 +96,14 @@ class Complaint(SQLModel, table=True):
     complainant_ref: str = Field(max_length=64, index=True)
     verification: str = Field(default="unverified", max_length=16)
     status: str = Field(default="submitted", max_length=24, index=True)
+    # Public (scrubbed) reason of the last move; the moderator's words as typed are private.
     status_reason: str | None = Field(default=None, max_length=1000)
+    status_reason_original: str | None = Field(default=None, max_length=1000)
     moderation_due_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     reply_due_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # Public (scrubbed) reply; the merchant's words as sent are private.
     merchant_reply: str | None = Field(default=None, max_length=5000)
+    merchant_reply_original: str | None = Field(default=None, max_length=5000)
     replied_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     outcome: str | None = Field(default=None, max_length=24)
     # SHA-256 of the one-time link token a merchant may answer with.

@@ -23,6 +23,8 @@ class ApiToken(SQLModel, table=True):
     digest: str = Field(max_length=64, unique=True)
     seller_id: int | None = Field(default=None, foreign_key="seller.id")
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    # None: never expires (create-token --expires-days N sets it).
+    expires_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
