@@ -301,6 +301,21 @@ def check_domains() -> None:
     click.echo(f"{jobs.check_domains(current_app._get_current_object())} domains checked")
 
 
+@click.command("rescrub")
+@with_appcontext
+def rescrub() -> None:
+    """Derive every public text again from its private original with the current scrubber."""
+    from registry.public_text import rescrub as derive_again
+
+    with job_session() as session:
+        counts = derive_again(session)
+        session.commit()
+    click.echo(
+        f"public texts derived again: {counts['event']} event summaries and "
+        f"{counts['complaint']} complaint texts changed"
+    )
+
+
 def register(app: Flask) -> None:
     app.cli.add_command(db_group)
     for command in (
@@ -316,5 +331,6 @@ def register(app: Flask) -> None:
         rotate_signing_key,
         revoke_signing_key,
         check_domains,
+        rescrub,
     ):
         app.cli.add_command(command)

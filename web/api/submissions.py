@@ -63,3 +63,25 @@ def submit_events():
     results = [r.to_dict() for r in service.submit(records)]
     session.commit()
     return _batch_response(results)
+
+
+@bp.patch("/events/<int:event_id>")
+def amend_event(event_id: int):
+    """Change a recorded event: its own source, or a regulator giving a ``reason``."""
+    principal = authenticate("platform", "regulator")
+    data = request.get_json(silent=True) if request.mimetype == "application/json" else None
+    if not isinstance(data, dict):
+        raise BadPayload("send a JSON object of the fields to change (and a reason)")
+    session = get_session()
+    service = EventService(session, actor=principal.actor, role=principal.role)
+    event = service.amend(event_id, data)
+    session.commit()
+    return ok(
+        {
+            "event_id": event.id,
+            "resolution": event.resolution,
+            "lifted_at": event.lifted_at,
+            "ends_at": event.ends_at,
+            "summary": event.summary,
+        }
+    )
