@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import os
-import secrets
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
@@ -17,12 +15,10 @@ from sqlalchemy.engine import Dialect, Engine
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session
 
-from .attestation import key_id, sign_attestation
 from .cache import SellerCache
 from .domains import BOUND_STATES, host_matches
 from .errors import NotFound
-from .keys import KeyRing
-from .models import Attestation, Domain, Seller, SellerScore, utcnow
+from .models import Domain, Seller, SellerScore
 from .prepared import PreparedSelect, one_of
 
 # Caps that mean "do not trust this seller now": shown as a warning, never a friendly badge.
@@ -36,7 +32,6 @@ ALARM_CAPS = frozenset(
         "trading_ban",
     }
 )
-LIFETIME = timedelta(days=7)
 
 
 @dataclass(frozen=True, slots=True)  # many thousands live in each worker's cache
@@ -248,91 +243,3 @@ class FactsCache(SellerCache):
         """Give the reader's connection back (the cache itself stays usable)."""
         if self.reader is not None:
             self.reader.close()
-
-
-class AttestationService:
-    """Issues, lists and revokes signed statements; the caller commits."""
-
-    def __init__(
-        self, session: Session, keys: KeyRing, issuer: str, now: datetime | None = None
-    ) -> None:
-        self.session = session
-        self.keys = keys
-        self.issuer = issuer
-        self.now = now or utcnow()
-
-    def issue(self, public_id: str) -> tuple[str, Attestation]:
-        facts = badge_facts(self.session, public_id)
-        seller_id = self.session.execute(
-            select(Seller.id).where(Seller.public_id == public_id)
-        ).scalar_one()
-        key = self.keys.signing_key()
-        claims = {
-            "iss": self.issuer,
-            "sub": facts.public_id,
-            "name": facts.legal_name,
-            "domains": list(facts.domains),
-            "grade": facts.grade,
-            "score": None if facts.value is None else round(facts.value, 1),
-            "verified": facts.verified,
-            "alarms": list(facts.alarms),
-            "jti": secrets.token_urlsafe(16),
-        }
-        token = sign_attestation(claims, key, now=self.now, lifetime=LIFETIME)
-        row = Attestation(
-            jti=claims["jti"],
-            seller_id=seller_id,
-            kid=key_id(key.public_key()),
-            claims={k: claims[k] for k in ("grade", "verified", "domains", "alarms")},
-            issued_at=self.now,
-            expires_at=self.now + LIFETIME,
-        )
-        self.session.add(row)
-        self.session.flush()
-        return token, row
-
-    def revoke_stale(self, seller_ids: list[int]) -> int:
-        """Revoke live statements whose grade, verification, alarms or domains changed."""
-        count = 0
-        rows = self.session.execute(
-            select(Attestation, Seller.public_id)
-            .join(Seller, Seller.id == Attestation.seller_id)
-            .where(
-                Attestation.seller_id.in_(seller_ids),
-                Attestation.revoked_at.is_(None),
-                Attestation.expires_at > self.now,
-            )
-        ).all()
-        for attestation, public_id in rows:
-            facts = badge_facts(self.session, public_id)
-            now_claims = {
-                "grade": facts.grade,
-                "verified": facts.verified,
-                "domains": list(facts.domains),
-                "alarms": list(facts.alarms),
-            }
-            if attestation.claims != now_claims:
-                attestation.revoked_at = self.now
-                attestation.revoked_reason = "the seller's record changed"
-                count += 1
-        self.session.flush()
-        return count
-
-    def revoked(self) -> list[dict]:
-        """Revoked statements that have not yet expired (what offline verifiers must refuse)."""
-        rows = self.session.execute(
-            select(Attestation, Seller.public_id)
-            .join(Seller, Seller.id == Attestation.seller_id)
-            .where(Attestation.revoked_at.is_not(None), Attestation.expires_at > self.now)
-            .order_by(Attestation.revoked_at)
-        )
-        return [
-            {
-                "jti": a.jti,
-                "sub": public_id,
-                "revoked_at": a.revoked_at,
-                "reason": a.revoked_reason,
-                "expires_at": a.expires_at,
-            }
-            for a, public_id in rows
-        ]

@@ -203,7 +203,7 @@ def scheduler() -> None:
 @click.command("prepare")
 @with_appcontext
 def prepare() -> None:
-    """Bring derived state up to date before serving: scores, then the search index."""
+    """Bring derived state up to date before serving: scores, the search index, statements."""
     from . import jobs
 
     app = current_app._get_current_object()
@@ -213,7 +213,12 @@ def prepare() -> None:
     indexed = 0
     while n := jobs.reindex_changed(app):
         indexed += n
-    click.echo(f"prepared: {rescored} sellers scored, {indexed} reindexed")
+    stated = jobs.issue_attestations(app)
+    while n := jobs.renew_attestations(app):
+        stated += n
+    click.echo(
+        f"prepared: {rescored} sellers scored, {indexed} reindexed, {stated} statements issued"
+    )
 
 
 @click.command("reindex")

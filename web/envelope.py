@@ -50,8 +50,14 @@ def register(app: Flask) -> None:
     @app.errorhandler(RegistryError)
     def _domain_error(exc: RegistryError):
         if _wants_json():
-            return error(exc.status, exc.code, exc.message, exc.details)
-        return render_template("error.html", status=exc.status, message=exc.message), exc.status
+            response, status = error(exc.status, exc.code, exc.message, exc.details)
+        else:
+            page = render_template("error.html", status=exc.status, message=exc.message)
+            response, status = app.make_response(page), exc.status
+        retry = exc.details.get("retry_after") if isinstance(exc.details, dict) else None
+        if isinstance(retry, int):
+            response.headers["Retry-After"] = str(retry)
+        return response, status
 
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException):
