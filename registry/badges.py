@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -16,7 +17,8 @@ from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session
 
 from .cache import SellerCache
-from .domains import BOUND_STATES, host_matches
+from .domains import BOUND_STATES
+from .embedding import BOUND, FOREIGN, Origin
 from .errors import NotFound
 from .models import Domain, Seller, SellerScore
 from .prepared import PreparedSelect, one_of
@@ -48,14 +50,23 @@ class BadgeFacts:
     version: str  # changes whenever anything shown changes (ETag material)
     seller_id: int = 0  # internal id, to match change-log entries
 
-    def state(self, host: str | None = None) -> str:
-        """Decide the badge state; ``host`` is the embedding page's host when known."""
+    def state(self, origin: Origin | None = None) -> str:
+        """Decide the badge state for a page at ``origin`` (the Referer's; None: unknown).
+
+        A sanction, a fraud finding or a failing grade shows wherever the badge is. The
+        friendly states need proof of where it is: an https origin on a bound domain. With
+        no such proof the badge is neutral (it names the seller and sends the visitor to
+        check it), and on any other site it warns that it was copied.
+        """
         if self.alarms:
             return "sanctioned"
         if self.grade == "F":
             return "failing"
-        if host is not None and not host_matches(host, list(self.domains)):
+        standing = None if origin is None else origin.standing(self.domains)
+        if standing == FOREIGN:
             return "warning"
+        if standing != BOUND:
+            return "neutral"
         if not self.verified:
             return "unverified"
         if self.grade == "NR":
@@ -93,6 +104,17 @@ FACTS_QUERY = (
 )
 
 
+# A public id is a short word of lower-case letters, digits and dashes (new_public_id). Anything
+# else names no seller and is not sent to the database, which may refuse it outright (a NUL).
+_PUBLIC_ID = re.compile(r"[0-9a-z-]{1,16}")
+
+
+def _checked(public_id: str) -> str:
+    if not _PUBLIC_ID.fullmatch(public_id):
+        raise NotFound(f"no seller with id {public_id[:40]!r}")
+    return public_id
+
+
 def _facts_from_rows(rows: Sequence[Sequence[Any]], public_id: str) -> BadgeFacts:
     if not rows:
         raise NotFound(f"no seller with id {public_id!r}")
@@ -120,7 +142,7 @@ def _facts_from_rows(rows: Sequence[Sequence[Any]], public_id: str) -> BadgeFact
 
 def badge_facts(session: Session, public_id: str) -> BadgeFacts:
     """Load the facts for one seller in the session's transaction (sees its own writes)."""
-    rows = session.connection().execute(FACTS_QUERY, {"public_id": public_id}).all()
+    rows = session.connection().execute(FACTS_QUERY, {"public_id": _checked(public_id)}).all()
     return _facts_from_rows(rows, public_id)
 
 
@@ -144,6 +166,7 @@ def read_facts(engine: Engine, public_id: str) -> BadgeFacts:
     and result conversions SQLAlchemy itself applies, sparing the per-call statement handling
     that costs many times the lookup itself.
     """
+    _checked(public_id)
     raw = engine.raw_connection()
     try:
         rows = _read(raw, _plan(engine.dialect), public_id)
@@ -167,6 +190,7 @@ class FactsReader:
         self._local = threading.local()
 
     def read(self, public_id: str) -> BadgeFacts:
+        _checked(public_id)
         raw = self._connection()
         try:
             # The driver's own connection: the pool's wrapper adds nothing to a held one.
