@@ -42,15 +42,6 @@ def within(domain: str, domains: Iterable[str]) -> bool:
     return any(domain == d or domain.endswith("." + d) for d in domains)
 
 
-def host_matches(host: str, domains: Iterable[str]) -> bool:
-    """Tell whether ``host`` is one of ``domains`` or a sub-domain of one."""
-    try:
-        host = normalize_domain(host)
-    except ValueError:
-        return False
-    return within(host, domains)
-
-
 class DomainService:
     """The caller commits; checks happen in jobs, never inside a request."""
 
