@@ -8,7 +8,7 @@ public (it rests on too few orders to mean anything); an unscored seller is NR t
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -122,4 +122,3 @@ def holds_demo(bind: Session | Connection | Engine) -> bool:
         with bind.connect() as conn:
             return conn.execute(_HOLDS_DEMO).first() is not None
     return bind.execute(_HOLDS_DEMO).first() is not None
-

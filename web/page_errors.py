@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import request
+from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from registry.errors import (
@@ -134,7 +135,7 @@ def _case(exc: BaseException) -> tuple[str | None, dict[str, Any]]:
         # The names of the arguments are the page's own words (lang, size...), not the input.
         names = [n for n in (exc.details or {}) if n in request.args] or list(request.args)
         return "bad_argument", {"names": ", ".join(n[:32] for n in names[:5]) or "?"}
-    if type(exc).__name__ == "CSRFError":
+    if isinstance(exc, CSRFError):
         return "csrf", {}
     return None, {}
 
