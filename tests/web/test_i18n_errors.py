@@ -115,3 +115,20 @@ def test_a_duplicate_complaint_is_refused_in_chinese(client, session, app):
     html = again.get_data(as_text=True)
     assert again.status_code == 400 and "您已对该卖家提交过投诉" in html
     assert "you already have" not in html.lower()
+
+
+def test_too_many_complaints_are_refused_in_chinese(client, session):
+    sellers = [make_seller(session) for _ in range(6)]
+    token = csrf(client.get(f"/sellers/{sellers[0].public_id}/complain").get_data(as_text=True))
+    statuses = []
+    for n, seller in enumerate(sellers):
+        data = {**FORM, "narrative": f"付款后一直没有发货，第{n}次联系客服也不回复。"}
+        response = client.post(
+            f"/sellers/{seller.public_id}/complain",
+            data={**data, "csrf_token": token},
+            headers=ZH,
+        )
+        statuses.append(response.status_code)
+    html = response.get_data(as_text=True)
+    assert statuses == [200] * 5 + [400] and "来自此网络连接的投诉过多" in html
+    assert "too many" not in html.lower()
