@@ -18,7 +18,7 @@ from whoosh.analysis import LowercaseFilter, StemFilter, StopFilter, Token, Toke
 from search import text as tx
 
 #: bumped when the schema or the analysis changes: an index of another version needs a rebuild
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 NAME_FIELDS = ("legal_name", "store_names", "aliases", "former_names", "english_name")
 FACET_FIELDS = ("grade", "province", "city", "category", "verified")
@@ -66,6 +66,7 @@ def seller_schema() -> fields.Schema:
         store_names=fields.STORED,
         domains=fields.STORED,
         score=fields.STORED,
+        flags=fields.STORED,  # risk flags and the NR and demo marks a result card shows
         readings=fields.STORED,  # {normalized name: text.pack_syllables()}, for highlights
     )
 
@@ -218,6 +219,7 @@ def seller_document(doc: Mapping[str, Any]) -> dict[str, Any]:
     # a tuple of strings is one object fewer for the garbage collector to walk again and again.
     # Codes and shop URLs are found through "locators" and shown from the database only.
     out.update((key, tuple(value)) for key, value in lists.items() if key in _STORED_LISTS)
+    out["flags"] = tuple(_strings(doc, "flags"))
     return out
 
 

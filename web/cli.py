@@ -10,6 +10,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
 from registry import audit, migrate
+from registry.columns import column_report
 from registry.errors import RegistryError
 from registry.importing import parse_batch, sniff_format
 from registry.registrations import RegistrationService
@@ -97,6 +98,8 @@ def import_registrations(
         )
     except RegistryError as exc:
         raise click.ClickException(f"{path}: {exc.message}") from None
+    for warning in column_report(records).warnings():
+        click.echo(f"{path.name}: warning: {warning['message']}", err=True)
     counts = {"created": 0, "updated": 0, "unchanged": 0, "rejected": 0}
     rejected = []
     with job_session() as session:

@@ -12,6 +12,7 @@ from registry.sellers import SellerService
 
 from .db import get_session
 from .forms import ComplaintForm, ConfirmForm, ReplyForm
+from .page_errors import field_message, page_message
 from .pages import bp
 
 
@@ -39,12 +40,12 @@ def complain(public_id: str):
             )
             session.commit()
         except ValidationFailed as exc:
-            for field, message in (exc.details or {}).items():
+            for field in exc.details or {}:
                 if field in form:
-                    form[field].errors = [*form[field].errors, message]
-            problem = exc.message
+                    form[field].errors = [*form[field].errors, field_message(field)]
+            problem = page_message(exc)
         except RegistryError as exc:
-            problem = exc.message
+            problem = page_message(exc)
         else:
             return render_template(
                 "complaint_filed.html",
@@ -75,7 +76,7 @@ def complaint(public_id: str):
             return redirect(url_for("pages.complaint", public_id=public_id))
         except RegistryError as exc:
             session.rollback()
-            problem = exc.message
+            problem = page_message(exc)
     view = service.public_view(row)
     seller = SellerService(session).get(view["seller"])
     can_confirm = bool(token) and row.status == "merchant_replied"
@@ -105,7 +106,7 @@ def reply(public_id: str):
             return redirect(url_for("pages.complaint", public_id=public_id))
         except RegistryError as exc:
             session.rollback()
-            problem = exc.message
+            problem = page_message(exc)
     view = service.public_view(row)
     seller = SellerService(session).get(view["seller"])
     return render_template(

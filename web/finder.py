@@ -19,6 +19,8 @@ from .indexing import narrative_searcher, seller_searcher
 
 FACETS = ("grade", "verified", "province", "category")
 MAX_QUERY = 200
+#: the most of a query read at all (codes, shop URLs and domains; names use MAX_QUERY)
+MAX_QUERY_TEXT = 1000
 
 
 @dataclass
@@ -37,7 +39,7 @@ def find(
     session, text: str, *, filters: dict | None = None, page: int = 1, per_page: int = 20
 ) -> Finding:
     """Find sellers for ``text``; raises QueryError for input that cannot be searched."""
-    query = clean_text(text)[:1000]
+    query = clean_text(text)[:MAX_QUERY_TEXT]
     if not query:
         return Finding(query, "empty")
     sellers = SellerService(session)
