@@ -288,7 +288,8 @@ def rotate_signing_key() -> None:
     click.echo(key_id(key_ring().rotate().public_key()))
 
 
-@click.command("revoke-signing-key")
+# A key id is base64url and may begin with "-": it is an argument, not an unknown option.
+@click.command("revoke-signing-key", context_settings={"ignore_unknown_options": True})
 @click.argument("kid")
 @with_appcontext
 def revoke_signing_key(kid: str) -> None:

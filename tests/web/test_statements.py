@@ -149,3 +149,10 @@ def test_renewal_covers_every_seller_and_prepare_issues_them(app, runner, sessio
     assert result.exit_code == 0, result.output
     assert "2 statements issued" in result.output
     assert jobs.renew_attestations(app) == 0  # nothing due until two days before expiry
+
+
+def test_a_key_id_beginning_with_a_dash_is_read_as_a_key_id(runner):
+    """base64url ids may begin with "-" (a test failed now and then on such a random id)."""
+    result = runner.invoke(args=["revoke-signing-key", "-2Dz-cK2ynRMpawVEr_aXQ"])
+    assert result.exit_code == 1
+    assert "no key with id -2Dz-cK2ynRMpawVEr_aXQ" in result.output
