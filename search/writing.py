@@ -70,7 +70,8 @@ class _Index:
             self.store.write_sequence(sequence)
 
     def doc_ids_and_versions(self) -> dict[str, str | None]:
-        """Return {id: version} of every live document (to find missing or stale ones)."""
+        """Return {id: version} of the live documents, one per id (the last copy); for
+        copies as a search sees them, see search.census."""
         ix, _ = self.store.open()
         try:
             with ix.reader() as reader:
