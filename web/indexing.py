@@ -7,6 +7,7 @@ several nodes fed from the same (PostgreSQL) log converge on the same answers.
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -93,8 +94,18 @@ def _part(engine, ids: list[int]) -> Callable[[], Iterator[dict]]:
     return documents
 
 
+#: one applier at a time in a process (the scheduler's jobs run in threads, and two of them
+#: apply changes): a second one reads where the first left off, never the same start
+_APPLYING = threading.Lock()
+
+
 def apply_changes(session, paths: tuple[Path, Path], limit: int = 5000) -> int:
     """Apply the next batch of the change log to both indexes; return sellers updated."""
+    with _APPLYING:
+        return _apply_changes(session, paths, limit)
+
+
+def _apply_changes(session, paths: tuple[Path, Path], limit: int) -> int:
     sellers = SellerIndex(paths[0])
     if not sellers.exists():
         # No index here yet (a new node, or a deleted folder): build it from the database,
