@@ -66,15 +66,18 @@ class Answer:
 
 
 class LiveSite:
-    """gunicorn and the scheduler on the files under *folder* (see the module docstring)."""
+    """gunicorn and the scheduler on the files under *folder*: a copy of the SQLite file
+    *database* and, when given, of the index folder *index* (see the module docstring)."""
 
-    def __init__(self, folder: Path, template: Path) -> None:
+    def __init__(self, folder: Path, database: Path, index: Path | None = None) -> None:
         from web import create_app
 
         self.folder = folder
         self.db_path = folder / "registry.db"
-        shutil.copy(template, self.db_path)
+        shutil.copy(database, self.db_path)
         self.index_dir = folder / "index"
+        if index is not None:
+            shutil.copytree(index, self.index_dir)
         self.env = {
             **os.environ,
             "DATABASE_URL": f"sqlite:///{self.db_path}",
@@ -108,6 +111,7 @@ class LiveSite:
         self._lock = threading.Lock()
         self._served: dict[int, int] = {}  # probe -> worker pid
         self._log_offset = 0
+        self._pool = ThreadPoolExecutor(2 * WORKERS)
 
     # -- life --------------------------------------------------------------------------
     def start(self, timeout: float = 60.0) -> None:
@@ -183,6 +187,7 @@ class LiveSite:
             except subprocess.TimeoutExpired:
                 os.killpg(proc.pid, signal.SIGKILL)  # its own session: only what it started
                 proc.wait()
+        self._pool.shutdown()
         self.app.extensions["registry_db"].dispose()
 
     def log(self, name: str = "gunicorn.log") -> str:
@@ -260,20 +265,22 @@ class LiveSite:
             if found:
                 self._served[int(found.group(1))] = int(found.group(2))
 
+    def burst(self, paths: list[str]) -> list[Answer]:
+        """GET every one of *paths* at once (a busy worker leaves the next to another)."""
+        return list(self._pool.map(self.get, paths))
+
     def from_every_worker(self, path: str, each: int = 3, timeout: float = 30.0) -> list[Answer]:
-        """GET *path* until every worker has answered it at least *each* times (requests go
-        in concurrent bursts, so that a busy worker leaves the next one to another)."""
+        """GET *path* until every worker has answered it at least *each* times."""
         answers: list[Answer] = []
         deadline = time.monotonic() + timeout
-        with ThreadPoolExecutor(2 * WORKERS) as pool:
-            while True:
-                served = Counter(a.worker for a in answers)
-                workers = self.workers()
-                if len(workers) >= WORKERS and all(served[w] >= each for w in workers):
-                    return answers
-                if time.monotonic() > deadline:
-                    raise AssertionError(f"not every worker answered {path}: {dict(served)}")
-                answers += pool.map(lambda _: self.get(path), range(2 * WORKERS))
+        while True:
+            served = Counter(a.worker for a in answers)
+            workers = self.workers()
+            if len(workers) >= WORKERS and all(served[w] >= each for w in workers):
+                return answers
+            if time.monotonic() > deadline:
+                raise AssertionError(f"not every worker answered {path}: {dict(served)}")
+            answers += self.burst([path] * (2 * WORKERS))
 
     # -- the scheduler -----------------------------------------------------------------
     def settled(self, timeout: float = 30.0) -> float:
