@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+from registry.complaints import ComplaintService
+from registry.models import utcnow
+
 from ..factories import make_seller, make_token
 
 FORM = {
@@ -15,9 +20,8 @@ FORM = {
 }
 
 
-def test_a_complaint_closed_unresolved_shows_on_a_cached_profile(client, session):
-    """Confirming "unresolved" after the merchant's reply leaves the scoring event as it was
-    (the reply already counted it unresolved), but the page shows the complaint closed."""
+def _replied(client, session):
+    """A seller, and a complaint its merchant answered in time: (seller, id, consumer token)."""
     seller = make_seller(session)
     moderator = make_token(session, "moderator")
     merchant = make_token(session, "merchant", seller_id=seller.id)
@@ -33,10 +37,28 @@ def test_a_complaint_closed_unresolved_shows_on_a_cached_profile(client, session
         headers={"Authorization": f"Bearer {merchant}"},
     )
     assert replied.status_code == 200
+    return seller, cid, consumer
+
+
+def test_a_complaint_closed_unresolved_shows_on_a_cached_profile(client, session):
+    """Confirming "unresolved" after the merchant's reply leaves the scoring event as it was
+    (the reply already counted it unresolved), but the page shows the complaint closed."""
+    seller, cid, consumer = _replied(client, session)
     profile = f"/sellers/{seller.public_id}?lang=en"
     assert "Outcome" not in client.get(profile).get_data(as_text=True)  # now cached
     closed = client.post(
         f"/api/v1/complaints/{cid}/confirm", json={"token": consumer, "resolved": False}
     )
     assert closed.json["data"]["status"] == "closed"
+    assert "Outcome" in client.get(profile).get_data(as_text=True)
+
+
+def test_a_complaint_closed_unconfirmed_shows_on_a_cached_profile(client, session):
+    """Unconfirmed past the deadline: closed as the reply left it, for scoring too."""
+    seller, _, _ = _replied(client, session)
+    profile = f"/sellers/{seller.public_id}?lang=en"
+    assert "Outcome" not in client.get(profile).get_data(as_text=True)  # now cached
+    later = ComplaintService(session, now=utcnow() + timedelta(days=16))
+    assert later.enforce_deadlines()["closed"] == 1
+    session.commit()
     assert "Outcome" in client.get(profile).get_data(as_text=True)
