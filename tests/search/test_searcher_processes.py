@@ -142,8 +142,8 @@ def test_two_searcher_processes_see_each_write_once_and_latest(searcher_processe
     run_state_machine_as_test(
         TwoSearchers,
         settings=settings(
-            max_examples=12,
-            stateful_step_count=25,
+            max_examples=10,
+            stateful_step_count=20,
             deadline=None,
             suppress_health_check=[HealthCheck.too_slow],
         ),
