@@ -268,6 +268,9 @@ class ComplaintService(ComplaintIntake, ComplaintDeadlines, ComplaintQueries):
             self._resolve(complaint, "unresolved" if resolved else "unanswered", COMPLAINANT_ACTOR)
         else:
             self._resolve(complaint, complaint.outcome, COMPLAINANT_ACTOR)
+        # The public record shows the complaint closed with its outcome, even when the
+        # scoring event stays as it was (then _resolve marked nothing).
+        mark_changed(self.session, [complaint.seller_id], "complaint")
         return complaint
 
     # -- helpers --------------------------------------------------------------------------

@@ -78,6 +78,10 @@ class SellerSearcher:
         """Close the searcher of the calling thread."""
         self.cache.close()
 
+    def version(self) -> tuple[str, int]:
+        """What a search would answer from now (SearcherCache.version): a cache key."""
+        return self.cache.version()
+
     def search(
         self,
         text: str,

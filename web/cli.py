@@ -250,20 +250,26 @@ def reindex() -> None:
 @click.command("check-index")
 @with_appcontext
 def check_index() -> None:
-    """Report sellers missing from, stale in, or unknown to the search index."""
+    """Report sellers missing from, stale in, listed twice by, or unknown to the search index."""
     from .indexing import check, index_paths
 
     with database().reader() as session:
         report = check(session, index_paths())
     click.echo(
-        f"index: {report.indexed_sellers} sellers, database: {report.database_sellers}; "
+        f"index: {report.indexed_sellers} sellers in {report.documents} documents, "
+        f"database: {report.database_sellers}; "
         f"applied change log up to {report.sequence} of {report.log_head}"
     )
-    for name in ("missing", "stale", "extra"):
+    for name, what in (
+        ("missing", "missing"),
+        ("stale", "stale"),
+        ("duplicates", "indexed more than once"),
+        ("extra", "extra"),
+    ):
         items = getattr(report, name)
         if items:
             click.echo(
-                f"{len(items)} {name}: {', '.join(items[:20])}"
+                f"{len(items)} {what}: {', '.join(items[:20])}"
                 + (" ..." if len(items) > 20 else "")
             )
     if report.sequence is None:
