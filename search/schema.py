@@ -18,7 +18,7 @@ from whoosh.analysis import LowercaseFilter, StemFilter, StopFilter, Token, Toke
 from search import text as tx
 
 #: bumped when the schema or the analysis changes: an index of another version needs a rebuild
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 NAME_FIELDS = ("legal_name", "store_names", "aliases", "former_names", "english_name")
 FACET_FIELDS = ("grade", "province", "city", "category", "verified")
@@ -167,6 +167,13 @@ def seller_names(doc: Mapping[str, Any]) -> list[str]:
     return names[:MAX_NAMES]
 
 
+def _add_pinyin(parts: list[tuple[str, int]], py: list[str], pyi: list[str]) -> None:
+    """Add the full-pinyin runs and the initials grams of the syllables *parts*."""
+    full, initials = tx.full_and_initials(parts)
+    py.extend(tx.syllable_runs(full))
+    pyi.extend(tx.initial_grams("".join(initials)))
+
+
 def seller_document(doc: Mapping[str, Any]) -> dict[str, Any]:
     """Convert a plain seller dict into the fields of the seller index."""
     seller_id = _doc_id(doc)
@@ -176,19 +183,26 @@ def seller_document(doc: Mapping[str, Any]) -> dict[str, Any]:
     if score is not None and not isinstance(score, (int, float)):
         raise ValueError(f"score of seller {seller_id!r} must be a number or None")
 
-    norms = [n for n in (tx.normalize(name) for name in seller_names(doc)) if n]
+    names = seller_names(doc)
+    norms: list[str] = []
     grams: list[str] = []
     py: list[str] = []
     pyi: list[str] = []
     readings: dict[str, str] = {}
-    for norm in norms:
+    for name in names:
+        norm, said = tx.normalize_and_spoken(name)
+        if not norm:
+            continue
+        norms.append(norm)
         grams.extend(tx.name_grams(norm))
-        if tx.has_han(norm) and norm not in readings:
-            readings[norm] = tx.pack_syllables(tx.syllables(norm)[: tx.MAX_PINYIN_SYLLABLES])
-            py.extend(tx.pinyin_tokens(norm))
-            pyi.extend(tx.initials_tokens(norm))
+        if not tx.has_han(norm):
+            continue
+        if norm not in readings:
+            parts = tx.syllables(said)[: tx.MAX_PINYIN_SYLLABLES]
+            readings[norm] = tx.pack_syllables(parts)
+            _add_pinyin(parts, py, pyi)
     words: list[str] = []
-    for name in seller_names(doc):
+    for name in names:
         words.extend(tx.latin_words(name))
     locators: list[str] = []
     for domain in lists["domains"]:

@@ -33,7 +33,7 @@ def per_character_nfkc(text: str) -> None:
             if c.isalnum():
                 out.append(c)
                 where.append(i)
-    assert tx.normalize_with_map(text) == ("".join(out), tuple(where))
+    assert tx.normalize_with_map(text) == (tx.simplify("".join(out)), tuple(where))
 
 
 @given(
@@ -166,3 +166,26 @@ def test_parse_treats_query_syntax_as_plain_text() -> None:
 def test_parse_caps_the_searched_text() -> None:
     parsed = parse("平安" * 500)
     assert len(parsed.norm) <= 64 and parsed.truncated
+
+
+# -- traditional characters ----------------------------------------------------
+HAN = st.characters(min_codepoint=0x4E00, max_codepoint=0x9FFF)
+
+
+def test_traditional_characters_fold_to_simplified_ones() -> None:
+    assert tx.normalize("臺北雲帆數碼（杭州）") == "台北云帆数码杭州"
+    assert parse("雲帆 數碼").segments == ("云帆", "数码")
+    assert tx.normalize("杭州云帆数码") == "杭州云帆数码"  # simplified text stays as it is
+
+
+@given(st.text(HAN, max_size=12), st.text(HAN, max_size=12), st.text(HAN, max_size=12))
+def test_folding_keeps_length_and_every_part_of_a_name(a: str, b: str, c: str) -> None:
+    """One character for one: a name's folded form holds the folded form of each part."""
+    whole = tx.simplify(a + b + c)
+    assert len(whole) == len(a + b + c)
+    assert tx.simplify(b) in whole
+
+
+def test_a_name_is_read_aloud_as_its_simplified_phrase() -> None:
+    assert tx.normalize_and_spoken("長城汽車") == ("长城汽车", "长城汽车")  # chang cheng
+    assert tx.normalize_and_spoken("乾元") == ("干元", "乾元")  # 乾 is not read as 干 (gan)
