@@ -15,6 +15,7 @@ from typing import Any
 from whoosh import fields
 from whoosh.analysis import LowercaseFilter, StemFilter, StopFilter, Token, Tokenizer
 
+from search import forms
 from search import text as tx
 
 #: bumped when the schema or the analysis changes: an index of another version needs a rebuild
@@ -189,6 +190,7 @@ def seller_document(doc: Mapping[str, Any]) -> dict[str, Any]:
     py: list[str] = []
     pyi: list[str] = []
     readings: dict[str, str] = {}
+    syllables: dict[str, list[tuple[str, int]]] = {}
     for name in names:
         norm, said = tx.normalize_and_spoken(name)
         if not norm:
@@ -197,10 +199,17 @@ def seller_document(doc: Mapping[str, Any]) -> dict[str, Any]:
         grams.extend(tx.name_grams(norm))
         if not tx.has_han(norm):
             continue
-        if norm not in readings:
-            parts = tx.syllables(said)[: tx.MAX_PINYIN_SYLLABLES]
+        parts = syllables.get(norm)
+        if parts is None:
+            parts = syllables[norm] = tx.syllables(said)[: tx.MAX_PINYIN_SYLLABLES]
             readings[norm] = tx.pack_syllables(parts)
             _add_pinyin(parts, py, pyi)
+        for form in forms.shorter_forms(name, norm):
+            norms.append(forms.form_text(norm, form))
+            form_grams, form_py, form_pyi = forms.form_tokens(norm, form, parts)
+            grams.extend(form_grams)
+            py.extend(form_py)
+            pyi.extend(form_pyi)
     words: list[str] = []
     for name in names:
         words.extend(tx.latin_words(name))

@@ -1,4 +1,5 @@
-"""Real names on the search page and the search API: an 18-character name."""
+"""Real names on the search page and the search API: an 18-character name, a name without
+its bracketed region or the 市 of its leading place, traditional characters."""
 
 from __future__ import annotations
 
@@ -19,6 +20,9 @@ EIGHTEEN = "象山蓝鲸海洋文化创意传播发展有限公司"
 CASES = [
     # (query, the legal name it must find, how the page marks it)
     (EIGHTEEN, EIGHTEEN, f"<mark>{EIGHTEEN}</mark>"),
+    ("云帆文化", "云帆（杭州）文化创意有限公司", "<mark>云帆</mark>（杭州）<mark>文化</mark>创意"),
+    ("临海星禾", "临海市星禾服饰有限公司", "<mark>临海</mark>市<mark>星禾</mark>服饰"),
+    ("雲帆", "杭州云帆数码科技有限公司", "杭州<mark>云帆</mark>数码"),
 ]
 
 
