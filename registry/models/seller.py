@@ -55,7 +55,8 @@ class SellerUpdate(SQLModel):
 class IdentityBase(SQLModel):
     scheme: str = Field(max_length=16)
     value: str = Field(max_length=64)
-    verified_by: str | None = Field(default=None, max_length=120)
+    # Indexed: "does the registry hold the demo set" asks for one verifier's rows.
+    verified_by: str | None = Field(default=None, max_length=120, index=True)
     evidence_ref: str | None = Field(default=None, max_length=200)
 
 
