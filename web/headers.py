@@ -1,0 +1,89 @@
+"""The security headers of every answer, set in one place.
+
+- Pages (HTML): a Content-Security-Policy that runs only this site's own scripts and styles
+  (no inline script, no inline style) and lets no other site frame the page, with
+  ``X-Frame-Options: DENY`` for browsers that predate ``frame-ancestors``;
+  ``Referrer-Policy: strict-origin-when-cross-origin``; ``X-Content-Type-Options: nosniff``.
+- The badge's verification page: the same, but any site may frame it (embedding is its point).
+- Pages and answers that carry a secret (``private``): ``Referrer-Policy: no-referrer`` and
+  ``Cache-Control: no-store``.
+- JSON and everything else: ``nosniff``, and a policy that loads nothing and frames nowhere.
+- The badge image and script are answered with their own headers (``web.badge``): cacheable,
+  embeddable, identical on the fast path and through Flask; they are left as they are.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import Flask, Response, g, request
+
+#: endpoints any site may frame
+EMBEDDABLE = frozenset({"badge.verify"})
+#: response types of the badge's own answers (see web.badge), which keep their headers
+BADGE_TYPES = frozenset({"image/svg+xml", "text/javascript"})
+
+
+def page_policy(base_url: str, frame: bool) -> str:
+    """The Content-Security-Policy of the site's pages."""
+    # The badge-snippet page shows the badge from BASE_URL, which may be another origin.
+    parts = urlsplit(base_url)
+    badge_origin = f" {parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
+    policy = (
+        "default-src 'self'; script-src 'self'; style-src 'self'; "
+        f"img-src 'self' data:{badge_origin}; object-src 'none'; base-uri 'none'; "
+        "form-action 'self'"
+    )
+    return policy + ("" if frame else "; frame-ancestors 'none'")
+
+
+def private(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Mark a view whose page or answer carries a secret (a complaint or reply token)."""
+
+    @functools.wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        g.private_answer = True
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+@functools.lru_cache(maxsize=8)
+def _header_sets(base_url: str) -> tuple[dict, dict]:
+    """The headers of pages and of the embeddable page, for this BASE_URL."""
+    pages = {
+        "Content-Security-Policy": page_policy(base_url, frame=False),
+        "X-Frame-Options": "DENY",
+        "Referrer-Policy": "strict-origin-when-cross-origin",
+        "X-Content-Type-Options": "nosniff",
+    }
+    framed = {**pages, "Content-Security-Policy": page_policy(base_url, frame=True)}
+    del framed["X-Frame-Options"]
+    return pages, framed
+
+
+OTHER = {
+    "Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'",
+    "X-Content-Type-Options": "nosniff",
+}
+SECRET = {"Referrer-Policy": "no-referrer", "Cache-Control": "no-store"}
+
+
+def init_app(app: Flask) -> None:
+    @app.after_request
+    def _security_headers(response: Response) -> Response:
+        mimetype = response.mimetype
+        if mimetype in BADGE_TYPES and request.blueprint == "badge":
+            return response
+        if mimetype == "text/html":
+            pages, framed = _header_sets(app.config["BASE_URL"])
+            chosen = framed if request.endpoint in EMBEDDABLE else pages
+        else:
+            chosen = OTHER
+        response.headers.update(chosen)
+        if g.get("private_answer"):
+            response.headers.update(SECRET)
+        return response
