@@ -159,6 +159,7 @@ def rescore(everyone: bool, full: bool) -> None:
 def scheduler() -> None:
     """Run the job scheduler in the foreground (its own process; Ctrl-C stops it)."""
     import logging
+    import signal
 
     from . import jobs
 
@@ -170,10 +171,19 @@ def scheduler() -> None:
         f"scheduler running {len(sched.get_jobs())} jobs: "
         + ", ".join(j.id for j in sched.get_jobs())
     )
+    # SIGTERM (what `make run` and service managers send) stops it as Ctrl-C does: running
+    # jobs finish (a second signal meanwhile changes nothing), then it says so and exits 0.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
         sched.start()
     except (KeyboardInterrupt, SystemExit):
         pass
+    finally:
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        if sched.running:
+            sched.shutdown(wait=True)
+    click.echo("scheduler stopped")
 
 
 @click.command("prepare")
