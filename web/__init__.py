@@ -67,7 +67,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     badge.init_app(app)  # the badge's fast path, in front of Flask
     app.register_blueprint(api.bp)
     csrf.exempt(api.bp)  # the JSON API authenticates with bearer tokens, not cookies
-    throttle.init_app(app, api.bp)
+    throttle.init_app(app)
     hops = {arg: int(app.config[key] or 0) for key, arg in settings.PROXY_FIX_KEYS.items()}
     if any(hops.values()):
         # Outermost, so that the badge's fast path sees the client's address and scheme too.

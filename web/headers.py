@@ -19,12 +19,14 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Flask, Response, g, request
+from flask import Flask, Response, request
 
 #: endpoints any site may frame
 EMBEDDABLE = frozenset({"badge.verify"})
 #: response types of the badge's own answers (see web.badge), which keep their headers
 BADGE_TYPES = frozenset({"image/svg+xml", "text/javascript"})
+#: the WSGI environ key that marks a request whose answer carries a secret
+PRIVATE = "registry.private_answer"
 
 
 def page_policy(base_url: str, frame: bool) -> str:
@@ -45,7 +47,7 @@ def private(view: Callable[..., Any]) -> Callable[..., Any]:
 
     @functools.wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        g.private_answer = True
+        request.environ[PRIVATE] = True
         return view(*args, **kwargs)
 
     return wrapper
@@ -75,15 +77,16 @@ SECRET = {"Referrer-Policy": "no-referrer", "Cache-Control": "no-store"}
 def init_app(app: Flask) -> None:
     @app.after_request
     def _security_headers(response: Response) -> Response:
+        req = request._get_current_object()  # type: ignore[attr-defined]  # one proxy lookup
         mimetype = response.mimetype
-        if mimetype in BADGE_TYPES and request.blueprint == "badge":
+        if mimetype in BADGE_TYPES and req.blueprint == "badge":
             return response
         if mimetype == "text/html":
             pages, framed = _header_sets(app.config["BASE_URL"])
-            chosen = framed if request.endpoint in EMBEDDABLE else pages
+            chosen = framed if req.endpoint in EMBEDDABLE else pages
         else:
             chosen = OTHER
         response.headers.update(chosen)
-        if g.get("private_answer"):
+        if PRIVATE in req.environ:
             response.headers.update(SECRET)
         return response
