@@ -4,7 +4,8 @@
   (no inline script, no inline style) and lets no other site frame the page, with
   ``X-Frame-Options: DENY`` for browsers that predate ``frame-ancestors``;
   ``Referrer-Policy: strict-origin-when-cross-origin``; ``X-Content-Type-Options: nosniff``.
-- The badge's verification page: the same, but any site may frame it (embedding is its point).
+  The badge's verification and embed pages too: a copycat shop must not crop them into its
+  own page (docs/BADGE.md); what other sites embed is the badge image and script.
 - Pages and answers that carry a secret (``private``): ``Referrer-Policy: no-referrer`` and
   ``Cache-Control: no-store``.
 - JSON and everything else: ``nosniff``, and a policy that loads nothing and frames nowhere.
@@ -21,25 +22,33 @@ from urllib.parse import urlsplit
 
 from flask import Flask, Response, request
 
-#: endpoints any site may frame
-EMBEDDABLE = frozenset({"badge.verify"})
 #: response types of the badge's own answers (see web.badge), which keep their headers
 BADGE_TYPES = frozenset({"image/svg+xml", "text/javascript"})
 #: the WSGI environ key that marks a request whose answer carries a secret
 PRIVATE = "registry.private_answer"
 
 
-def page_policy(base_url: str, frame: bool) -> str:
+@functools.lru_cache(maxsize=8)
+def page_headers(base_url: str) -> dict[str, str]:
+    """The headers of every page, for this BASE_URL."""
+    return {
+        "Content-Security-Policy": page_policy(base_url),
+        "X-Frame-Options": "DENY",
+        "Referrer-Policy": "strict-origin-when-cross-origin",
+        "X-Content-Type-Options": "nosniff",
+    }
+
+
+def page_policy(base_url: str) -> str:
     """The Content-Security-Policy of the site's pages."""
     # The badge-snippet page shows the badge from BASE_URL, which may be another origin.
     parts = urlsplit(base_url)
     badge_origin = f" {parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
-    policy = (
+    return (
         "default-src 'self'; script-src 'self'; style-src 'self'; "
         f"img-src 'self' data:{badge_origin}; object-src 'none'; base-uri 'none'; "
-        "form-action 'self'"
+        "form-action 'self'; frame-ancestors 'none'"
     )
-    return policy + ("" if frame else "; frame-ancestors 'none'")
 
 
 def private(view: Callable[..., Any]) -> Callable[..., Any]:
@@ -51,20 +60,6 @@ def private(view: Callable[..., Any]) -> Callable[..., Any]:
         return view(*args, **kwargs)
 
     return wrapper
-
-
-@functools.lru_cache(maxsize=8)
-def _header_sets(base_url: str) -> tuple[dict, dict]:
-    """The headers of pages and of the embeddable page, for this BASE_URL."""
-    pages = {
-        "Content-Security-Policy": page_policy(base_url, frame=False),
-        "X-Frame-Options": "DENY",
-        "Referrer-Policy": "strict-origin-when-cross-origin",
-        "X-Content-Type-Options": "nosniff",
-    }
-    framed = {**pages, "Content-Security-Policy": page_policy(base_url, frame=True)}
-    del framed["X-Frame-Options"]
-    return pages, framed
 
 
 OTHER = {
@@ -81,11 +76,7 @@ def init_app(app: Flask) -> None:
         mimetype = response.mimetype
         if mimetype in BADGE_TYPES and req.blueprint == "badge":
             return response
-        if mimetype == "text/html":
-            pages, framed = _header_sets(app.config["BASE_URL"])
-            chosen = framed if req.endpoint in EMBEDDABLE else pages
-        else:
-            chosen = OTHER
+        chosen = page_headers(app.config["BASE_URL"]) if mimetype == "text/html" else OTHER
         response.headers.update(chosen)
         if PRIVATE in req.environ:
             response.headers.update(SECRET)
