@@ -17,11 +17,20 @@ search the site's own forms can send reaches the app, which refuses one that is 
 with a page in the reader's language; a longer line still gets gunicorn's refusal, in
 Chinese and English (``TOO_LONG``), since its headers, the reader's language among them,
 were never read.
+
+Forwarded headers: gunicorn believes none of them (not even from 127.0.0.1, its default); the
+app's ProxyFix does, for as many proxies as the ``PROXY_FIX_*`` settings say (README).
+
+The access log writes request lines and Referers with the values of ``token`` arguments
+replaced, so an old private link (``?token=``) leaves no secret in the log.
 """
 
 from __future__ import annotations
 
 import gc
+import re
+
+from gunicorn.glogging import Logger
 
 #: gc.set_threshold() of each worker
 GC_THRESHOLDS = (10_000, 10, 10)
@@ -74,3 +83,25 @@ def post_fork(server, worker) -> None:  # noqa: ANN001 - gunicorn's hook signatu
             worker.log.debug("could not send the 414 page")
 
     worker.handle_error = answer
+
+
+secure_scheme_headers: dict[str, str] = {}
+forwarder_headers = ""
+
+_SECRET_ARGUMENT = re.compile(r"(?i)([?&;]token=)[^&;#\s\"]*")
+
+
+class AccessLog(Logger):
+    """gunicorn's logger, with secrets in query strings replaced in access-log lines."""
+
+    def atoms(self, resp, req, environ, request_time):  # noqa: ANN001, ANN201 - gunicorn's
+        atoms = super().atoms(resp, req, environ, request_time)
+        for key in ("r", "q", "f"):
+            value = atoms.get(key)
+            if value and "token=" in value.lower():
+                # "q" has no leading "?": match it as if it had one.
+                atoms[key] = _SECRET_ARGUMENT.sub(r"\1[redacted]", "?" + value)[1:]
+        return atoms
+
+
+logger_class = AccessLog

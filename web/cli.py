@@ -14,7 +14,6 @@ from registry.columns import column_report
 from registry.errors import RegistryError
 from registry.importing import parse_batch, sniff_format
 from registry.registrations import RegistrationService
-from registry.tokens import TokenService
 
 from .db import database, job_session
 
@@ -48,32 +47,6 @@ def db_revision(message: str) -> None:
 def db_current() -> None:
     """Show the applied migration."""
     click.echo(migrate.current(database().engine) or "(empty database)")
-
-
-@click.command("create-token")
-@with_appcontext
-@click.option(
-    "--role", required=True, type=click.Choice(["regulator", "platform", "moderator", "merchant"])
-)
-@click.option("--name", required=True, help="Who holds the token (shown in the audit log).")
-@click.option("--seller", "seller_id", default=None, help="Seller public id (merchant tokens).")
-def create_token(role: str, name: str, seller_id: str | None) -> None:
-    """Create an API token and print it once."""
-    from registry.sellers import SellerService
-
-    with job_session() as session:
-        try:
-            internal = SellerService(session).get(seller_id).id if seller_id else None
-            plain, _row = TokenService(session).create(
-                name=name, role=role, seller_id=internal, actor="cli"
-            )
-        except RegistryError as exc:
-            raise click.ClickException(exc.message) from None
-        session.commit()
-    click.echo(plain)
-    click.echo(
-        f"(a {role} token for {name}; it is not stored and will not be shown again)", err=True
-    )
 
 
 @click.command("import-registrations")
@@ -186,6 +159,7 @@ def rescore(everyone: bool, full: bool) -> None:
 def scheduler() -> None:
     """Run the job scheduler in the foreground (its own process; Ctrl-C stops it)."""
     import logging
+    import signal
 
     from . import jobs
 
@@ -197,10 +171,19 @@ def scheduler() -> None:
         f"scheduler running {len(sched.get_jobs())} jobs: "
         + ", ".join(j.id for j in sched.get_jobs())
     )
+    # SIGTERM (what `make run` and service managers send) stops it as Ctrl-C does: running
+    # jobs finish (a second signal meanwhile changes nothing), then it says so and exits 0.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
         sched.start()
     except (KeyboardInterrupt, SystemExit):
         pass
+    finally:
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        if sched.running:
+            sched.shutdown(wait=True)
+    click.echo("scheduler stopped")
 
 
 @click.command("prepare")
@@ -332,9 +315,13 @@ def rescrub() -> None:
 
 
 def register(app: Flask) -> None:
+    from .token_commands import create_token, revoke_token, tokens
+
     app.cli.add_command(db_group)
     for command in (
         create_token,
+        tokens,
+        revoke_token,
         import_registrations,
         verify_audit,
         load_demo,

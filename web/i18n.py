@@ -61,5 +61,12 @@ def init_app(app: Flask) -> None:
             return response
         chosen = arg("lang")
         if chosen in LOCALES and arg(COOKIE, values=request.cookies) != chosen:
-            response.set_cookie(COOKIE, chosen, max_age=365 * 86400, samesite="Lax")
+            response.set_cookie(
+                COOKIE,
+                chosen,
+                max_age=365 * 86400,
+                samesite="Lax",
+                httponly=True,  # read by the server only
+                secure=request.is_secure,
+            )
         return response
