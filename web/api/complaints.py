@@ -4,23 +4,15 @@ from __future__ import annotations
 
 from flask import request, url_for
 
-from registry.errors import BadPayload, NotFound, UnsupportedMediaType
+from registry.errors import BadPayload, NotFound
 from registry.tokens import TokenService
 
+from .. import payload
 from ..auth import authenticate
 from ..complaint_pages import client_key, complaint_service
 from ..db import get_session
 from ..envelope import ok
 from . import bp
-
-
-def _json() -> dict:
-    if request.mimetype != "application/json":
-        raise UnsupportedMediaType("send application/json")
-    data = request.get_json(silent=True)
-    if not isinstance(data, dict):
-        raise BadPayload("send a JSON object")
-    return data
 
 
 def _reply_url(public_id: str, token: str) -> str:
@@ -30,7 +22,7 @@ def _reply_url(public_id: str, token: str) -> str:
 @bp.post("/complaints")
 def file_complaint():
     """Anyone may file; the answer holds the private token to confirm the outcome later."""
-    data = _json()
+    data = payload.json_object()
     session = get_session()
     complaint, token = complaint_service(session).file(data, client_key())
     session.commit()
@@ -63,7 +55,7 @@ def moderation_queue():
 @bp.post("/complaints/<public_id>/<action>")
 def complaint_action(public_id: str, action: str):
     """accept | reject | invalid (moderators), reply (merchants), confirm (the consumer)."""
-    data = _json() if request.get_data() else {}
+    data = payload.json_object(optional=True)
     session = get_session()
     service = complaint_service(session)
     row = service.get(public_id)
