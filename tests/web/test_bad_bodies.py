@@ -4,6 +4,7 @@ batch either rejects the bad record with its line or is refused before anything 
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -215,3 +216,20 @@ def test_complaint_action_with_a_long_number_is_400(client, session, tokens, sel
     assert _error(response, 400)["details"] == {
         "severity": "a number of 6000 characters (the limit is 40)"
     }
+
+
+@pytest.mark.parametrize("amount", ["sNaN", "-sNaN", "NaN", "Infinity", "-inf"])
+def test_complaint_form_with_a_non_finite_amount_is_the_form_again(client, seller, amount):
+    page = client.get(f"/sellers/{seller.public_id}/complain")
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page.get_data(as_text=True))
+    response = client.post(
+        f"/sellers/{seller.public_id}/complain",
+        data={
+            "csrf_token": token.group(1),
+            "category": "fraud",
+            "narrative": "付款后一直没有发货，也不退款。",
+            "contact": "13800138000",
+            "amount": amount,
+        },
+    )
+    assert response.status_code == 400 and "csrf_token" in response.get_data(as_text=True)
