@@ -233,3 +233,31 @@ def test_complaint_form_with_a_non_finite_amount_is_the_form_again(client, selle
         },
     )
     assert response.status_code == 400 and "csrf_token" in response.get_data(as_text=True)
+
+
+def test_events_whose_external_ref_cleans_to_nothing_are_all_recorded(client, tokens, seller):
+    # " " and a lone U+202E clean to "": kept as "", the second was a unique violation (500).
+    events = [{**_record(seller, i), "external_ref": ref} for i, ref in enumerate([" ", "\u202e"])]
+    response = _post(client, tokens, "events", json.dumps(events))
+    assert response.status_code == 200, response.get_data(as_text=True)[:300]
+    assert [r["status"] for r in response.json["data"]] == ["created", "created"]
+
+
+@pytest.mark.parametrize(
+    "field, value",
+    [("verified_at", "9999-12-31"), ("expires_at", "0001-01-01T00:00:00+14:00")],
+)
+def test_registration_dates_at_the_edge_of_the_calendar_are_field_errors(
+    client, tokens, field, value
+):
+    body = [{"uscc": new_code(), "name": "边界日期有限公司", field: value}]
+    response = _post(client, tokens, "registrations", json.dumps(body))
+    assert response.status_code == 422, response.get_data(as_text=True)[:300]
+    assert field in response.json["data"][0]["errors"]
+
+
+def test_event_dated_before_utc_can_hold_it_is_a_field_error(client, tokens, seller):
+    event = {**_record(seller, 9), "occurred_at": "0001-01-01T00:00:00+14:00"}
+    response = _post(client, tokens, "events", json.dumps([event]))
+    assert response.status_code == 422
+    assert "out of range" in response.json["data"][0]["errors"]["occurred_at"]
