@@ -35,6 +35,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from flask_wtf import CSRFProtect
 
     from . import api, badge, cli, complaint_pages, db, envelope, i18n, pages, templating  # noqa: F401
+    from .payload import init_app as read_bodies_safely
     from .sessions import CookieSessions
 
     app.session_interface = CookieSessions()
@@ -45,6 +46,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     csrf = CSRFProtect(app)
     app.register_blueprint(pages.bp)
     app.register_blueprint(badge.bp)
+    read_bodies_safely(app)  # a body the server cannot read is a 400, wherever it is read
     badge.init_app(app)  # the badge's fast path, in front of Flask
     app.register_blueprint(api.bp)
     csrf.exempt(api.bp)  # the JSON API authenticates with bearer tokens, not cookies

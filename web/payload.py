@@ -7,10 +7,12 @@ a 400, 413, 415 or 422 in the envelope; the command line reads files the same wa
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import replace
 from typing import Any
 
-from flask import current_app, request
+from flask import Flask, current_app, request
+from werkzeug.exceptions import BadRequest, HTTPException
 
 from registry.errors import BadPayload, UnsupportedMediaType
 from registry.importing import RawRecord, parse_batch, sniff_format
@@ -50,3 +52,47 @@ def batch(*, canonical: bool, allow_csv: bool) -> list[RawRecord]:
             "empty body: send a JSON array, JSON Lines" + (" or CSV" if allow_csv else "")
         )
     return list(parse_batch(body, fmt, _charset(), canonical=canonical, limits=limits()))
+
+
+class _Input:
+    """``wsgi.input`` whose read errors are the client's: a 400, not a 500.
+
+    The server parses a chunked body only as the app reads it, so a bad chunk size, a
+    missing terminator or a client gone mid-body raises from ``read()`` (gunicorn's
+    ParseException or OSError) wherever the body is read: a form, the CSRF check, a batch.
+    """
+
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+
+    def _guarded(self, read: Callable[..., Any], *args: Any) -> Any:
+        try:
+            return read(*args)
+        except HTTPException:
+            raise
+        except Exception as exc:  # noqa: BLE001 - whatever the server raises: unreadable
+            raise BadRequest(f"the request body could not be read ({type(exc).__name__})") from exc
+
+    def read(self, *args: Any) -> bytes:
+        return self._guarded(self._stream.read, *args)
+
+    def readline(self, *args: Any) -> bytes:
+        return self._guarded(self._stream.readline, *args)
+
+    def readlines(self, *args: Any) -> list[bytes]:
+        return self._guarded(self._stream.readlines, *args)
+
+    def __iter__(self) -> Iterator[bytes]:
+        return iter(self.readline, b"")
+
+
+def init_app(app: Flask) -> None:
+    """Read every request body through ``_Input``."""
+    inner = app.wsgi_app
+
+    def guarded(environ: dict, start_response: Callable) -> Iterable[bytes]:
+        if "wsgi.input" in environ:
+            environ["wsgi.input"] = _Input(environ["wsgi.input"])
+        return inner(environ, start_response)
+
+    app.wsgi_app = guarded  # type: ignore[method-assign]
