@@ -87,3 +87,13 @@ def test_import_with_an_unknown_encoding_is_a_message(runner, tmp_path):
     result = runner.invoke(args=["import-registrations", str(path), "--encoding", "x-unknown"])
     _no_traceback(result)
     assert result.exit_code == 1 and "unsupported charset 'x-unknown'" in result.output
+
+
+def test_import_of_a_jsonl_line_past_the_limit_rejects_that_line(runner, tmp_path, session):
+    path = tmp_path / "huge.jsonl"
+    good = f'{{"uscc": "{new_code()}", "name": "甲有限公司"}}'
+    path.write_text(f'{good}\n{{"uscc": "x", "name": "{"乙" * 1_100_000}"}}\n')
+    result = runner.invoke(args=["import-registrations", str(path)])
+    _no_traceback(result)
+    assert result.exit_code == 1 and "1 created" in result.output
+    assert "huge.jsonl:2: rejected: record: a line of 1100025 characters" in result.output
