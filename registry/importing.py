@@ -22,6 +22,7 @@ from .payload import (
     decode_text,
     hazards,
     load_json,
+    plainly_within,
     printable,
     shown,
 )
@@ -133,12 +134,25 @@ def canonical_key(name: str) -> str | None:
     return _LOOKUP.get(_fold(clean_text(name)))
 
 
+# The field name of each key seen (a plain dict: a batch asks for the same few names
+# thousands of times, and lru_cache's call costs more than the lookup), bounded.
+_SEEN: dict[str, str | None] = {}
+
+
 def _canonical(record: dict[str, Any]) -> dict[str, Any]:
     """Keep the known columns under their field names (unknown columns are ignored)."""
     data: dict[str, Any] = {}
+    seen = _SEEN
     for key, value in record.items():
-        canonical = canonical_key(str(key)) if key is not None else None
-        if canonical is not None and value not in (None, ""):
+        if value is None or value == "":
+            continue
+        if key in seen:
+            canonical = seen[key]
+        else:
+            canonical = canonical_key(str(key))
+            if len(seen) < 4096:
+                seen[key] = canonical
+        if canonical is not None:
             data[canonical] = value
     return data
 
@@ -240,11 +254,15 @@ def _parse_jsonl(text: str, canonical: bool, limits: Limits) -> Iterator[RawReco
                 number, error=f"a line of {len(line)} characters (the limit is {limits.line_chars})"
             )
             continue
+        made = Refused.made
         try:
             item = load_json(line, limits)
         except BadPayload as exc:
             message = exc.message.replace(" at line 1 column", " at column")
             yield RawRecord(number, error=message)
+            continue
+        if type(item) is dict and plainly_within(line, limits, made):
+            yield RawRecord(number, _fields(item, canonical))  # most lines: nothing to look at
             continue
         yield _record(number, item, hazards(line, limits), canonical, limits)
 

@@ -115,9 +115,12 @@ class Refused:
     """Stands where the parser met a value outside the limits; ``check`` reports it."""
 
     __slots__ = ("reason",)
+    #: how many were made in this process: a parse that made none needs no look for them
+    made = 0
 
     def __init__(self, reason: str) -> None:
         self.reason = reason
+        Refused.made += 1
 
 
 # NUL and lone surrogates reach a string only through \u escapes (raw control characters
@@ -208,32 +211,77 @@ def hazards(text: str, limits: Limits = LIMITS) -> Hazards:
     return Hazards(_ESCAPED.search(text) is not None, len(text) > limits.string_chars)
 
 
+def plainly_within(text: str, limits: Limits, refused_before: int) -> bool:
+    """Whether JSON *text*, just parsed, is within the limits without a look at its value:
+    no marker made while parsing it, no hazardous string, too few brackets to nest deeply."""
+    return (
+        Refused.made == refused_before
+        and text.count("{") + text.count("[") <= limits.depth
+        and hazards(text, limits) == (False, False)
+    )
+
+
 def check(value: Any, limits: Limits = LIMITS, may: Hazards = Hazards()) -> tuple[str, str] | None:
     """Where and why a parsed *value* is first outside the limits, or None."""
-    unsafe, long = may
+    texts = may.unsafe or may.long  # else no string can break a limit: only look at the rest
+    if (type(value) is dict or type(value) is list) and _within(value, 1, limits, may, texts):
+        return None  # the common case, told without building any path
+    if type(value) is Refused:
+        return "the value", value.reason
+    if type(value) is str:
+        problem = _text(value, limits, may) if texts else None
+        return ("the value", problem) if problem else None
+    if type(value) is not dict and type(value) is not list:
+        return None
     # A path is (parent path, key or index), spelled out only for the problem found.
     stack: list[tuple[Any, int, tuple | None]] = [(value, 1, None)]
     while stack:
-        item, depth, path = stack.pop()
-        kind = type(item)
-        if kind is str:
-            problem = _text(item, limits, unsafe, long)
-            if problem:
-                return _spelled(path), problem
-        elif kind is dict or kind is list:
-            if depth > limits.depth:
-                return _spelled(path), f"nested deeper than {limits.depth} levels"
-            if kind is list:
-                stack.extend((v, depth + 1, (path, i)) for i, v in enumerate(item))
-                continue
-            for key, v in item.items():
-                problem = _text(key, limits, unsafe, long)
+        container, depth, path = stack.pop()
+        if depth > limits.depth:
+            return _spelled(path), f"nested deeper than {limits.depth} levels"
+        items = container.items() if type(container) is dict else enumerate(container)
+        for key, item in items:
+            kind = type(item)
+            if kind is dict or kind is list:
+                stack.append((item, depth + 1, (path, key)))
+            elif kind is Refused:
+                return _spelled((path, key)), item.reason
+            elif texts and kind is str:
+                problem = _text(item, limits, may)
+                if problem:
+                    return _spelled((path, key)), problem
+            if texts and type(key) is str:
+                problem = _text(key, limits, may)
                 if problem:
                     return f"a key in {_spelled(path, 'the object')}", problem
-                stack.append((v, depth + 1, (path, key)))
-        elif kind is Refused:
-            return _spelled(path), item.reason
     return None
+
+
+def _within(value: dict | list, depth: int, limits: Limits, may: Hazards, texts: bool) -> bool:
+    """Whether a container is within the limits (recursion stops at ``limits.depth``)."""
+    if depth > limits.depth:
+        return False
+    longest = limits.string_chars if may.long else None
+    unsafe = _UNSAFE.search if may.unsafe else None
+    is_dict = type(value) is dict
+    for item in value.values() if is_dict else value:  # type: ignore[union-attr]
+        kind = type(item)
+        if kind is str:
+            if texts and (
+                (longest is not None and len(item) > longest) or (unsafe and unsafe(item))
+            ):
+                return False
+        elif kind is dict or kind is list:
+            if not _within(item, depth + 1, limits, may, texts):
+                return False
+        elif kind is Refused:
+            return False
+    if texts and is_dict:  # the keys, at C speed
+        if longest is not None and max(map(len, value), default=0) > longest:
+            return False
+        if unsafe is not None and any(map(unsafe, value)):
+            return False
+    return True
 
 
 def _spelled(path: tuple | None, top: str = "the value") -> str:
@@ -245,10 +293,10 @@ def _spelled(path: tuple | None, top: str = "the value") -> str:
     return "".join(reversed(parts)).lstrip(".") or top
 
 
-def _text(text: str, limits: Limits, unsafe: bool, long: bool) -> str | None:
-    if long and len(text) > limits.string_chars:
+def _text(text: str, limits: Limits, may: Hazards) -> str | None:
+    if may.long and len(text) > limits.string_chars:
         return f"{len(text)} characters (the limit is {limits.string_chars})"
-    if unsafe:
+    if may.unsafe:
         found = _UNSAFE.search(text)
         if found:
             char = found.group()
