@@ -27,8 +27,6 @@ from .payload import (
     shown,
 )
 
-__all__ = ["RawRecord", "decode_text", "parse_batch", "sniff_format"]
-
 # Column names of the national enterprise credit publicity system and their English twins.
 COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
     "identifier": (
