@@ -1,8 +1,9 @@
 """Request bodies of the JSON API, read within the registry's limits (``registry.payload``).
 
 Every route that takes a body reads it here: one JSON object (complaints, domains) or a
-batch (registrations, events). Whatever a stranger sends ends as the record it was, or as
-a 400, 413, 415 or 422 in the envelope; the command line reads files the same way.
+batch (registrations, events). Whatever a stranger sends becomes records (a bad one
+rejected with its line) or a 400, 413, 415 or 422 in the envelope; the command line reads
+files through the same ``registry.importing``.
 """
 
 from __future__ import annotations
