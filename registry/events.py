@@ -109,7 +109,9 @@ def validate_event(data: dict[str, Any], role: str, now: datetime) -> dict[str, 
         ("external_ref", 128),
         ("summary", 4000),
     ):
-        value = clean_text(str(data[key])) if data.get(key) not in (None, "") else None
+        # A value that cleans to nothing (" ", a lone control character) is no reference:
+        # kept as "", every such event would share one external_ref (a unique violation).
+        value = (clean_text(str(data[key])) or None) if data.get(key) not in (None, "") else None
         if value is not None and len(value) > limit:
             errors[key] = f"longer than {limit} characters"
         row[key] = value

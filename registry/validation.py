@@ -120,7 +120,12 @@ def parse_datetime(raw: Any) -> datetime:
             value = datetime.fromisoformat(text.replace("Z", "+00:00"))
         except ValueError:
             value = datetime.combine(parse_date(text), datetime.min.time())
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
+    value = value if value.tzinfo else value.replace(tzinfo=UTC)
+    try:
+        value.astimezone(UTC)  # 0001-01-01T00:00+08:00 is no instant UTC can hold
+    except OverflowError:
+        raise ValueError(f"out of range: {value.isoformat()}") from None
+    return value
 
 
 def _names(raw: Any) -> list[str]:
@@ -186,7 +191,7 @@ def validate_registration(data: dict[str, Any], now: datetime) -> Registration:
             if "expires_at" in data
             else verified_at + DEFAULT_VALIDITY
         )
-    except ValueError as exc:
+    except (ValueError, OverflowError) as exc:  # 9999-12-31 has no year of validity after it
         errors["verified_at" if explicit else "expires_at"] = str(exc)
     domains: list[str] = []
     for raw in _names(data["domains"]) if "domains" in data else []:

@@ -52,6 +52,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         templating,
         throttle,
     )
+    from .payload import init_app as read_bodies_safely
     from .sessions import CookieSessions
 
     app.session_interface = CookieSessions()
@@ -64,6 +65,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     csrf = CSRFProtect(app)
     app.register_blueprint(pages.bp)
     app.register_blueprint(badge.bp)
+    read_bodies_safely(app)  # a body the server cannot read is a 400, wherever it is read
     badge.init_app(app)  # the badge's fast path, in front of Flask
     app.register_blueprint(api.bp)
     csrf.exempt(api.bp)  # the JSON API authenticates with bearer tokens, not cookies

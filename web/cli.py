@@ -69,7 +69,10 @@ def import_registrations(
         records = list(
             parse_batch(path.read_bytes(), fmt or sniff_format(None, path.name), encoding)
         )
+    except OSError as exc:
+        raise click.ClickException(f"{path}: cannot read it: {exc.strerror or exc}") from None
     except RegistryError as exc:
+        # One line that names the line of the file: the whole file is refused, nothing written.
         raise click.ClickException(f"{path}: {exc.message}") from None
     for warning in column_report(records).warnings():
         click.echo(f"{path.name}: warning: {warning['message']}", err=True)

@@ -13,6 +13,17 @@ from registry.models import COMPLAINT_CATEGORIES
 from .templating import LABELS
 
 
+class AmountField(DecimalField):
+    """A decimal that is a number: ``NaN``, ``sNaN`` and ``Infinity`` parse as Decimals,
+    and NumberRange's isnan() raises ValueError on a signaling NaN (a 500)."""
+
+    def process_formdata(self, valuelist):
+        super().process_formdata(valuelist)
+        if self.data is not None and not self.data.is_finite():
+            self.data = None
+            raise ValueError(self.gettext("Not a valid decimal value."))
+
+
 class ComplaintForm(FlaskForm):
     category = SelectField(
         _l("What kind of problem?"),
@@ -31,7 +42,7 @@ class ComplaintForm(FlaskForm):
         ),
     )
     order_ref = StringField(_l("Order number"), validators=[Optional(), Length(max=64)])
-    amount = DecimalField(
+    amount = AmountField(
         _l("Amount paid (yuan)"),
         places=2,
         validators=[Optional(), NumberRange(min=0, max=10_000_000)],

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from flask import current_app, request
+from flask import current_app
 
 from registry.domains import DomainService
-from registry.errors import BadPayload
 from registry.sellers import SellerService
 from registry.statements import StatementService
 
+from .. import payload
 from ..auth import authenticate
 from ..db import get_session
 from ..envelope import ok
@@ -16,18 +16,11 @@ from ..keys import key_ring
 from . import bp
 
 
-def _json_body() -> dict:
-    data = request.get_json(silent=True)
-    if not isinstance(data, dict):
-        raise BadPayload("send a JSON object")
-    return data
-
-
 @bp.post("/sellers/<public_id>/domains")
 def add_domain(public_id: str):
     """A merchant claims a domain (and gets a proof token); a regulator binds one directly."""
     principal = authenticate("merchant", "regulator")
-    data = _json_body()
+    data = payload.json_object()
     session = get_session()
     seller = SellerService(session).get(public_id)
     service = DomainService(session)

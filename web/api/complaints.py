@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from flask import request
 
-from registry.errors import BadPayload, NotFound, UnsupportedMediaType
+from registry.errors import BadPayload, NotFound
 
+from .. import payload
 from ..auth import authenticate
 from ..complaint_pages import client_key, complaint_service
 from ..db import get_session
@@ -13,15 +14,6 @@ from ..envelope import ok
 from ..headers import private
 from ..links import external_url
 from . import bp
-
-
-def _json() -> dict:
-    if request.mimetype != "application/json":
-        raise UnsupportedMediaType("send application/json")
-    data = request.get_json(silent=True)
-    if not isinstance(data, dict):
-        raise BadPayload("send a JSON object")
-    return data
 
 
 def _reply_url(public_id: str, token: str) -> str:
@@ -32,7 +24,7 @@ def _reply_url(public_id: str, token: str) -> str:
 @private
 def file_complaint():
     """Anyone may file; the answer holds the private token to confirm the outcome later."""
-    data = _json()
+    data = payload.json_object()
     session = get_session()
     complaint, token = complaint_service(session).file(data, client_key())
     session.commit()
@@ -66,7 +58,7 @@ def moderation_queue():
 @private
 def complaint_action(public_id: str, action: str):
     """accept | reject | invalid (moderators), reply (merchants), confirm (the consumer)."""
-    data = _json() if request.get_data() else {}
+    data = payload.json_object(optional=True)
     session = get_session()
     service = complaint_service(session)
     row = service.get(public_id)

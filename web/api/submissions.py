@@ -2,36 +2,15 @@
 
 from __future__ import annotations
 
-from flask import current_app, request
-
 from registry.columns import column_report
-from registry.errors import BadPayload, PayloadTooLarge, UnsupportedMediaType
 from registry.events import EventService
-from registry.importing import RawRecord, parse_batch, sniff_format
 from registry.registrations import RegistrationService
 
+from .. import payload
 from ..auth import authenticate
 from ..db import get_session
 from ..envelope import ok
 from . import bp
-
-
-def _records(*, canonical: bool, allow_csv: bool) -> list[RawRecord]:
-    fmt = sniff_format(request.mimetype)
-    if fmt == "csv" and not allow_csv:
-        raise UnsupportedMediaType("send application/json or application/x-ndjson")
-    body = request.get_data(cache=False)
-    if not body.strip():
-        raise BadPayload(
-            "empty body: send a JSON array, JSON Lines" + (" or CSV" if allow_csv else "")
-        )
-    records = list(
-        parse_batch(body, fmt, request.mimetype_params.get("charset"), canonical=canonical)
-    )
-    limit = current_app.config["MAX_BATCH_RECORDS"]
-    if len(records) > limit:
-        raise PayloadTooLarge(f"{len(records)} records in one batch; the limit is {limit}")
-    return records
 
 
 def _batch_response(results: list[dict], warnings: list[dict] | None = None):
@@ -47,7 +26,7 @@ def _batch_response(results: list[dict], warnings: list[dict] | None = None):
 @bp.post("/registrations")
 def submit_registrations():
     principal = authenticate("regulator")
-    records = _records(canonical=True, allow_csv=True)
+    records = payload.batch(canonical=True, allow_csv=True)
     session = get_session()
     service = RegistrationService(session, actor=principal.actor, role=principal.role)
     results = [r.to_dict() for r in service.submit(records)]
@@ -59,7 +38,7 @@ def submit_registrations():
 def submit_events():
     """Fulfillment records and complaints (platforms); fraud findings, sanctions (regulators)."""
     principal = authenticate("platform", "regulator")
-    records = _records(canonical=False, allow_csv=False)
+    records = payload.batch(canonical=False, allow_csv=False)
     session = get_session()
     service = EventService(session, actor=principal.actor, role=principal.role)
     results = [r.to_dict() for r in service.submit(records)]
@@ -71,9 +50,7 @@ def submit_events():
 def amend_event(event_id: int):
     """Change a recorded event: its own source, or a regulator giving a ``reason``."""
     principal = authenticate("platform", "regulator")
-    data = request.get_json(silent=True) if request.mimetype == "application/json" else None
-    if not isinstance(data, dict):
-        raise BadPayload("send a JSON object of the fields to change (and a reason)")
+    data = payload.json_object()
     session = get_session()
     service = EventService(session, actor=principal.actor, role=principal.role)
     event = service.amend(event_id, data)

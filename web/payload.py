@@ -1,0 +1,99 @@
+"""Request bodies of the JSON API, read within the registry's limits (``registry.payload``).
+
+Every route that takes a body reads it here: one JSON object (complaints, domains) or a
+batch (registrations, events). Whatever a stranger sends becomes records (a bad one
+rejected with its line) or a 400, 413, 415 or 422 in the envelope; the command line reads
+files through the same ``registry.importing``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import replace
+from typing import Any
+
+from flask import Flask, current_app, request
+from werkzeug.exceptions import BadRequest, HTTPException
+
+from registry.errors import BadPayload, UnsupportedMediaType
+from registry.importing import RawRecord, parse_batch, sniff_format
+from registry.payload import LIMITS, Limits, decode_text, load_object
+
+
+def limits() -> Limits:
+    """The registry's limits, with this app's batch size."""
+    return replace(LIMITS, records=current_app.config["MAX_BATCH_RECORDS"])
+
+
+def _charset() -> str | None:
+    return request.mimetype_params.get("charset")
+
+
+def json_object(*, optional: bool = False) -> dict[str, Any]:
+    """The body as one JSON object; ``optional``: no body at all reads as ``{}``."""
+    body = request.get_data()
+    if optional and not body:
+        return {}
+    if not request.is_json:
+        raise UnsupportedMediaType("send application/json")
+    if not body.strip():
+        raise BadPayload("empty body: send a JSON object")
+    return load_object(decode_text(body, _charset()), limits())
+
+
+def batch(*, canonical: bool, allow_csv: bool) -> list[RawRecord]:
+    """Every record of a JSON array, JSON Lines or (``allow_csv``) CSV body, read before any
+    is written: a body refused as a whole raises before its first record is applied."""
+    fmt = sniff_format(request.mimetype)
+    if fmt == "csv" and not allow_csv:
+        raise UnsupportedMediaType("send application/json or application/x-ndjson")
+    body = request.get_data(cache=False)
+    if not body.strip():
+        raise BadPayload(
+            "empty body: send a JSON array, JSON Lines" + (" or CSV" if allow_csv else "")
+        )
+    return list(parse_batch(body, fmt, _charset(), canonical=canonical, limits=limits()))
+
+
+class _Input:
+    """``wsgi.input`` whose read errors are the client's: a 400, not a 500.
+
+    The server parses a chunked body only as the app reads it, so a bad chunk size, a
+    missing terminator or a client gone mid-body raises from ``read()`` (gunicorn's
+    ParseException or OSError) wherever the body is read: a form, the CSRF check, a batch.
+    """
+
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+
+    def _guarded(self, read: Callable[..., Any], *args: Any) -> Any:
+        try:
+            return read(*args)
+        except HTTPException:
+            raise
+        except Exception as exc:  # noqa: BLE001 - whatever the server raises: unreadable
+            raise BadRequest(f"the request body could not be read ({type(exc).__name__})") from exc
+
+    def read(self, *args: Any) -> bytes:
+        return self._guarded(self._stream.read, *args)
+
+    def readline(self, *args: Any) -> bytes:
+        return self._guarded(self._stream.readline, *args)
+
+    def readlines(self, *args: Any) -> list[bytes]:
+        return self._guarded(self._stream.readlines, *args)
+
+    def __iter__(self) -> Iterator[bytes]:
+        return iter(self.readline, b"")
+
+
+def init_app(app: Flask) -> None:
+    """Read every request body through ``_Input``."""
+    inner = app.wsgi_app
+
+    def guarded(environ: dict, start_response: Callable) -> Iterable[bytes]:
+        if "wsgi.input" in environ:
+            environ["wsgi.input"] = _Input(environ["wsgi.input"])
+        return inner(environ, start_response)
+
+    app.wsgi_app = guarded  # type: ignore[method-assign]
