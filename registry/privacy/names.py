@@ -7,7 +7,8 @@ cue before it (客服, 快递员, 联系人, 叫 ...) or a title after it (先�
 takes a common surname, given-name characters from a list of common ones, no fame (a word
 jieba's dictionary knows well, such as 张爱玲, names a public figure), and three characters or
 a person's verb beside it (说, 告诉, 被, 跟 ...). A surname with a title alone (李先生, 张某) is
-how Chinese writing makes a person anonymous and stays. English names of other people are
+how Chinese writing makes a person anonymous and stays, unless the text also names the
+person in full (我叫李小红，李女士就是我). English names of other people are
 masked after a role (agent, driver, manager ...) or "named", and after a title with a full
 name (Mr. John Smith); "Mr. Smith" stays, as 李先生 does.
 """
@@ -175,13 +176,18 @@ def chinese_name_spans(text: str) -> list[tuple[int, int, str]]:
 
 
 def _everywhere(text: str, spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
-    """Add every other occurrence of a name found: 孙瑞雪老师 ... 孙瑞雪教育机构."""
+    """Add every other occurrence of a name found (孙瑞雪老师 ... 孙瑞雪教育机构), and for a
+    Chinese one its surname forms (李小红 ... 李女士)."""
     found = {text[s:e] for s, e, _ in spans}
+    words = []
     for name in found:
-        word = re.escape(name)
         if name.isascii():  # John, not Johnson nor John138
-            word = rf"(?<![A-Za-z0-9]){word}(?![A-Za-z0-9])"
-        spans += [(m.start(), m.end(), "name") for m in re.finditer(word, text)]
+            words.append(rf"(?<![A-Za-z0-9]){re.escape(name)}(?![A-Za-z0-9])")
+        else:  # and 李女士 once 李小红 is named: the same person
+            words += [re.escape(form) for form in name_forms(name)]
+    if words:
+        pattern = re.compile("|".join(sorted(words, key=len, reverse=True)))
+        spans += [(m.start(), m.end(), "name") for m in pattern.finditer(text)]
     return spans
 
 

@@ -254,3 +254,8 @@ def test_importing_the_module_does_not_load_jieba():
 
     code = "import sys, registry.privacy; assert 'jieba' not in sys.modules"
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_a_name_found_is_masked_everywhere_with_its_surname_forms():
+    text = "我叫李小红，李女士就是我。王女士是另一个人"
+    assert scrub(text) == f"我叫{NAME}，{NAME}就是我。王女士是另一个人"
