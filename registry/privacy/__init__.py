@@ -73,7 +73,7 @@ from .names import (
     english_name_spans,
     name_forms,
 )
-from .numbers import CN_DIGITS, nsn, number_spans
+from .numbers import CN_DIGITS, CN_VALUE, nsn, number_spans
 from .text import KINDS, PLACEHOLDER, is_english, placeholder, prepare, shadow
 
 __all__ = [
@@ -131,7 +131,7 @@ def _keep(keep: tuple[str, ...]) -> tuple[re.Pattern | None, frozenset[str]]:
     for k in strings:
         digits = "".join(_DIGIT_LIKE.findall(shadow(k)))
         if len(digits) >= 5:
-            numbers.add(nsn(digits.translate(str.maketrans(CN_DIGITS, "0001234567891123456789"))))
+            numbers.add(nsn(digits.translate(CN_VALUE)))
     words = [k for k in strings if len(k) >= (2 if not k.isascii() else 3)]
     pattern = None
     if words:
@@ -191,7 +191,7 @@ def _scrub(text: str, names: list[str], keep: list[str]) -> str:
         lambda t: complainant_spans(t, names),
         lambda t: document_spans(shadow(t)),
         lambda t: number_spans(t, shadow(t), numbers),
-        lambda t: handle_spans(shadow(t)),
+        lambda t: handle_spans(shadow(t), numbers),
         address_spans,
         english_name_spans,
         (lambda t: []) if english else chinese_name_spans,

@@ -7,7 +7,7 @@ import hmac
 import re
 import unicodedata
 
-from .numbers import CN_DIGITS
+from .numbers import CN_DIGITS, CN_VALUE, nsn
 
 # Mail hosts common enough that "12345@qq" or "abc#163.com" can only mean an address.
 _HOSTS = (
@@ -60,6 +60,7 @@ _HANDLE = re.compile(
     r"(?![A-Za-z0-9_\-])",
     re.IGNORECASE,
 )
+_DIGIT = re.compile(rf"[0-9{CN_DIGITS}]")
 _AMOUNT_AFTER = re.compile(
     r"\s*(?:元|块|圆|rmb|yuan|%|个|件|次|天|岁|分钟|小时|月|年)", re.IGNORECASE
 )
@@ -75,11 +76,17 @@ def email_spans(shadow: str) -> list[tuple[int, int, str]]:
 _MAYBE_SPELLED = re.compile(r"(?i)\bat\b|\(at\)|\[at\]|艾特|圈a|#")
 
 
-def handle_spans(shadow: str) -> list[tuple[int, int, str]]:
-    """Return (start, end, "handle") of each value after a WeChat/QQ/Alipay... label."""
+def handle_spans(shadow: str, keep: frozenset[str] = frozenset()) -> list[tuple[int, int, str]]:
+    """Return (start, end, "handle") of each value after a WeChat/QQ/Alipay... label.
+
+    ``keep`` holds public numbers (``numbers.nsn``): the seller's own QQ or WeChat number.
+    """
     spans = []
     for m in _HANDLE.finditer(shadow):
         value = m.group("value")
+        if keep and not value[0].isalpha():
+            if nsn("".join(_DIGIT.findall(value)).translate(CN_VALUE)) in keep:
+                continue
         if _AMOUNT_AFTER.match(shadow, m.end()):
             continue
         worded = value[0].isalpha()

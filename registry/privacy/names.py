@@ -5,12 +5,15 @@ Chinese names of other people are found with jieba's words and its part-of-speec
 alone is noisy (谢谢, 华为, 陈旧 are tagged ``nr``), so a name is masked on a strong signal: a
 cue before it (客服, 快递员, 联系人, 叫 ...) or a title after it (先生, 经理 ...). Without one, it
 takes a common surname, given-name characters from a list of common ones, no fame (a word
-jieba's dictionary knows well, such as 张爱玲, names a public figure), and three characters or
-a person's verb beside it (说, 告诉, 被, 跟 ...). A surname with a title alone (李先生, 张某) is
-how Chinese writing makes a person anonymous and stays, unless the text also names the
-person in full (我叫李小红，李女士就是我). English names of other people are
-masked after a role (agent, driver, manager ...) or "named", and after a title with a full
-name (Mr. John Smith); "Mr. Smith" stays, as 李先生 does.
+jieba's dictionary knows well, such as 张爱玲, names a public figure), and a person's word
+beside it: a verb of speech or dealing (说, 告诉, 答应 ...), 被/跟/找 before it, a kin word
+(朋友, 老公 ...), or another such name joined by 和 or 、 (王小明和李晓红).
+
+A surname with a title alone (李先生, 张某) is how Chinese writing makes a person anonymous,
+and stays, unless the text also names the person in full (我叫李小红，李女士就是我): a name
+found is masked everywhere in the text, with its surname forms. English names of other
+people are masked after a role (agent, driver, manager ...) or "named", and after a title
+with a full name (Mr. John Smith); "Mr. Smith" stays, as 李先生 does.
 """
 
 from __future__ import annotations

@@ -17,7 +17,7 @@ from datetime import date
 from stdnum.us import ssn
 
 CN_DIGITS = "〇零○一二三四五六七八九幺壹贰叁肆伍陆柒捌玖"
-_CN_VALUE = str.maketrans(CN_DIGITS, "000123456789" + "1" + "123456789")
+CN_VALUE = str.maketrans(CN_DIGITS, "000123456789" + "1" + "123456789")
 _SEP = r" \-./\\()_~"
 _D = rf"[0-9{CN_DIGITS}]"
 # At least seven digits: nothing shorter is masked. Possessive: linear on any input.
@@ -341,7 +341,7 @@ def number_spans(
                     s, _, v = groups[-1]
                     groups[-1] = (s, g.end(), v + "X")
                 continue
-            groups.append((g.start(), g.end(), value.translate(_CN_VALUE)))
+            groups.append((g.start(), g.end(), value.translate(CN_VALUE)))
         run = _Run(groups, plus)
         first = 1 if not plus and _letters_before(text, start) else 0
         last = len(groups) - 1

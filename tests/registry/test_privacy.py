@@ -221,6 +221,12 @@ def test_a_kept_number_survives_in_any_formatting():
     assert scrub("call +86 571 8888 6666", keep=["0571-88886666"]) == "call +86 571 8888 6666"
 
 
+def test_a_kept_number_survives_after_a_handle_label_too():
+    assert scrub("店铺QQ：8888 6666，微信 138-0013-8000", keep=["88886666", "13800138000"]) == (
+        "店铺QQ：8888 6666，微信 138-0013-8000"
+    )
+
+
 def test_a_kept_name_is_never_a_person_but_does_not_unmask_a_longer_one():
     assert scrub("陈志强说会补发", keep=["陈志强"]) == "陈志强说会补发"
     assert scrub("陈志强说会补发") == f"{NAME}说会补发"
