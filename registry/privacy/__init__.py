@@ -187,23 +187,25 @@ def _scrub(text: str, names: list[str], keep: list[str]) -> str:
     # before numbers ("13812345678Zhang Wei"), documents before numbers (the digits of an
     # IBAN), numbers before handles (微信 138...), other people's names last.
     finders = (
-        lambda t: email_spans(shadow(t)),
-        lambda t: complainant_spans(t, names),
-        lambda t: document_spans(shadow(t)),
-        lambda t: number_spans(t, shadow(t), numbers),
-        lambda t: handle_spans(shadow(t), numbers),
-        address_spans,
-        english_name_spans,
-        (lambda t: []) if english else chinese_name_spans,
+        lambda t, sh: email_spans(sh),
+        lambda t, sh: complainant_spans(t, names),
+        lambda t, sh: document_spans(sh),
+        lambda t, sh: number_spans(t, sh, numbers),
+        lambda t, sh: handle_spans(sh, numbers),
+        lambda t, sh: address_spans(t),
+        lambda t, sh: english_name_spans(t),
+        (lambda t, sh: []) if english else (lambda t, sh: chinese_name_spans(t)),
     )
+    sh = shadow(text)
     for find in finders:
         # Again while it finds something: a mask can make a neighbour stand alone (the
         # second address in "a@b.comc_d@e.com" only begins after the first is gone).
         for _ in range(3):
-            spans = _resolve(find(text), _protected(text, pattern))
+            spans = _resolve(find(text, sh), _protected(text, pattern))
             if not spans:
                 break
             text = _apply(text, spans, english)
+            sh = shadow(text)
     return text
 
 

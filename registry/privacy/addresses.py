@@ -29,6 +29,7 @@ _ROAD_NAME = re.compile(rf"{_NONSTOP}{{2,8}}$")
 _BUILDING = re.compile(
     rf"(?:{_PLACE}|(?<![0-9A-Za-z\-./_])){_UNIT}(?:\s*-?\s*{_UNIT}){{1,4}}{_ROOM}"
 )
+_DIGIT = re.compile("[0-9]")
 _BUILDING_WORD = re.compile("号楼|栋|幢|座|单元|室|户")
 
 _EN_SKIP = (
@@ -64,6 +65,6 @@ def address_spans(text: str) -> list[tuple[int, int, str]]:
         for m in _BUILDING.finditer(text):
             if _BUILDING_WORD.search(m.group(0)):
                 spans.append((m.start(), m.end(), "address"))
-    if any(ch.isdigit() for ch in text):
+    if _DIGIT.search(text):
         spans += [(m.start(), m.end(), "address") for m in _EN_STREET.finditer(text)]
     return spans

@@ -20,6 +20,8 @@ _LOCAL = r"(?<![A-Za-z0-9_.%+\-])[A-Za-z0-9_.%+\-]{1,64}"
 _LABEL = r"[A-Za-z0-9\-]{1,63}"
 _DOT = r"\s{0,2}(?:\.|。|点|\(dot\)|\[dot\]|\{dot\}|<dot>|（dot）|【dot】)\s{0,2}"
 _SPELLED_DOT = r"(?:\s{0,2}(?:点|\(dot\)|\[dot\]|\{dot\}|<dot>|（dot）|【dot】)\s{0,2}|\s+dot\s+)"
+# "jane dot doe at gmail dot com": the dots of the local part spelled too
+_SPELLED_LOCAL = r"(?:\s+dot\s+[A-Za-z0-9_%+\-]{1,64}){0,3}"
 _AT = r"\s{0,2}(?:@|\(at\)|\[at\]|\{at\}|<at>|（at）|【at】|艾特|圈a)\s{0,2}"
 _EMAIL = re.compile(
     "|".join(
@@ -32,8 +34,8 @@ _EMAIL = re.compile(
             rf"{_LOCAL}\s?#\s?{_HOSTS}{_DOT}{_TLD}(?![A-Za-z])",
             # "john at gmail.com", "john at example dot com": a plain "at" needs a mail host
             # or a spelled dot, or "ordered at amazon.com" would go
-            rf"{_LOCAL}\s+at\s+{_HOSTS}(?:{_DOT}|{_SPELLED_DOT}){_TLD}(?![A-Za-z])",
-            rf"{_LOCAL}\s+at\s+{_LABEL}(?:{_SPELLED_DOT}{_LABEL}){{0,3}}{_SPELLED_DOT}{_TLD}(?![A-Za-z])",
+            rf"{_LOCAL}{_SPELLED_LOCAL}\s+at\s+{_HOSTS}(?:{_DOT}|{_SPELLED_DOT}){_TLD}(?![A-Za-z])",
+            rf"{_LOCAL}{_SPELLED_LOCAL}\s+at\s+{_LABEL}(?:{_SPELLED_DOT}{_LABEL}){{0,3}}{_SPELLED_DOT}{_TLD}(?![A-Za-z])",
         )
     ),
     re.IGNORECASE,
@@ -50,8 +52,8 @@ _LATIN_LABEL = (
     r"add\s+v|v(?=\s*[:：])"
 )
 _FILLER = (
-    r"\s*(?:(?:号码|号|账号|帐号|账户|帐户|id|名|is|account|number|no\.?|[:：=\-#>（(]|是|为)\s*)"
-    r"{0,3}"
+    r"\s*(?:(?:号码|号|账号|帐号|账户|帐户|id|名|is|account|number|no\.?|me\s+(?:at|on)|"
+    r"[:：=\-#>（(]|是|为)\s*){0,3}"
 )
 _HANDLE = re.compile(
     rf"(?:(?:{_HAN_LABEL})|(?<![A-Za-z])(?:{_LATIN_LABEL})(?![A-Za-z]))(?P<fill>{_FILLER})@?"
@@ -60,6 +62,9 @@ _HANDLE = re.compile(
     r"(?![A-Za-z0-9_\-])",
     re.IGNORECASE,
 )
+# A colon, 是, 号, "id" or "is" says a value follows; "me at" alone does not ("WeChat me at
+# night").
+_EXPLICIT = re.compile(r"[:：=#是为号]|(?<![A-Za-z])(?:id|is)(?![A-Za-z])", re.IGNORECASE)
 _DIGIT = re.compile(rf"[0-9{CN_DIGITS}]")
 _AMOUNT_AFTER = re.compile(
     r"\s*(?:元|块|圆|rmb|yuan|%|个|件|次|天|岁|分钟|小时|月|年)", re.IGNORECASE
@@ -90,7 +95,7 @@ def handle_spans(shadow: str, keep: frozenset[str] = frozenset()) -> list[tuple[
         if _AMOUNT_AFTER.match(shadow, m.end()):
             continue
         worded = value[0].isalpha()
-        explicit = bool(m.group("fill").strip())
+        explicit = bool(_EXPLICIT.search(m.group("fill")))
         # "WeChat payment", "微信 support": a bare word after the label is no id.
         if worded and not explicit and not re.search(r"[0-9_\-]", value):
             continue

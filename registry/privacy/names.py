@@ -50,7 +50,7 @@ GIVEN_CHARS = frozenset(
     "妮宝贝恒鸿桦骅剑灵媚晴容睿烁唯威韦苇萱彦雨忠宗曼紫逸贤蝶菡毅峰东辉永世广义兴良山仁贵福"
     "生元全胜学祥才发武新利清彬富顺信子昌成康星光天达安岩中茂进有坚彪博诚先敬震振壮思群豪心"
     "邦承乐绍功松善厚庆民友裕河哲江亮政谦亨奇固翰朗伯宏言若鸣朋梁栋维启克伦翔泽辰士家致树炎"
-    "德泰盛雄琛钧冠策腾楠榕风航弘小晓红艳敏霖萌琦钰轩昊昕涵瀚铭烨桐彤瑶琳沐阳"
+    "德泰盛雄琛钧冠策腾楠榕风航弘小晓红艳敏霖萌琦钰轩昊昕涵瀚铭烨桐彤瑶琳沐阳大"
 )
 # Words and particles that never begin or end a given name.
 FUNCTION_CHARS = frozenset(
@@ -64,13 +64,13 @@ _ROLES = (
     "总监|负责人|联系人|收件人|收货人|寄件人|发件人|业务员|销售员|销售|导购|售后|工作人员|员工|"
     "店员|服务员|营业员|收银员|接待员|前台|技术员|维修工|维修员|安装工|师傅|律师|法定代表人|"
     "代表人|法人|股东|会计|出纳|财务|姓名|名叫|叫做|署名|签收人|经办人|操作员|投诉人|举报人|"
-    "当事人|专员|代理人|委托人|户名|收款人|持卡人"
+    "当事人|专员|代理人|委托人|户名|收款人|持卡人|本人"
 )
 # Words before a person that are as often before a word (女儿温馨, 叫张爱玲小说集): they count
 # only for a name that already looks like a private person's.
 _KIN = (
     "同事|朋友|室友|邻居|老公|老婆|丈夫|妻子|爱人|儿子|女儿|父亲|母亲|爸爸|妈妈|哥哥|姐姐|弟弟|"
-    "妹妹|网友|买家|卖家|用户|会员|顾客|客户|消费者|法官|警察|民警|警官|医生|护士|老师|同学|叫|是"
+    "妹妹|网友|买家|卖家|用户|会员|顾客|客户|消费者|法官|警察|民警|警官|医生|护士|老师|同学|叫"
 )
 _AFTER_CUE = r"[\s：:，,]{0,2}(?:名叫|叫做|叫|是|为|姓名|名字叫|名字是|名字)?[\s：:]{0,2}$"
 _CUE_BEFORE = re.compile(rf"(?:{_ROLES}){_AFTER_CUE}")
@@ -84,7 +84,19 @@ _PERSON_AFTER = re.compile(
     "声称|保证|通知|负责|态度|一起|和我|跟我|对我|给我"
 )
 _PERSON_BEFORE = re.compile("(?:跟|找|问|让|被|叫|联系|致电|委托|通知|告诉)$")
-_JOIN = re.compile("[和与跟及、，,]")
+_JOIN = re.compile("[和与跟及、]")
+_CONTEXT = re.compile(
+    "|".join(
+        (
+            _ROLES,
+            _KIN,
+            _TITLE_AFTER.pattern,
+            _PERSON_AFTER.pattern,
+            "跟|找|问|让|被|叫|联系|致电|委托|通知|告诉",
+            "[和与跟及、]",
+        )
+    )
+)
 _NR_TAGS = frozenset({"nr", "nrfg"})
 _PUBLIC_FREQ = 20  # jieba's dictionary counts; a private person's name is rarely above it
 _HAN_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]{2,}")
@@ -130,19 +142,33 @@ def _candidates(words: list[tuple[str, int, int]], tags: dict, freq: dict):
         if len(g1) == 2 and _is_han(g1):
             if tags.get(g1) in _NR_TAGS or tags.get(g1) == "nrt":
                 yield s, e1, w, g1, 0
-        elif len(g1) == 1 and g1 in GIVEN_CHARS and g1 not in FUNCTION_CHARS:
-            given, end = g1, e1
+        elif len(g1) == 1 and _is_han(g1) and g1 not in FUNCTION_CHARS:
+            # Characters jieba left single after a surname: 张/丽, 曲/黎/敏. Both the two- and
+            # the three-character reading go on; the longer wins where both pass.
+            yield s, e1, w, g1, 0
             if k + 2 < len(words):
                 g2, _, e2 = words[k + 2]
-                if len(g2) == 1 and g2 in GIVEN_CHARS and g2 not in FUNCTION_CHARS:
-                    given, end = g1 + g2, e2
-            yield s, end, w, given, 0
+                if len(g2) == 1 and _is_han(g2) and g2 not in FUNCTION_CHARS:
+                    yield s, e2, w, g1 + g2, 0
 
 
 def chinese_name_spans(text: str) -> list[tuple[int, int, str]]:
     """Return (start, end, "name") of other people's Chinese names in ``text``."""
     spans: list[tuple[int, int, str]] = []
-    runs = [m for m in _HAN_RUN.finditer(text) if _SURNAME_IN.search(m.group(0))]
+    # Every name needs a word beside it (a cue, a title, a person's verb, 和): a text
+    # without one has no name to find, and jieba need not cut it.
+    context = [m.span() for m in _CONTEXT.finditer(text)]
+    if not context:
+        return spans
+    runs = []
+    k = 0
+    for m in _HAN_RUN.finditer(text):
+        # a cue up to 14 characters before a name, the rest inside its run or right after
+        start, end = m.start() - 14, m.end() + 2
+        while k < len(context) and context[k][1] <= start:
+            k += 1
+        if k < len(context) and context[k][0] < end and _SURNAME_IN.search(m.group(0)):
+            runs.append(m)
     if not runs:
         return spans
     dt, tags, freq = _tagger()
@@ -155,7 +181,13 @@ def chinese_name_spans(text: str) -> list[tuple[int, int, str]]:
         for s, e, surname, given, count in _candidates(words, tags, freq):
             if any(ch in FUNCTION_CHARS for ch in given):
                 continue
-            if _CUE_BEFORE.search(text, max(0, s - 14), s) or _TITLE_AFTER.match(text, e):
+            common = surname in COMMON_SURNAMES or surname in COMPOUND_SURNAMES
+            # A title after a name vouches for all of it (曲黎敏老师); a cue before it only
+            # for a common surname and a given name that begins like one (送餐员连句抱歉 is
+            # no name).
+            if _TITLE_AFTER.match(text, e) or (
+                common and given[0] in GIVEN_CHARS and _CUE_BEFORE.search(text, max(0, s - 14), s)
+            ):
                 spans.append((s, e, "name"))
             elif surname in COMMON_SURNAMES and set(given) <= GIVEN_CHARS and count <= _PUBLIC_FREQ:
                 likely.append((s, e))
@@ -173,6 +205,7 @@ def chinese_name_spans(text: str) -> list[tuple[int, int, str]]:
                 joined
                 or _PERSON_AFTER.match(text, e)
                 or _PERSON_BEFORE.search(text, max(0, s - 2), s)
+                or _KIN_BEFORE.search(text, max(0, s - 8), s)
             ):
                 spans.append((s, e, "name"))
     return _everywhere(text, spans)
@@ -206,6 +239,7 @@ _EN_PERSON = re.compile(
     rf"signed\s+by)\s+))(?:(?:Mr|Mrs|Ms|Miss|Dr)\.?\s+)?(?P<n>{_EN_NAME})(?![A-Za-z0-9])"
     rf"|(?<![A-Za-z])(?:Mr|Mrs|Ms|Miss|Dr|Mister)\.?\s+(?P<full>[A-Z][a-z]{{1,20}}\s+[A-Z][a-z]{{1,20}})(?![A-Za-z0-9])"
 )
+_CAPITALISED = re.compile("[A-Z][a-z]")
 _EN_NOT_NAMES = frozenset(
     "I The A An And Or But He She They We You It This That My Our Your His Her Their Customer "
     "Service Support Team Store Shop Seller Company Manager Agent Department Office Center Centre "
@@ -218,7 +252,9 @@ _EN_NOT_NAMES = frozenset(
 
 def english_name_spans(text: str) -> list[tuple[int, int, str]]:
     """Return (start, end, "name") of other people's names in English text, after a cue."""
-    spans = []
+    spans: list[tuple[int, int, str]] = []
+    if not _CAPITALISED.search(text):
+        return spans
     for m in _EN_PERSON.finditer(text):
         group = "n" if m.group("n") else "full"
         words = m.group(group).replace("-", " ").split()
@@ -348,9 +384,26 @@ def complainant_pattern(names: tuple[str, ...]) -> re.Pattern | None:
     )
 
 
+@lru_cache(maxsize=4096)
+def _first_chars(names: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(n.strip()[0] for n in names if n.strip() and not n.strip()[0].isascii())
+
+
+def _could_name(text: str, names: tuple[str, ...]) -> bool:
+    """Tell cheaply whether ``text`` can hold a form of ``names``: every name has Latin
+    forms (pinyin or as written), and a Chinese one begins with its surname."""
+    return _LETTER.search(text) is not None or any(ch in text for ch in _first_chars(names))
+
+
+_LETTER = re.compile("[A-Za-z]")
+
+
 def complainant_spans(text: str, names: Iterable[str]) -> list[tuple[int, int, str]]:
     """Return (start, end, "name") of each form of the complainant's ``names``."""
-    pattern = complainant_pattern(tuple(sorted({n for n in names if isinstance(n, str)})))
-    if pattern is None:
+    key = tuple(sorted({n for n in names if isinstance(n, str)}))
+    if not key:
+        return []
+    pattern = complainant_pattern(key)
+    if pattern is None or not _could_name(text, key):
         return []
     return [(m.start(), m.end(), "name") for m in pattern.finditer(text) if m.end() > m.start()]

@@ -1,11 +1,13 @@
 """Real shop and food-delivery reviews (no personal data meant): scrub must leave them be.
 
-The two files hold 21,561 reviews. Measured: 28 get a mask (0.13%); 12 of those are real
-contacts that reviewers left in (phone numbers, QQ numbers, an e-mail), 6 name staff
-(服务员是吕淑红), and the rest are names of authors and public figures in book reviews
-(叶君健先生, 于丹同志) and one hotel brand. The bound, 0.3%, leaves room for a jieba
-dictionary update while failing on a rule that starts masking words: the first version
-without the given-name list masked 0.47%.
+The two files hold 21,561 reviews. Measured: 36 get a mask (0.17%). 13 of them hold real
+contacts the reviewer left in (phone and QQ numbers, an e-mail) and one a street address;
+22 name a person: two hotel staff praised by name (服务员是吕淑红, 接待员万鹏先生), authors,
+translators and actors with 先生 or 老师 in book reviews (叶君健先生, 曲黎敏老师), a novel's
+characters, and one hotel brand (莫泰). The bound, 0.25%, leaves half as much again for a
+jieba dictionary update and fails on a rule that masks common words (a version without the
+given-name list masked 0.47%); finer slips (送餐员连句抱歉, 0.19%) are the corpus's near
+misses to catch.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ import pytest
 from registry.privacy import scrub
 
 SHARED_DATA = Path(__file__).resolve().parents[3] / "shared" / "data"
-MAX_MASKED = 0.003
+MAX_MASKED = 0.0025
 _PLACEHOLDER = re.compile(r"【[^】]{1,8}已隐去】|\[[a-zA-Z ]{2,20} removed\]")
 
 
