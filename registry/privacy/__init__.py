@@ -28,10 +28,11 @@ picked:
   birth after a label (出生日期, 生日, DOB, born on ...); other dates stay.
 - Street addresses (addresses.py): the road, number, building, unit and room; the city
   and district stay.
-- People's names (names.py): the complainant's ``names`` in every form (the name; surname +
-  先生/女士/小姐/太太/某/某某; pinyin or Latin in either order, joined, in capitals, with
-  initials, after Mr/Ms), and other people's names found with jieba's part-of-speech table
-  and cues. A given name alone, 李先生 or 张某 of someone else, stays.
+- People's names (forms.py, names.py): the complainant's ``names`` in every form (the
+  name; surname + 先生/女士/小姐/太太/某/某某; pinyin or Latin in either order, joined, in
+  capitals, with initials, after Mr/Ms), and other people's names found with jieba's
+  part-of-speech table and cues. A given name alone, or 李先生 and 张某 of someone the text
+  does not name in full, stays.
 - ``keep``: the seller's public strings (legal and store names, its hotlines) survive
   wherever they appear; a number in ``keep`` is never masked, in any formatting; a name in
   ``keep`` is never taken for a person's name.
@@ -44,8 +45,8 @@ punctuation kept). ``scrub`` never raises (an internal error is logged and every
 number and '@' word is masked instead), is idempotent (the finders run one after another,
 each on the text the earlier ones left) and runs in linear time: every pattern is bounded
 or possessive, and jieba (loaded once per process, on first use, never at import) cuts only
-runs of Chinese characters that hold a surname. About 3,000 typical 100-300 character texts
-a CPU second.
+runs of Chinese characters that hold a surname near a cue. About 2,500 typical 100-300
+character texts a CPU second.
 """
 
 from __future__ import annotations
@@ -65,14 +66,8 @@ from .contacts import (
     normalize_contact,
 )
 from .documents import document_spans
-from .names import (
-    COMPOUND_SURNAMES,
-    HONORIFICS,
-    chinese_name_spans,
-    complainant_spans,
-    english_name_spans,
-    name_forms,
-)
+from .forms import COMPOUND_SURNAMES, HONORIFICS, complainant_spans, name_forms
+from .names import chinese_name_spans, english_name_spans
 from .numbers import CN_DIGITS, CN_VALUE, nsn, number_spans
 from .text import KINDS, PLACEHOLDER, is_english, placeholder, prepare, shadow
 
