@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import os
-import secrets
+import re
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
@@ -17,12 +16,11 @@ from sqlalchemy.engine import Dialect, Engine
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session
 
-from .attestation import key_id, sign_attestation
 from .cache import SellerCache
-from .domains import BOUND_STATES, host_matches
+from .domains import BOUND_STATES
+from .embedding import BOUND, FOREIGN, Origin
 from .errors import NotFound
-from .keys import KeyRing
-from .models import Attestation, Domain, Seller, SellerScore, utcnow
+from .models import Domain, Seller, SellerScore
 from .prepared import PreparedSelect, one_of
 
 # Caps that mean "do not trust this seller now": shown as a warning, never a friendly badge.
@@ -36,7 +34,6 @@ ALARM_CAPS = frozenset(
         "trading_ban",
     }
 )
-LIFETIME = timedelta(days=7)
 
 
 @dataclass(frozen=True, slots=True)  # many thousands live in each worker's cache
@@ -53,14 +50,23 @@ class BadgeFacts:
     version: str  # changes whenever anything shown changes (ETag material)
     seller_id: int = 0  # internal id, to match change-log entries
 
-    def state(self, host: str | None = None) -> str:
-        """Decide the badge state; ``host`` is the embedding page's host when known."""
+    def state(self, origin: Origin | None = None) -> str:
+        """Decide the badge state for a page at ``origin`` (the Referer's; None: unknown).
+
+        A sanction, a fraud finding or a failing grade shows wherever the badge is. The
+        friendly states need proof of where it is: an https origin on a bound domain. With
+        no such proof the badge is neutral (it names the seller and sends the visitor to
+        check it), and on any other site it warns that it was copied.
+        """
         if self.alarms:
             return "sanctioned"
         if self.grade == "F":
             return "failing"
-        if host is not None and not host_matches(host, list(self.domains)):
+        standing = None if origin is None else origin.standing(self.domains)
+        if standing == FOREIGN:
             return "warning"
+        if standing != BOUND:
+            return "neutral"
         if not self.verified:
             return "unverified"
         if self.grade == "NR":
@@ -98,6 +104,17 @@ FACTS_QUERY = (
 )
 
 
+# A public id is a short word of lower-case letters, digits and dashes (new_public_id). Anything
+# else names no seller and is not sent to the database, which may refuse it outright (a NUL).
+_PUBLIC_ID = re.compile(r"[0-9a-z-]{1,16}")
+
+
+def _checked(public_id: str) -> str:
+    if not _PUBLIC_ID.fullmatch(public_id):
+        raise NotFound(f"no seller with id {public_id[:40]!r}")
+    return public_id
+
+
 def _facts_from_rows(rows: Sequence[Sequence[Any]], public_id: str) -> BadgeFacts:
     if not rows:
         raise NotFound(f"no seller with id {public_id!r}")
@@ -125,7 +142,7 @@ def _facts_from_rows(rows: Sequence[Sequence[Any]], public_id: str) -> BadgeFact
 
 def badge_facts(session: Session, public_id: str) -> BadgeFacts:
     """Load the facts for one seller in the session's transaction (sees its own writes)."""
-    rows = session.connection().execute(FACTS_QUERY, {"public_id": public_id}).all()
+    rows = session.connection().execute(FACTS_QUERY, {"public_id": _checked(public_id)}).all()
     return _facts_from_rows(rows, public_id)
 
 
@@ -149,6 +166,7 @@ def read_facts(engine: Engine, public_id: str) -> BadgeFacts:
     and result conversions SQLAlchemy itself applies, sparing the per-call statement handling
     that costs many times the lookup itself.
     """
+    _checked(public_id)
     raw = engine.raw_connection()
     try:
         rows = _read(raw, _plan(engine.dialect), public_id)
@@ -172,6 +190,7 @@ class FactsReader:
         self._local = threading.local()
 
     def read(self, public_id: str) -> BadgeFacts:
+        _checked(public_id)
         raw = self._connection()
         try:
             # The driver's own connection: the pool's wrapper adds nothing to a held one.
@@ -248,91 +267,3 @@ class FactsCache(SellerCache):
         """Give the reader's connection back (the cache itself stays usable)."""
         if self.reader is not None:
             self.reader.close()
-
-
-class AttestationService:
-    """Issues, lists and revokes signed statements; the caller commits."""
-
-    def __init__(
-        self, session: Session, keys: KeyRing, issuer: str, now: datetime | None = None
-    ) -> None:
-        self.session = session
-        self.keys = keys
-        self.issuer = issuer
-        self.now = now or utcnow()
-
-    def issue(self, public_id: str) -> tuple[str, Attestation]:
-        facts = badge_facts(self.session, public_id)
-        seller_id = self.session.execute(
-            select(Seller.id).where(Seller.public_id == public_id)
-        ).scalar_one()
-        key = self.keys.signing_key()
-        claims = {
-            "iss": self.issuer,
-            "sub": facts.public_id,
-            "name": facts.legal_name,
-            "domains": list(facts.domains),
-            "grade": facts.grade,
-            "score": None if facts.value is None else round(facts.value, 1),
-            "verified": facts.verified,
-            "alarms": list(facts.alarms),
-            "jti": secrets.token_urlsafe(16),
-        }
-        token = sign_attestation(claims, key, now=self.now, lifetime=LIFETIME)
-        row = Attestation(
-            jti=claims["jti"],
-            seller_id=seller_id,
-            kid=key_id(key.public_key()),
-            claims={k: claims[k] for k in ("grade", "verified", "domains", "alarms")},
-            issued_at=self.now,
-            expires_at=self.now + LIFETIME,
-        )
-        self.session.add(row)
-        self.session.flush()
-        return token, row
-
-    def revoke_stale(self, seller_ids: list[int]) -> int:
-        """Revoke live statements whose grade, verification, alarms or domains changed."""
-        count = 0
-        rows = self.session.execute(
-            select(Attestation, Seller.public_id)
-            .join(Seller, Seller.id == Attestation.seller_id)
-            .where(
-                Attestation.seller_id.in_(seller_ids),
-                Attestation.revoked_at.is_(None),
-                Attestation.expires_at > self.now,
-            )
-        ).all()
-        for attestation, public_id in rows:
-            facts = badge_facts(self.session, public_id)
-            now_claims = {
-                "grade": facts.grade,
-                "verified": facts.verified,
-                "domains": list(facts.domains),
-                "alarms": list(facts.alarms),
-            }
-            if attestation.claims != now_claims:
-                attestation.revoked_at = self.now
-                attestation.revoked_reason = "the seller's record changed"
-                count += 1
-        self.session.flush()
-        return count
-
-    def revoked(self) -> list[dict]:
-        """Revoked statements that have not yet expired (what offline verifiers must refuse)."""
-        rows = self.session.execute(
-            select(Attestation, Seller.public_id)
-            .join(Seller, Seller.id == Attestation.seller_id)
-            .where(Attestation.revoked_at.is_not(None), Attestation.expires_at > self.now)
-            .order_by(Attestation.revoked_at)
-        )
-        return [
-            {
-                "jti": a.jti,
-                "sub": public_id,
-                "revoked_at": a.revoked_at,
-                "reason": a.revoked_reason,
-                "expires_at": a.expires_at,
-            }
-            for a, public_id in rows
-        ]

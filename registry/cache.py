@@ -17,6 +17,8 @@ class SellerCache:
 
     The change log (asked at most once per ``poll`` seconds) names exactly the sellers whose
     public record changed; their entries are dropped, so nothing is staler than ``poll``.
+    A value read while a poll (of another thread) dropped entries is returned but not kept:
+    it may have been read before a change that poll has already dealt with.
     """
 
     def __init__(
@@ -30,6 +32,7 @@ class SellerCache:
         self.keys: dict[int, set[Hashable]] = {}
         self.seq: int | None = None
         self.checked = float("-inf")
+        self.forgetting = 0  # polls that dropped entries so far
 
     def get(
         self,
@@ -58,7 +61,10 @@ class SellerCache:
                 self._forget_changed(session)
         found = self.items.get(key)
         if found is None:
+            polls = self.forgetting
             found = read()
+            if polls != self.forgetting:
+                return found[1]
             self.items[key] = found
             self.keys.setdefault(found[0], set()).add(key)
             if len(self.items) > self.max_items:
@@ -72,6 +78,8 @@ class SellerCache:
             self.seq = changelog.head(session)
             return
         entries, last = changelog.since(session, self.seq, limit=50_000)
+        if entries:
+            self.forgetting += 1
         if len(entries) >= 50_000:
             self.items.clear()
             self.keys.clear()

@@ -65,10 +65,10 @@ class ComplaintDeadlines:
                 UNCONFIRMED_REASON,
                 outcome="unconfirmed",
             )
-            if self.reply_late(complaint):
-                mark_changed(self.session, [complaint.seller_id], "complaint")
-            else:
+            if not self.reply_late(complaint):
                 self._resolve(complaint, "unresolved", SYSTEM_ACTOR)
+            # The public record shows it closed, unconfirmed, whatever the event does.
+            mark_changed(self.session, [complaint.seller_id], "complaint")
             return "closed"
         return None
 

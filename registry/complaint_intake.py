@@ -18,7 +18,6 @@ from .complaint_rules import (
     OPEN_STATES,
     REPEAT_WINDOW,
     amount_field,
-    fit,
     near_identical,
     text_field,
 )
@@ -26,7 +25,8 @@ from .db import lock_for_write
 from .errors import Conflict, RateLimited, ValidationFailed
 from .identifiers import clean_text
 from .models import COMPLAINT_CATEGORIES, Complaint, Event, Seller, new_public_id
-from .privacy import keyed_digest, normalize_contact, scrub
+from .privacy import keyed_digest, normalize_contact
+from .public_text import public_text, seller_names
 from .tokens import digest
 
 
@@ -54,9 +54,12 @@ class ComplaintIntake:
         complaint = Complaint(
             **row,
             public_id=new_public_id("c"),
-            narrative_public=fit(
-                scrub(row["narrative_original"], [row["complainant_name"] or ""]), 5000
-            ),
+            narrative_public=public_text(
+                row["narrative_original"],
+                limit=5000,
+                names=[row["complainant_name"]],
+                keep=seller_names(self.session, [row["seller_id"]]).get(row["seller_id"], ()),
+            ).public,
             verification=self._verification(row["seller_id"], row["order_ref"]),
             status="submitted",
             moderation_due_at=self.now + MODERATION_PERIOD,

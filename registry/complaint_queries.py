@@ -79,7 +79,12 @@ class ComplaintQueries:
         )
 
     def public_view(self, complaint: Complaint) -> dict[str, Any]:
-        """Return what anyone may see: never contact, name, original text or digests."""
+        """Return what anyone may see: never contact, name, original text or digests.
+
+        A complaint no moderator has accepted (submitted, rejected, invalid) shows none of
+        its text: unmoderated or found false, it is nobody's to read.
+        """
+        shown = complaint.status in PUBLIC_STATES
         if complaint.seller_id not in self._seller_ids:
             self._seller_ids[complaint.seller_id] = self.session.execute(
                 select(Seller.public_id).where(Seller.id == complaint.seller_id)
@@ -92,10 +97,10 @@ class ComplaintQueries:
             "status_reason": complaint.status_reason,
             "verification": complaint.verification,
             "created_at": complaint.created_at,
-            "narrative": complaint.narrative_public,
-            "merchant_reply": complaint.merchant_reply,
-            "replied_at": complaint.replied_at,
-            "reply_late": self.reply_late(complaint),
+            "narrative": complaint.narrative_public if shown else None,
+            "merchant_reply": complaint.merchant_reply if shown else None,
+            "replied_at": complaint.replied_at if shown else None,
+            "reply_late": shown and self.reply_late(complaint),
             "outcome": complaint.outcome,
         }
 
@@ -104,7 +109,11 @@ class ComplaintQueries:
         require_role(actor, "moderator")
         return {
             **self.public_view(complaint),
+            "narrative": complaint.narrative_public,
+            "merchant_reply": complaint.merchant_reply,
             "narrative_original": complaint.narrative_original,
+            "merchant_reply_original": complaint.merchant_reply_original,
+            "status_reason_original": complaint.status_reason_original,
             "complainant_name": complaint.complainant_name,
             "contact": complaint.contact,
             "complainant_ref": complaint.complainant_ref,

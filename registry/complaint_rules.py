@@ -101,8 +101,3 @@ def near_identical(a: str, b: str) -> bool:
         and matcher.quick_ratio() > NEAR_DUPLICATE_RATIO
         and matcher.ratio() > NEAR_DUPLICATE_RATIO
     )
-
-
-def fit(text: str, limit: int) -> str:
-    """*text* cut to *limit* characters, with an ellipsis when cut."""
-    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -64,13 +64,12 @@ from .complaint_rules import (
     SEVERITIES,
     SOURCE,
     SYSTEM_ACTOR,
-    fit,
     text_field,
 )
 from .db import lock_for_write
 from .errors import Conflict, Forbidden, Unauthorized, ValidationFailed
 from .models import Complaint, Event, utcnow
-from .privacy import scrub
+from .public_text import PublicText, fit, public_text, seller_names
 from .tokens import Principal, digest, require_role
 
 
@@ -132,6 +131,7 @@ class ComplaintService(ComplaintIntake, ComplaintDeadlines, ComplaintQueries):
             complainant_ref=complaint.complainant_ref if unverified is False else None,
             category=complaint.category,
             summary=fit(complaint.narrative_public, 4000),
+            summary_original=complaint.narrative_original,
             complaint_id=complaint.id,
             created_at=self.now,
         )
@@ -229,7 +229,8 @@ class ComplaintService(ComplaintIntake, ComplaintDeadlines, ComplaintQueries):
             self._expire_reply(complaint, SYSTEM_ACTOR)
         self._require(complaint, "reply to", ("merchant_notified", "no_response"))
         late = complaint.status == "no_response"
-        complaint.merchant_reply = fit(scrub(body, [complaint.complainant_name or ""]), 5000)
+        reply = self._public(complaint, body, 5000)
+        complaint.merchant_reply, complaint.merchant_reply_original = reply.public, reply.original
         complaint.replied_at = self.now
         complaint.reply_token_digest = None
         self._move(
@@ -267,6 +268,9 @@ class ComplaintService(ComplaintIntake, ComplaintDeadlines, ComplaintQueries):
             self._resolve(complaint, "unresolved" if resolved else "unanswered", COMPLAINANT_ACTOR)
         else:
             self._resolve(complaint, complaint.outcome, COMPLAINANT_ACTOR)
+        # The public record shows the complaint closed with its outcome, even when the
+        # scoring event stays as it was (then _resolve marked nothing).
+        mark_changed(self.session, [complaint.seller_id], "complaint")
         return complaint
 
     # -- helpers --------------------------------------------------------------------------
@@ -313,11 +317,21 @@ class ComplaintService(ComplaintIntake, ComplaintDeadlines, ComplaintQueries):
         **extra: Any,
     ) -> None:
         old = complaint.status
+        shown = self._public(complaint, reason, 1000)
         complaint.status = new
-        complaint.status_reason = reason
+        complaint.status_reason, complaint.status_reason_original = shown.public, shown.original
         complaint.updated_at = self.now
         self._audit(
             complaint, actor, action, {"status": old}, {"status": new, "reason": reason, **extra}
+        )
+
+    def _public(self, complaint: Complaint, text: str | None, limit: int) -> PublicText:
+        """*text* about *complaint* through the public-text gate (its complainant unnamed)."""
+        return public_text(
+            text,
+            limit=limit,
+            names=[complaint.complainant_name],
+            keep=seller_names(self.session, [complaint.seller_id]).get(complaint.seller_id, ()),
         )
 
     def _resolve(self, complaint: Complaint, resolution: str, actor: str) -> None:

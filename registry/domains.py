@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -31,13 +32,14 @@ class ProofRequest:
     instructions: str
 
 
-def host_matches(host: str, domains: list[str]) -> bool:
-    """Tell whether ``host`` is one of ``domains`` or a sub-domain of one."""
-    try:
-        host = normalize_domain(host)
-    except ValueError:
-        return False
-    return any(host == d or host.endswith("." + d) for d in domains)
+def within(domain: str, domains: Iterable[str]) -> bool:
+    """Tell whether the normalized ``domain`` is one of ``domains`` or a sub-domain of one.
+
+    A sub-domain counts: whoever controls a domain's DNS decides its sub-domains. Labels are
+    compared whole, so ``evilshop.example`` and ``shop.example.evil.test`` are not
+    ``shop.example``.
+    """
+    return any(domain == d or domain.endswith("." + d) for d in domains)
 
 
 class DomainService:

@@ -60,3 +60,10 @@ class Conflict(RegistryError):
 class RateLimited(RegistryError):
     code = "rate_limited"
     status = 429
+
+
+class Unavailable(RegistryError):
+    """Not available now, but soon: ``details["retry_after"]`` says in how many seconds."""
+
+    code = "unavailable"
+    status = 503

@@ -14,11 +14,12 @@ import scoring
 
 from .audit import AuditLog, Change
 from .changelog import mark_changed
-from .db import bulk_insert_ids
-from .errors import ValidationFailed
+from .db import bulk_insert_ids, lock_for_write
+from .errors import Conflict, Forbidden, NotFound, ValidationFailed
 from .identifiers import clean_text, looks_like_uscc, normalize_identifier
 from .importing import RawRecord
 from .models import COMPLAINT_CATEGORIES, FRAUD_TYPES, Event, Identity, Seller, utcnow
+from .public_text import public_text, seller_names
 from .validation import parse_datetime
 
 SEVERITIES = ("minor", "moderate", "harm")
@@ -37,7 +38,10 @@ ROLE_VERIFICATION = {
 REGULATOR_ONLY = SANCTION_KINDS
 FUTURE_TOLERANCE = timedelta(minutes=10)
 CHUNK = 2000
-_MUTABLE = ("resolution", "lifted_at", "ends_at", "summary")
+# What PATCH /api/v1/events/<id> may change.
+AMENDABLE = ("resolution", "lifted_at", "ends_at", "summary")
+# What a re-sent record may change (the public summary follows its original).
+_MUTABLE = ("resolution", "lifted_at", "ends_at", "summary_original")
 
 
 @dataclass
@@ -177,12 +181,20 @@ class EventService:
         refs = [row["external_ref"] for _, row in valid if row["external_ref"]]
         known = {}
         if refs:
+            # A key names a record of this submitter only: another source's equal key is
+            # another record, never a way to reach (and rewrite) that source's finding.
             known = {
                 e.external_ref: e
                 for e in self.session.execute(
-                    select(Event).where(Event.external_ref.in_(refs))
+                    select(Event).where(Event.source == self.actor, Event.external_ref.in_(refs))
                 ).scalars()
             }
+        with_text = {
+            sellers[r["seller_ref"]]
+            for _, r in valid
+            if r["summary"] and r["seller_ref"] in sellers
+        }
+        names = seller_names(self.session, with_text)
         new_rows, changed_sellers, edited_sellers, changes, pending = [], [], [], [], []
         for record, row in valid:
             sid = sellers.get(row.pop("seller_ref"))
@@ -191,6 +203,8 @@ class EventService:
                     EventResult(record.line, "rejected", errors={"seller": "no such seller"})
                 )
                 continue
+            shown = public_text(row.pop("summary"), limit=4000, keep=names.get(sid, ()))
+            row["summary"], row["summary_original"] = shown.public, shown.original
             existing = known.get(row["external_ref"]) if row["external_ref"] else None
             if existing is not None:
                 if existing.seller_id != sid or existing.kind != row["kind"]:
@@ -208,6 +222,8 @@ class EventService:
                     for k in _MUTABLE
                     if row[k] is not None and getattr(existing, k) != row[k]
                 }
+                if "summary_original" in diff:  # the public copy follows its original
+                    diff["summary"] = (existing.summary, row["summary"])
                 if not diff:
                     results.append(EventResult(record.line, "unchanged", existing.id))
                     continue
@@ -267,3 +283,71 @@ class EventService:
         mark_changed(self.session, edited_sellers, "event_update")
         results.sort(key=lambda r: r.line)
         return results
+
+    def amend(self, event_id: int, data: dict[str, Any]) -> Event:
+        """Change a recorded event: its own source may, and a regulator may change another
+        source's record when it says why; audited either way. Returns the event."""
+        lock_for_write(self.session)
+        event = self.session.get(Event, event_id, with_for_update=True)
+        if event is None:
+            raise NotFound(f"no event {event_id}")
+        own = event.source == self.actor
+        if event.complaint_id is not None:
+            raise Conflict(
+                "this event follows a complaint: change it by moderating the complaint",
+                {"complaint": "moderate the complaint instead"},
+            )
+        if not own and self.role != "regulator":
+            raise Forbidden(
+                "only the source that recorded this event, or a regulator, may change it"
+            )
+        errors: dict[str, str] = {}
+        unknown = sorted(set(data) - {*AMENDABLE, "reason"})
+        if unknown:
+            errors.update({key: "cannot be changed" for key in unknown})
+        reason = clean_text(str(data.get("reason") or "")) or None
+        if not own and not reason:
+            errors["reason"] = "required when changing another source's record"
+        elif reason and len(reason) > 1000:
+            errors["reason"] = "longer than 1000 characters"
+        new: dict[str, Any] = {}
+        if "resolution" in data:
+            new["resolution"] = _choice(data, "resolution", RESOLUTIONS, None, errors)
+        for key in ("lifted_at", "ends_at"):
+            if key in data:
+                try:
+                    new[key] = parse_datetime(data[key]) if data[key] else None
+                except ValueError as exc:
+                    errors[key] = str(exc)
+        if "summary" in data:
+            text = clean_text(str(data["summary"] or "")) or None
+            if text and len(text) > 4000:
+                errors["summary"] = "longer than 4000 characters"
+            keep = seller_names(self.session, [event.seller_id])[event.seller_id]
+            shown = public_text(text, limit=4000, keep=keep)
+            new["summary"], new["summary_original"] = shown.public, shown.original
+        if errors:
+            raise ValidationFailed("event not changed", errors)
+        diff = {k: (getattr(event, k), v) for k, v in new.items() if getattr(event, k) != v}
+        if not diff:
+            return event
+        for key, (_old, value) in diff.items():
+            setattr(event, key, value)
+        extra = {} if own else {"on_behalf_of": event.source, "reason": reason}
+        if own and reason:
+            extra["reason"] = reason
+        AuditLog(self.session).record(
+            [
+                Change(
+                    self.actor,
+                    "event.update" if own else "event.amend",
+                    "event",
+                    str(event.id),
+                    {k: v[0] for k, v in diff.items()},
+                    {**{k: v[1] for k, v in diff.items()}, **extra},
+                )
+            ],
+            at=self.now,
+        )
+        mark_changed(self.session, [event.seller_id], "event_update")
+        return event

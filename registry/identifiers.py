@@ -91,10 +91,16 @@ def normalize_identifier(scheme: str, value: str) -> str:
         ) from None
 
 
+#: a USCC as typed, right or wrong: 18 ASCII letters and digits, the 3rd to 8th (the area
+#: code) digits. Chinese characters are letters to str.isalnum(): a legal name of 18
+#: characters is not a code with a wrong check digit.
+_USCC_SHAPE = re.compile(r"[0-9A-Z]{2}[0-9]{6}[0-9A-Z]{10}")
+
+
 def looks_like_uscc(text: str) -> bool:
     """Tell whether ``text`` is shaped like a USCC (18 characters), valid or not."""
     compact = clean_text(text).replace(" ", "").replace("-", "").upper()
-    return len(compact) == 18 and compact.isalnum()
+    return _USCC_SHAPE.fullmatch(compact) is not None
 
 
 def is_valid_uscc(text: str) -> bool:

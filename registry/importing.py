@@ -5,94 +5,13 @@ from __future__ import annotations
 import csv
 import io
 import json
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Any
 
+from .columns import Columns, Fields
 from .errors import BadPayload, UnsupportedMediaType
 from .identifiers import clean_text
-
-# Column names of the national enterprise credit publicity system and their English twins.
-COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
-    "identifier": (
-        "统一社会信用代码",
-        "信用代码",
-        "社会信用代码",
-        "uscc",
-        "credit_code",
-        "unified_social_credit_code",
-        "identifier",
-        "code",
-        "id_value",
-    ),
-    "scheme": ("标识类型", "scheme", "identifier_scheme"),
-    "legal_name": (
-        "企业名称",
-        "名称",
-        "主体名称",
-        "市场主体名称",
-        "legal_name",
-        "name",
-        "company_name",
-        "enterprise_name",
-    ),
-    "entity_type": (
-        "类型",
-        "企业类型",
-        "主体类型",
-        "type",
-        "entity_type",
-        "company_type",
-    ),
-    "legal_representative": (
-        "法定代表人",
-        "负责人",
-        "经营者",
-        "投资人",
-        "legal_representative",
-        "representative",
-    ),
-    "established_on": (
-        "成立日期",
-        "注册日期",
-        "established_on",
-        "established",
-        "date_established",
-        "founded",
-    ),
-    "registration_authority": ("登记机关", "registration_authority", "authority"),
-    "registered_address": (
-        "住所",
-        "经营场所",
-        "地址",
-        "注册地址",
-        "registered_address",
-        "address",
-    ),
-    "status": ("登记状态", "经营状态", "status", "registration_status"),
-    "business_scope": ("经营范围", "business_scope", "scope"),
-    "former_names": ("曾用名", "former_names", "former_name"),
-    "aliases": ("别名", "简称", "aliases", "alias"),
-    "english_name": ("英文名称", "english_name"),
-    "category": ("行业", "类别", "category", "industry"),
-    "domains": ("网站", "域名", "domains", "domain", "websites"),
-    "stores": ("网店", "店铺", "stores", "store_urls", "shops"),
-    "icp_number": ("icp备案号", "备案号", "icp_number", "icp"),
-    "evidence_ref": ("核验凭证", "证据", "evidence_ref", "evidence"),
-    "verified_at": ("核验日期", "verified_at"),
-    "expires_at": ("有效期至", "expires_at", "valid_until"),
-}
-
-
-def _fold(name: str) -> str:
-    return re.sub(r"[\s_\-]+", "", name).lower()
-
-
-_LOOKUP = {
-    _fold(alias): canonical for canonical, aliases in COLUMN_ALIASES.items() for alias in aliases
-}
 
 JSON_TYPES = {"application/json"}
 JSONL_TYPES = {
@@ -114,18 +33,17 @@ class RawRecord:
     error: str | None = None
 
 
-@lru_cache(maxsize=1024)
-def canonical_key(name: str) -> str | None:
-    return _LOOKUP.get(_fold(clean_text(name)))
-
-
 def _canonical(record: dict[str, Any]) -> dict[str, Any]:
-    """Keep the known columns under their field names (unknown columns are ignored)."""
-    data: dict[str, Any] = {}
-    for key, value in record.items():
-        canonical = canonical_key(str(key)) if key is not None else None
-        if canonical is not None and value not in (None, ""):
-            data[canonical] = value
+    """Keep the known columns under their field names; note the others (see Columns)."""
+    names = list(record)
+    keys, columns = Columns.of(names)
+    data = Fields()
+    for name, key in zip(names, keys):
+        value = record[name]
+        if key is not None and value not in (None, ""):
+            data[key] = value
+    if columns != Columns():
+        data.columns = columns
     return data
 
 
@@ -240,7 +158,7 @@ def _parse_csv(text: str) -> Iterator[RawRecord]:
         return
     except csv.Error as exc:
         raise BadPayload(f"line 1: unreadable CSV header: {exc}") from None
-    keys = [canonical_key(h) for h in header]
+    keys, columns = Columns.of(header)
     if "identifier" not in keys or "legal_name" not in keys:
         raise BadPayload(
             "line 1: CSV header needs a credit code column (统一社会信用代码 or uscc) and a "
@@ -260,5 +178,6 @@ def _parse_csv(text: str) -> Iterator[RawRecord]:
         if len(row) > len(header):
             yield RawRecord(start_line, error=f"{len(row)} cells but the header has {len(header)}")
             continue
-        data = {k: v for k, v in zip(keys, row) if k is not None and v.strip()}
+        data = Fields((k, v) for k, v in zip(keys, row) if k is not None and v.strip())
+        data.columns = columns
         yield RawRecord(start_line, data)

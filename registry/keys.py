@@ -18,12 +18,14 @@ class KeyRing:
     folder: Path
 
     @classmethod
-    def open(cls, folder: str | Path) -> KeyRing:
-        """Open the key folder, making a first key if there is none."""
+    def open(cls, folder: str | Path, create: bool = True) -> KeyRing:
+        """Open the key folder, making a first key if there is none (unless not *create*:
+        readers such as the published key set never write)."""
         ring = cls(Path(folder))
-        ring.folder.mkdir(parents=True, exist_ok=True)
-        if not ring._files():
-            ring.rotate()
+        if create:
+            ring.folder.mkdir(parents=True, exist_ok=True)
+            if not ring._files():
+                ring.rotate()
         return ring
 
     def _files(self) -> list[Path]:
@@ -39,6 +41,12 @@ class KeyRing:
 
     def keys(self) -> list[Ed25519PrivateKey]:
         return [load_private_key(p.read_bytes()) for p in self._files()]
+
+    def find(self, kid: str) -> Ed25519PrivateKey | None:
+        """Return the key *kid* if it is still published (not revoked)."""
+        if kid in self.revoked():
+            return None
+        return next((k for k in self.keys() if key_id(k.public_key()) == kid), None)
 
     def signing_key(self) -> Ed25519PrivateKey:
         """Return the newest key that is not revoked."""

@@ -14,7 +14,9 @@ from sqlmodel import Session
 from .audit import AuditLog, Change, canonical_json
 from .changelog import mark_changed
 from .db import bulk_insert, bulk_insert_ids
+from .display import DEMO_VERIFIER
 from .errors import ValidationFailed
+from .identifiers import clean_text
 from .importing import RawRecord
 from .models import (
     Domain,
@@ -86,6 +88,8 @@ class RegistrationService:
         role: str = "regulator",
         now: datetime | None = None,
         id_factory: Callable[[], str] = new_public_id,
+        *,
+        demo: bool = False,
     ) -> None:
         self.session = session
         self.new_id = id_factory
@@ -94,6 +98,9 @@ class RegistrationService:
         self.actor = actor
         self.role = role
         self.now = now or utcnow()
+        # The demo's verifier name marks its sellers as generated (registry.display): nothing
+        # else may register under it, or real sellers would be labelled demo (and the reverse).
+        self.reserved = clean_text(self.verifier) == DEMO_VERIFIER and not demo
 
     def submit(self, records: Iterable[RawRecord]) -> Iterator[RecordResult]:
         """Apply ``records`` chunk by chunk, yielding one result per record in order."""
@@ -131,6 +138,9 @@ class RegistrationService:
     # -- one chunk -------------------------------------------------------------------------
 
     def _apply(self, chunk: list[RawRecord]) -> list[RecordResult]:
+        if self.reserved:
+            reason = f"the verifier name {DEMO_VERIFIER} is reserved for the generated demo data"
+            return [RecordResult(r.line, "rejected", errors={"verified_by": reason}) for r in chunk]
         results: list[RecordResult | None] = [None] * len(chunk)
         valid: list[tuple[int, Registration]] = []
         for i, record in enumerate(chunk):

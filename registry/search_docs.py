@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlmodel import Session
 
+from . import display
 from .domains import BOUND_STATES
 from .models import Domain, Event, Identity, Seller, SellerScore, Store
 
@@ -21,10 +22,14 @@ def seller_documents(session: Session, seller_ids: list[int]) -> list[dict[str, 
         return []
     sellers = session.execute(select(Seller).where(Seller.id.in_(seller_ids))).scalars().all()
     codes: dict[int, list[str]] = defaultdict(list)
-    for sid, value in session.execute(
-        select(Identity.seller_id, Identity.value).where(Identity.seller_id.in_(seller_ids))
+    verifiers: dict[int, list[str | None]] = defaultdict(list)
+    for sid, value, verifier in session.execute(
+        select(Identity.seller_id, Identity.value, Identity.verified_by).where(
+            Identity.seller_id.in_(seller_ids)
+        )
     ):
         codes[sid].append(value)
+        verifiers[sid].append(verifier)
     stores: dict[int, list[tuple[str, str | None]]] = defaultdict(list)
     for sid, name, url in session.execute(
         select(Store.seller_id, Store.store_name, Store.store_url).where(
@@ -65,6 +70,13 @@ def seller_documents(session: Session, seller_ids: list[int]) -> list[dict[str, 
                 "grade": score.display_grade if score else "NR",
                 "verified": bool(score.verified) if score else False,
                 "score": round(score.value, 1) if score else None,
+                # What a result card shows besides the grade (registry.display).
+                "flags": display.document_marks(
+                    limited_history=bool(score and score.limited_history),
+                    caps=score.caps if score else None,
+                    status=seller.status,
+                    demo=display.is_demo(verifiers[seller.id]),
+                ),
                 # Seller version and score time: either changing makes the entry stale.
                 "version": f"{seller.version}:{score.computed_at.isoformat() if score else '-'}",
             }

@@ -34,6 +34,9 @@ _STATUS_EN = {
     "canceled": "cancelled",
     "moved_out": "moved_out",
     "unknown": "unknown",
+    "not provided": "unknown",
+    "未知": "unknown",
+    "未提供": "unknown",
 }
 _LIMITS = {
     "legal_name": 200,
@@ -126,7 +129,13 @@ def _names(raw: Any) -> list[str]:
 
 
 def validate_registration(data: dict[str, Any], now: datetime) -> Registration:
-    """Validate one record's canonical fields; raise ValidationFailed with every field error."""
+    """Validate one record's canonical fields; raise ValidationFailed with every field error.
+
+    A field given as None (JSON null) is a field not given: it never becomes the text "None".
+    A registration without a status has the status "unknown" (shown as "not provided"), never
+    "in business".
+    """
+    data = {k: v for k, v in data.items() if v is not None}
     errors: dict[str, str] = {}
     scheme = clean_text(data.get("scheme")) or "cn_uscc"
     identifier = ""
@@ -140,6 +149,9 @@ def validate_registration(data: dict[str, Any], now: datetime) -> Registration:
     seller: dict[str, Any] = {}
     for key, limit in _LIMITS.items():
         if key in data and key not in {"evidence_ref", "icp_number"}:
+            if not isinstance(data[key], (str, int, float)) or isinstance(data[key], bool):
+                errors[key] = "must be text"
+                continue
             value = clean_text(str(data[key]))
             if len(value) > limit:
                 errors[key] = f"longer than {limit} characters"

@@ -8,6 +8,7 @@ import unicodedata
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from search import forms
 from search import text as tx
 from search.query import ParsedQuery
 from search.schema import NAME_FIELDS
@@ -40,22 +41,57 @@ def _merge(spans: list[Span]) -> list[Span]:
     return merged
 
 
-def substring_spans(name: str, segments: tuple[str, ...]) -> list[Span]:
-    """Return where the normalized *segments* occur in *name* (in *name*'s indices)."""
-    norm, where = tx.normalize_with_map(name)
+def _runs(
+    where: tuple[int, ...], form: tuple[int, ...] | range, start: int, end: int
+) -> list[Span]:
+    """The spans of *name* that positions form[start:end] of its normalized text cover: one
+    per run of neighbouring characters (a shorter form has left something out between)."""
     spans: list[Span] = []
-    for seg in segments:
-        if len(seg) < tx.MIN_GRAM and len(segments) > 1:
-            continue
-        start = norm.find(seg)
-        while start != -1 and seg:
-            spans.append((where[start], where[start + len(seg) - 1] + 1))
-            start = norm.find(seg, start + len(seg))
+    first = form[start]
+    for k in range(start + 1, end + 1):
+        if k == end or form[k] != form[k - 1] + 1:
+            spans.append((where[first], where[form[k - 1]] + 1))
+            if k < end:
+                first = form[k]
     return spans
 
 
+def _found(
+    text: str, where: tuple[int, ...], form: tuple[int, ...] | range, wanted: list[str]
+) -> tuple[list[Span], int]:
+    """The spans of the *wanted* segments in *text* (the characters *form* keeps), and how
+    many of them it holds."""
+    spans: list[Span] = []
+    found = 0
+    for seg in wanted:
+        start = text.find(seg)
+        found += start != -1
+        while start != -1:
+            spans.extend(_runs(where, form, start, start + len(seg)))
+            start = text.find(seg, start + len(seg))
+    return spans, found
+
+
+def substring_spans(name: str, segments: tuple[str, ...]) -> list[Span]:
+    """Return where the normalized *segments* occur in *name* (in *name*'s indices): in the
+    whole name, else in the shorter form of it (search.forms) that holds the most of them."""
+    norm, where = tx.normalize_with_map(name)
+    wanted = [s for s in segments if s and (len(s) >= tx.MIN_GRAM or len(segments) == 1)]
+    best, best_found = _found(norm, where, range(len(norm)), wanted)
+    if best_found == len(wanted) or all(s.isascii() for s in wanted):
+        return best  # a shorter form leaves out Chinese characters only
+    for form in forms.cached_forms(name):
+        spans, found = _found(forms.form_text(norm, form), where, form, wanted)
+        if found > best_found:
+            best, best_found = spans, found
+            if found == len(wanted):
+                break
+    return best
+
+
 def pinyin_spans(name: str, typed: str, readings: Mapping[str, str] | None = None) -> list[Span]:
-    """Return the characters of *name* whose pinyin (full or initials) starts with *typed*.
+    """Return the characters of *name* whose pinyin (full or initials) starts with *typed*
+    (in the whole name, else in a shorter form of it).
 
     *readings* are the syllables stored at index time, packed (text.pack_syllables):
     pypinyin is slow at query time.
@@ -65,14 +101,36 @@ def pinyin_spans(name: str, typed: str, readings: Mapping[str, str] | None = Non
         return []
     packed = (readings or {}).get(norm)
     parts = tx.unpack_syllables(packed) if packed else tx.syllables(norm)
-    full, initials = tx.full_and_initials(parts)
-    # What is typed lies within the run of syllables (or of initials) it starts in: a name
-    # where it lies in neither is passed over without trying each place to start.
-    if typed not in "".join(full) and typed not in "".join(initials):
+    found = _pinyin_spans(where, range(len(norm)), parts, typed)
+    for form in () if found else forms.cached_forms(name):
+        found = _pinyin_spans(where, form, forms.form_parts(parts, form, norm)[0], typed)
+        if found:
+            break
+    return found
+
+
+def _pinyin_spans(
+    where: tuple[int, ...],
+    form: tuple[int, ...] | range,
+    parts: list[tuple[str, int]],
+    typed: str,
+) -> list[Span]:
+    found = _pinyin_run(parts, typed)
+    if found is None:
         return []
     offsets = [0]
     for _, n in parts:
         offsets.append(offsets[-1] + n)
+    return _runs(where, form, offsets[found[0]], offsets[found[1]])
+
+
+def _pinyin_run(parts: list[tuple[str, int]], typed: str) -> tuple[int, int] | None:
+    """The first run parts[i:j] whose syllables or initials start with *typed*: (i, j)."""
+    full, initials = tx.full_and_initials(parts)
+    # What is typed lies within the run of syllables (or of initials) it starts in: a name
+    # where it lies in neither is passed over without trying each place to start.
+    if typed not in "".join(full) and typed not in "".join(initials):
+        return None
     for i in range(len(parts)):
         for pieces in (full, initials):
             covered, used = 0, 0
@@ -86,9 +144,8 @@ def pinyin_spans(name: str, typed: str, readings: Mapping[str, str] | None = Non
                 used += min(len(piece), len(rest))
                 covered += 1
             if covered and used == len(typed):
-                start, end = offsets[i], offsets[i + covered]
-                return [(where[start], where[end - 1] + 1)]
-    return []
+                return i, i + covered
+    return None
 
 
 def within_one_edit(a: str, b: str) -> bool:

@@ -37,6 +37,10 @@ class NarrativeSearcher:
         """Close the searcher of the calling thread."""
         self.cache.close()
 
+    def version(self) -> tuple[str, int]:
+        """What a search would answer from now (SearcherCache.version): a cache key."""
+        return self.cache.version()
+
     def search(self, text: str, *, kind: str | None = None, limit: int = 20) -> NarrativeResults:
         """Return the sellers that matching reports name, with counts and snippets."""
         if not 1 <= limit <= MAX_SELLERS:

@@ -92,7 +92,13 @@ def _parse(text: str) -> ParsedQuery:
 
     # Upper-case AND/OR/NOT are query syntax elsewhere: ignore them, unless they are all there is.
     words = [w for w in cleaned.split() if w not in _OPERATORS] or cleaned.split()
-    pieces = [p for w in words for p in _SPLIT.split(unicodedata.normalize("NFKC", w).lower()) if p]
+    # Folded as names are (search.text.normalize): 雲帆 is searched as 云帆.
+    pieces = [
+        tx.simplify(p)
+        for w in words
+        for p in _SPLIT.split(unicodedata.normalize("NFKC", w).lower())
+        if p
+    ]
     segments: list[str] = []
     used = 0
     for piece in pieces:

@@ -15,10 +15,11 @@ from typing import Any
 from whoosh import fields
 from whoosh.analysis import LowercaseFilter, StemFilter, StopFilter, Token, Tokenizer
 
+from search import forms
 from search import text as tx
 
 #: bumped when the schema or the analysis changes: an index of another version needs a rebuild
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 NAME_FIELDS = ("legal_name", "store_names", "aliases", "former_names", "english_name")
 FACET_FIELDS = ("grade", "province", "city", "category", "verified")
@@ -66,6 +67,7 @@ def seller_schema() -> fields.Schema:
         store_names=fields.STORED,
         domains=fields.STORED,
         score=fields.STORED,
+        flags=fields.STORED,  # risk flags and the NR and demo marks a result card shows
         readings=fields.STORED,  # {normalized name: text.pack_syllables()}, for highlights
     )
 
@@ -167,6 +169,13 @@ def seller_names(doc: Mapping[str, Any]) -> list[str]:
     return names[:MAX_NAMES]
 
 
+def _add_pinyin(parts: list[tuple[str, int]], py: list[str], pyi: list[str]) -> None:
+    """Add the full-pinyin runs and the initials grams of the syllables *parts*."""
+    full, initials = tx.full_and_initials(parts)
+    py.extend(tx.syllable_runs(full))
+    pyi.extend(tx.initial_grams("".join(initials)))
+
+
 def seller_document(doc: Mapping[str, Any]) -> dict[str, Any]:
     """Convert a plain seller dict into the fields of the seller index."""
     seller_id = _doc_id(doc)
@@ -176,19 +185,34 @@ def seller_document(doc: Mapping[str, Any]) -> dict[str, Any]:
     if score is not None and not isinstance(score, (int, float)):
         raise ValueError(f"score of seller {seller_id!r} must be a number or None")
 
-    norms = [n for n in (tx.normalize(name) for name in seller_names(doc)) if n]
+    names = seller_names(doc)
+    norms: list[str] = []
     grams: list[str] = []
     py: list[str] = []
     pyi: list[str] = []
     readings: dict[str, str] = {}
-    for norm in norms:
+    syllables: dict[str, list[tuple[str, int]]] = {}
+    for name in names:
+        norm, said = tx.normalize_and_spoken(name)
+        if not norm:
+            continue
+        norms.append(norm)
         grams.extend(tx.name_grams(norm))
-        if tx.has_han(norm) and norm not in readings:
-            readings[norm] = tx.pack_syllables(tx.syllables(norm)[: tx.MAX_PINYIN_SYLLABLES])
-            py.extend(tx.pinyin_tokens(norm))
-            pyi.extend(tx.initials_tokens(norm))
+        if not tx.has_han(norm):
+            continue
+        parts = syllables.get(norm)
+        if parts is None:
+            parts = syllables[norm] = tx.syllables(said)[: tx.MAX_PINYIN_SYLLABLES]
+            readings[norm] = tx.pack_syllables(parts)
+            _add_pinyin(parts, py, pyi)
+        for form in forms.shorter_forms(name, norm):
+            norms.append(forms.form_text(norm, form))
+            form_grams, form_py, form_pyi = forms.form_tokens(norm, form, parts)
+            grams.extend(form_grams)
+            py.extend(form_py)
+            pyi.extend(form_pyi)
     words: list[str] = []
-    for name in seller_names(doc):
+    for name in names:
         words.extend(tx.latin_words(name))
     locators: list[str] = []
     for domain in lists["domains"]:
@@ -218,6 +242,7 @@ def seller_document(doc: Mapping[str, Any]) -> dict[str, Any]:
     # a tuple of strings is one object fewer for the garbage collector to walk again and again.
     # Codes and shop URLs are found through "locators" and shown from the database only.
     out.update((key, tuple(value)) for key, value in lists.items() if key in _STORED_LISTS)
+    out["flags"] = tuple(_strings(doc, "flags"))
     return out
 
 

@@ -50,7 +50,10 @@ SUGGEST_EXAMINED = 100
 #: results of up to this many matches (estimated) are read whole (ranked, counted, their
 #: facets too: ~1 ms per 10,000); larger ones are walked for their first pages only
 FACET_ABOVE = 200_000
-_DISPLAY = (*NAME_FIELDS, "grade", "province", "city", "category", "score", "domains", "version")
+_DISPLAY = (
+    *NAME_FIELDS,
+    *("grade", "province", "city", "category", "score", "flags", "domains", "version"),
+)
 #: what a stored document holds besides _DISPLAY (search.schema.seller_schema)
 _NOT_DISPLAYED = ("id", "readings", "verified")
 
@@ -74,6 +77,10 @@ class SellerSearcher:
     def close(self) -> None:
         """Close the searcher of the calling thread."""
         self.cache.close()
+
+    def version(self) -> tuple[str, int]:
+        """What a search would answer from now (SearcherCache.version): a cache key."""
+        return self.cache.version()
 
     def search(
         self,

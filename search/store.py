@@ -68,8 +68,6 @@ class IndexStore:
         self.schema = schema
         self.version = version
         self._pointer = os.path.join(self.path, POINTER)  # a str: stat() asks it per request
-        # (CURRENT's identity, SEQUENCE.json's identity and path, generation, sequence)
-        self._live: tuple[tuple, tuple, str, str | None, int | None] | None = None
 
     # -- pointer ---------------------------------------------------------
     def current_dir(self) -> Path | None:
@@ -82,7 +80,7 @@ class IndexStore:
 
     def pointer_stamp(self) -> tuple | None:
         """Return a cheap identity of CURRENT that changes on every switch."""
-        return _identity(self.path / POINTER) or None
+        return _identity(self._pointer) or None
 
     def exists(self) -> bool:
         """Tell whether a readable index of this kind and schema version is here."""
@@ -138,24 +136,6 @@ class IndexStore:
             shutil.rmtree(gen, ignore_errors=True)
 
     # -- sequence --------------------------------------------------------
-    def live_version(self) -> tuple[str | None, int | None]:
-        """Return (the live generation's name, its applied sequence): what a cached answer
-        must match. Read again only when CURRENT or SEQUENCE.json was replaced (both are,
-        atomically, on every change): otherwise two stats instead of two reads."""
-        pointer = _identity(self._pointer)
-        live = self._live
-        if live is not None and live[0] == pointer and live[3] is not None:
-            if live[1] == _identity(live[2]):
-                return live[3], live[4]
-        # Stat first, then read: a change in between is seen on the next call.
-        gen = self.current_dir()
-        sequence_path = os.path.join(gen, SEQUENCE) if gen is not None else ""
-        sequence_stat = _identity(sequence_path) if gen is not None else ()
-        sequence = self.read_sequence(gen)
-        name = gen.name if gen is not None else None
-        self._live = (pointer, sequence_stat, sequence_path, name, sequence)
-        return name, sequence
-
     def read_sequence(self, gen: Path | None = None) -> int | None:
         """Return the last change-log sequence number applied to the live index."""
         gen = gen or self.current_dir()

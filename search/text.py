@@ -11,6 +11,8 @@ from urllib.parse import urlsplit
 from pypinyin.converter import UltimateConverter
 from pypinyin.core import Pinyin
 
+from search.simplified import HAN_CODE_POINTS, simplified, simplify
+
 #: n-gram sizes of the name field: a query of 2 or 3 characters is one term,
 #: a longer one the AND of its trigrams (a necessary condition for containment).
 MIN_GRAM = 2
@@ -27,7 +29,7 @@ MAX_PINYIN_SYLLABLES = 24
 PINYIN_WINDOW = 3
 
 _NON_WORD = re.compile(r"[\W_]+")
-_HAN_RANGES = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
+_HAN_RANGES = "".join(f"{chr(low)}-{chr(high)}" for low, high in HAN_CODE_POINTS)
 _HAN = re.compile(f"[{_HAN_RANGES}]")
 _RUNS = re.compile(f"(?P<han>[{_HAN_RANGES}]+)|(?P<other>[^\\W_{_HAN_RANGES}]+)")
 _LATIN_WORD = re.compile(r"[a-z0-9]+")
@@ -35,8 +37,21 @@ _TLD = re.compile(r"^(?:[a-z]{2,63}|xn--[a-z0-9-]{1,59})$")
 
 
 def normalize(text: str) -> str:
-    """Return *text* folded for matching: NFKC, lower case, letters and digits only."""
-    return _NON_WORD.sub("", unicodedata.normalize("NFKC", text).lower())
+    """Return *text* folded for matching: NFKC, lower case, letters and digits only,
+    traditional characters as simplified ones (search.simplified)."""
+    return simplify(_NON_WORD.sub("", unicodedata.normalize("NFKC", text).lower()))
+
+
+def normalize_and_spoken(text: str) -> tuple[str, str]:
+    """normalize(*text*), and the same as it is read aloud: there a character is simplified
+    only where that keeps its reading (長城 is read as the phrase 长城, chang cheng; but 乾元
+    stays 乾元, qian yuan: 干 is gan). Both have one character for each of the other's."""
+    raw = _NON_WORD.sub("", unicodedata.normalize("NFKC", text).lower())
+    table = simplified()
+    if table.chars.isdisjoint(raw):
+        return raw, raw
+    spoken = "".join(table.map.get(c, c) if _same_reading(c) else c for c in raw)
+    return raw.translate(table.translation), spoken
 
 
 @lru_cache(maxsize=1 << 16)  # each hit's names, by two or three highlighters in turn
@@ -46,7 +61,7 @@ def normalize_with_map(text: str) -> tuple[str, tuple[int, ...]]:
         lower = text.lower()
         if len(lower) == len(text) and lower.isalnum():
             # The common name: one letter or digit for each character, nothing dropped.
-            return lower, tuple(range(len(text)))
+            return simplify(lower), tuple(range(len(text)))
         # Then each character is its own NFKC form: no per-character normalization.
         pairs = [(i, c) for i, ch in enumerate(text) for c in ch.lower() if c.isalnum()]
     else:
@@ -56,7 +71,13 @@ def normalize_with_map(text: str) -> tuple[str, tuple[int, ...]]:
             for c in unicodedata.normalize("NFKC", ch).lower()
             if c.isalnum()
         ]
-    return "".join(c for _, c in pairs), tuple(i for i, _ in pairs)
+    return simplify("".join(c for _, c in pairs)), tuple(i for i, _ in pairs)
+
+
+@lru_cache(maxsize=8192)
+def _same_reading(char: str) -> bool:
+    simple = simplified().map.get(char)
+    return simple is None or _word_pinyin(char) == _word_pinyin(simple)
 
 
 def has_han(text: str) -> bool:
@@ -179,6 +200,11 @@ def pinyin_tokens(norm: str) -> list[str]:
     if not has_han(norm):
         return []
     full, _ = pinyin_parts(norm)
+    return syllable_runs(full)
+
+
+def syllable_runs(full: list[str]) -> list[str]:
+    """Runs of 1..PINYIN_WINDOW syllables of *full*, and its start runs."""
     tokens = [
         "".join(full[i : i + n])
         for n in range(1, PINYIN_WINDOW + 1)
@@ -193,7 +219,11 @@ def initials_tokens(norm: str) -> list[str]:
     if not has_han(norm):
         return []
     _, initials = pinyin_parts(norm)
-    letters = "".join(initials)
+    return initial_grams("".join(initials))
+
+
+def initial_grams(letters: str) -> list[str]:
+    """Letter 2..INITIALS_GRAM-grams of the initials *letters*, and their start grams."""
     tokens = list(ngrams(letters, 2, INITIALS_GRAM))
     tokens.extend(START + letters[:n] for n in range(2, INITIALS_GRAM + 1) if n <= len(letters))
     return tokens

@@ -70,7 +70,8 @@ class _Index:
             self.store.write_sequence(sequence)
 
     def doc_ids_and_versions(self) -> dict[str, str | None]:
-        """Return {id: version} of every live document (to find missing or stale ones)."""
+        """Return {id: version} of the live documents, one per id (the last copy); for
+        copies as a search sees them, see search.census."""
         ix, _ = self.store.open()
         try:
             with ix.reader() as reader:
@@ -153,11 +154,19 @@ class _Index:
             raise
 
     def optimize(self) -> None:
-        """Merge every segment into one (slow; for a nightly job)."""
+        """Merge every segment into one (slow; for a nightly job).
+
+        Through the rebuild's writer: Whoosh's own (``ix.optimize()``) cannot read back
+        the inline postings that writer leaves (an AssertionError on their values)."""
         with self.store.writer_lock(self.lock_timeout):
             ix, _ = self.store.open()
             try:
-                ix.optimize()
+                writer = building.writer(ix, timeout=self.lock_timeout, delay=0.02)
+                try:
+                    writer.commit(optimize=True)
+                except BaseException:
+                    writer.cancel()
+                    raise
             finally:
                 ix.close()
 

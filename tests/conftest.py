@@ -16,6 +16,9 @@ from .factories import make_token
 
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 
+# live_site: a real gunicorn (2 workers) and scheduler (tests/live.py)
+pytest_plugins = ("tests.live",)
+
 
 @pytest.fixture(scope="session")
 def migrated_template(tmp_path_factory) -> Path:

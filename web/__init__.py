@@ -25,6 +25,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     if config:
         app.config.from_mapping(config)
     app.json.ensure_ascii = False  # Chinese stays readable in the JSON API
+    from .request import Request
+
+    app.request_class = Request  # a query string that is not UTF-8 is read, not a 500
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = settings.secret_key(app.instance_path)
     if not app.config.get("DIGEST_SECRET"):
@@ -33,8 +36,22 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         app.config["DIGEST_SECRET"] = settings.secret_key(app.instance_path, "digest_secret")
 
     from flask_wtf import CSRFProtect
+    from werkzeug.middleware.proxy_fix import ProxyFix
 
-    from . import api, badge, cli, complaint_pages, db, envelope, i18n, pages, templating  # noqa: F401
+    from . import (  # noqa: F401
+        api,
+        badge,
+        cli,
+        complaint_pages,
+        db,
+        envelope,
+        headers,
+        i18n,
+        links,
+        pages,
+        templating,
+        throttle,
+    )
     from .sessions import CookieSessions
 
     app.session_interface = CookieSessions()
@@ -42,11 +59,19 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     i18n.init_app(app)
     templating.init_app(app)
     envelope.register(app)
+    links.refuse_unlisted_hosts(app)
+    headers.init_app(app)
     csrf = CSRFProtect(app)
     app.register_blueprint(pages.bp)
     app.register_blueprint(badge.bp)
     badge.init_app(app)  # the badge's fast path, in front of Flask
     app.register_blueprint(api.bp)
     csrf.exempt(api.bp)  # the JSON API authenticates with bearer tokens, not cookies
+    throttle.init_app(app)
+    hops = {arg: int(app.config[key] or 0) for key, arg in settings.PROXY_FIX_KEYS.items()}
+    if any(hops.values()):
+        # Outermost, so that the badge's fast path sees the client's address and scheme too.
+        # Without hop counts no X-Forwarded-* header is believed.
+        app.wsgi_app = ProxyFix(app.wsgi_app, **hops)  # type: ignore[method-assign]
     cli.register(app)
     return app

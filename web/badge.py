@@ -2,26 +2,35 @@
 
 from __future__ import annotations
 
+import base64
 import json
 from collections.abc import Callable, Iterable, Mapping
 from functools import lru_cache
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl
 
 from flask import Blueprint, Flask, Response, current_app, render_template, request, url_for
 from werkzeug.http import parse_etags, quote_etag
 from werkzeug.wsgi import get_host
 
 from registry.badges import BadgeFacts, FactsCache, badge_facts
+from registry.domains import within
+from registry.embedding import Origin, claimed_domain, embedding_origin, parse_origin
 from registry.errors import ValidationFailed
 
-from .badge_svg import LANGS, SIZES, render_badge
+from .badge_svg import LANGS, SIZES, clean_text, render_badge
 from .db import database, get_session
+from .i18n import current_lang
 from .links import arg
+from .request import QUOTE_ERRORS as _QUOTE
 
 bp = Blueprint("badge", __name__)
 
-CACHE_CONTROL = "public, max-age=60, must-revalidate"
+#: The badge depends on the Referer: browsers keep it per Referer (Vary), shared caches not at
+#: all, since many CDNs key on the URL alone and would hand one site's badge to another.
+SVG_CACHE_CONTROL = "private, max-age=60, must-revalidate"
+#: The script is the same wherever it is embedded.
+JS_CACHE_CONTROL = "public, max-age=60, must-revalidate"
 SVG_TYPE = "image/svg+xml; charset=utf-8"
 JS_TYPE = "text/javascript; charset=utf-8"
 #: (status, headers, body) of a badge response
@@ -35,28 +44,9 @@ def _choice(name: str, allowed: tuple[str, ...], default: str) -> str:
     return value
 
 
-def referrer_host(referrer: str | None, own_host: Callable[[], str]) -> str | None:
-    """The embedding page's host from a Referer, unless it is this site (``own_host()``)."""
-    if not referrer:
-        return None
-    parts = urlsplit(referrer)
-    host = (parts.hostname or "").lower()
-    # Only this very origin is "ourselves": another port on the same host is another site.
-    return None if not host or parts.netloc.lower() == own_host().lower() else host
-
-
-def _referrer_host() -> str | None:
-    return referrer_host(request.environ.get("HTTP_REFERER"), lambda: request.host)
-
-
-def embedding_host() -> str | None:
-    """The host a badge is shown on: the Referer wins over what the page says of itself."""
-    return _referrer_host() or (_arg("host") or None)
-
-
-def _arg(name: str) -> str | None:
-    # Most badge requests carry no query string: spare building the arguments for them.
-    return arg(name) if request.environ.get("QUERY_STRING") else None
+def _origin() -> Origin | None:
+    """The page this badge or link was shown on, from the Referer (never from the query)."""
+    return embedding_origin(request.environ.get("HTTP_REFERER"), lambda: request.host)
 
 
 def _options() -> tuple[str, str]:
@@ -99,13 +89,21 @@ def _registry_name(config: Mapping[str, Any], lang: str) -> str:
     return config["REGISTRY_NAME" if lang == "zh" else "REGISTRY_NAME_EN"]
 
 
-# Cacheable, revalidated cheaply, embeddable by any site; built once, not per request.
-_HEADERS = (
-    ("Cache-Control", CACHE_CONTROL),
+# Revalidated cheaply, embeddable by any site; built once, not per request.
+_SVG_HEADERS = (
+    ("Cache-Control", SVG_CACHE_CONTROL),
     ("Cross-Origin-Resource-Policy", "cross-origin"),
     ("Vary", "Referer"),
     ("X-Content-Type-Options", "nosniff"),
 )
+_JS_HEADERS = (
+    ("Cache-Control", JS_CACHE_CONTROL),
+    ("Cross-Origin-Resource-Policy", "cross-origin"),
+    ("X-Content-Type-Options", "nosniff"),
+)
+# The registry's own pages about a badge are never shown inside another site's frame, where a
+# copycat could crop them to a reassuring part.
+_NO_FRAMES = {"Content-Security-Policy": "frame-ancestors 'none'", "X-Frame-Options": "DENY"}
 
 
 def _validated(if_none_match: str | None, etag: str) -> bool:
@@ -114,10 +112,14 @@ def _validated(if_none_match: str | None, etag: str) -> bool:
 
 
 def _conditional(
-    etag: str, body: Callable[[], bytes], content_type: str, if_none_match: str | None
+    etag: str,
+    body: Callable[[], bytes],
+    content_type: str,
+    if_none_match: str | None,
+    fixed: tuple[tuple[str, str], ...],
 ) -> Answer:
     """A 304 when the client holds this version, else the body; cacheable, embeddable."""
-    headers = [*_HEADERS, ("ETag", quote_etag(etag))]
+    headers = [*fixed, ("ETag", quote_etag(etag))]
     if _validated(if_none_match, etag):
         return 304, headers, b""
     data = body()
@@ -135,18 +137,20 @@ def svg_answer(
     facts: BadgeFacts,
     lang: str,
     size: str,
-    host: str | None,
+    origin: Origin | None,
     if_none_match: str | None,
     config: Mapping[str, Any],
 ) -> Answer:
-    """The badge of *facts* as shown on *host*: a 304 when the client holds this version."""
-    state = facts.state(host)
+    """The badge of *facts* as shown on *origin*: a 304 when the client holds this version."""
+    state = facts.state(origin)
     name = _registry_name(config, lang)
     return _conditional(
+        # One version per state: a page's copy never revalidates as another page's state.
         facts.etag(lang, size, state),
         lambda: _svg(name, facts.legal_name, facts.grade, facts.verified, state, lang, size),
         SVG_TYPE,
         if_none_match,
+        _SVG_HEADERS,
     )
 
 
@@ -158,7 +162,7 @@ def badge_svg(public_id: str):
         facts,
         lang,
         size,
-        embedding_host(),
+        _origin(),
         request.environ.get("HTTP_IF_NONE_MATCH"),
         current_app.config,
     )
@@ -173,8 +177,8 @@ class BadgeFastPath:
     session, routing, hooks) costs more than finding and drawing a cached badge, so the
     badge's own answers (200 and 304) are made here from the same facts cache and
     functions as the Flask view. Anything else (an unknown seller, a bad ``?lang=``, any
-    error) goes on to Flask, which answers it as every other route does; tests hold the
-    two ways to byte-identical responses.
+    error at all) goes on to Flask, which answers it as every other route does; tests hold
+    the two ways to byte-identical responses.
     """
 
     def __init__(self, app: Flask, wsgi_app: Callable) -> None:
@@ -191,6 +195,12 @@ class BadgeFastPath:
 
     def answer(self, environ: dict) -> Answer | None:
         """The badge's response, or None for Flask to answer."""
+        try:
+            return self._answer(environ)
+        except Exception:  # noqa: BLE001 - whatever it is, Flask answers it, errors and all
+            return None
+
+    def _answer(self, environ: dict) -> Answer | None:
         path = environ.get("PATH_INFO", "")
         if (
             not path.startswith("/badge/")
@@ -202,26 +212,23 @@ class BadgeFastPath:
         if not public_id or "/" in public_id or not public_id.isascii():
             return None
         query = environ.get("QUERY_STRING")
-        # As request.args: the first of repeated names, blank values kept.
-        args = dict(reversed(parse_qsl(query, keep_blank_values=True, errors="replace")))
-        lang, size = args.get("lang", "zh"), args.get("size", "medium")
-        if lang not in LANGS or size not in SIZES:
-            return None
+        if query:
+            # As request.args: the first of repeated names, blank values kept (an ASCII query,
+            # as browsers send, is its own UTF-8).
+            raw = query if query.isascii() else query.encode("latin-1").decode("utf-8", _QUOTE)
+            args = dict(reversed(parse_qsl(raw, keep_blank_values=True, errors=_QUOTE)))
+            lang, size = args.get("lang", "zh"), args.get("size", "medium")
+            if lang not in LANGS or size not in SIZES:
+                return None
+        else:
+            lang, size = "zh", "medium"
         trusted = self.app.config.get("TRUSTED_HOSTS")
-        try:
-            # Flask refuses an untrusted Host: let it say so.
-            own = get_host(environ, trusted) if trusted is not None else None
-            facts = _facts_cache(self.app).get(self.app.extensions["registry_db"].reader, public_id)
-        except Exception:  # noqa: BLE001 - not found, or the database is down: Flask answers
-            return None
-        host = referrer_host(environ.get("HTTP_REFERER"), lambda: own or get_host(environ))
+        # Flask refuses an untrusted Host (get_host raises): it says so.
+        own = get_host(environ, trusted) if trusted is not None else None
+        facts = _facts_cache(self.app).get(self.app.extensions["registry_db"].reader, public_id)
+        origin = embedding_origin(environ.get("HTTP_REFERER"), lambda: own or get_host(environ))
         return svg_answer(
-            facts,
-            lang,
-            size,
-            host or args.get("host") or None,
-            environ.get("HTTP_IF_NONE_MATCH"),
-            self.app.config,
+            facts, lang, size, origin, environ.get("HTTP_IF_NONE_MATCH"), self.app.config
         )
 
 
@@ -233,15 +240,20 @@ def init_app(app: Flask) -> None:
     app.wsgi_app = BadgeFastPath(app, app.wsgi_app)  # type: ignore[method-assign]
 
 
+# The image and the link send the page's origin (never its path), whatever the page's own
+# referrer policy: that is what the registry checks. The script says nothing the registry
+# believes: it cannot make the badge green; only the browser's Referer can.
 _SCRIPT = """(function () {
   var s = document.currentScript, base = %(base)s, id = %(id)s;
-  var host = location.hostname;
+  if (!s || !s.parentNode) return;
   var a = document.createElement("a");
-  a.href = base + "/verify/" + id + "?lang=%(lang)s&from=" + encodeURIComponent(host);
+  a.referrerPolicy = "origin";
+  a.href = base + "/verify/" + id + "?lang=%(lang)s&from=" +
+    encodeURIComponent(location.origin);
   a.target = "_blank"; a.rel = "noopener";
   var img = document.createElement("img");
-  img.src = base + "/badge/" + id + ".svg?lang=%(lang)s&size=%(size)s&host=" +
-    encodeURIComponent(host);
+  img.referrerPolicy = "origin";
+  img.src = base + "/badge/" + id + ".svg?lang=%(lang)s&size=%(size)s";
   img.alt = %(alt)s; img.style.border = "0";
   a.appendChild(img);
   s.parentNode.insertBefore(a, s);
@@ -251,7 +263,8 @@ _SCRIPT = """(function () {
 
 @bp.get("/badge/<public_id>.js")
 def badge_js(public_id: str):
-    """The script variant: the server decides per host whether the badge or a warning shows."""
+    """The script variant: the image it adds sends the page's origin, so that the server can
+    tell the seller's own site from a copy."""
     lang, size = _options()
     facts = cached_facts(public_id)
     base = current_app.config["BASE_URL"].rstrip("/")
@@ -265,34 +278,57 @@ def badge_js(public_id: str):
     }
     etag = facts.etag("js", lang, size, base)
     inm = request.environ.get("HTTP_IF_NONE_MATCH")
-    return _response(_conditional(etag, body.encode, JS_TYPE, inm), "text/javascript")
+    answer = _conditional(etag, body.encode, JS_TYPE, inm, _JS_HEADERS)
+    return _response(answer, "text/javascript")
+
+
+def _preview(facts: BadgeFacts, origin: Origin | None, lang: str) -> dict[str, str]:
+    """The badge as it looks on *origin*, as a data: URL for the embed page."""
+    state = facts.state(origin)
+    name = _registry_name(current_app.config, lang)
+    svg = _svg(name, facts.legal_name, facts.grade, facts.verified, state, lang, "medium")
+    return {"state": state, "src": "data:image/svg+xml;base64," + base64.b64encode(svg).decode()}
 
 
 @bp.get("/sellers/<public_id>/badge")
 def embed(public_id: str):
-    """The merchant's page: HTML and script snippets to copy."""
+    """The merchant's page: HTML and script snippets to copy, and what buyers will see."""
     facts = badge_facts(get_session(), public_id)
     base = current_app.config["BASE_URL"].rstrip("/")
-    return render_template("embed.html", facts=facts, base=base)
+    lang = current_lang()
+    own = parse_origin(f"https://{facts.domains[0]}") if facts.domains else None
+    previews = {
+        "own": _preview(facts, own, lang) if own else None,
+        "blind": _preview(facts, None, lang),
+        "elsewhere": _preview(facts, parse_origin("https://copycat.invalid"), lang),
+    }
+    html = render_template("embed.html", facts=facts, base=base, previews=previews)
+    return html, 200, _NO_FRAMES
 
 
 @bp.get("/verify/<public_id>")
 def verify(public_id: str):
-    """Where a badge links: the live record, the allowed domains, and where you came from."""
+    """Where a badge links: the live record, the bound domains, and where you came from.
+
+    Where the visitor came from is the Referer's origin; ``?from=`` is only what the link
+    says, shown as such.
+    """
     facts = badge_facts(get_session(), public_id)
-    referrer = _referrer_host()
-    claimed = arg("from")
-    host = referrer or claimed
-    allowed = facts.state(host) != "warning" if host else None
-    return render_template(
+    origin = _origin()
+    claimed = clean_text(arg("from") or "")[:200] or None
+    claim = claimed_domain(claimed)
+    if claimed and origin is not None and claim == origin.domain:
+        claimed = None  # the browser confirmed what the link says: nothing more to tell
+    html = render_template(
         "verify.html",
         facts=facts,
-        referrer=referrer,
+        origin=origin,
+        standing=None if origin is None else origin.standing(facts.domains),
         claimed=claimed,
-        host=host,
-        allowed=allowed,
+        claim_bound=claim is not None and within(claim, facts.domains),
         profile_url=url_for("pages.seller", public_id=public_id),
     )
+    return html, 200, _NO_FRAMES
 
 
 @bp.get("/.well-known/jwks.json")

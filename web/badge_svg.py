@@ -12,7 +12,7 @@ from itertools import accumulate
 from xml.sax.saxutils import escape
 
 SIZES = ("small", "medium", "large")
-STATES = ("ok", "unverified", "sanctioned", "failing", "warning", "unknown")
+STATES = ("ok", "unverified", "sanctioned", "failing", "warning", "unknown", "neutral")
 LANGS = ("zh", "en")
 
 # (width, height) per size; fixed, so an embedding page never reflows when the state changes.
@@ -43,6 +43,8 @@ PALETTE = {
     "failing": Palette("#b93815", "#ffffff"),
     "warning": Palette("#a15c07", "#fffaeb"),
     "unknown": Palette("#475467", "#ffffff"),
+    # Where the badge is shown is not proven: no colour of approval, none of alarm.
+    "neutral": Palette("#3e5573", "#f5f7fa"),
 }
 
 # (long label, short label) per state.
@@ -54,6 +56,7 @@ _LABELS = {
         "failing": ("Failing grade", "Failing"),
         "warning": ("Not verified for this site", "Not this site"),
         "unknown": ("Not rated yet", "Not rated"),
+        "neutral": ("Check at the registry", "Check seller"),
     },
     "zh": {
         "ok": ("已验证商家", "已验证"),
@@ -62,24 +65,33 @@ _LABELS = {
         "failing": ("评级不合格", "不合格"),
         "warning": ("未经验证的网站", "非认证网站"),
         "unknown": ("暂无评级", "暂无评级"),
+        "neutral": ("请到登记册核对此商家", "请到登记册核对"),
     },
+}
+# What the title and aria-label say where the label on the badge is cut to fit.
+_SPOKEN = {
+    "en": {"neutral": "Check this seller at the registry"},
+    "zh": {},
 }
 # The large size's last line: a caution where one is due, otherwise where to click.
 _NOTES = {
     "en": {
         "sanctioned": "Do not rely on this seller",
         "warning": "This badge may have been copied",
+        "neutral": "Site not confirmed: click to check",
         None: "Click to check the registry record",
     },
     "zh": {
         "sanctioned": "请勿轻信此商家",
         "warning": "此标识可能被冒用",
+        "neutral": "未能确认本网站，请点击核对",
         None: "点击查看登记记录",
     },
 }
 _GRADE_WORD = {"en": "grade", "zh": "评级"}
-# A friendly grade next to these states would undo the warning.
-_GRADELESS = frozenset({"sanctioned", "warning"})
+# A friendly grade next to these states would undo the warning (or, unproven, lend a copy the
+# seller's standing).
+_GRADELESS = frozenset({"sanctioned", "warning", "neutral"})
 
 # Shield outline and inner marks, drawn on a 24x24 grid so no glyph depends on installed fonts.
 _SHIELD = "M12 1.5 3.5 4.8v6.1c0 5.3 3.6 10.2 8.5 11.6 4.9-1.4 8.5-6.3 8.5-11.6V4.8Z"
@@ -90,6 +102,8 @@ _MARKS = {
     "failing": "M12 7.4v5.4M12 16.3v.2",
     "warning": "M12 7.4v5.4M12 16.3v.2",
     "unknown": "M8.6 12h6.8",
+    # A magnifying glass: look it up.
+    "neutral": "M11.2 7.4a3.4 3.4 0 1 0 0 6.8 3.4 3.4 0 0 0 0-6.8ZM13.7 13.7l2.6 2.6",
 }
 
 # Bidi overrides could make "moc.live" read as "evil.com"; a BOM is invisible.
@@ -353,7 +367,7 @@ def _frame(
     separator = "：" if lang == "zh" else ": "
     # The title reads "<registry><separator><seller> — <label>[, grade <grade>]".
     before = _attr(f"{registry}{separator}")
-    after = f" — {label}"
+    after = f" — {_SPOKEN[lang].get(state, label)}"
     if shown_grade is not None:
         after += f"{'，' if lang == 'zh' else ', '}{_GRADE_WORD[lang]} {shown_grade}"
     after = _attr(after)

@@ -10,10 +10,10 @@ from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
 from registry import audit, migrate
+from registry.columns import column_report
 from registry.errors import RegistryError
 from registry.importing import parse_batch, sniff_format
 from registry.registrations import RegistrationService
-from registry.tokens import TokenService
 
 from .db import database, job_session
 
@@ -49,32 +49,6 @@ def db_current() -> None:
     click.echo(migrate.current(database().engine) or "(empty database)")
 
 
-@click.command("create-token")
-@with_appcontext
-@click.option(
-    "--role", required=True, type=click.Choice(["regulator", "platform", "moderator", "merchant"])
-)
-@click.option("--name", required=True, help="Who holds the token (shown in the audit log).")
-@click.option("--seller", "seller_id", default=None, help="Seller public id (merchant tokens).")
-def create_token(role: str, name: str, seller_id: str | None) -> None:
-    """Create an API token and print it once."""
-    from registry.sellers import SellerService
-
-    with job_session() as session:
-        try:
-            internal = SellerService(session).get(seller_id).id if seller_id else None
-            plain, _row = TokenService(session).create(
-                name=name, role=role, seller_id=internal, actor="cli"
-            )
-        except RegistryError as exc:
-            raise click.ClickException(exc.message) from None
-        session.commit()
-    click.echo(plain)
-    click.echo(
-        f"(a {role} token for {name}; it is not stored and will not be shown again)", err=True
-    )
-
-
 @click.command("import-registrations")
 @with_appcontext
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
@@ -97,6 +71,8 @@ def import_registrations(
         )
     except RegistryError as exc:
         raise click.ClickException(f"{path}: {exc.message}") from None
+    for warning in column_report(records).warnings():
+        click.echo(f"{path.name}: warning: {warning['message']}", err=True)
     counts = {"created": 0, "updated": 0, "unchanged": 0, "rejected": 0}
     rejected = []
     with job_session() as session:
@@ -183,6 +159,7 @@ def rescore(everyone: bool, full: bool) -> None:
 def scheduler() -> None:
     """Run the job scheduler in the foreground (its own process; Ctrl-C stops it)."""
     import logging
+    import signal
 
     from . import jobs
 
@@ -194,16 +171,25 @@ def scheduler() -> None:
         f"scheduler running {len(sched.get_jobs())} jobs: "
         + ", ".join(j.id for j in sched.get_jobs())
     )
+    # SIGTERM (what `make run` and service managers send) stops it as Ctrl-C does: running
+    # jobs finish (a second signal meanwhile changes nothing), then it says so and exits 0.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
         sched.start()
     except (KeyboardInterrupt, SystemExit):
         pass
+    finally:
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        if sched.running:
+            sched.shutdown(wait=True)
+    click.echo("scheduler stopped")
 
 
 @click.command("prepare")
 @with_appcontext
 def prepare() -> None:
-    """Bring derived state up to date before serving: scores, then the search index."""
+    """Bring derived state up to date before serving: scores, the search index, statements."""
     from . import jobs
 
     app = current_app._get_current_object()
@@ -213,7 +199,12 @@ def prepare() -> None:
     indexed = 0
     while n := jobs.reindex_changed(app):
         indexed += n
-    click.echo(f"prepared: {rescored} sellers scored, {indexed} reindexed")
+    stated = jobs.issue_attestations(app)
+    while n := jobs.renew_attestations(app):
+        stated += n
+    click.echo(
+        f"prepared: {rescored} sellers scored, {indexed} reindexed, {stated} statements issued"
+    )
 
 
 @click.command("reindex")
@@ -242,20 +233,26 @@ def reindex() -> None:
 @click.command("check-index")
 @with_appcontext
 def check_index() -> None:
-    """Report sellers missing from, stale in, or unknown to the search index."""
+    """Report sellers missing from, stale in, listed twice by, or unknown to the search index."""
     from .indexing import check, index_paths
 
     with database().reader() as session:
         report = check(session, index_paths())
     click.echo(
-        f"index: {report.indexed_sellers} sellers, database: {report.database_sellers}; "
+        f"index: {report.indexed_sellers} sellers in {report.documents} documents, "
+        f"database: {report.database_sellers}; "
         f"applied change log up to {report.sequence} of {report.log_head}"
     )
-    for name in ("missing", "stale", "extra"):
+    for name, what in (
+        ("missing", "missing"),
+        ("stale", "stale"),
+        ("duplicates", "indexed more than once"),
+        ("extra", "extra"),
+    ):
         items = getattr(report, name)
         if items:
             click.echo(
-                f"{len(items)} {name}: {', '.join(items[:20])}"
+                f"{len(items)} {what}: {', '.join(items[:20])}"
                 + (" ..." if len(items) > 20 else "")
             )
     if report.sequence is None:
@@ -280,7 +277,8 @@ def rotate_signing_key() -> None:
     click.echo(key_id(key_ring().rotate().public_key()))
 
 
-@click.command("revoke-signing-key")
+# A key id is base64url and may begin with "-": it is an argument, not an unknown option.
+@click.command("revoke-signing-key", context_settings={"ignore_unknown_options": True})
 @click.argument("kid")
 @with_appcontext
 def revoke_signing_key(kid: str) -> None:
@@ -301,10 +299,29 @@ def check_domains() -> None:
     click.echo(f"{jobs.check_domains(current_app._get_current_object())} domains checked")
 
 
+@click.command("rescrub")
+@with_appcontext
+def rescrub() -> None:
+    """Derive every public text again from its private original with the current scrubber."""
+    from registry.public_text import rescrub as derive_again
+
+    with job_session() as session:
+        counts = derive_again(session)
+        session.commit()
+    click.echo(
+        f"public texts derived again: {counts['event']} event summaries and "
+        f"{counts['complaint']} complaint texts changed"
+    )
+
+
 def register(app: Flask) -> None:
+    from .token_commands import create_token, revoke_token, tokens
+
     app.cli.add_command(db_group)
     for command in (
         create_token,
+        tokens,
+        revoke_token,
         import_registrations,
         verify_audit,
         load_demo,
@@ -316,5 +333,6 @@ def register(app: Flask) -> None:
         rotate_signing_key,
         revoke_signing_key,
         check_domains,
+        rescrub,
     ):
         app.cli.add_command(command)

@@ -1,10 +1,17 @@
-"""Consumers file complaints and confirm outcomes; merchants reply with a one-time link."""
+"""Consumers file complaints and confirm outcomes; merchants reply with a one-time link.
+
+A private link carries its token in the fragment (``/complaints/<id>#token=...``): the browser
+never sends it, so no request line, access log or Referer holds it. The page's static script
+(``private-link.js``) puts it into the form, which is POSTed with its CSRF token; without
+JavaScript, the token can be pasted into the form. An old link with ``?token=`` is redirected
+to the fragment form once, so that the token leaves the address at the first request."""
 
 from __future__ import annotations
 
 import hashlib
 
 from flask import current_app, flash, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response
 
 from registry.complaints import ComplaintService
 from registry.errors import RegistryError, ValidationFailed
@@ -12,6 +19,9 @@ from registry.sellers import SellerService
 
 from .db import get_session
 from .forms import ComplaintForm, ConfirmForm, ReplyForm
+from .headers import private
+from .links import external_url, with_fragment
+from .page_errors import field_message, page_message
 from .pages import bp
 
 
@@ -24,7 +34,17 @@ def complaint_service(session) -> ComplaintService:
     return ComplaintService(session, secret=current_app.config["DIGEST_SECRET"])
 
 
+def _token_out_of_query(endpoint: str, public_id: str) -> Response | None:
+    """For an old link's ``?token=``: the same page with the token in the fragment."""
+    token = request.args.get("token")
+    if not token or request.method != "GET":
+        return None
+    url = with_fragment(url_for(endpoint, public_id=public_id), {"token": token})
+    return redirect(url, 303)
+
+
 @bp.route("/sellers/<public_id>/complain", methods=["GET", "POST"])
+@private
 def complain(public_id: str):
     session = get_session()
     seller = SellerService(session).get(public_id)
@@ -39,19 +59,19 @@ def complain(public_id: str):
             )
             session.commit()
         except ValidationFailed as exc:
-            for field, message in (exc.details or {}).items():
+            for field in exc.details or {}:
                 if field in form:
-                    form[field].errors = [*form[field].errors, message]
-            problem = exc.message
+                    form[field].errors = [*form[field].errors, field_message(field)]
+            problem = page_message(exc)
         except RegistryError as exc:
-            problem = exc.message
+            problem = page_message(exc)
         else:
             return render_template(
                 "complaint_filed.html",
                 complaint=complaint,
                 seller=seller,
-                link=url_for(
-                    "pages.complaint", public_id=complaint.public_id, token=token, _external=True
+                link=external_url(
+                    "pages.complaint", fragment={"token": token}, public_id=complaint.public_id
                 ),
             )
     status = 400 if request.method == "POST" else 200
@@ -59,15 +79,19 @@ def complain(public_id: str):
 
 
 @bp.route("/complaints/<public_id>", methods=["GET", "POST"])
+@private
 def complaint(public_id: str):
     """A complaint's public page; with the complainant's token, the outcome can be confirmed."""
+    moved = _token_out_of_query("pages.complaint", public_id)
+    if moved is not None:
+        return moved
     session = get_session()
     service = complaint_service(session)
     row = service.get(public_id)
-    token = request.values.get("token")
     form = ConfirmForm()
+    token = request.form.get("token", "").strip() if request.method == "POST" else ""
     problem = None
-    if token and form.validate_on_submit():
+    if form.validate_on_submit():
         try:
             service.confirm(row.id, token, form.resolved.data == "yes")
             session.commit()
@@ -75,27 +99,31 @@ def complaint(public_id: str):
             return redirect(url_for("pages.complaint", public_id=public_id))
         except RegistryError as exc:
             session.rollback()
-            problem = exc.message
+            problem = page_message(exc)
     view = service.public_view(row)
     seller = SellerService(session).get(view["seller"])
-    can_confirm = bool(token) and row.status == "merchant_replied"
     return render_template(
         "complaint.html",
         complaint=view,
         seller=seller,
         form=form,
-        token=token if can_confirm else None,
+        can_confirm=row.status == "merchant_replied",
+        token=token,
         problem=problem,
     )
 
 
 @bp.route("/complaints/<public_id>/reply", methods=["GET", "POST"])
+@private
 def reply(public_id: str):
     """The merchant's one-time link: reply in public."""
+    moved = _token_out_of_query("pages.reply", public_id)
+    if moved is not None:
+        return moved
     session = get_session()
     service = complaint_service(session)
     row = service.get(public_id)
-    token = request.values.get("token", "")
+    token = request.form.get("token", "").strip() if request.method == "POST" else ""
     form = ReplyForm()
     problem = None
     if form.validate_on_submit():
@@ -105,7 +133,7 @@ def reply(public_id: str):
             return redirect(url_for("pages.complaint", public_id=public_id))
         except RegistryError as exc:
             session.rollback()
-            problem = exc.message
+            problem = page_message(exc)
     view = service.public_view(row)
     seller = SellerService(session).get(view["seller"])
     return render_template(

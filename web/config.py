@@ -15,8 +15,34 @@ ENV_KEYS = (
     "MAX_CONTENT_LENGTH",
     "SIGNING_KEY_DIR",
     "BASE_URL",
+    "TRUSTED_HOSTS",
+    "PROXY_FIX_X_FOR",
+    "PROXY_FIX_X_PROTO",
+    "PROXY_FIX_X_HOST",
+    "PROXY_FIX_X_PORT",
+    "PROXY_FIX_X_PREFIX",
+    "RATELIMIT_STORAGE_URI",
+    "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED",
+    "AUTH_FAILURE_LIMIT",
 )
-INT_KEYS = {"MAX_CONTENT_LENGTH"}
+INT_KEYS = {
+    "MAX_CONTENT_LENGTH",
+    "PROXY_FIX_X_FOR",
+    "PROXY_FIX_X_PROTO",
+    "PROXY_FIX_X_HOST",
+    "PROXY_FIX_X_PORT",
+    "PROXY_FIX_X_PREFIX",
+}
+LIST_KEYS = {"TRUSTED_HOSTS"}  # comma-separated in the environment
+BOOL_KEYS = {"RATELIMIT_IN_MEMORY_FALLBACK_ENABLED"}
+#: the forwarded headers ProxyFix may believe, by how many proxies set each (0: none)
+PROXY_FIX_KEYS = {
+    "PROXY_FIX_X_FOR": "x_for",
+    "PROXY_FIX_X_PROTO": "x_proto",
+    "PROXY_FIX_X_HOST": "x_host",
+    "PROXY_FIX_X_PORT": "x_port",
+    "PROXY_FIX_X_PREFIX": "x_prefix",
+}
 
 
 def defaults(instance_path: str) -> dict:
@@ -39,18 +65,44 @@ def defaults(instance_path: str) -> dict:
         "REGISTRY_NAME_EN": "Merchant Reputation Registry",
         "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
         "MAX_BATCH_RECORDS": 100_000,
+        # Where absolute links (complaint links, badge snippets) point. `make run` sets it to
+        # the address it serves on. With TRUSTED_HOSTS (a list of host names), links follow
+        # the request's host instead, and Flask answers any other Host with 400.
         "BASE_URL": "http://127.0.0.1:5000",
+        "TRUSTED_HOSTS": None,
+        # Hop counts of the reverse proxies in front (0: none; forwarded headers are ignored).
+        **dict.fromkeys(PROXY_FIX_KEYS, 0),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        # Failed authentications per client address, and where they are counted: memory is
+        # per process; several workers or nodes share a count through Redis
+        # (``redis://host:6379``).
+        "AUTH_FAILURE_LIMIT": "10 per 10 minutes",
+        "RATELIMIT_STORAGE_URI": "memory://",
+        "RATELIMIT_STRATEGY": "moving-window",
+        "RATELIMIT_KEY_PREFIX": "merchant-registry",
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": False,
         "BABEL_DEFAULT_LOCALE": "zh_Hans_CN",
         "JSON_AS_ASCII": False,
     }
 
 
 def from_environment() -> dict:
-    out = {}
+    out: dict = {}
     for key in ENV_KEYS:
         if key in os.environ:
             value = os.environ[key]
-            out[key] = int(value) if key in INT_KEYS else value
+            if key in INT_KEYS:
+                try:
+                    out[key] = int(value)
+                except ValueError:
+                    raise ValueError(f"{key} must be a whole number, not {value!r}") from None
+            elif key in LIST_KEYS:
+                out[key] = [v.strip() for v in value.split(",") if v.strip()] or None
+            elif key in BOOL_KEYS:
+                out[key] = value.strip().lower() in ("1", "true", "yes", "on")
+            else:
+                out[key] = value
     return out
 
 

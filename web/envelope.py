@@ -11,6 +11,8 @@ from werkzeug.exceptions import HTTPException
 
 from registry.errors import RegistryError
 
+from .page_errors import page_message
+
 log = logging.getLogger(__name__)
 
 
@@ -50,8 +52,13 @@ def register(app: Flask) -> None:
     @app.errorhandler(RegistryError)
     def _domain_error(exc: RegistryError):
         if _wants_json():
-            return error(exc.status, exc.code, exc.message, exc.details)
-        return render_template("error.html", status=exc.status, message=exc.message), exc.status
+            response, status = error(exc.status, exc.code, exc.message, exc.details)
+        else:
+            response, status = app.make_response(_page(exc.status, exc)), exc.status
+        retry = exc.details.get("retry_after") if isinstance(exc.details, dict) else None
+        if isinstance(retry, int):
+            response.headers["Retry-After"] = str(retry)
+        return response, status
 
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException):
@@ -64,9 +71,7 @@ def register(app: Flask) -> None:
         if _wants_json():
             response, status = error(exc.code or 500, code, message)
         else:
-            response = app.make_response(
-                (render_template("error.html", status=exc.code, message=message), exc.code)
-            )
+            response = app.make_response(_page(exc.code or 500, exc))
             status = exc.code or 500
         original = exc.get_response()
         for header in ("Allow", "Retry-After"):
@@ -79,4 +84,10 @@ def register(app: Flask) -> None:
         log.exception("unhandled error on %s %s", request.method, request.path)
         if _wants_json():
             return error(500, "internal_error", "internal error; it has been logged")
-        return render_template("error.html", status=500, message="internal error"), 500
+        return _page(500, exc)
+
+
+def _page(status: int, exc: BaseException) -> tuple[str, int]:
+    """The error page: the message of the error's case in the reader's language (the JSON
+    API keeps the English message and the code)."""
+    return render_template("error.html", status=status, message=page_message(exc)), status

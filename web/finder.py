@@ -19,6 +19,8 @@ from .indexing import narrative_searcher, seller_searcher
 
 FACETS = ("grade", "verified", "province", "category")
 MAX_QUERY = 200
+#: the most of a query read at all (codes, shop URLs and domains; names use MAX_QUERY)
+MAX_QUERY_TEXT = 1000
 
 
 @dataclass
@@ -37,7 +39,7 @@ def find(
     session, text: str, *, filters: dict | None = None, page: int = 1, per_page: int = 20
 ) -> Finding:
     """Find sellers for ``text``; raises QueryError for input that cannot be searched."""
-    query = clean_text(text)[:1000]
+    query = clean_text(text)[:MAX_QUERY_TEXT]
     if not query:
         return Finding(query, "empty")
     sellers = SellerService(session)
@@ -65,9 +67,13 @@ def find(
 
 
 class _PerIndexVersion:
-    """Values remembered per index version (generation and applied change-log sequence),
-    least recently used first out: people look for the same shops, and a new index or any
-    applied change gives fresh values.
+    """Values remembered per version of the searcher that computes them (its generation
+    folder and Whoosh commit: ``version()``), least recently used first out: people look
+    for the same shops, and a new index or any applied change gives fresh values.
+
+    The version is the searcher's own, not a file beside the index: a value is kept under
+    the documents it was computed from, so no later commit (or one the searcher has not
+    seen yet) can be answered with it.
 
     With *second_ask*, a value is remembered only when its key is asked for again (a
     "doorkeeper", as in TinyLFU): most searches are typed once, and remembering each would
@@ -83,10 +89,16 @@ class _PerIndexVersion:
         self.asked: set[int] = set()
         self.asked_limit = 8 * limit
 
-    def get(self, store: Any, key: tuple, compute: Callable[[], Any], keep: type = object) -> Any:
-        """The value of *key* at the index's version; computed values of type *keep* only
+    def get(
+        self, searcher: Any, key: tuple, compute: Callable[[], Any], keep: type = object
+    ) -> Any:
+        """The value of *key* at *searcher*'s version; computed values of type *keep* only
         are remembered."""
-        full_key = (*key, *store.live_version())
+        try:
+            version = searcher.version()
+        except IndexMissingError:
+            return compute()  # no index to key a value on: compute() says so, or copes
+        full_key = (*key, *version)
         found = self.items.get(full_key)
         if found is None:
             found = compute()
@@ -113,15 +125,16 @@ _PAGES = _PerIndexVersion(1000)
 def rendered(key: tuple, render: Callable[[], Any]) -> Any:
     """A rendered results page, remembered like the results it shows (rendering costs more
     than finding a remembered result). Only text is kept: a redirect or an error is made
-    afresh each time."""
-    return _PAGES.get(seller_searcher().store, key, render, keep=str)
+    afresh each time. The seller index's version stands for the report index's too: each
+    batch of changes is applied to the report index first, then always to the seller index."""
+    return _PAGES.get(seller_searcher(), key, render, keep=str)
 
 
 def _search(text: str, filters: Filters, page: int, per_page: int) -> SearchResults:
     """Full text with facets (counting facets over thousands of matches is the costly part)."""
     searcher = seller_searcher()
     return _RESULTS.get(
-        searcher.store,
+        searcher,
         ("sellers", text, filters, page, per_page),
         lambda: searcher.search(text, filters=filters, page=page, per_page=per_page, facets=FACETS),
     )
@@ -132,7 +145,7 @@ def mentions(text: str, limit: int = 5) -> NarrativeResults | None:
     try:
         searcher = narrative_searcher()
         return _RESULTS.get(
-            searcher.store, ("reports", text, limit), lambda: searcher.search(text, limit=limit)
+            searcher, ("reports", text, limit), lambda: searcher.search(text, limit=limit)
         )
     except (QueryError, IndexMissingError):
         return None

@@ -7,8 +7,9 @@ several nodes fed from the same (PostgreSQL) log converge on the same answers.
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from flask import Flask, current_app
@@ -16,7 +17,7 @@ from flask import Flask, current_app
 from registry import changelog
 from registry.db import session_factory
 from registry.search_docs import all_seller_ids, narrative_documents, seller_documents
-from search import NarrativeIndex, NarrativeSearcher, SellerIndex, SellerSearcher
+from search import NarrativeIndex, NarrativeSearcher, SellerIndex, SellerSearcher, census
 
 BATCH = 2000
 #: a rebuild uses another process for every this many sellers (up to the CPU count)
@@ -30,17 +31,19 @@ def index_paths(app: Flask | None = None) -> tuple[Path, Path]:
 
 @dataclass
 class IndexReport:
-    indexed_sellers: int
+    indexed_sellers: int  # distinct ids a search can find
     database_sellers: int
     missing: list[str]
-    stale: list[str]
+    stale: list[str]  # a copy a search can find has another version than the database's
     extra: list[str]
     sequence: int | None
     log_head: int
+    duplicates: list[str] = field(default_factory=list)  # found more than once by a search
+    documents: int = 0  # live documents, copies included
 
     @property
     def ok(self) -> bool:
-        return not (self.missing or self.stale or self.extra)
+        return not (self.missing or self.stale or self.extra or self.duplicates)
 
 
 def rebuild(
@@ -91,8 +94,18 @@ def _part(engine, ids: list[int]) -> Callable[[], Iterator[dict]]:
     return documents
 
 
+#: one applier at a time in a process (the scheduler's jobs run in threads, and two of them
+#: apply changes): a second one reads where the first left off, never the same start
+_APPLYING = threading.Lock()
+
+
 def apply_changes(session, paths: tuple[Path, Path], limit: int = 5000) -> int:
     """Apply the next batch of the change log to both indexes; return sellers updated."""
+    with _APPLYING:
+        return _apply_changes(session, paths, limit)
+
+
+def _apply_changes(session, paths: tuple[Path, Path], limit: int) -> int:
     sellers = SellerIndex(paths[0])
     if not sellers.exists():
         # No index here yet (a new node, or a deleted folder): build it from the database,
@@ -111,16 +124,25 @@ def apply_changes(session, paths: tuple[Path, Path], limit: int = 5000) -> int:
 
 
 def check(session, paths: tuple[Path, Path]) -> IndexReport:
-    """Compare the index with the database: sellers missing from it, stale in it, or extra."""
+    """Compare the index, as a searcher sees it (deletions applied), with the database:
+    sellers missing from it, found in it more than once, with a stale copy, or extra."""
     sellers = SellerIndex(paths[0])
     head = changelog.head(session)
-    indexed = sellers.doc_ids_and_versions() if sellers.exists() else {}
+    indexed: dict[str, list] = {}
+    if sellers.exists():
+        searcher = SellerSearcher(paths[0])
+        try:
+            indexed = census.copies(searcher.cache)
+        finally:
+            searcher.close()
     expected: dict[str, str] = {}
     for ids in all_seller_ids(session, BATCH):
         for doc in seller_documents(session, ids):
             expected[doc["id"]] = doc["version"]
     missing = sorted(set(expected) - set(indexed))
-    stale = sorted(k for k in set(expected) & set(indexed) if expected[k] != indexed[k])
+    stale = sorted(
+        k for k in set(expected) & set(indexed) if any(v != expected[k] for v in indexed[k])
+    )
     extra = sorted(set(indexed) - set(expected))
     return IndexReport(
         len(indexed),
@@ -130,6 +152,8 @@ def check(session, paths: tuple[Path, Path]) -> IndexReport:
         extra,
         sellers.last_sequence() if sellers.exists() else None,
         head,
+        duplicates=sorted(k for k, versions in indexed.items() if len(versions) > 1),
+        documents=sum(len(versions) for versions in indexed.values()),
     )
 
 

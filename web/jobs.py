@@ -8,6 +8,7 @@ or to be killed halfway (a re-run finds the same work, or none, still to do).
 from __future__ import annotations
 
 import logging
+from datetime import UTC, datetime
 
 from flask import Flask
 
@@ -15,11 +16,13 @@ log = logging.getLogger(__name__)
 
 # Job id -> (function name in this module, trigger, trigger arguments)
 SCHEDULE: dict[str, tuple[str, str, dict]] = {
-    "rescore-changed": ("rescore_changed", "interval", {"seconds": 2}),
+    "rescore-changed": ("rescore_and_reindex_changed", "interval", {"seconds": 2}),
     "reindex-changed": ("reindex_changed", "interval", {"seconds": 2}),
     "rescore-all": ("rescore_all", "cron", {"hour": 3, "minute": 17}),
     "domain-proofs": ("check_domains", "interval", {"seconds": 60}),
-    "attestation-revocations": ("revoke_attestations", "interval", {"seconds": 30}),
+    "attestations": ("issue_attestations", "interval", {"seconds": 2}),
+    # Also at start, so that a new registry's sellers have statements within seconds.
+    "attestations-renew": ("renew_attestations", "interval", {"minutes": 10, "first": True}),
     "complaint-deadlines": ("complaint_deadlines", "interval", {"minutes": 5}),
 }
 
@@ -38,6 +41,15 @@ def rescore_changed(app: Flask) -> int:
             "rescored %d changed sellers (%d incremental)", summary.sellers, summary.incremental
         )
     return summary.sellers
+
+
+def rescore_and_reindex_changed(app: Flask) -> int:
+    """rescore_changed, then at once reindex_changed when anyone was rescored: search shows
+    the new scores without waiting up to 2 s more for the reindex job's own turn."""
+    count = rescore_changed(app)
+    if count:
+        reindex_changed(app)
+    return count
 
 
 def rescore_all(app: Flask) -> int:
@@ -82,24 +94,48 @@ def check_domains(app: Flask) -> int:
     return sum(counts.values())
 
 
-def revoke_attestations(app: Flask) -> int:
-    """Revoke signed statements of sellers whose grade, verification or domains changed."""
+def issue_attestations(app: Flask) -> int:
+    """Issue signed statements for sellers whose record changed; revoke what no longer holds.
+
+    Requests only sign the newest statement again (registry.statements): this job and
+    ``renew_attestations`` are the only writers.
+    """
     from registry import changelog
-    from registry.badges import AttestationService
+    from registry.statements import StatementService
 
     from .db import database
     from .keys import key_ring
 
     with app.app_context(), database().writer() as session:
+        # An event shows on a badge once it is scored: the "score" entry brings it here.
         ids, last = changelog.pending(session, "attestations", exclude_kinds=("event",))
-        revoked = 0
+        counts = {"issued": 0, "revoked": 0}
         if ids:
-            revoked = AttestationService(session, key_ring(), app.config["BASE_URL"]).revoke_stale(
-                ids
-            )
+            counts = StatementService(session, key_ring(), app.config["BASE_URL"]).refresh(ids)
         changelog.advance(session, "attestations", last)
         session.commit()
-    return revoked
+    if counts["issued"]:
+        log.info("statements: %s", counts)
+    return counts["issued"]
+
+
+def renew_attestations(app: Flask, limit: int = 5000) -> int:
+    """Give sellers without a statement (or with one near its expiry) a new one; forget
+    expired ones. The search for them is a read: the write lock is taken only to write."""
+    from registry.statements import StatementService
+
+    from .db import database
+    from .keys import key_ring
+
+    with app.app_context():
+        with database().reader() as session:
+            due = StatementService(session, key_ring(), app.config["BASE_URL"]).due(limit)
+        with database().writer() as session:
+            service = StatementService(session, key_ring(), app.config["BASE_URL"])
+            renewed = service.renew(due)
+            service.purge()
+            session.commit()
+    return renewed
 
 
 def complaint_deadlines(app: Flask) -> int:
@@ -122,7 +158,10 @@ def build_scheduler(app: Flask, blocking: bool = True):
     from apscheduler.schedulers.blocking import BlockingScheduler
 
     scheduler = (BlockingScheduler if blocking else BackgroundScheduler)(timezone="UTC")
-    for job_id, (fn_name, trigger, args) in SCHEDULE.items():
+    for job_id, (fn_name, trigger, options) in SCHEDULE.items():
+        args = dict(options)
+        if args.pop("first", False):
+            args["next_run_time"] = datetime.now(UTC)
         scheduler.add_job(
             globals()[fn_name],
             trigger,

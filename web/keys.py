@@ -7,5 +7,6 @@ from flask import current_app
 from registry.keys import KeyRing
 
 
-def key_ring() -> KeyRing:
-    return KeyRing.open(current_app.config["SIGNING_KEY_DIR"])
+def key_ring(create: bool = True) -> KeyRing:
+    """The key folder; requests open it with ``create=False`` (a read never makes a key)."""
+    return KeyRing.open(current_app.config["SIGNING_KEY_DIR"], create=create)

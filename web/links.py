@@ -1,5 +1,6 @@
 """Links in pages: url_for that remembers what it built, this page with one argument changed
-(language, page number), and the request's arguments read as cheaply as they are written."""
+(language, page number), the request's arguments read as cheaply as they are written, and the
+one way absolute links are made (never from a Host header the operator did not list)."""
 
 from __future__ import annotations
 
@@ -7,9 +8,11 @@ import re
 import secrets
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import quote_from_bytes, quote_plus, unquote_to_bytes
+from urllib.parse import quote, quote_from_bytes, quote_plus, unquote_to_bytes
 
-from flask import Flask, request, url_for
+from flask import Flask, Response, current_app, request, url_for
+from markupsafe import escape
+from werkzeug.exceptions import SecurityError
 
 
 def arg(name: str, default: str | None = None, values: Any = None) -> str | None:
@@ -102,3 +105,47 @@ def lang_url(lang: str) -> str:
 
 def page_url(page: int) -> str:
     return url_with("page", str(page))
+
+
+def site_root() -> str:
+    """Where absolute links start: the request's own scheme and host when the operator listed
+    the hosts the site answers to (``TRUSTED_HOSTS``: Flask refuses any other Host with 400
+    before a view runs), otherwise ``BASE_URL``. A Host header alone never reaches a link."""
+    if current_app.config.get("TRUSTED_HOSTS"):
+        return request.url_root.rstrip("/")
+    return current_app.config["BASE_URL"].rstrip("/")
+
+
+def with_fragment(url: str, pairs: dict[str, str] | None) -> str:
+    """*url* with *pairs* as its fragment (``#name=value&...``): a secret there stays in the
+    browser, since no request line, access log or Referer carries a fragment."""
+    if not pairs:
+        return url
+    encoded = (f"{quote(k, safe='')}={quote(v, safe='')}" for k, v in pairs.items())
+    return url + "#" + "&".join(encoded)
+
+
+def external_url(endpoint: str, fragment: dict[str, str] | None = None, **values: Any) -> str:
+    """The absolute URL of *endpoint* (see ``site_root``), *fragment* as in ``with_fragment``."""
+    path = url_for(endpoint, **values)
+    root = request.script_root
+    if root and path.startswith(root):
+        path = path[len(root) :]  # site_root() already ends where the application is mounted
+    return with_fragment(site_root() + path, fragment)
+
+
+def refuse_unlisted_hosts(app: Flask) -> None:
+    """Answer a Host that ``TRUSTED_HOSTS`` does not list with a plain 400: no page of the
+    site can be built for it (every link would need the refused host)."""
+
+    @app.errorhandler(SecurityError)
+    def _unlisted_host(exc: SecurityError):
+        from flask_babel import gettext
+
+        from .envelope import error
+
+        message = gettext("This site does not answer to that host name.")
+        if request.path.startswith(("/api/", "/.well-known/")):
+            return error(400, "untrusted_host", message)
+        page = f"<!doctype html><title>400</title><h1>400</h1><p>{escape(message)}</p>"
+        return Response(page, 400, mimetype="text/html")

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import json
+import time
 
-from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, redirect, render_template, request, url_for
 from markupsafe import Markup
 from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
 
 import scoring
-from registry import profile
-from registry.badges import ALARM_CAPS
+from registry import display, profile
 from registry.cache import SellerCache
 from registry.sellers import SellerService
 from search import QueryError
@@ -18,10 +19,11 @@ from search import QueryError
 from . import result_html
 from .charts import bar_rows, line_chart
 from .db import database, get_session
-from .finder import find, rendered
+from .finder import MAX_QUERY_TEXT, find, rendered
 from .finder import mentions as report_mentions
 from .i18n import current_lang
 from .links import arg, page_url
+from .page_errors import PageProblem
 from .templating import (
     facet_value,
     format_filters,
@@ -33,7 +35,25 @@ from .templating import (
 bp = Blueprint("pages", __name__)
 
 FILTERS = ("grade", "province", "category")
+#: a search longer than this is refused with a page that says so (the finder reads no more)
+MAX_QUERY_CHARS = MAX_QUERY_TEXT
 GRADE_LINES = ((97.0, "A+"), (90.0, "A-"), (80.0, "B-"), (70.0, "C-"), (60.0, "D-"))
+
+
+@bp.app_context_processor
+def _demo_note() -> dict:
+    """Whether the footer says the registry holds the generated demo set (checked once per
+    DEMO_CHECK_SECONDS and worker; a registry of real sellers never says it)."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    now = time.monotonic()
+    checked = app.extensions.get("registry.demo_loaded")
+    if checked is None or now - checked[0] >= app.config.get("DEMO_CHECK_SECONDS", 300):
+        try:
+            found = display.holds_demo(database().engine)
+        except SQLAlchemyError:  # no schema yet (a fresh instance's error page)
+            found = False
+        checked = app.extensions["registry.demo_loaded"] = (now, found)
+    return {"demo_loaded": checked[1]}
 
 
 @bp.get("/")
@@ -50,10 +70,16 @@ def _filters() -> dict:
 
 @bp.get("/search")
 def search():
+    raw = arg("page", "1") or "1"
     try:
-        page = max(1, int(arg("page", "1")))
+        page = int(raw)
     except ValueError:
-        abort(400, description="page must be a number")
+        raise PageProblem("bad_page") from None
+    if page < 1:
+        raise PageProblem("bad_page")
+    query = arg("q", "") or ""
+    if len(query) > MAX_QUERY_CHARS:
+        raise PageProblem("query_too_long", n=len(query), limit=MAX_QUERY_CHARS)
     return rendered(("search", request.full_path, current_lang()), lambda: _render_search(page))
 
 
@@ -62,8 +88,11 @@ def _render_search(page: int):
     filters = _filters()
     try:
         finding = find(session, arg("q", ""), filters=filters, page=page)
-    except QueryError as exc:
-        abort(400, description=str(exc))
+    except QueryError:
+        raise PageProblem("bad_query") from None
+    results = finding.results
+    if results is not None and results.total and page > results.pages:
+        raise PageProblem("page_beyond", 404, page=page, pages=results.pages)
     if finding.exact is not None:
         return redirect(url_for("pages.seller", public_id=finding.exact.public_id))
     mentions, names = None, {}
@@ -128,8 +157,17 @@ def _render_profile(engine, public_id: str) -> tuple[int, str]:
     lang, catalogue = current_lang(), translations()
     page = profile.read_profile(engine, public_id, lang)
     score = page.score
+    shown = display.shown(
+        grade=score.display_grade if score else None,
+        value=score.value if score else None,
+        limited_history=bool(score and score.limited_history),
+        caps=score.caps if score else None,
+        status=page.status,
+        demo=display.is_demo(i.verified_by for i in page.identities),
+    )
     history_chart = None
-    if page.history:
+    # An NR seller's number is shown nowhere: not as a value, a line or a rank.
+    if page.history and shown.rated:
         # Zoom to where the line is (in steps of 10), keeping the grade lines it crosses.
         low = max(0.0, min(10.0 * (min(v for _t, v in page.history) // 10) - 10, 60.0))
         history_chart = line_chart(
@@ -163,16 +201,13 @@ def _render_profile(engine, public_id: str) -> tuple[int, str]:
         ],
         title=label("event", "complaint", catalogue),
     )
-    alarms = "、".join(
-        label("event", c["reason"], catalogue)
-        for c in (score.caps if score else [])
-        if c["reason"] in ALARM_CAPS
-    )
+    alarms = "、".join(result_html.flag_labels(shown.flags, catalogue))
     html = render_localized(
         "seller.html",
         seller=page,
         score=score,
-        peer=page.peer,
+        shown=shown,
+        peer=page.peer if shown.rated else None,
         history_chart=history_chart,
         orders=page.orders,
         rates=page.rates,

@@ -15,6 +15,8 @@ from urllib.parse import quote
 
 from markupsafe import Markup, escape
 
+from registry import display
+
 from .templating import _l, grade_class, highlight
 
 TEXTS = {
@@ -26,8 +28,20 @@ TEXTS = {
     "pages": _l("Pages"),
     "previous": _l("Previous"),
     "next": _l("Next"),
+    "not_rated": _l("Not rated yet: limited history"),
+    "demo": _l("Demo data"),
 }
 PAGE_OF = _l("Page %(page)s of %(pages)s")
+#: the risk flags of registry.display, as a card and the profile name them
+FLAGS = {
+    "fraud_finding": _l("Verified fraud finding"),
+    "serious_illegal_list": _l("Serious illegal and dishonest list"),
+    "licence_revoked": _l("Licence revoked"),
+    "trading_ban": _l("Trading ban"),
+    "sanction_major_fine": _l("Major fine"),
+    "abnormal_operations": _l("Abnormal operations listing"),
+    "registration_cancelled": _l("Registration cancelled"),
+}
 
 HIT = (
     '<li class="hit">\n'
@@ -35,6 +49,7 @@ HIT = (
     "<div>\n"
     '<h3><a href="{url}">{name}</a></h3>\n'
     '<p class="meta">{pill}{place}{score}</p>\n'
+    "{flags}"
     "{stores}"
     "</div>\n"
     "</li>\n"
@@ -43,6 +58,10 @@ VERIFIED = '<span class="pill ok">✔ {t[verified]}</span>\n'
 UNVERIFIED = '<span class="pill warn">⚠ {t[unverified]}</span>\n'
 PLACE = "<span>{province} {city}</span>\n"
 SCORE = "<span>{t[score]} {score}</span>\n"
+NOT_RATED = "<span>{t[not_rated]}</span>\n"
+FLAG = '<span class="pill bad">⚠ {label}</span>\n'
+DEMO = '<span class="pill demo">{t[demo]}</span>\n'
+MARKS = '<p class="flags">{marks}</p>\n'
 STORES = '<p class="stores">{t[stores]}: {stores}</p>\n'
 
 PAGER = '<nav class="pager" aria-label="{t[pages]}">\n{prev}<span>{where}</span>\n{next}</nav>\n'
@@ -69,7 +88,25 @@ def texts(catalogue: Any) -> dict[str, str]:
         "page_of": str(escape(catalogue.ugettext(PAGE_OF.msgid))),
         "pill_true": VERIFIED.format(t=pills),
         "pill_false": UNVERIFIED.format(t=pills),
+        "not_rated_html": NOT_RATED.format(t=pills),
+        "demo_html": DEMO.format(t=pills),
+        **{
+            f"flag_{k}": FLAG.format(label=escape(catalogue.ugettext(v.msgid)))
+            for k, v in FLAGS.items()
+        },
     }
+
+
+def flag_labels(flags: Iterable[str], catalogue: Any) -> list[str]:
+    """The names of risk flags in the catalogue's language."""
+    return [catalogue.ugettext(FLAGS[f].msgid) for f in flags if f in FLAGS]
+
+
+def _marks(shown: display.Shown, t: dict[str, str]) -> str:
+    if not shown.flags and not shown.demo:
+        return ""
+    html = "".join(t[f"flag_{f}"] for f in shown.flags)
+    return MARKS.format(marks=html + (t["demo_html"] if shown.demo else ""))
 
 
 @lru_cache(maxsize=4096)
@@ -88,20 +125,24 @@ def hits(
     out = []
     for hit in results.hits:
         fields = hit.fields
-        grade, score, province = fields.get("grade"), fields.get("score"), fields.get("province")
+        shown = display.from_document(fields)  # grade or NR, the number or none, flags
+        score, province = shown.score, fields.get("province")
         verified = fields.get("verified") in (True, "true")
         out.append(
             HIT.format(
                 t=t,
-                grade_class=grade_class(grade),
-                grade=esc(grade or "NR"),
+                grade_class=grade_class(shown.grade),
+                grade=esc(shown.grade),
                 url=escape(head + quote(hit.seller_id, safe=_PATH_SAFE) + tail),
                 name=highlight(hit, "legal_name"),
                 pill=t["pill_true"] if verified else t["pill_false"],
                 place=PLACE.format(province=esc(province), city=esc(fields.get("city") or ""))
                 if province
                 else "",
-                score="" if score is None else SCORE.format(t=t, score=esc(fmtnum(score))),
+                score=t["not_rated_html"]
+                if score is None
+                else SCORE.format(t=t, score=esc(fmtnum(score))),
+                flags=_marks(shown, t),
                 stores=STORES.format(t=t, stores=highlight(hit, "store_names"))
                 if fields.get("store_names")
                 else "",

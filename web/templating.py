@@ -183,7 +183,7 @@ LABELS = {
         "revoked": _l("Licence revoked"),
         "cancelled": _l("Cancelled"),
         "moved_out": _l("Moved out"),
-        "unknown": _l("Unknown"),
+        "unknown": _l("Not provided"),
     },
     "event": {
         "fraud_report": _l("Fraud finding"),

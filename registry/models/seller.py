@@ -19,7 +19,8 @@ class SellerBase(SQLModel):
     former_names: list[str] = Field(default_factory=list, sa_type=JSON)
     aliases: list[str] = Field(default_factory=list, sa_type=JSON)
     entity_type: str = Field(default="company", max_length=32)
-    status: str = Field(default="in_business", max_length=32)
+    # "unknown" until a registration says: a missing status is never shown as in business.
+    status: str = Field(default="unknown", max_length=32)
     legal_representative: str | None = Field(default=None, max_length=100)
     established_on: date | None = None
     registered_address: str | None = Field(default=None, max_length=300)
@@ -54,7 +55,8 @@ class SellerUpdate(SQLModel):
 class IdentityBase(SQLModel):
     scheme: str = Field(max_length=16)
     value: str = Field(max_length=64)
-    verified_by: str | None = Field(default=None, max_length=120)
+    # Indexed: "does the registry hold the demo set" asks for one verifier's rows.
+    verified_by: str | None = Field(default=None, max_length=120, index=True)
     evidence_ref: str | None = Field(default=None, max_length=200)
 
 

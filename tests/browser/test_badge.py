@@ -61,7 +61,8 @@ def open_shop(page, registry, third_party, host: str, lang: str):
     bodies = {}
     for response in responses:
         assert response.status == 200, response.url
-        variant = "script" if "host=" in response.url else "plain"
+        # The script asks for a size; the plain snippet does not.
+        variant = "script" if "size=" in response.url else "plain"
         bodies[variant] = response.text()
     assert set(bodies) == {"script", "plain"}, [r.url for r in responses]
     return bodies
@@ -97,8 +98,10 @@ def test_script_badge_on_an_unbound_origin_shows_the_warning(
         page.locator("#script-badge a").click()
     verify = opened.value
     verify.wait_for_load_state()
-    assert verify.url.startswith(
-        f"{registry.base}/verify/{seller.public_id}?lang=zh&from=127.0.0.1"
+    # The link says where it was shown (a claim); the browser's Referer says so too (proof).
+    assert verify.url == (
+        f"{registry.base}/verify/{seller.public_id}?lang=zh"
+        f"&from=http%3A%2F%2F127.0.0.1%3A{third_party.port}"
     )
     notice = verify_notice(verify)
     assert "警示" in notice and "127.0.0.1" in notice
@@ -163,6 +166,6 @@ def test_badge_on_a_bound_site_is_genuine(context, page, registry, third_party, 
         page.locator("#script-badge a").click()
     verify = opened.value
     verify.wait_for_load_state()
-    assert f"from={GENUINE_HOST}" in verify.url
+    assert f"from=http%3A%2F%2F{GENUINE_HOST}%3A{third_party.port}" in verify.url
     assert GENUINE_HOST in verify_notice(verify)
     assert "警示" not in verify_notice(verify)

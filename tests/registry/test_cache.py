@@ -38,3 +38,24 @@ def test_oldest_entry_goes_when_full(session):
     for key in ("one", "two", "three"):
         cache.get(factory, key, lambda _s, k=key: (seller.id, k))
     assert list(cache.items) == ["two", "three"] and cache.keys[seller.id] == {"two", "three"}
+
+
+def test_a_value_read_while_its_seller_is_forgotten_is_not_kept(session):
+    """Threads: one request reads a record while the seller changes and another request's
+    poll forgets the seller; the value read before the change must not be kept after it."""
+    a, b = make_seller(session), make_seller(session)
+    factory = session_factory(session.get_bind())
+    clock = [0.0]
+    cache = SellerCache(poll=1.0, clock=lambda: clock[0])
+    cache.get(factory, "b", lambda _s: (b.id, "b"))  # the first poll: the log's head
+
+    def read_then_change(_session):
+        value = "before"  # what this request read
+        mark_changed(session, [a.id], "score")
+        session.commit()
+        clock[0] = 2.0
+        cache.get(factory, "b", lambda _s: (b.id, "b"))  # another request polls meanwhile
+        return a.id, value
+
+    assert cache.get(factory, "a", read_then_change) == "before"
+    assert cache.get(factory, "a", lambda _s: (a.id, "after")) == "after"

@@ -7,8 +7,10 @@ import unicodedata
 from hypothesis import given
 from hypothesis import strategies as st
 
+from search import forms
 from search import text as tx
 from search.query import parse
+from search.schema import seller_document
 
 CJK = st.characters(min_codepoint=0x4E00, max_codepoint=0x4E80)
 NAME_CHARS = st.one_of(CJK, st.sampled_from("abcxyz019 ·-（）Ａ"))
@@ -33,7 +35,7 @@ def per_character_nfkc(text: str) -> None:
             if c.isalnum():
                 out.append(c)
                 where.append(i)
-    assert tx.normalize_with_map(text) == ("".join(out), tuple(where))
+    assert tx.normalize_with_map(text) == (tx.simplify("".join(out)), tuple(where))
 
 
 @given(
@@ -166,3 +168,62 @@ def test_parse_treats_query_syntax_as_plain_text() -> None:
 def test_parse_caps_the_searched_text() -> None:
     parsed = parse("平安" * 500)
     assert len(parsed.norm) <= 64 and parsed.truncated
+
+
+# -- traditional characters ----------------------------------------------------
+HAN = st.characters(min_codepoint=0x4E00, max_codepoint=0x9FFF)
+
+
+def test_traditional_characters_fold_to_simplified_ones() -> None:
+    assert tx.normalize("臺北雲帆數碼（杭州）") == "台北云帆数码杭州"
+    assert parse("雲帆 數碼").segments == ("云帆", "数码")
+    assert tx.normalize("杭州云帆数码") == "杭州云帆数码"  # simplified text stays as it is
+
+
+@given(st.text(HAN, max_size=12), st.text(HAN, max_size=12), st.text(HAN, max_size=12))
+def test_folding_keeps_length_and_every_part_of_a_name(a: str, b: str, c: str) -> None:
+    """One character for one: a name's folded form holds the folded form of each part."""
+    whole = tx.simplify(a + b + c)
+    assert len(whole) == len(a + b + c)
+    assert tx.simplify(b) in whole
+
+
+def test_a_name_is_read_aloud_as_its_simplified_phrase() -> None:
+    assert tx.normalize_and_spoken("長城汽車") == ("长城汽车", "长城汽车")  # chang cheng
+    assert tx.normalize_and_spoken("乾元") == ("干元", "乾元")  # 乾 is not read as 干 (gan)
+
+
+# -- shorter forms of legal names ------------------------------------------------
+def _forms(name: str) -> list[str]:
+    norm = tx.normalize(name)
+    return [forms.form_text(norm, f) for f in forms.shorter_forms(name)]
+
+
+def test_forms_leave_out_brackets_and_say_a_bracketed_place_first() -> None:
+    assert _forms("云帆（杭州）文化创意有限公司") == [
+        "云帆文化创意有限公司",
+        "杭州云帆文化创意有限公司",
+    ]
+    assert _forms("某某【中国】有限公司") == ["某某有限公司"]  # 中国 is no division
+
+
+def test_forms_leave_out_the_suffixes_of_leading_places() -> None:
+    assert _forms("临海市星禾服饰有限公司") == ["临海星禾服饰有限公司"]
+    assert _forms("浙江省杭州市橙屿茶业") == ["浙江杭州橙屿茶业"]
+    assert _forms("广西壮族自治区南宁市青柚") == ["广西南宁青柚"]
+    assert _forms("东方市场管理有限公司") == []  # 东方市 is a place, but this is 市场
+    assert _forms("星禾临海市服饰") == []  # only a leading place
+    assert _forms("Yunfan (HK) Ltd") == []
+
+
+@given(
+    st.sampled_from(["云帆（杭州）文化创意", "临海市星禾服饰", "浙江省杭州市橙屿茶业"]), st.data()
+)
+def test_every_substring_of_a_form_is_found_by_grams_the_document_has(
+    name: str, data: st.DataObject
+) -> None:
+    doc = seller_document({"id": "x", "legal_name": name})
+    for form in _forms(name):
+        start = data.draw(st.integers(0, len(form) - 3))
+        end = data.draw(st.integers(start + 3, len(form)))
+        assert set(tx.query_grams(form[start:end], cap=16)) <= set(doc["grams"])

@@ -97,16 +97,16 @@ def test_a_settled_index_is_not_listed_per_search_and_a_commit_is_still_seen(
     import os
     import time
 
-    from whoosh.searching import Searcher
+    from whoosh.index import FileIndex
 
     listed: list[int] = []
-    up_to_date = Searcher.up_to_date
+    latest = FileIndex.latest_generation
 
-    def counted(self: Searcher) -> bool:
+    def counted(self: FileIndex) -> int:
         listed.append(1)
-        return up_to_date(self)
+        return latest(self)
 
-    monkeypatch.setattr(Searcher, "up_to_date", counted)
+    monkeypatch.setattr(FileIndex, "latest_generation", counted)
     s = SellerSearcher(sample_index)
     gen = s.store.current_dir()
     settled = time.time() - 60

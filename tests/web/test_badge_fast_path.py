@@ -60,6 +60,14 @@ def cases(public_id: str, etag: str) -> list[tuple[str, str, dict]]:
         (path, "GET", {"Referer": "http://localhost/sellers/x"}),  # this very site
         (path, "GET", {"Referer": "http://localhost:8080/"}),  # another port: another site
         (path + "?host=evil.test", "GET", {"Referer": "https://shiguang.example/"}),
+        (path, "GET", {"Referer": "http://shiguang.example/"}),  # not https: neutral
+        (path, "GET", {"Referer": "https://shiguang.example:8443/"}),
+        (path, "GET", {"Referer": "https://shiguang.example.evil.test/"}),
+        (path, "GET", {"Referer": "http://[/"}),  # no URL at all
+        (path, "GET", {"Referer": "http://a:b/"}),
+        (path, "GET", {"Referer": "about:blank"}),
+        (path, "GET", {"Referer": "https://shiguang.example/" + "x" * 600}),  # not remembered
+        (path + "?lang=en&x=%ff", "GET", {}),
         (path, "GET", {"If-None-Match": etag}),
         (path, "HEAD", {"If-None-Match": etag}),
         (path, "GET", {"If-None-Match": f'"other", {etag}'}),
@@ -82,6 +90,18 @@ def test_fast_path_answers_badges_exactly_as_flask_does(ways, seller, client):
     assert statuses == {"200 OK", "304 NOT MODIFIED"}
 
 
+def test_any_error_in_the_fast_path_is_left_to_flask(ways, seller, monkeypatch):
+    fast, _ = ways
+    env = environ(f"/badge/{seller.public_id}.svg", headers={"Referer": "https://evil.test/"})
+    assert fast.answer(dict(env)) is not None
+
+    def broken(*args):
+        raise RuntimeError("any bug at all")
+
+    monkeypatch.setattr("web.badge.embedding_origin", broken)
+    assert fast.answer(dict(env)) is None  # Flask answers, with its error handling
+
+
 def test_fast_path_leaves_other_requests_to_flask(ways, seller):
     fast, flask = ways
     pid = seller.public_id
@@ -100,7 +120,8 @@ def test_fast_path_leaves_other_requests_to_flask(ways, seller):
         assert fast.answer(dict(env)) is None, path
         assert run(fast, env) == run(flask, env), path
     status, _, body = run(fast, environ(f"/badge/{pid}.svg?lang=fr"))
-    assert status.startswith("422") and b"lang must be one of" in body
+    # The page says which argument is wrong, in the reader's language (Chinese here).
+    assert status.startswith("422") and "此地址中有页面无法使用的值（lang）".encode() in body
 
 
 def test_fast_path_badge_sets_no_cookie(client, seller):
@@ -138,10 +159,10 @@ def test_script_variant_is_cacheable_and_revalidated_like_the_badge(client, sell
         assert response.headers["Cache-Control"] == "public, max-age=60, must-revalidate"
         assert response.headers["ETag"] == first.headers["ETag"]
         assert "Set-Cookie" not in response.headers
+    # The script is the same on every page (it does not vary by Referer; the image it adds does).
     assert [k for k, _ in first.headers] == [
         "Cache-Control",
         "Cross-Origin-Resource-Policy",
-        "Vary",
         "X-Content-Type-Options",
         "ETag",
         "Content-Type",

@@ -233,6 +233,18 @@ def test_warning_badge_says_the_site_is_not_verified(lang, wording):
     assert "A" not in visible_text(svg)
 
 
+@pytest.mark.parametrize(("size", "lang"), list(itertools.product(SIZES, LANGS)))
+def test_neutral_badge_names_the_seller_and_sends_the_visitor_to_check(size, lang):
+    """Where the page is not proven: no approval, no grade, the seller's name, and the ask."""
+    svg = badge(state="neutral", grade="A+", size=size, lang=lang, seller_name="真店 Real Shop")
+    spoken = "Check this seller at the registry" if lang == "en" else "请到登记册核对此商家"
+    assert spoken in title_of(svg) and "真店 Real Shop" in title_of(svg)
+    assert "A+" not in svg and "Verified" not in svg and "已验证" not in svg
+    shown = " ".join(visible_text(svg))
+    assert ("Check" in shown) if lang == "en" else ("核对" in shown)
+    assert PALETTE["neutral"].accent in svg and PALETTE["ok"].accent not in svg
+
+
 def test_ok_without_verification_is_shown_as_unverified():
     svg = badge(state="ok", verified=False)
     assert "Unverified seller" in visible_text(svg)

@@ -1,12 +1,20 @@
 from __future__ import annotations
 
 import re
+from urllib.parse import parse_qs, urlsplit
 
 from ..factories import make_seller, make_token
 
 
 def csrf(html: str) -> str:
     return re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html).group(1)
+
+
+def split_private_link(link: str) -> tuple[str, str]:
+    """A private link's path and the token in its fragment (never in its query)."""
+    parts = urlsplit(link)
+    assert "token" not in parse_qs(parts.query)
+    return parts.path, parse_qs(parts.fragment)["token"][0]
 
 
 FORM = {
@@ -36,7 +44,8 @@ def test_file_a_complaint_through_the_form(client, session):
     html = response.get_data(as_text=True)
     assert response.status_code == 200 and "投诉已收到" in html
     link = re.search(r'id="private-link" href="([^"]+)"', html).group(1)
-    assert "token=" in link
+    path, token = split_private_link(link)
+    assert path.startswith("/complaints/c-") and token.startswith("cpt_")
 
 
 def test_form_errors_are_shown_on_the_form(client, session):
@@ -90,7 +99,9 @@ def test_full_mediation_through_the_api(client, session):
         json={},
         headers={"Authorization": f"Bearer {moderator}"},
     )
-    assert accepted.status_code == 200 and "/reply?token=" in accepted.json["data"]["reply_url"]
+    assert accepted.status_code == 200
+    path, _reply_token = split_private_link(accepted.json["data"]["reply_url"])
+    assert path == f"/complaints/{cid}/reply"
     profile = client.get(f"/sellers/{seller.public_id}").get_data(as_text=True)
     assert "&lt;b&gt;加粗&lt;/b&gt;" in profile and "13912345678" not in profile
     replied = client.post(
@@ -125,13 +136,15 @@ def test_merchant_replies_with_the_one_time_link(client, session):
         json={},
         headers={"Authorization": f"Bearer {moderator}"},
     ).json["data"]["reply_url"]
-    path = link.split("localhost", 1)[-1]
+    path, token = split_private_link(link)
     page = client.get(path).get_data(as_text=True)
-    response = client.post(path, data={"reply": "<i>抱歉</i>，已退款", "csrf_token": csrf(page)})
+    assert token not in page  # the page's script reads it from the fragment
+    form = {"reply": "<i>抱歉</i>，已退款", "csrf_token": csrf(page), "token": token}
+    response = client.post(path, data=form)
     assert response.status_code == 302
     shown = client.get(f"/complaints/{cid}").get_data(as_text=True)
     assert "&lt;i&gt;抱歉&lt;/i&gt;" in shown
-    reuse = client.post(path, data={"reply": "再答复", "csrf_token": csrf(page)})
+    reuse = client.post(path, data={**form, "reply": "再答复"})
     assert reuse.status_code == 200 and 'class="notice bad"' in reuse.get_data(as_text=True)
 
 

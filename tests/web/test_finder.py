@@ -4,13 +4,13 @@ from web.finder import _PerIndexVersion
 
 
 class _Store:
-    """An index store's live version, as finder asks for it."""
+    """A searcher's version, as finder asks for it."""
 
     def __init__(self) -> None:
-        self.version = ("gen-1", 7)
+        self.at = ("gen-1", 7)
 
-    def live_version(self):
-        return self.version
+    def version(self):
+        return self.at
 
 
 def _counting():
@@ -45,7 +45,7 @@ def test_another_index_version_computes_afresh():
     cache, store = _PerIndexVersion(10), _Store()
     calls, compute = _counting()
     cache.get(store, ("k",), compute)
-    store.version = ("gen-1", 8)  # a change applied
+    store.at = ("gen-1", 8)  # a change applied
     assert cache.get(store, ("k",), compute) == "value 2"
 
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from flask import current_app, request
 
-from registry.badges import AttestationService
 from registry.domains import DomainService
 from registry.errors import BadPayload
 from registry.sellers import SellerService
+from registry.statements import StatementService
 
 from ..auth import authenticate
 from ..db import get_session
@@ -53,12 +53,15 @@ def add_domain(public_id: str):
 
 @bp.get("/sellers/<public_id>/attestation")
 def attestation(public_id: str):
-    """A compact signed statement, verifiable offline with /.well-known/jwks.json."""
-    session = get_session()
-    token, row = AttestationService(session, key_ring(), current_app.config["BASE_URL"]).issue(
-        public_id
+    """A compact signed statement, verifiable offline with /.well-known/jwks.json.
+
+    Read only: the scheduler issues statements; this signs the newest one again (the same
+    token every time), or answers 503 for the seconds until a changed record's is issued.
+    """
+    service = StatementService(
+        get_session(), key_ring(create=False), current_app.config["BASE_URL"]
     )
-    session.commit()
+    token, row = service.current(public_id)
     return ok(
         {
             "token": token,
@@ -73,5 +76,6 @@ def attestation(public_id: str):
 
 @bp.get("/attestations/revoked")
 def revoked_attestations():
-    service = AttestationService(get_session(), key_ring(), current_app.config["BASE_URL"])
-    return ok(service.revoked(), revoked_keys=sorted(key_ring().revoked()))
+    keys = key_ring(create=False)
+    service = StatementService(get_session(), keys, current_app.config["BASE_URL"])
+    return ok(service.revoked(), revoked_keys=sorted(keys.revoked()))

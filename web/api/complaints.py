@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from flask import request, url_for
+from flask import request
 
 from registry.errors import BadPayload, NotFound, UnsupportedMediaType
-from registry.tokens import TokenService
 
 from ..auth import authenticate
 from ..complaint_pages import client_key, complaint_service
 from ..db import get_session
 from ..envelope import ok
+from ..headers import private
+from ..links import external_url
 from . import bp
 
 
@@ -24,10 +25,11 @@ def _json() -> dict:
 
 
 def _reply_url(public_id: str, token: str) -> str:
-    return url_for("pages.reply", public_id=public_id, token=token, _external=True)
+    return external_url("pages.reply", fragment={"token": token}, public_id=public_id)
 
 
 @bp.post("/complaints")
+@private
 def file_complaint():
     """Anyone may file; the answer holds the private token to confirm the outcome later."""
     data = _json()
@@ -39,8 +41,8 @@ def file_complaint():
             "id": complaint.public_id,
             "status": complaint.status,
             "token": token,
-            "follow_url": url_for(
-                "pages.complaint", public_id=complaint.public_id, token=token, _external=True
+            "follow_url": external_url(
+                "pages.complaint", fragment={"token": token}, public_id=complaint.public_id
             ),
         },
         201,
@@ -61,6 +63,7 @@ def moderation_queue():
 
 
 @bp.post("/complaints/<public_id>/<action>")
+@private
 def complaint_action(public_id: str, action: str):
     """accept | reject | invalid (moderators), reply (merchants), confirm (the consumer)."""
     data = _json() if request.get_data() else {}
@@ -80,9 +83,7 @@ def complaint_action(public_id: str, action: str):
         else:
             out["reply_url"] = _reply_url(public_id, service.reissue_reply_token(row.id, actor))
     elif action == "reply":
-        principal = None
-        if request.headers.get("Authorization"):
-            principal = TokenService(session).authenticate(request.headers["Authorization"])
+        principal = authenticate() if request.headers.get("Authorization") else None
         service.reply(
             row.id, str(data.get("reply", "")), principal=principal, token=data.get("token")
         )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import request
 
 import scoring
+from registry import display
 from registry.errors import ValidationFailed
 from registry.scores import ScoreService
 from registry.sellers import SellerService
@@ -19,10 +20,31 @@ from . import bp
 MAX_PER_PAGE = 100
 
 
+def _record(service: SellerService, seller) -> dict:
+    """A seller's record, with what the public pages show of it (registry.display)."""
+    record = service.public(seller).model_dump(mode="json")
+    score = record.get("score")
+    shown = display.shown(
+        grade=score["display_grade"] if score else None,
+        value=score["value"] if score else None,
+        limited_history=bool(score and score["limited_history"]),
+        caps=score["caps"] if score else None,
+        status=record["status"],
+        demo=display.is_demo(i["verified_by"] for i in record["identities"]),
+    )
+    record["shown"] = {
+        "grade": shown.grade,
+        "score": shown.score,
+        "risk_flags": list(shown.flags),
+        "demo": shown.demo,
+    }
+    return record
+
+
 @bp.get("/sellers/<public_id>")
 def get_seller(public_id: str):
     service = SellerService(get_session())
-    return ok(service.public(service.get(public_id)))
+    return ok(_record(service, service.get(public_id)))
 
 
 @bp.get("/lookup")
@@ -38,7 +60,7 @@ def lookup():
         raise ValidationFailed(
             "give one of code, domain or url", {"code": "e.g. ?code=91110000600037341L"}
         )
-    return ok(service.public(seller))
+    return ok(_record(service, seller))
 
 
 def _int_arg(name: str, default: int, low: int, high: int | None = None) -> int:
@@ -93,20 +115,7 @@ def search_sellers():
         return ok([], total=0, page=page, per_page=per_page, route=finding.route, note=finding.note)
     results = finding.results
     return ok(
-        [
-            {
-                "id": h.seller_id,
-                "legal_name": h.fields.get("legal_name"),
-                "grade": h.fields.get("grade"),
-                "verified": h.fields.get("verified") in (True, "true"),
-                "province": h.fields.get("province"),
-                "city": h.fields.get("city"),
-                "score": h.fields.get("score"),
-                "store_names": h.fields.get("store_names") or [],
-                "highlights": dict(h.highlights),
-            }
-            for h in results.hits
-        ],
+        [_hit(h.seller_id, h.fields, h.highlights) for h in results.hits],
         total=results.total,
         exact_total=results.exact_total,
         page=results.page,
@@ -116,6 +125,24 @@ def search_sellers():
         route=finding.route,
         timed_out=results.timed_out,
     )
+
+
+def _hit(seller_id: str, fields, highlights) -> dict:
+    """A search result as the results page shows it (registry.display): NR has no score."""
+    shown = display.from_document(fields)
+    return {
+        "id": seller_id,
+        "legal_name": fields.get("legal_name"),
+        "grade": shown.grade,
+        "verified": fields.get("verified") in (True, "true"),
+        "province": fields.get("province"),
+        "city": fields.get("city"),
+        "score": shown.score,
+        "risk_flags": list(shown.flags),
+        "demo": shown.demo,
+        "store_names": fields.get("store_names") or [],
+        "highlights": dict(highlights),
+    }
 
 
 @bp.get("/suggest")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import current_app, request
 
+from registry.columns import column_report
 from registry.errors import BadPayload, PayloadTooLarge, UnsupportedMediaType
 from registry.events import EventService
 from registry.importing import RawRecord, parse_batch, sniff_format
@@ -33,13 +34,14 @@ def _records(*, canonical: bool, allow_csv: bool) -> list[RawRecord]:
     return records
 
 
-def _batch_response(results: list[dict]):
+def _batch_response(results: list[dict], warnings: list[dict] | None = None):
     summary = {s: 0 for s in ("created", "updated", "unchanged", "rejected")}
     for result in results:
         summary[result["status"]] += 1
     # Every record rejected: the batch as a whole is unprocessable (the details say why).
     status = 422 if results and summary["rejected"] == len(results) else 200
-    return ok(results, status, summary=summary)
+    # Columns that filled nothing are said once per body, not per record.
+    return ok(results, status, summary=summary, **({"warnings": warnings} if warnings else {}))
 
 
 @bp.post("/registrations")
@@ -50,7 +52,7 @@ def submit_registrations():
     service = RegistrationService(session, actor=principal.actor, role=principal.role)
     results = [r.to_dict() for r in service.submit(records)]
     session.commit()
-    return _batch_response(results)
+    return _batch_response(results, column_report(records).warnings())
 
 
 @bp.post("/events")
@@ -63,3 +65,25 @@ def submit_events():
     results = [r.to_dict() for r in service.submit(records)]
     session.commit()
     return _batch_response(results)
+
+
+@bp.patch("/events/<int:event_id>")
+def amend_event(event_id: int):
+    """Change a recorded event: its own source, or a regulator giving a ``reason``."""
+    principal = authenticate("platform", "regulator")
+    data = request.get_json(silent=True) if request.mimetype == "application/json" else None
+    if not isinstance(data, dict):
+        raise BadPayload("send a JSON object of the fields to change (and a reason)")
+    session = get_session()
+    service = EventService(session, actor=principal.actor, role=principal.role)
+    event = service.amend(event_id, data)
+    session.commit()
+    return ok(
+        {
+            "event_id": event.id,
+            "resolution": event.resolution,
+            "lifted_at": event.lifted_at,
+            "ends_at": event.ends_at,
+            "summary": event.summary,
+        }
+    )

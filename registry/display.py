@@ -1,0 +1,124 @@
+"""What the public is shown of a seller's standing, decided in one place.
+
+The results page, the profile and the JSON API's search results all show a seller through
+``shown()``: the grade (a letter, or NR), whether the score's number is shown, the risk flags
+and the demo mark. A seller with a limited history is "NR" and its number is shown nowhere
+public (it rests on too few orders to mean anything); an unscored seller is NR too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.engine import Connection, Engine
+from sqlmodel import Session
+
+from .models import Identity
+
+NR = "NR"
+#: the verifier of the generated demo registry (``flask load-demo``); no real registration can
+#: carry it (RegistrationService refuses the name), so it marks the demo's own sellers
+DEMO_VERIFIER = "演示监管部门"
+
+#: risk flags, most serious first: caps of the score that mean "do not trust this seller now"
+#: (registry.badges.ALARM_CAPS, active for the scoring model's cap window or until lifted),
+#: and a registration status that means the business may not trade
+RISK_FLAGS = (
+    "fraud_finding",
+    "serious_illegal_list",
+    "licence_revoked",
+    "trading_ban",
+    "sanction_major_fine",
+    "abnormal_operations",
+    "registration_cancelled",
+)
+_STATUS_FLAGS = {"revoked": "licence_revoked", "cancelled": "registration_cancelled"}
+#: marks a search document carries besides the risk flags
+LIMITED_HISTORY = "limited_history"
+DEMO = "demo"
+
+
+@dataclass(frozen=True, slots=True)
+class Shown:
+    """A seller as the public sees it."""
+
+    grade: str  # a letter, or "NR"
+    score: float | None  # the number shown: None for NR (limited history or not scored)
+    flags: tuple[str, ...]  # risk flags, most serious first (RISK_FLAGS)
+    demo: bool  # generated demo data, not a real business
+
+    @property
+    def rated(self) -> bool:
+        return self.grade != NR
+
+
+def risk_flags(caps: Iterable[Mapping[str, Any]] | None, status: str | None) -> tuple[str, ...]:
+    """The risk flags of a score's caps and a registration status, most serious first."""
+    found = {c.get("reason") for c in caps or ()}
+    if status in _STATUS_FLAGS:
+        found.add(_STATUS_FLAGS[status])
+    return tuple(f for f in RISK_FLAGS if f in found)
+
+
+def shown(
+    *,
+    grade: str | None,
+    value: float | None,
+    limited_history: bool,
+    caps: Iterable[Mapping[str, Any]] | None = None,
+    status: str | None = None,
+    demo: bool = False,
+) -> Shown:
+    """Decide what is shown; ``grade`` is the score's display grade (None: not scored)."""
+    rated = grade is not None and grade != NR and not limited_history and value is not None
+    return Shown(
+        grade if rated else NR,  # type: ignore[arg-type]
+        round(float(value), 1) if rated else None,  # type: ignore[arg-type]
+        risk_flags(caps, status),
+        demo,
+    )
+
+
+def document_marks(
+    *, limited_history: bool, caps: Any, status: str | None, demo: bool
+) -> list[str]:
+    """The ``flags`` a search document stores: risk flags, then the NR and demo marks."""
+    marks = list(risk_flags(caps, status))
+    if limited_history:
+        marks.append(LIMITED_HISTORY)
+    if demo:
+        marks.append(DEMO)
+    return marks
+
+
+def from_document(fields: Mapping[str, Any]) -> Shown:
+    """What a search hit shows, from its stored fields (registry.search_docs)."""
+    marks = fields.get("flags") or ()
+    grade = fields.get("grade") or NR
+    score = fields.get("score")
+    rated = grade != NR and LIMITED_HISTORY not in marks and score is not None
+    return Shown(
+        grade if rated else NR,
+        round(float(score), 1) if rated else None,
+        tuple(m for m in marks if m in RISK_FLAGS),
+        DEMO in marks,
+    )
+
+
+def is_demo(verifiers: Iterable[str | None]) -> bool:
+    """Whether a seller whose identities were verified by ``verifiers`` is demo data."""
+    return any(v == DEMO_VERIFIER for v in verifiers)
+
+
+_HOLDS_DEMO = select(Identity.id).where(Identity.verified_by == DEMO_VERIFIER).limit(1)
+
+
+def holds_demo(bind: Session | Connection | Engine) -> bool:
+    """Whether the registry holds any seller of the generated demo set."""
+    if isinstance(bind, Engine):
+        with bind.connect() as conn:
+            return conn.execute(_HOLDS_DEMO).first() is not None
+    return bind.execute(_HOLDS_DEMO).first() is not None
