@@ -12,6 +12,7 @@ CARD = "【银行卡号已隐去】"
 EMAIL = "【邮箱已隐去】"
 HANDLE = "【联系方式已隐去】"
 NAME = "【姓名已隐去】"
+EN_NAME = "[name removed]"
 
 VALID_ID = "360426199101010071"
 VALID_ID_X = "11010519491231002X"
@@ -137,10 +138,27 @@ def test_compound_surnames_are_recognised():
     assert scrub("欧阳女士和欧阳娜娜", ["欧阳娜娜"]) == f"{NAME}和{NAME}"
 
 
-def test_latin_names_are_masked_case_insensitively_on_word_boundaries():
-    assert scrub("Zhang  Wei wrote; zhang wei again; Zhangwei stays", ["Zhang Wei"]) == (
-        f"{NAME} wrote; {NAME} again; Zhangwei stays"
+def test_latin_names_are_masked_in_every_form_on_word_boundaries():
+    text = "Zhang  Wei wrote; zhang wei again; Zhangwei, Wei Zhang; Zhangweixin stays"
+    assert scrub(text, ["Zhang Wei"]) == (
+        f"{EN_NAME} wrote; {EN_NAME} again; {EN_NAME}, {EN_NAME}; Zhangweixin stays"
     )
+
+
+@pytest.mark.parametrize(
+    "form",
+    ["Zhang Wei", "Wei Zhang", "zhangwei", "ZHANG Wei", "W. Zhang", "Zhang, Wei", "Mr. Zhang"],
+)
+def test_a_chinese_name_is_masked_in_pinyin(form):
+    assert scrub(f"Complaint filed by {form} today", ["张伟"]) == (
+        f"Complaint filed by {EN_NAME} today"
+    )
+
+
+def test_short_pinyin_names_do_not_mask_english_words():
+    # 胡歌 joined is "huge", 马丽 "mali": joined forms of short names would hit words
+    assert scrub("a huge box from Mali", ["胡歌", "马丽"]) == "a huge box from Mali"
+    assert scrub("Hu Ge and Ma Li", ["胡歌", "马丽"]) == f"{EN_NAME} and {EN_NAME}"
 
 
 def test_one_character_names_are_ignored():
@@ -185,3 +203,65 @@ def test_contact_digest_is_keyed_and_ignores_formatting():
     assert a == contact_digest("+86-13812345678", "k1")
     assert a != contact_digest("13812345678", "k2")
     assert len(a) == 64 and "13812345678" not in a
+
+
+def test_english_text_gets_english_placeholders_and_chinese_text_chinese_ones():
+    assert scrub("Call me on 138 1234 5678 please") == "Call me on [phone removed] please"
+    assert scrub("请打 138 1234 5678") == "请打 【电话已隐去】"
+    # an English product name does not make a Chinese complaint English, nor an e-mail
+    assert scrub("买的 Apple iPhone 15 Pro Max，电话13812345678") == (
+        "买的 Apple iPhone 15 Pro Max，电话【电话已隐去】"
+    )
+    assert scrub("邮箱 Foo.Bar+x@mail.example.com.cn") == "邮箱 【邮箱已隐去】"
+
+
+def test_a_kept_number_survives_in_any_formatting():
+    text = "客服热线 0571 8888 6666，另一个 0571-8888-7777"
+    assert scrub(text, keep=["(0571) 88886666"]) == f"客服热线 0571 8888 6666，另一个 {PHONE}"
+    assert scrub("call +86 571 8888 6666", keep=["0571-88886666"]) == "call +86 571 8888 6666"
+
+
+def test_a_kept_number_survives_after_a_handle_label_too():
+    assert scrub("店铺QQ：8888 6666，微信 138-0013-8000", keep=["88886666", "13800138000"]) == (
+        "店铺QQ：8888 6666，微信 138-0013-8000"
+    )
+
+
+def test_a_kept_name_is_never_a_person_but_does_not_unmask_a_longer_one():
+    assert scrub("陈志强说会补发", keep=["陈志强"]) == "陈志强说会补发"
+    assert scrub("陈志强说会补发") == f"{NAME}说会补发"
+    # a shop called 小明 does not protect the complainant 王小明
+    assert scrub("王小明在小明店买的", ["王小明"], keep=["小明"]) == f"{NAME}在小明店买的"
+
+
+def test_one_character_keep_strings_protect_nothing():
+    assert scrub("电话13812345678", keep=["1", "3", "电"]) == f"电话{PHONE}"
+
+
+@pytest.mark.parametrize(
+    "text, names, keep",
+    [
+        (None, (), ()),
+        (12345678901, (), ()),
+        ("电话13812345678", None, None),
+        ("王小明投诉", "王小明", "小明店"),
+        ("王小明投诉", [None, 3, "", "王小明"], [None, b"x"]),
+        ("\x00\ud800 13812345678", (), ()),
+    ],
+)
+def test_scrub_never_raises_on_odd_arguments(text, names, keep):
+    out = scrub(text, names, keep)
+    assert isinstance(out, str) and "13812345678" not in out
+
+
+def test_importing_the_module_does_not_load_jieba():
+    import subprocess
+    import sys
+
+    code = "import sys, registry.privacy; assert 'jieba' not in sys.modules"
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_a_name_found_is_masked_everywhere_with_its_surname_forms():
+    text = "我叫李小红，李女士就是我。王女士是另一个人"
+    assert scrub(text) == f"我叫{NAME}，{NAME}就是我。王女士是另一个人"

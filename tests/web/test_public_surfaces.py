@@ -171,9 +171,6 @@ QUERIES = {
 }
 
 
-@pytest.mark.xfail(
-    strict=True, reason="a person named in an event summary: the scrubber does not tag names yet"
-)
 def test_no_planted_personal_data_on_any_public_route(app, client, world):
     seller, complaints = world
     found = []
