@@ -52,7 +52,7 @@ def public_text(
     """
     if original is None or not original.strip():
         return PublicText(None, None)
-    public = scrub(original, [n for n in names if n])
+    public = scrub(original, [n for n in names if n], keep=[k for k in keep if k])
     return PublicText(original, fit(public, limit))
 
 

@@ -39,6 +39,19 @@ PLANTED = {
     "wechat": ("加微信：wxid_lixh2024 详谈", ["wxidlixh2024"]),
     "landline": ("座机 0571-88886666 白天", ["057188886666"]),
     "complainant": (f"我叫{COMPLAINANT}，{COMPLAINANT[0]}女士就是我", [COMPLAINANT, "李女士"]),
+    "complainant_pinyin": ("签名 Li Xiaohong", ["lixiaohong"]),
+    "mobile_spaced": ("号码 1 3 6 . 0 0 0 2 . 2 2 2 2", ["13600022222"]),
+    "mobile_numerals": ("手机一三五七七七八八九九九", ["一三五七七七八八九九九"]),
+    "mobile_hidden": ("电话137\u200b0011\u200b2233", ["13700112233"]),
+    "mobile_hk": ("香港号码 +852 9123 4567", ["91234567"]),
+    "email_wide": ("邮箱 zhang.wei＠example．cn", ["zhangweiexamplecn"]),
+    "email_spelled": ("mail wanggang at example dot com", ["wanggangexample"]),
+    "alipay": ("支付宝：pay_lixh_2024", ["paylixh2024"]),
+    "address": ("送到文三路138号4栋2单元501室", ["文三路138号", "2单元501室"]),
+    "person": ("客服王建国说不退", ["王建国"]),
+    "passport": ("护照号E12345678", ["e12345678"]),
+    "ssn": ("My SSN is 123-45-6789.", ["123456789"]),
+    "us_address": ("Ship to 1428 Elm Street, Springfield.", ["1428elmstreet"]),
 }
 
 
@@ -48,6 +61,8 @@ def _fold(text: str) -> str:
     return re.sub(r"[^0-9a-z\u3400-\u9fff]", "", text)
 
 
+# What only a text that knows the complainant's name can find (platforms send none).
+NAMED_ONLY = {"complainant_pinyin"}
 NEEDLES = {form: _fold(form) for _text, forms in PLANTED.values() for form in forms}
 
 
@@ -68,7 +83,7 @@ OPENINGS = (
 
 
 def narrative(n: int, *keys: str) -> str:
-    return OPENINGS[n] + "".join(PLANTED[k][0] for k in keys)
+    return OPENINGS[n] + "".join(PLANTED[k][0] + "。" for k in keys)
 
 
 @pytest.fixture
@@ -87,7 +102,7 @@ def world(app, session):
             {
                 "seller": seller.public_id,
                 "category": "contract_fulfillment",
-                "narrative": narrative(n, *everything) + f"（第{n}次）",
+                "narrative": narrative(n, *everything[n :: len(STATES)]) + f"（第{n}次）",
                 "complainant_name": COMPLAINANT,
                 "contact": f"1391111222{n}",
                 "order_ref": f"SO-{n}",
@@ -110,11 +125,12 @@ def world(app, session):
             service.confirm(complaint.id, token, True)
         ids[state] = complaint.public_id
     session.commit()
+    # Every kind in every summary a platform or a regulator sends.
     summaries = [
-        ("platform", "complaint", {"category": "contract_fulfillment"}, ["mobile", "id_number"]),
-        ("platform", "fraud_report", {"category": "deposit_scam"}, ["bank_card", "email"]),
-        ("regulator", "fraud_report", {"verification": "regulator"}, ["landline", "wechat"]),
-        ("regulator", "sanction_minor_fine", {}, ["mobile_grouped", "complainant"]),
+        ("platform", "complaint", {"category": "contract_fulfillment"}, everything),
+        ("platform", "fraud_report", {"category": "deposit_scam"}, everything),
+        ("regulator", "fraud_report", {"verification": "regulator"}, everything),
+        ("regulator", "sanction_minor_fine", {}, everything),
     ]
     for role, kind, extra, keys in summaries:
         results = list(
@@ -124,7 +140,8 @@ def world(app, session):
                         "seller": seller.public_id,
                         "kind": kind,
                         "occurred_at": (now() - timedelta(days=3)).isoformat(),
-                        "summary": "经查，" + "".join(PLANTED[k][0] for k in keys),
+                        "summary": "经查，杭州云帆数码科技有限公司"
+                        + "".join(PLANTED[k][0] + "。" for k in keys if k not in NAMED_ONLY),
                         **extra,
                     }
                 ]
@@ -214,10 +231,11 @@ def test_a_complaint_no_moderator_accepted_shows_none_of_its_text(client, world,
 def test_accepted_complaints_and_summaries_are_public_once_scrubbed(client, world):
     seller, complaints = world
     data = client.get(f"/api/v1/complaints/{complaints['replied']}").json["data"]
-    assert "手机壳" in data["narrative"] and "【电话已隐去】" in data["narrative"]
+    assert "手机壳" in data["narrative"] and "【银行卡号已隐去】" in data["narrative"]
     assert "已联系买家处理" in data["merchant_reply"]
     profile = client.get(f"/sellers/{seller.public_id}").get_data(as_text=True)
-    assert "经查" in profile and "【银行卡号已隐去】" in profile
+    assert "经查，杭州云帆数码科技有限公司" in profile  # the seller's own name is no person's
+    assert "【银行卡号已隐去】" in profile
 
 
 def _dump(path: str) -> list[str]:
