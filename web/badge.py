@@ -21,7 +21,7 @@ from registry.errors import ValidationFailed
 from .badge_svg import LANGS, SIZES, clean_text, render_badge
 from .db import database, get_session
 from .i18n import current_lang
-from .links import arg
+from .links import arg, site_root
 from .request import QUOTE_ERRORS as _QUOTE
 
 bp = Blueprint("badge", __name__)
@@ -267,7 +267,7 @@ def badge_js(public_id: str):
     tell the seller's own site from a copy."""
     lang, size = _options()
     facts = cached_facts(public_id)
-    base = current_app.config["BASE_URL"].rstrip("/")
+    base = site_root()
     alt = "网店信誉登记册核验徽章：" if lang == "zh" else "Registry verification badge: "
     body = _SCRIPT % {
         "base": json.dumps(base),
@@ -294,7 +294,7 @@ def _preview(facts: BadgeFacts, origin: Origin | None, lang: str) -> dict[str, s
 def embed(public_id: str):
     """The merchant's page: HTML and script snippets to copy, and what buyers will see."""
     facts = badge_facts(get_session(), public_id)
-    base = current_app.config["BASE_URL"].rstrip("/")
+    base = site_root()
     lang = current_lang()
     own = parse_origin(f"https://{facts.domains[0]}") if facts.domains else None
     previews = {

@@ -142,6 +142,12 @@ def test_listed_hosts_are_used_and_others_refused(tmp_path, migrated_template, s
     assert refused.status_code == 400 and "follow_url" not in refused.get_data(as_text=True)
     page = client.get(f"/sellers/{seller.public_id}", headers={"Host": EVIL})
     assert page.status_code == 400
+    host = {"Host": "cn.registry.example"}
+    snippets = client.get(f"/sellers/{seller.public_id}/badge", headers=host)
+    script = client.get(f"/badge/{seller.public_id}.js", headers=host)
+    for answer in (snippets, script):
+        text = answer.get_data(as_text=True)
+        assert "http://cn.registry.example" in text and "127.0.0.1:5000" not in text
     app.extensions["registry_db"].dispose()
 
 
