@@ -14,7 +14,7 @@ import multiprocessing
 import multiprocessing.connection
 import traceback
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 
 from whoosh.analysis import IDTokenizer
 from whoosh.codec.whoosh3 import W3Codec, W3TermInfo
@@ -230,10 +230,11 @@ def fill_parallel(
     try:
         waiting = dict(enumerate(pipes))
         while waiting:
-            for conn in multiprocessing.connection.wait(list(waiting.values())):
+            for ready in multiprocessing.connection.wait(list(waiting.values())):
+                conn = cast(multiprocessing.connection.Connection, ready)  # only pipes wait here
                 i = pipes.index(conn)
                 try:
-                    message = conn.recv()
+                    message: tuple[Any, ...] = conn.recv()
                 except EOFError:  # the process died without a word (killed, out of memory)
                     failure = failure or ("RuntimeError", f"indexing part {i} died")
                     del waiting[i]
@@ -259,8 +260,8 @@ def fill_parallel(
         for conn in pipes:
             conn.close()
     if failure is not None:
-        kind, message = failure
-        raise (ValueError if kind == "ValueError" else RuntimeError)(message)
+        kind, text = failure
+        raise (ValueError if kind == "ValueError" else RuntimeError)(text)
     seen: set[str] = set()
     segments = []
     for ids, segment in results:  # type: ignore[misc]

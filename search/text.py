@@ -179,7 +179,8 @@ def _pinyin(han: str) -> tuple[str, ...]:
 @lru_cache(maxsize=65536)
 def _word_pinyin(word: str) -> tuple[str, ...]:
     # a list is taken as already cut: the word is read as it is
-    return tuple(_PINYIN.lazy_pinyin([word], errors=_keep_characters))
+    # pypinyin documents that ``errors`` may return a list; its annotation says str only.
+    return tuple(_PINYIN.lazy_pinyin([word], errors=_keep_characters))  # type: ignore[arg-type]
 
 
 def pinyin_parts(norm: str) -> tuple[list[str], list[str]]:
