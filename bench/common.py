@@ -120,10 +120,20 @@ def dataset(sellers: int, rebuild: bool = False) -> Dataset:
             log(f"reusing cached data set {path}")
             _refresh_scores(path)
             _refresh_index(path)
+            _analyze(path)
     data = json.loads(manifest.read_text())
     return Dataset(
         path, data["sellers"], data["event_sellers"], data["events"], data["build_seconds"]
     )
+
+
+def _analyze(path: Path) -> None:
+    """The planner's statistics, as ``flask prepare`` leaves them before serving."""
+    from registry.db import analyze, make_engine
+
+    engine = make_engine(f"sqlite:///{path / 'registry.db'}")
+    analyze(engine)
+    engine.dispose()
 
 
 def scores_stamp() -> str:
@@ -271,6 +281,7 @@ def _build(path: Path, count: int) -> None:
     _build_index(path, engine)
     log(f"  search index built in {time.perf_counter() - t:.1f}s")
     engine.dispose()
+    _analyze(path)
     manifest = {
         "sellers": len(created),
         "event_sellers": [created[i] for i in chosen],

@@ -202,6 +202,7 @@ def prepare() -> None:
     indexed = 0
     while n := jobs.reindex_changed(app):
         indexed += n
+    jobs.analyze_database(app)  # after a load or an import: plans that fit the data
     stated = jobs.issue_attestations(app)
     while n := jobs.renew_attestations(app):
         stated += n

@@ -24,6 +24,7 @@ SCHEDULE: dict[str, tuple[str, str, dict]] = {
     # Also at start, so that a new registry's sellers have statements within seconds.
     "attestations-renew": ("renew_attestations", "interval", {"minutes": 10, "first": True}),
     "complaint-deadlines": ("complaint_deadlines", "interval", {"minutes": 5}),
+    "planner-statistics": ("analyze_database", "cron", {"hour": 3, "minute": 47}),
 }
 
 
@@ -92,6 +93,17 @@ def check_domains(app: Flask) -> int:
     if counts:
         log.info("domain proofs: %s", counts)
     return sum(counts.values())
+
+
+def analyze_database(app: Flask) -> int:
+    """Refresh the query planner's statistics (registry.db.analyze): data grows every day."""
+    from registry.db import analyze
+
+    from .db import database
+
+    with app.app_context():
+        analyze(database().engine)
+    return 1
 
 
 def issue_attestations(app: Flask) -> int:
