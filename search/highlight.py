@@ -63,12 +63,19 @@ def _found(
     many of them it holds."""
     spans: list[Span] = []
     found = 0
+    whole = type(form) is range  # the whole name: each occurrence is one run (most calls)
     for seg in wanted:
         start = text.find(seg)
-        found += start != -1
+        if start == -1:
+            continue
+        found += 1
+        n = len(seg)
         while start != -1:
-            spans.extend(_runs(where, form, start, start + len(seg)))
-            start = text.find(seg, start + len(seg))
+            if whole:
+                spans.append((where[start], where[start + n - 1] + 1))
+            else:
+                spans.extend(_runs(where, form, start, start + n))
+            start = text.find(seg, start + n)
     return spans, found
 
 
