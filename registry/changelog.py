@@ -48,9 +48,24 @@ def pending(
     with_kinds: bool = False,
 ) -> tuple[list, int]:
     """Return what changed since ``consumer``'s cursor (seller ids, or (id, kind) pairs with
-    ``with_kinds``) and the last sequence number read (the cursor to advance to)."""
-    entries, last = since(session, cursor(session, consumer), limit)
-    wanted = [e for e in entries if e[1] not in exclude_kinds]
+    ``with_kinds``) and the last sequence number read (the cursor to advance to).
+
+    Entries of ``exclude_kinds`` are passed over in the query itself, so a long run of them
+    (a nightly rescore marks every seller "score") costs one statement, not one ``limit`` per
+    run: a consumer that took them ``limit`` at a time fell minutes behind real changes.
+    """
+    start = cursor(session, consumer)
+    # The head first: every entry up to it is committed (sequence numbers are handed out in
+    # commit order), so when fewer than ``limit`` wanted entries follow, all up to it are read.
+    top = head(session)
+    query = select(ChangeLogEntry.seq, ChangeLogEntry.seller_id, ChangeLogEntry.kind).where(
+        ChangeLogEntry.seq > start, ChangeLogEntry.seq <= top
+    )
+    if exclude_kinds:
+        query = query.where(ChangeLogEntry.kind.not_in(exclude_kinds))
+    rows = session.execute(query.order_by(ChangeLogEntry.seq).limit(limit)).all()
+    last = rows[-1][0] if len(rows) >= limit else max(top, start)
+    wanted = list(dict.fromkeys((r[1], r[2]) for r in rows))
     if with_kinds:
         return wanted, last
     return list(dict.fromkeys(sid for sid, _ in wanted)), last

@@ -59,3 +59,22 @@ def test_a_value_read_while_its_seller_is_forgotten_is_not_kept(session):
 
     assert cache.get(factory, "a", read_then_change) == "before"
     assert cache.get(factory, "a", lambda _s: (a.id, "after")) == "after"
+
+
+def test_a_long_run_of_passed_over_entries_does_not_hold_a_consumer_back(session):
+    """A nightly rescore marks every seller "score"; the rescore job, which passes over its
+    own entries, took them 5,000 a run and saw the next real change minutes late."""
+    from registry import changelog
+    from registry.scores import RESCORE_CONSUMER, ScoreService
+
+    from ..factories import make_seller
+
+    seller = make_seller(session)
+    ScoreService(session).rescore_changed()
+    session.commit()
+    changelog.mark_changed(session, range(100_000, 112_000), "score")
+    changelog.mark_changed(session, [seller.id], "registration")
+    session.commit()
+    ids, last = changelog.pending(session, RESCORE_CONSUMER, 5000, exclude_kinds=("score",))
+    assert ids == [seller.id] and last == changelog.head(session)
+    assert ScoreService(session).rescore_changed().sellers == 1
