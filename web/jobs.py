@@ -22,7 +22,7 @@ SCHEDULE: dict[str, tuple[str, str, dict]] = {
     "domain-proofs": ("check_domains", "interval", {"seconds": 60}),
     "attestations": ("issue_attestations", "interval", {"seconds": 2}),
     # Also at start, so that a new registry's sellers have statements within seconds.
-    "attestations-renew": ("renew_attestations", "interval", {"minutes": 10, "first": True}),
+    "attestations-renew": ("renew_attestations", "interval", {"minutes": 1, "first": True}),
     "complaint-deadlines": ("complaint_deadlines", "interval", {"minutes": 5}),
     "planner-statistics": ("analyze_database", "cron", {"hour": 3, "minute": 47}),
 }
@@ -95,6 +95,12 @@ def check_domains(app: Flask) -> int:
     return sum(counts.values())
 
 
+#: change-log entries one run of issue_attestations takes (it runs every 2 s)
+STATEMENT_ENTRIES = 1000
+#: statements renew_attestations writes per transaction
+STATEMENT_BATCH = 500
+
+
 def analyze_database(app: Flask) -> int:
     """Refresh the query planner's statistics (registry.db.analyze): data grows every day."""
     from registry.db import analyze
@@ -113,14 +119,23 @@ def issue_attestations(app: Flask) -> int:
     ``renew_attestations`` are the only writers.
     """
     from registry import changelog
+    from registry.models import JobCursor
     from registry.statements import StatementService
 
     from .db import database
     from .keys import key_ring
 
     with app.app_context(), database().writer() as session:
-        # An event shows on a badge once it is scored: the "score" entry brings it here.
-        ids, last = changelog.pending(session, "attestations", exclude_kinds=("event",))
+        if session.get(JobCursor, "attestations") is None:
+            # A first run reads no history: renew_attestations gives every seller a statement.
+            changelog.advance(session, "attestations", changelog.head(session))
+            session.commit()
+            return 0
+        # An event shows on a badge once it is scored: the "score" entry brings it here. A
+        # bounded step: the write lock is held for one batch, then the next run goes on.
+        ids, last = changelog.pending(
+            session, "attestations", STATEMENT_ENTRIES, exclude_kinds=("event",)
+        )
         counts = {"issued": 0, "revoked": 0}
         if ids:
             counts = StatementService(session, key_ring(), app.config["BASE_URL"]).refresh(ids)
@@ -139,14 +154,18 @@ def renew_attestations(app: Flask, limit: int = 5000) -> int:
     from .db import database
     from .keys import key_ring
 
+    renewed = 0
     with app.app_context():
         with database().reader() as session:
             due = StatementService(session, key_ring(), app.config["BASE_URL"]).due(limit)
-        with database().writer() as session:
-            service = StatementService(session, key_ring(), app.config["BASE_URL"])
-            renewed = service.renew(due)
-            service.purge()
-            session.commit()
+        # Each batch its own transaction: other writers wait for one batch at most.
+        for lo in range(0, max(len(due), 1), STATEMENT_BATCH):
+            with database().writer() as session:
+                service = StatementService(session, key_ring(), app.config["BASE_URL"])
+                renewed += service.renew(due[lo : lo + STATEMENT_BATCH])
+                if lo == 0:
+                    service.purge()
+                session.commit()
     return renewed
 
 
