@@ -28,8 +28,10 @@ a file under $BENCH_CACHE (any other size).
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import re
+import shutil
 import statistics
 import sys
 import tempfile
@@ -81,6 +83,23 @@ def _scores(site: LiveSite, public_ids: list[str]) -> dict[str, tuple[float | No
     return {pid: (None if v is None else round(v, 1), at) for pid, v, at in rows}
 
 
+def _rated(site: LiveSite, public_ids: list[str]) -> list[str]:
+    """The sellers among *public_ids* whose score the pages show (not of limited history)."""
+    from sqlalchemy import select
+
+    from registry.models import Seller, SellerScore
+
+    with site.app.extensions["registry_db"].reader() as session:
+        return list(
+            session.execute(
+                select(Seller.public_id)
+                .join(SellerScore, SellerScore.seller_id == Seller.id)
+                .where(Seller.public_id.in_(public_ids), SellerScore.limited_history.is_(False))
+                .order_by(Seller.public_id)
+            ).scalars()
+        )
+
+
 def _names(site: LiveSite, public_ids: list[str]) -> dict[str, str]:
     from sqlalchemy import select
 
@@ -114,6 +133,8 @@ def prepare(site: LiveSite, chosen: list[str]) -> dict[str, Any]:
                 "contact": f"139{n:08d}",
                 "narrative": "付款后一直没有发货，客服也不回复。",
             },
+            # Each complaint from a consumer of its own: one address files at most 5 an hour.
+            environ_base={"REMOTE_ADDR": f"10.9.{n // 250}.{n % 250 + 1}"},
         )
         if filed.status_code != 201:
             raise RuntimeError(f"filing a complaint failed: {filed.get_json()}")
@@ -168,7 +189,8 @@ def measure(
                 right = len(listed) == 1 and listed[0]["score"] == expected
             else:
                 shown = _SCORE.search(answer.text)
-                right = bool(shown) and float(shown.group(1).replace(",", "")) == expected
+                number = shown.group(1).replace(",", "") if shown else ""
+                right = number.replace(".", "", 1).isdigit() and float(number) == expected
             if expected is not None and right:
                 seen["search" if path == search else "profile"].setdefault(answer.worker, received)
             elif answer.worker in seen["search" if path == search else "profile"]:
@@ -267,7 +289,10 @@ def main() -> None:
         common.log(f"copying the {data.sellers}-seller data set")
         site = LiveSite(Path(work), data.db, data.index_dir)
         try:
-            chosen = rng.sample(data.public_ids(data.sellers), min(args.changes, data.sellers))
+            # Sellers whose pages show a score: a seller of limited history shows NR, and
+            # neither page would show a number change.
+            rated = _rated(site, data.event_sellers)
+            chosen = rng.sample(rated, min(args.changes, len(rated)))
             setup = prepare(site, chosen)
             settle_here(site.app)  # the filed complaints, scored and indexed
             names = _names(site, chosen)
@@ -294,6 +319,9 @@ def main() -> None:
                 )
         finally:
             site.stop()
+            if os.environ.get("BENCH_KEEP_LOGS"):
+                for name in ("scheduler.log", "gunicorn.log"):
+                    shutil.copy(Path(work) / name, Path(os.environ["BENCH_KEEP_LOGS"]) / name)
     table = rows(results)
     print_table(table, results, data.sellers)
     result = {
