@@ -61,8 +61,9 @@ scheduler: install  ## run the job scheduler in the foreground
 test: install  ## run every test (PostgreSQL tests too when TEST_DATABASE_URL is set)
 	$(BIN)/python -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
 
-lint: install  ## ruff on everything, mypy on the pure packages
+lint: install  ## ruff (rules and format) on everything, mypy on the pure packages
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/mypy scoring search
 
 bench: install  ## run every benchmark (an hour or more; results in bench/results/)

@@ -59,20 +59,20 @@ TOO_LONG = (
 ) + _TOO_LONG_HTML
 
 
-def post_worker_init(worker) -> None:  # noqa: ANN001 - gunicorn's hook signature
+def post_worker_init(worker) -> None:
     """Freeze what the app's import and set-up made; make young collections rarer."""
     gc.freeze()
     gc.set_threshold(*GC_THRESHOLDS)
 
 
-def post_fork(server, worker) -> None:  # noqa: ANN001 - gunicorn's hook signature
+def post_fork(server, worker) -> None:
     """Answer a request line over the limit with TOO_LONG instead of gunicorn's own page."""
     from gunicorn import util
     from gunicorn.http.errors import LimitRequestLine
 
     handle_error = worker.handle_error
 
-    def answer(req, client, addr, exc) -> None:  # noqa: ANN001 - Worker.handle_error's
+    def answer(req, client, addr, exc) -> None:
         if not isinstance(exc, LimitRequestLine):
             handle_error(req, client, addr, exc)
             return
@@ -94,7 +94,7 @@ _SECRET_ARGUMENT = re.compile(r"(?i)([?&;]token=)[^&;#\s\"]*")
 class AccessLog(Logger):
     """gunicorn's logger, with secrets in query strings replaced in access-log lines."""
 
-    def atoms(self, resp, req, environ, request_time):  # noqa: ANN001, ANN201 - gunicorn's
+    def atoms(self, resp, req, environ, request_time):
         atoms = super().atoms(resp, req, environ, request_time)
         for key in ("r", "q", "f"):
             value = atoms.get(key)

@@ -32,7 +32,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import common  # noqa: E402
+import common
 
 MISS, HIT = "badge, cache miss", "badge, cache hit"
 HIT_304, MISS_304 = "badge 304, cache hit", "badge 304, cache miss"

@@ -20,11 +20,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from registry import demo  # noqa: E402
-from registry.db import make_engine, session_factory, writer  # noqa: E402
-from registry.importing import parse_batch  # noqa: E402
-from registry.migrate import upgrade  # noqa: E402
-from registry.registrations import RegistrationService  # noqa: E402
+from registry import demo
+from registry.db import make_engine, session_factory, writer
+from registry.importing import parse_batch
+from registry.migrate import upgrade
+from registry.registrations import RegistrationService
 
 
 def make_jsonl(n: int) -> bytes:

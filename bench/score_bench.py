@@ -31,18 +31,26 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-import scoring  # noqa: E402
-from registry.db import make_engine, session_factory, writer  # noqa: E402
-from registry.events import EventService  # noqa: E402
-from registry.migrate import upgrade  # noqa: E402
-from registry.scores import ScoreService  # noqa: E402
+import scoring
+from registry.db import make_engine, session_factory, writer
+from registry.events import EventService
+from registry.migrate import upgrade
+from registry.scores import ScoreService
 
 NOW = datetime(2026, 11, 1, tzinfo=UTC)
 DATA_VERSION = 1
-KINDS = (["order"] * 900 + ["late_shipment"] * 30 + ["seller_cancellation"] * 10
-         + ["not_as_described_return"] * 8 + ["chargeback"] * 5 + ["dispute_lost"] * 5
-         + ["complaint"] * 35 + ["fraud_report"] * 4 + ["sanction_minor_fine"] * 2
-         + ["abnormal_operations"] * 1)
+KINDS = (
+    ["order"] * 900
+    + ["late_shipment"] * 30
+    + ["seller_cancellation"] * 10
+    + ["not_as_described_return"] * 8
+    + ["chargeback"] * 5
+    + ["dispute_lost"] * 5
+    + ["complaint"] * 35
+    + ["fraud_report"] * 4
+    + ["sanction_minor_fine"] * 2
+    + ["abnormal_operations"] * 1
+)
 
 
 def stamp(ts: float) -> str:
@@ -68,13 +76,18 @@ def build(path: Path, sellers: int, events: int, seed: int = 7) -> None:
         "INSERT INTO seller (id, public_id, legal_name, former_names, aliases, entity_type, "
         "status, version, created_at, updated_at) VALUES (?, ?, ?, '[]', '[]', 'company', "
         "'in_business', 1, ?, ?)",
-        ((i, f"b-{i:010d}", f"基准测试商户{i}", created, created) for i in range(1, sellers + 1)))
+        ((i, f"b-{i:010d}", f"基准测试商户{i}", created, created) for i in range(1, sellers + 1)),
+    )
     conn.executemany(
         "INSERT INTO identity (id, seller_id, scheme, value, verified_by, verifier_role, "
         "verified_at, expires_at, created_at, updated_at) VALUES (?, ?, 'cn_uscc', ?, 'bench', "
         "'regulator', ?, ?, ?, ?)",
-        ((i, i, f"B{i:017d}", verified, expires, created, created)
-         for i in range(1, sellers + 1) if i % 10))  # one seller in ten is unverified
+        (
+            (i, i, f"B{i:017d}", verified, expires, created, created)
+            for i in range(1, sellers + 1)
+            if i % 10
+        ),
+    )  # one seller in ten is unverified
     now_ts = NOW.timestamp()
     span = 400 * 86400.0
     per_seller = events / sellers
@@ -92,18 +105,28 @@ def build(path: Path, sellers: int, events: int, seed: int = 7) -> None:
                 ts = now_ts - rng.random() * span
                 complaint = kind == "complaint"
                 sanction = kind in ("sanction_minor_fine", "abnormal_operations")
-                yield (event_id, sid, kind, stamp(ts), "minor",
-                       "regulator" if sanction else "purchase" if complaint else "platform",
-                       rng.choice(("resolved", "unresolved", "unanswered")) if complaint else None,
-                       "bench", f"o{rng.randint(1, count)}",
-                       f"c{rng.randint(1, 10**6)}" if complaint else None,
-                       f"u{rng.randint(1, 5 * count)}",
-                       stamp(ts + 180 * 86400) if sanction else None, created)
+                yield (
+                    event_id,
+                    sid,
+                    kind,
+                    stamp(ts),
+                    "minor",
+                    "regulator" if sanction else "purchase" if complaint else "platform",
+                    rng.choice(("resolved", "unresolved", "unanswered")) if complaint else None,
+                    "bench",
+                    f"o{rng.randint(1, count)}",
+                    f"c{rng.randint(1, 10**6)}" if complaint else None,
+                    f"u{rng.randint(1, 5 * count)}",
+                    stamp(ts + 180 * 86400) if sanction else None,
+                    created,
+                )
 
     conn.executemany(
         "INSERT INTO event (id, seller_id, kind, occurred_at, severity, verification, "
         "resolution, source, order_ref, complainant_ref, buyer_ref, ends_at, created_at) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows())
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        rows(),
+    )
     conn.execute("COMMIT")
     conn.execute("ANALYZE")
     conn.close()
@@ -119,7 +142,8 @@ def load_rows(path: Path) -> tuple[dict[int, list[tuple]], set[int], int]:
         "SELECT seller_id, kind, (julianday(occurred_at) - 2440587.5) * 86400.0, severity, "
         "verification, resolution, order_ref, complainant_ref, buyer_ref, id, "
         "(julianday(ends_at) - 2440587.5) * 86400.0, (julianday(lifted_at) - 2440587.5) * 86400.0 "
-        "FROM event ORDER BY seller_id")
+        "FROM event ORDER BY seller_id"
+    )
     take = itemgetter(slice(1, None))
     grouped = {sid: [take(r) for r in g] for sid, g in groupby(cursor, key=itemgetter(0))}
     verified = {r[0] for r in conn.execute("SELECT seller_id FROM identity")}
@@ -161,10 +185,20 @@ def incremental(path: Path, samples: int) -> list[float]:
         service.rescore_changed(limit=10**7)  # and drain the log so each step has one entry
         session.commit()
         for n, sid in enumerate(picks):
-            list(EventService(session, "platform:bench", "platform", now=NOW).submit([{
-                "seller": f"b-{sid:010d}", "kind": "order", "verification": "platform",
-                "occurred_at": NOW - timedelta(minutes=n), "order_ref": f"inc{n}",
-                "buyer_ref": f"ib{n}"}]))
+            list(
+                EventService(session, "platform:bench", "platform", now=NOW).submit(
+                    [
+                        {
+                            "seller": f"b-{sid:010d}",
+                            "kind": "order",
+                            "verification": "platform",
+                            "occurred_at": NOW - timedelta(minutes=n),
+                            "order_ref": f"inc{n}",
+                            "buyer_ref": f"ib{n}",
+                        }
+                    ]
+                )
+            )
             session.commit()
             start = time.perf_counter()
             summary = service.rescore_changed()
@@ -176,8 +210,9 @@ def incremental(path: Path, samples: int) -> list[float]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--sellers", type=int, default=1_000_000)
     parser.add_argument("--events", type=int, default=10_000_000)
     parser.add_argument("--quick", action="store_true", help="100k sellers, 1M events")
@@ -203,22 +238,31 @@ def main() -> None:
     times = incremental(path, args.samples)
     inc_ms = sorted(t * 1000 for t in times)
     result = {
-        "sellers": sellers, "events": events, "load_into_memory_s": round(load_s, 2),
-        "floor_in_memory_s": round(floor_s, 2), "full_rescore_end_to_end_s": round(full_s, 2),
-        "ratio_end_to_end_to_floor": round(full_s / floor_s, 2), "target_full_s": 120,
+        "sellers": sellers,
+        "events": events,
+        "load_into_memory_s": round(load_s, 2),
+        "floor_in_memory_s": round(floor_s, 2),
+        "full_rescore_end_to_end_s": round(full_s, 2),
+        "ratio_end_to_end_to_floor": round(full_s / floor_s, 2),
+        "target_full_s": 120,
         "incremental_ms_median": round(statistics.median(inc_ms), 2),
         "incremental_ms_p95": round(inc_ms[int(0.95 * (len(inc_ms) - 1))], 2),
-        "incremental_target_ms": 5, "scored": summary,
+        "incremental_target_ms": 5,
+        "scored": summary,
     }
     print(f"{'what':<44}{'value':>12}")
     print(f"{'sellers / events':<44}{sellers:>6,} / {events:,}")
     print(f"{'floor: score_rows on in-memory rows (s)':<44}{floor_s:>12.1f}")
     print(f"{'end to end: rescore --all --full (s)':<44}{full_s:>12.1f}")
     print(f"{'ratio end to end / floor':<44}{full_s / floor_s:>12.2f}")
-    print(f"{'incremental: one event, one job step (ms)':<44}"
-          f"{result['incremental_ms_median']:>6} p50 {result['incremental_ms_p95']} p95")
-    print(f"targets: full < 120 s -> {'PASS' if full_s < 120 else 'MISS'}; incremental "
-          f"< 5 ms -> {'PASS' if result['incremental_ms_p95'] < 5 else 'MISS'}")
+    print(
+        f"{'incremental: one event, one job step (ms)':<44}"
+        f"{result['incremental_ms_median']:>6} p50 {result['incremental_ms_p95']} p95"
+    )
+    print(
+        f"targets: full < 120 s -> {'PASS' if full_s < 120 else 'MISS'}; incremental "
+        f"< 5 ms -> {'PASS' if result['incremental_ms_p95'] < 5 else 'MISS'}"
+    )
     name = "score_bench.json" if not args.quick else "score_bench_quick.json"
     (ROOT / "bench" / "results" / name).write_text(json.dumps(result, indent=2) + "\n")
 

@@ -33,11 +33,11 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from pypinyin import lazy_pinyin  # noqa: E402
+from pypinyin import lazy_pinyin
 
-from search import QueryError, SellerIndex, SellerSearcher  # noqa: E402
-from search import text as tx  # noqa: E402
-from search.query import INSIDE_WORDS, TYPOS, parse, seller_query, wants_more  # noqa: E402
+from search import QueryError, SellerIndex, SellerSearcher
+from search import text as tx
+from search.query import INSIDE_WORDS, TYPOS, parse, seller_query, wants_more
 
 DATA = ROOT.parent / "shared" / "data"
 LEXICON = DATA / "cn_company_name_lexicon"
@@ -324,7 +324,7 @@ def _cpu_seconds() -> float:
 def searcher_segments(path: Path) -> list[Any]:
     ix, _ = SellerIndex(path).store.open()
     try:
-        return list(ix._segments())  # noqa: SLF001 - no public count
+        return list(ix._segments())
     finally:
         ix.close()
 

@@ -43,9 +43,9 @@ from urllib.parse import quote
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import common  # noqa: E402
+import common
 
-from tests.live import LiveSite, settle_here  # noqa: E402 - the tests' site harness
+from tests.live import LiveSite, settle_here
 
 TARGET_P95_S = 5.0
 PAUSE_S = 2.0  # the jobs' interval: a change falls anywhere in their cycle

@@ -37,7 +37,7 @@ from urllib.parse import quote
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import common  # noqa: E402
+import common
 
 TARGETS = {
     "profile, cache miss": 0.30,

@@ -27,8 +27,9 @@ def model_document() -> dict[str, Any]:
             "defect_base": dict(m.DEFECT_BASE),
             "severity": dict(m.SEVERITY_WEIGHT),
             "verification": dict(m.VERIFICATION_WEIGHT),
-            "resolution": {("pending" if k is None else k): v
-                           for k, v in m.RESOLUTION_WEIGHT.items()},
+            "resolution": {
+                ("pending" if k is None else k): v for k, v in m.RESOLUTION_WEIGHT.items()
+            },
             "points_curve": [list(p) for p in m.POINTS_CURVE],
             "points_beyond_curve": m.POINTS_CURVE[-1][1],
         },
@@ -51,7 +52,7 @@ def model_document() -> dict[str, Any]:
             "years": m.CAP_DAYS // 365,
             "days": m.CAP_DAYS,
             "until": "min(max(occurred_at + days, ends_at), lifted_at); "
-                     "abnormal_operations: until lifted_at (or ends_at)",
+            "abnormal_operations: until lifted_at (or ends_at)",
             "ceiling": dict(m.CAP_CEILING),
         },
         "score": {
@@ -71,8 +72,8 @@ def model_document() -> dict[str, Any]:
             "burst_window_days": m.BURST_WINDOW_DAYS,
             "burst_sigmas": m.BURST_SIGMAS,
             "burst_allowance": "k = max(1, ceil(lambda + sigmas x sqrt(lambda))); lambda = "
-                               "decayed count of verified complaint units outside the window "
-                               "x window_days x ln2 / half_life",
+            "decayed count of verified complaint units outside the window "
+            "x window_days x ln2 / half_life",
             "grouping": [
                 "a complaint with a complainant_ref: the largest per complainant and window",
                 "else an event with an order_ref: the largest per order",

@@ -15,14 +15,24 @@ from .times import EDGE, as_dt, to_ts, window
 _DATETIME = datetime
 
 
-def score(events: Iterable[Event], now: datetime, *, identity_verified: bool,
-          epoch: datetime = WINDOW_EPOCH) -> Score:
+def score(
+    events: Iterable[Event],
+    now: datetime,
+    *,
+    identity_verified: bool,
+    epoch: datetime = WINDOW_EPOCH,
+) -> Score:
     """Return the score of one seller's events at now."""
     return _score(events, now, identity_verified, epoch, True)
 
 
-def score_rows(rows: Iterable[Sequence], now: datetime, identity_verified: bool, *,
-               epoch: datetime = WINDOW_EPOCH) -> Score:
+def score_rows(
+    rows: Iterable[Sequence],
+    now: datetime,
+    identity_verified: bool,
+    *,
+    epoch: datetime = WINDOW_EPOCH,
+) -> Score:
     """Return the score of rows in Event field order (times may be datetimes or POSIX seconds).
 
     An event dated after ``now`` (clock skew) moves the scoring instant to that event, so no
@@ -31,8 +41,9 @@ def score_rows(rows: Iterable[Sequence], now: datetime, identity_verified: bool,
     return _score(rows, now, identity_verified, epoch, False)
 
 
-def _score(items: Iterable, now: datetime, identity_verified: bool, epoch: datetime,
-           events: bool) -> Score:
+def _score(
+    items: Iterable, now: datetime, identity_verified: bool, epoch: datetime, events: bool
+) -> Score:
     if not isinstance(items, (list, tuple)):
         items = list(items)
     if now.__class__ is not _DATETIME or now.tzinfo is None:

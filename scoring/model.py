@@ -192,8 +192,9 @@ _GRADE_LOWS = [low for _, low in reversed(GRADES[:-1])]  # 60, 64, ... 97
 _GRADE_NAMES = [name for name, _ in reversed(GRADES)]  # F, D-, ... A+
 
 
-def combine(orders: float, defects: float, fraud: float, sanctions: float,
-            cap_value: float | None) -> tuple[float, float, float, float]:
+def combine(
+    orders: float, defects: float, fraud: float, sanctions: float, cap_value: float | None
+) -> tuple[float, float, float, float]:
     """Return (theta, points, raw, value) from the published parts."""
     theta = (defects + PRIOR_DEFECTS) / (orders + PRIOR_ORDERS)
     points = points_for(theta)
@@ -209,6 +210,7 @@ def burst_allowance(baseline: float) -> int:
 
 
 # Published oracles: the textbook formulas the model's anchors come from.
+
 
 def beta_expectation(r: float, s: float) -> float:
     """Return the Beta reputation expectation (r + 1) / (r + s + 2)."""

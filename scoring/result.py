@@ -40,8 +40,12 @@ class Contributor:
 
     def to_dict(self) -> dict[str, Any]:
         """Return the contributor as JSON-ready data."""
-        return {"event_id": self.event_id, "kind": self.kind, "weight": self.weight,
-                "points": self.points}
+        return {
+            "event_id": self.event_id,
+            "kind": self.kind,
+            "weight": self.weight,
+            "points": self.points,
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,8 +89,9 @@ def recompute(parts: Parts | Mapping[str, Any]) -> float:
         parts = parts.to_dict()
     if (parts["orders_prior"], parts["defects_prior"]) != (PRIOR_ORDERS, PRIOR_DEFECTS):
         raise ValueError("parts were computed with other priors (another model version)")
-    return combine(parts["orders"], parts["defects"], parts["fraud"], parts["sanctions"],
-                   parts["cap_value"])[3]
+    return combine(
+        parts["orders"], parts["defects"], parts["fraud"], parts["sanctions"], parts["cap_value"]
+    )[3]
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,22 +134,28 @@ class Score:
         p = self.parts
         pct = f"{p.theta * 100:.2f}"
         if zh:
-            text = (f"约 {p.orders:,.0f} 笔近期已核实订单（另加 {p.orders_prior:g} 笔先验）；"
-                    f"加权缺陷 {p.defects:.1f}（另加 {p.defects_prior:g} 先验）"
-                    f"→ {pct}% → {p.points:.1f} 分；")
+            text = (
+                f"约 {p.orders:,.0f} 笔近期已核实订单（另加 {p.orders_prior:g} 笔先验）；"
+                f"加权缺陷 {p.defects:.1f}（另加 {p.defects_prior:g} 先验）"
+                f"→ {pct}% → {p.points:.1f} 分；"
+            )
             text += f"欺诈扣 {p.fraud:.1f} 分" if p.fraud > 0 else "无欺诈"
             text += f"、处罚扣 {p.sanctions:.1f} 分" if p.sanctions > 0 else "、无处罚"
         else:
-            text = (f"about {p.orders:,.0f} recent verified orders (+{p.orders_prior:g} prior); "
-                    f"weighted defects {p.defects:.1f} (+{p.defects_prior:g} prior)"
-                    f" -> {pct} % -> {p.points:.1f} points; ")
+            text = (
+                f"about {p.orders:,.0f} recent verified orders (+{p.orders_prior:g} prior); "
+                f"weighted defects {p.defects:.1f} (+{p.defects_prior:g} prior)"
+                f" -> {pct} % -> {p.points:.1f} points; "
+            )
             text += f"fraud -{p.fraud:.1f}" if p.fraud > 0 else "no fraud"
             text += f", sanctions -{p.sanctions:.1f}" if p.sanctions > 0 else ", no sanctions"
         if self.caps:
             grade = max((c.max_grade for c in self.caps), key=GRADE_RANK.__getitem__)
             reasons = ("、" if zh else ", ").join(
                 CAP_REASONS.get(c.reason, (c.reason, c.reason))[1 if zh else 0]
-                for c in self.caps if c.max_grade == grade)
+                for c in self.caps
+                if c.max_grade == grade
+            )
             text += f"；封顶 {grade}（{reasons}）" if zh else f"; capped at {grade} ({reasons})"
         arrow = " → " if zh else " -> "
         if self.value != p.points:

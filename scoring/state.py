@@ -67,8 +67,11 @@ class SellerState:
 
     def to_dict(self) -> dict[str, Any]:
         """Return the state as JSON-safe data."""
-        out: dict[str, Any] = {"version": SCORING_VERSION, "epoch": self._epoch.isoformat(),
-                               "applied": self._applied}
+        out: dict[str, Any] = {
+            "version": SCORING_VERSION,
+            "epoch": self._epoch.isoformat(),
+            "applied": self._applied,
+        }
         tally = self._tally
         if tally is None:
             return out
@@ -102,12 +105,14 @@ class SellerState:
             return state
         tally = state._tally = Tally(data["ref"], state._epoch)
         tally.orders = data["orders"]
-        tally.buckets = {(b, p): (list(v) if isinstance(v, list) else v)
-                         for b, p, v in data["buckets"]}
+        tally.buckets = {
+            (b, p): (list(v) if isinstance(v, list) else v) for b, p, v in data["buckets"]
+        }
         tally.defects = data["defects"]
         tally.groups = {tuple(k): list(g) for k, g in data["groups"]}
-        tally.d_top = [e[:2] + [None if e[2] is None else tuple(e[2])] + e[3:]
-                       for e in data["d_top"]]
+        tally.d_top = [
+            e[:2] + [None if e[2] is None else tuple(e[2])] + e[3:] for e in data["d_top"]
+        ]
         tally.pool = {w: [list(e) for e in entries] for w, entries in data["pool"]}
         tally.units = data["units"]
         tally.unit_weeks = {w: v for w, v in data["unit_weeks"]}
@@ -115,6 +120,8 @@ class SellerState:
         tally.f_top = [list(e) for e in data["f_top"]]
         tally.sanctions = [list(s) for s in data["sanctions"]]
         tally.s_closed = data["s_closed"]
-        tally.caps = [[r, g, None if u is None else datetime.fromisoformat(u), e]
-                      for r, g, u, e in data["caps"]]
+        tally.caps = [
+            [r, g, None if u is None else datetime.fromisoformat(u), e]
+            for r, g, u, e in data["caps"]
+        ]
         return state

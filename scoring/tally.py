@@ -88,9 +88,24 @@ def _rank(entry: list) -> tuple:
 class Tally:
     """Decayed sums of one seller relative to ``ref``, with the per-key memory of the rules."""
 
-    __slots__ = ("ref", "epoch", "epoch_ts", "orders", "buckets", "defects", "groups", "d_top",
-                 "pool", "units", "unit_weeks", "fraud", "f_top", "sanctions", "s_closed",
-                 "caps")
+    __slots__ = (
+        "ref",
+        "epoch",
+        "epoch_ts",
+        "orders",
+        "buckets",
+        "defects",
+        "groups",
+        "d_top",
+        "pool",
+        "units",
+        "unit_weeks",
+        "fraud",
+        "f_top",
+        "sanctions",
+        "s_closed",
+        "caps",
+    )
 
     def __init__(self, ref: float, epoch: datetime) -> None:
         self.ref = ref
@@ -154,8 +169,12 @@ class Tally:
         base = DEFECT_BASE.get(kind)
         if base is not None:
             try:
-                w = (base * SEVERITY_WEIGHT[row[2]] * VERIFICATION_WEIGHT[row[3]]
-                     * RESOLUTION_WEIGHT[row[4]])
+                w = (
+                    base
+                    * SEVERITY_WEIGHT[row[2]]
+                    * VERIFICATION_WEIGHT[row[3]]
+                    * RESOLUTION_WEIGHT[row[4]]
+                )
             except KeyError as exc:
                 raise ValueError(f"unknown severity, verification or resolution {exc}") from None
             if w > 0.0:
@@ -205,8 +224,11 @@ class Tally:
             # One baseline unit per complainant window, dated at the window's start, so that a
             # repeated complaint changes nothing (property 13).
             group[6] = True
-            self._unit(self.epoch_ts + key[2] * COMPLAINANT_SECONDS, None,
-                       key[2] * COMPLAINANT_WINDOW_DAYS // BURST_WINDOW_DAYS)
+            self._unit(
+                self.epoch_ts + key[2] * COMPLAINANT_SECONDS,
+                None,
+                key[2] * COMPLAINANT_WINDOW_DAYS // BURST_WINDOW_DAYS,
+            )
 
     def _unit(self, ts: float, t: object, week: int | None) -> None:
         if week is None:
@@ -224,8 +246,19 @@ class Tally:
             raise ValueError(f"unknown verification {row[3]!r}") from None
         eid = row[8]
         self.fraud += pts * math.exp((ts - self.ref) * K_FRAUD)
-        _offer(self.f_top, [math.log(pts) + ts * K_FRAUD, "" if eid is None else str(eid),
-                            None, pts, ts, eid, FRAUD_REPORT], None)
+        _offer(
+            self.f_top,
+            [
+                math.log(pts) + ts * K_FRAUD,
+                "" if eid is None else str(eid),
+                None,
+                pts,
+                ts,
+                eid,
+                FRAUD_REPORT,
+            ],
+            None,
+        )
         if row[3] == "regulator":
             # Cap windows are compared as datetimes: exact, whatever the float rounding.
             since = as_dt(row[1])
@@ -256,8 +289,9 @@ class Tally:
                 until = min(until, lifted)
         self._cap(kind, grade, since, until, eid)
 
-    def _cap(self, reason: str, grade: str, since: datetime, until: datetime | None,
-             eid: object) -> None:
+    def _cap(
+        self, reason: str, grade: str, since: datetime, until: datetime | None, eid: object
+    ) -> None:
         if until is None or until > since:
             self.caps.append([reason, grade, until, eid])
 
@@ -265,18 +299,29 @@ class Tally:
         """Forget keys that no later event can move by more than PRUNE_WEIGHT."""
         ref = self.ref
         horizon = math.log(PRUNE_WEIGHT) / K_ORDER  # negative seconds
-        self.buckets = {k: v for k, v in self.buckets.items()
-                        if (v if v.__class__ is float else v[-1]) - ref > horizon}
-        self.groups = {k: g for k, g in self.groups.items()
-                       if g[2] * math.exp((g[3] - ref) * K_ORDER) >= PRUNE_WEIGHT}
-        for week in [k for k, v in self.pool.items()
-                     if all(e[2] * math.exp((e[3] - ref) * K_ORDER) < PRUNE_WEIGHT for e in v)]:
+        self.buckets = {
+            k: v
+            for k, v in self.buckets.items()
+            if (v if v.__class__ is float else v[-1]) - ref > horizon
+        }
+        self.groups = {
+            k: g
+            for k, g in self.groups.items()
+            if g[2] * math.exp((g[3] - ref) * K_ORDER) >= PRUNE_WEIGHT
+        }
+        for week in [
+            k
+            for k, v in self.pool.items()
+            if all(e[2] * math.exp((e[3] - ref) * K_ORDER) < PRUNE_WEIGHT for e in v)
+        ]:
             # Counted in full: the burst rule could hold back at most PRUNE_WEIGHT each.
             entries = self.pool.pop(week)
             self.defects += sum(e[2] * math.exp((e[3] - ref) * K_ORDER) for e in entries)
-        self.unit_weeks = {k: v for k, v in self.unit_weeks.items()
-                           if v * math.exp((self.epoch_ts + k * BURST_SECONDS - ref) * K_ORDER)
-                           >= PRUNE_WEIGHT}
+        self.unit_weeks = {
+            k: v
+            for k, v in self.unit_weeks.items()
+            if v * math.exp((self.epoch_ts + k * BURST_SECONDS - ref) * K_ORDER) >= PRUNE_WEIGHT
+        }
         self.caps = [c for c in self.caps if c[2] is None or c[2].timestamp() > ref - 1.0]
         keep = []
         for s in self.sanctions:
@@ -289,8 +334,14 @@ class Tally:
 
     def size(self) -> int:
         """Return how many keyed records the tally holds."""
-        return (len(self.buckets) + len(self.groups) + len(self.pool) + len(self.unit_weeks)
-                + len(self.sanctions) + len(self.caps))
+        return (
+            len(self.buckets)
+            + len(self.groups)
+            + len(self.pool)
+            + len(self.unit_weeks)
+            + len(self.sanctions)
+            + len(self.caps)
+        )
 
     def score(self, now: datetime, identity_verified: bool) -> Score:
         """Return the score at now (not before ref)."""
@@ -303,8 +354,9 @@ class Tally:
         ff = exp(lag * K_FRAUD) if lag else 1.0
         n = self.orders * fo
         d = self.defects * fo
-        cands = [(e[0], e[1], e[3] * exp((e[4] - now_ts) * K_ORDER), e[5], e[6])
-                 for e in self.d_top]
+        cands = [
+            (e[0], e[1], e[3] * exp((e[4] - now_ts) * K_ORDER), e[5], e[6]) for e in self.d_top
+        ]
         held = 0
         if self.pool:
             d, held = self._burst(now_ts, d, cands)
@@ -316,23 +368,35 @@ class Tally:
             p = s[0] * exp(min(0.0, s[1] - now_ts) * K_FRAUD)
             sanctions += p
             s_parts.append((p, s[3], s[4]))
-        caps = [Cap(r, g, u, None if e is None else str(e))
-                for r, g, u, e in self.caps if u is None or u > now]
+        caps = [
+            Cap(r, g, u, None if e is None else str(e))
+            for r, g, u, e in self.caps
+            if u is None or u > now
+        ]
         negative = d > 0.0 or fraud > 0.0 or sanctions > 0.0 or bool(caps)
         if not identity_verified:
             caps.append(Cap("identity_unverified", IDENTITY_CAP))
         cap_value = None
         if caps:
-            caps.sort(key=lambda c: (-GRADE_RANK[c.max_grade], c.reason,
-                                     c.until or now, c.event_id or ""))
+            caps.sort(
+                key=lambda c: (-GRADE_RANK[c.max_grade], c.reason, c.until or now, c.event_id or "")
+            )
             cap_value = min(CAP_CEILING[c.max_grade] for c in caps)
         theta, points, raw, value = combine(n, d, fraud, sanctions, cap_value)
         top: tuple[Contributor, ...] = ()
         if cands or self.f_top or s_parts:
             top = self._top(now_ts, n, d, points, cands, fraud, fraud_sum, s_parts)
         parts = Parts(n, d, theta, points, fraud, sanctions, raw, cap_value, held, top)
-        return Score(value, grade_for(value), n < NR_MIN_ORDERS and not negative,
-                     identity_verified, tuple(caps), parts, SCORING_VERSION, now)
+        return Score(
+            value,
+            grade_for(value),
+            n < NR_MIN_ORDERS and not negative,
+            identity_verified,
+            tuple(caps),
+            parts,
+            SCORING_VERSION,
+            now,
+        )
 
     def _burst(self, now_ts: float, d: float, cands: list) -> tuple[float, int]:
         """Add the counted unverified complaints of each burst window; return (D, held)."""
@@ -352,8 +416,17 @@ class Tally:
                 cands.append((e[0], e[1], c, e[4], e[5]))
         return d, held
 
-    def _top(self, now_ts: float, n: float, d: float, points: float, cands: list,
-             fraud: float, fraud_sum: float, s_parts: list) -> tuple[Contributor, ...]:
+    def _top(
+        self,
+        now_ts: float,
+        n: float,
+        d: float,
+        points: float,
+        cands: list,
+        fraud: float,
+        fraud_sum: float,
+        s_parts: list,
+    ) -> tuple[Contributor, ...]:
         """Return the events that cost the most points, largest first."""
         top = []
         for _, _, c, eid, kind in nlargest(TOP_CONTRIBUTORS, cands, key=_rank):
@@ -363,7 +436,10 @@ class Tally:
         for e in self.f_top:
             pts = e[3] * math.exp((e[4] - now_ts) * K_FRAUD)
             top.append(Contributor(None if e[5] is None else str(e[5]), e[6], pts, pts * share))
-        top += [Contributor(None if e is None else str(e), kind, p, p)
-                for p, e, kind in s_parts if p > 0.0]
+        top += [
+            Contributor(None if e is None else str(e), kind, p, p)
+            for p, e, kind in s_parts
+            if p > 0.0
+        ]
         top.sort(key=lambda c: (-c.points, c.kind, c.event_id or ""))
         return tuple(top[:TOP_CONTRIBUTORS])

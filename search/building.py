@@ -195,7 +195,7 @@ def _child(ix: Any, part: Part, convert: Convert, limitmb: int, conn: Any) -> No
         # No writer._finish(): the parts share the index's temporary folder, which the
         # parent's writer removes once every part is done.
         conn.send(("done", ids, segment))
-    except BaseException as exc:  # noqa: BLE001 - reported to the parent, which raises
+    except BaseException as exc:
         message = str(exc) if isinstance(exc, ValueError) else traceback.format_exc()
         conn.send(("error", type(exc).__name__, message))
     finally:

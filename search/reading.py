@@ -198,7 +198,7 @@ def _close_quietly(reader: Any) -> None:
     if reader is not None:
         try:
             reader.close()
-        except Exception:  # noqa: BLE001 - closing a stale reader must not fail a query
+        except Exception:
             pass
 
 

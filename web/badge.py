@@ -197,7 +197,7 @@ class BadgeFastPath:
         """The badge's response, or None for Flask to answer."""
         try:
             return self._answer(environ)
-        except Exception:  # noqa: BLE001 - whatever it is, Flask answers it, errors and all
+        except Exception:
             return None
 
     def _answer(self, environ: dict) -> Answer | None:

@@ -71,7 +71,7 @@ class _Input:
             return read(*args)
         except HTTPException:
             raise
-        except Exception as exc:  # noqa: BLE001 - whatever the server raises: unreadable
+        except Exception as exc:
             raise BadRequest(f"the request body could not be read ({type(exc).__name__})") from exc
 
     def read(self, *args: Any) -> bytes:

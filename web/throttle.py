@@ -35,7 +35,7 @@ RETRY_STORAGE_SECONDS = 30.0
 class FailureThrottle:
     """One count of refused credentials per client address."""
 
-    def __init__(self, config) -> None:  # noqa: ANN001 - the app's config mapping
+    def __init__(self, config) -> None:
         self.limit: RateLimitItem = parse(config["AUTH_FAILURE_LIMIT"])
         self.prefix = config["RATELIMIT_KEY_PREFIX"]
         strategy = STRATEGIES[config["RATELIMIT_STRATEGY"]]
@@ -56,13 +56,13 @@ class FailureThrottle:
         """Count one refused credential of *address*."""
         self._call("hit", address)
 
-    def _call(self, method: str, address: str):  # noqa: ANN202 - the strategy's answer
+    def _call(self, method: str, address: str):
         local = self.local
         use_local = local is not None and time.monotonic() < self._shared_down_until
         limiter = local if use_local and local is not None else self.shared
         try:
             return getattr(limiter, method)(self.limit, self.prefix, "auth-failures", address)
-        except Exception:  # noqa: BLE001 - any storage error (Redis down, say)
+        except Exception:
             if local is None or limiter is local:
                 raise
             log.warning("rate-limit storage unreachable; counting failed authentications in memory")

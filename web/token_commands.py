@@ -15,7 +15,7 @@ from .db import job_session
 ROLE_CHOICE = click.Choice(["regulator", "platform", "moderator", "merchant"])
 
 
-def _when(value) -> str:  # noqa: ANN001 - a datetime or None
+def _when(value) -> str:
     return f"{value:%Y-%m-%d %H:%M}" if value else "-"
 
 

@@ -81,7 +81,7 @@ def browser():
         launched = playwright.chromium.launch(
             executable_path=str(CHROMIUM), args=LAUNCH_ARGS, timeout=30_000
         )
-    except Exception as exc:  # noqa: BLE001 - any launch failure means "no browser here"
+    except Exception as exc:
         playwright.stop()
         pytest.skip(f"playwright could not launch {CHROMIUM}: {exc}")
     yield launched
@@ -220,7 +220,7 @@ def third_party() -> Iterator[ThirdParty]:
     site = ThirdParty(port=0)
 
     class Handler(_QuietHandler, http.server.BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 - the stdlib's name
+        def do_GET(self) -> None:
             html = site.pages.get(self.path.split("?")[0])
             body = (html or "not found").encode("utf-8")
             self.send_response(200 if html else 404)
@@ -230,7 +230,7 @@ def third_party() -> Iterator[ThirdParty]:
             self.end_headers()
             self.wfile.write(body)
 
-        def log_message(self, format, *args) -> None:  # noqa: A002 - the stdlib's name
+        def log_message(self, format, *args) -> None:
             pass
 
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)

@@ -22,8 +22,9 @@ SEVERITIES = ["minor", "moderate", "harm"]
 VERIFICATIONS = ["regulator", "platform", "purchase", "identity", "unverified"]
 RESOLUTIONS = [None, "unanswered", "unresolved", "resolved", "invalid"]
 
-nows = st.datetimes(min_value=datetime(2001, 1, 1), max_value=datetime(2090, 1, 1),
-                    timezones=st.just(UTC))
+nows = st.datetimes(
+    min_value=datetime(2001, 1, 1), max_value=datetime(2090, 1, 1), timezones=st.just(UTC)
+)
 # Ages up to 4 years, mostly whole seconds, sometimes with microseconds.
 ages = st.one_of(
     st.integers(0, 4 * 365 * 86400).map(lambda s: timedelta(seconds=s)),
@@ -36,8 +37,13 @@ small_ref = st.one_of(st.none(), st.sampled_from(["a", "b", "c"]))
 @st.composite
 def events(draw, now, kinds=None, event_id=None):
     """Draw one event dated at or before now."""
-    kind = draw(st.sampled_from(kinds) if kinds else st.one_of(
-        st.just(scoring.ORDER), st.sampled_from(NEGATIVE_KINDS), st.just(scoring.COMPLAINT)))
+    kind = draw(
+        st.sampled_from(kinds)
+        if kinds
+        else st.one_of(
+            st.just(scoring.ORDER), st.sampled_from(NEGATIVE_KINDS), st.just(scoring.COMPLAINT)
+        )
+    )
     t = now - draw(ages)
     ends = lifted = None
     if kind in scoring.SANCTION_KINDS or kind == scoring.FRAUD_REPORT:
@@ -52,8 +58,9 @@ def events(draw, now, kinds=None, event_id=None):
         order_ref=draw(small_ref),
         complainant_ref=draw(small_ref),
         buyer_ref=draw(small_ref),
-        event_id=event_id if event_id is not None else draw(
-            st.one_of(st.none(), st.text("xyz", min_size=1, max_size=3))),
+        event_id=event_id
+        if event_id is not None
+        else draw(st.one_of(st.none(), st.text("xyz", min_size=1, max_size=3))),
         ends_at=ends,
         lifted_at=lifted,
     )
@@ -69,11 +76,13 @@ def histories(draw, max_size=30, kinds=None, now=None):
 
 def order(at, buyer=None, verification="platform", event_id=None):
     """Return a verified clean order."""
-    return scoring.Event(scoring.ORDER, at, verification=verification, buyer_ref=buyer,
-                         event_id=event_id)
+    return scoring.Event(
+        scoring.ORDER, at, verification=verification, buyer_ref=buyer, event_id=event_id
+    )
 
 
 # --- A naive reading of SCORING.md -------------------------------------------------------
+
 
 def _age_days(now, t):
     return (now - t).total_seconds() / 86400
@@ -89,14 +98,27 @@ def _window(t, epoch, days):
 
 def reference(events, now, identity_verified, epoch=datetime(1970, 1, 1, tzinfo=UTC)):
     """Return (value, N, D, F, S, lowest cap grade or None), straight from SCORING.md."""
-    base = {"late_shipment": .3, "seller_cancellation": .5, "not_as_described_return": .5,
-            "dispute_opened": .5, "dispute_lost": 1., "chargeback": 1., "non_delivery": 1.,
-            "complaint": 1., "buyer_return": 0.}
+    base = {
+        "late_shipment": 0.3,
+        "seller_cancellation": 0.5,
+        "not_as_described_return": 0.5,
+        "dispute_opened": 0.5,
+        "dispute_lost": 1.0,
+        "chargeback": 1.0,
+        "non_delivery": 1.0,
+        "complaint": 1.0,
+        "buyer_return": 0.0,
+    }
     sev = {"minor": 1, "moderate": 1.5, "harm": 2}
-    ver = {"regulator": 1., "platform": 1., "purchase": .8, "identity": .4, "unverified": .1}
-    res = {"unanswered": 2., "unresolved": 1., None: 1., "resolved": .5, "invalid": 0.}
-    fraud_ver = {"regulator": 1., "platform": .8, "purchase": .3, "identity": .15,
-                 "unverified": .05}
+    ver = {"regulator": 1.0, "platform": 1.0, "purchase": 0.8, "identity": 0.4, "unverified": 0.1}
+    res = {"unanswered": 2.0, "unresolved": 1.0, None: 1.0, "resolved": 0.5, "invalid": 0.0}
+    fraud_ver = {
+        "regulator": 1.0,
+        "platform": 0.8,
+        "purchase": 0.3,
+        "identity": 0.15,
+        "unverified": 0.05,
+    }
     three_years = timedelta(days=3 * 365)
 
     free, per_buyer = 0.0, {}
@@ -109,8 +131,9 @@ def reference(events, now, identity_verified, epoch=datetime(1970, 1, 1, tzinfo=
                 if e.buyer_ref is None:
                     free += w
                 else:
-                    per_buyer.setdefault((e.buyer_ref, _window(e.occurred_at, epoch, 30)),
-                                         []).append(w)
+                    per_buyer.setdefault(
+                        (e.buyer_ref, _window(e.occurred_at, epoch, 30)), []
+                    ).append(w)
         elif e.kind in base:
             w = base[e.kind] * sev[e.severity] * ver[e.verification] * res[e.resolution]
             if w == 0:
@@ -148,16 +171,24 @@ def reference(events, now, identity_verified, epoch=datetime(1970, 1, 1, tzinfo=
         else:
             if e.resolution == "invalid":
                 continue
-            points = {"sanction_warning": 10, "sanction_minor_fine": 10,
-                      "sanction_major_fine": 25, "sanction_consent_order": 25}.get(e.kind, 0)
+            points = {
+                "sanction_warning": 10,
+                "sanction_minor_fine": 10,
+                "sanction_major_fine": 25,
+                "sanction_consent_order": 25,
+            }.get(e.kind, 0)
             end = e.ends_at or e.occurred_at
             if e.lifted_at is not None:
                 end = min(end, e.lifted_at)
             end = max(end, e.occurred_at)
             sanctions += points * (_decay(now, end, 365) if now > end else 1.0)
-            cap = {"sanction_major_fine": "C", "abnormal_operations": "C",
-                   "serious_illegal_list": "D", "licence_revoked": "F",
-                   "trading_ban": "F"}.get(e.kind)
+            cap = {
+                "sanction_major_fine": "C",
+                "abnormal_operations": "C",
+                "serious_illegal_list": "D",
+                "licence_revoked": "F",
+                "trading_ban": "F",
+            }.get(e.kind)
             if cap == "C" and e.kind == "abnormal_operations":
                 ends = [x for x in (e.ends_at, e.lifted_at) if x is not None]
                 if not ends or now < min(ends):
@@ -178,8 +209,9 @@ def reference(events, now, identity_verified, epoch=datetime(1970, 1, 1, tzinfo=
         else:
             unit_times[id(u)] = u.occurred_at
     for week, cs in pool.items():
-        outside = sum(_decay(now, t, 180) for t in unit_times.values()
-                      if _window(t, epoch, 7) != week)
+        outside = sum(
+            _decay(now, t, 180) for t in unit_times.values() if _window(t, epoch, 7) != week
+        )
         lam = outside * 7 * math.log(2) / 180
         k = max(1, math.ceil(lam + 3 * math.sqrt(lam)))
         d += sum(sorted(cs)[-k:])
@@ -187,7 +219,7 @@ def reference(events, now, identity_verified, epoch=datetime(1970, 1, 1, tzinfo=
     if not identity_verified:
         caps.append("C")
     theta = (d + 3) / (n + 300)
-    curve = [(0, 100), (.005, 90), (.01, 75), (.02, 60), (.04, 35), (.08, 0)]
+    curve = [(0, 100), (0.005, 90), (0.01, 75), (0.02, 60), (0.04, 35), (0.08, 0)]
     points = 0.0
     for (x0, y0), (x1, y1) in zip(curve, curve[1:], strict=False):
         if theta < x1:

@@ -24,15 +24,18 @@ def assert_agree(full, incremental):
     assert incremental.caps == full.caps
     for name in ("orders", "defects", "fraud", "sanctions", "raw"):
         assert getattr(incremental.parts, name) == pytest.approx(
-            getattr(full.parts, name), rel=1e-9, abs=1e-9)
+            getattr(full.parts, name), rel=1e-9, abs=1e-9
+        )
     assert incremental.parts.held_for_review == full.parts.held_for_review
     assert [round(c.points, 6) for c in incremental.parts.top] == [
-        round(c.points, 6) for c in full.parts.top]
+        round(c.points, 6) for c in full.parts.top
+    ]
 
 
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(histories(max_size=40), st.randoms(use_true_random=False), st.booleans(),
-       st.integers(0, 400))
+@given(
+    histories(max_size=40), st.randoms(use_true_random=False), st.booleans(), st.integers(0, 400)
+)
 def test_incremental_agrees_with_full_in_any_arrival_order(history, rnd, verified, later_days):
     now, events = history
     arrival = list(events)
@@ -41,8 +44,9 @@ def test_incremental_agrees_with_full_in_any_arrival_order(history, rnd, verifie
     for e in arrival:
         state.apply(e)
     for at in (now, now + later_days * DAY):
-        assert_agree(scoring.score(events, at, identity_verified=verified),
-                     state.score(at, verified))
+        assert_agree(
+            scoring.score(events, at, identity_verified=verified), state.score(at, verified)
+        )
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -70,15 +74,26 @@ def test_a_state_of_another_version_is_refused():
 
 def test_pruning_keeps_agreement_over_decades_and_bounds_memory():
     rnd = random.Random(7)
-    kinds = [scoring.ORDER] * 6 + [scoring.COMPLAINT, scoring.LATE_SHIPMENT,
-                                   scoring.SANCTION_WARNING, scoring.FRAUD_REPORT]
+    kinds = [scoring.ORDER] * 6 + [
+        scoring.COMPLAINT,
+        scoring.LATE_SHIPMENT,
+        scoring.SANCTION_WARNING,
+        scoring.FRAUD_REPORT,
+    ]
     events = []
     for i in range(6000):
         t = NOW - timedelta(seconds=rnd.randrange(0, 60 * 365 * 86400))
-        events.append(scoring.Event(
-            rnd.choice(kinds), t, verification=rnd.choice(["platform", "unverified", "identity"]),
-            order_ref=rnd.choice([None, f"o{i}"]), buyer_ref=f"b{rnd.randrange(30)}",
-            complainant_ref=rnd.choice([None, f"c{rnd.randrange(5)}"]), event_id=f"e{i}"))
+        events.append(
+            scoring.Event(
+                rnd.choice(kinds),
+                t,
+                verification=rnd.choice(["platform", "unverified", "identity"]),
+                order_ref=rnd.choice([None, f"o{i}"]),
+                buyer_ref=f"b{rnd.randrange(30)}",
+                complainant_ref=rnd.choice([None, f"c{rnd.randrange(5)}"]),
+                event_id=f"e{i}",
+            )
+        )
     events.sort(key=lambda e: e.occurred_at)
     state = scoring.SellerState()
     for e in events[:-200]:

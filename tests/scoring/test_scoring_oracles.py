@@ -60,17 +60,40 @@ def test_empty_history_is_exactly_75_and_nr():
 
 
 def test_points_curve_breakpoints():
-    for theta, points in [(0, 100), (0.005, 90), (0.01, 75), (0.02, 60), (0.04, 35),
-                          (0.08, 0), (0.5, 0)]:
+    for theta, points in [
+        (0, 100),
+        (0.005, 90),
+        (0.01, 75),
+        (0.02, 60),
+        (0.04, 35),
+        (0.08, 0),
+        (0.5, 0),
+    ]:
         assert scoring.points_for(theta) == points
     assert scoring.points_for(0.0075) == pytest.approx(82.5)
 
 
-@pytest.mark.parametrize("value,grade", [
-    (100, "A+"), (97, "A+"), (96.99, "A"), (94, "A"), (90, "A-"), (87, "B+"), (84, "B"),
-    (80, "B-"), (77, "C+"), (74, "C"), (70, "C-"), (67, "D+"), (64, "D"), (60, "D-"),
-    (59.99, "F"), (0, "F"),
-])
+@pytest.mark.parametrize(
+    "value,grade",
+    [
+        (100, "A+"),
+        (97, "A+"),
+        (96.99, "A"),
+        (94, "A"),
+        (90, "A-"),
+        (87, "B+"),
+        (84, "B"),
+        (80, "B-"),
+        (77, "C+"),
+        (74, "C"),
+        (70, "C-"),
+        (67, "D+"),
+        (64, "D"),
+        (60, "D-"),
+        (59.99, "F"),
+        (0, "F"),
+    ],
+)
 def test_grade_boundaries(value, grade):
     assert scoring.grade_for(value) == grade
 
@@ -78,23 +101,32 @@ def test_grade_boundaries(value, grade):
 def explanation_example():
     """The history behind SCORING.md's example: 1,240 orders, 6.2 weighted defects."""
     events = [scoring.Event(scoring.ORDER, NOW, verification="platform") for _ in range(1240)]
-    events += [scoring.Event(scoring.CHARGEBACK, NOW, verification="platform",
-                             order_ref=f"o{i}", event_id=f"cb{i}") for i in range(6)]
-    events.append(scoring.Event(scoring.COMPLAINT, NOW, verification="identity",
-                                resolution="resolved", event_id="c1"))
+    events += [
+        scoring.Event(
+            scoring.CHARGEBACK, NOW, verification="platform", order_ref=f"o{i}", event_id=f"cb{i}"
+        )
+        for i in range(6)
+    ]
+    events.append(
+        scoring.Event(
+            scoring.COMPLAINT, NOW, verification="identity", resolution="resolved", event_id="c1"
+        )
+    )
     return scoring.score(events, NOW, identity_verified=True)
 
 
 def test_explanation_example_in_english():
     assert explanation_example().explain("en") == (
         "about 1,240 recent verified orders (+300 prior); weighted defects 6.2 (+3 prior)"
-        " -> 0.60 % -> 87.1 points; no fraud, no sanctions -> B+")
+        " -> 0.60 % -> 87.1 points; no fraud, no sanctions -> B+"
+    )
 
 
 def test_explanation_example_in_chinese():
     assert explanation_example().explain("zh") == (
         "约 1,240 笔近期已核实订单（另加 300 笔先验）；加权缺陷 6.2（另加 3 先验）"
-        "→ 0.60% → 87.1 分；无欺诈、无处罚 → B+")
+        "→ 0.60% → 87.1 分；无欺诈、无处罚 → B+"
+    )
 
 
 def test_explanation_carries_parts_top_events_version_and_time():
@@ -111,14 +143,21 @@ def test_explanation_carries_parts_top_events_version_and_time():
 
 def test_explanation_names_deductions_caps_and_limited_history():
     t = NOW - timedelta(days=1)
-    s = scoring.score([scoring.Event(scoring.FRAUD_REPORT, t, verification="regulator"),
-                       scoring.Event(scoring.SANCTION_WARNING, t)], NOW, identity_verified=False)
+    s = scoring.score(
+        [
+            scoring.Event(scoring.FRAUD_REPORT, t, verification="regulator"),
+            scoring.Event(scoring.SANCTION_WARNING, t),
+        ],
+        NOW,
+        identity_verified=False,
+    )
     en, zh = s.explain("en"), s.explain("zh")
     assert "fraud -25.0" in en and "sanctions -10.0" in en
     assert "capped at D (verified fraud finding)" in en and en.endswith(f"-> {s.grade}")
     assert "欺诈扣" in zh and "封顶 D" in zh
-    assert scoring.score([], NOW, identity_verified=True).explain().endswith(
-        "-> NR (limited history)")
+    assert (
+        scoring.score([], NOW, identity_verified=True).explain().endswith("-> NR (limited history)")
+    )
     with pytest.raises(ValueError):
         s.explain("fr")
 
@@ -129,8 +168,10 @@ def test_model_document_is_json_and_complete():
     assert doc["performance"]["orders_prior"] == 300
     assert doc["performance"]["defects_prior"] == 3
     assert doc["performance"]["defect_base"]["chargeback"] == 1.0
-    assert doc["decay"]["half_life_days"] == {"orders_defects_complaints": 180,
-                                              "fraud_sanctions": 365}
+    assert doc["decay"]["half_life_days"] == {
+        "orders_defects_complaints": 180,
+        "fraud_sanctions": 365,
+    }
     assert doc["fraud"]["max"] == 60
     assert doc["caps"]["ceiling"] == {"C": 76.9, "D": 66.9, "F": 59.9}
     assert doc["score"]["grades"][0] == {"grade": "A+", "min": 97}

@@ -28,7 +28,8 @@ def test_agrees_with_a_naive_reading_of_the_document(history, verified):
     value, n, d, f, sanctions, cap = reference(events, now, verified)
     assert s.value == pytest.approx(value, abs=1e-9)
     assert (s.parts.orders, s.parts.defects, s.parts.fraud, s.parts.sanctions) == pytest.approx(
-        (n, d, f, sanctions), rel=1e-9, abs=1e-9)
+        (n, d, f, sanctions), rel=1e-9, abs=1e-9
+    )
     assert max((c.max_grade for c in s.caps), default=None) == cap
 
 
@@ -37,8 +38,10 @@ def test_a_one_year_old_order_weighs_0_2452():
 
 
 def test_self_reported_orders_count_zero():
-    assert parts([order(NOW, verification=v) for v in ("purchase", "identity", "unverified")]
-                 ).orders == 0.0
+    assert (
+        parts([order(NOW, verification=v) for v in ("purchase", "identity", "unverified")]).orders
+        == 0.0
+    )
 
 
 def test_at_most_five_orders_per_buyer_per_30_day_window_the_latest_count():
@@ -47,7 +50,8 @@ def test_at_most_five_orders_per_buyer_per_30_day_window_the_latest_count():
     p = parts(same_window, now=start + 6 * timedelta(hours=1))
     assert p.orders == pytest.approx(sum(scoring.decay_weight(h / 24, 180) for h in range(5)))
     assert parts([order(NOW, "b"), order(NOW - 40 * DAY, "b")]).orders == pytest.approx(
-        1 + scoring.decay_weight(40, 180))
+        1 + scoring.decay_weight(40, 180)
+    )
     assert parts([order(NOW, None) for _ in range(7)]).orders == 7.0
 
 
@@ -58,17 +62,22 @@ def test_one_defect_per_order_the_largest():
     assert parts([late, E(scoring.LATE_SHIPMENT, NOW, verification="platform")]).defects == 0.6
 
 
-@pytest.mark.parametrize("severity,verification,resolution,weight", [
-    ("minor", "platform", None, 1.0),
-    ("moderate", "purchase", "unresolved", 1.5 * 0.8),
-    ("harm", "identity", "unanswered", 2 * 0.4 * 2),
-    ("minor", "unverified", "resolved", 0.1 * 0.5),
-    ("harm", "regulator", "invalid", 0.0),
-])
-def test_defect_weight_is_base_severity_verification_resolution(severity, verification,
-                                                                 resolution, weight):
-    c = E(scoring.COMPLAINT, NOW, severity=severity, verification=verification,
-          resolution=resolution)
+@pytest.mark.parametrize(
+    "severity,verification,resolution,weight",
+    [
+        ("minor", "platform", None, 1.0),
+        ("moderate", "purchase", "unresolved", 1.5 * 0.8),
+        ("harm", "identity", "unanswered", 2 * 0.4 * 2),
+        ("minor", "unverified", "resolved", 0.1 * 0.5),
+        ("harm", "regulator", "invalid", 0.0),
+    ],
+)
+def test_defect_weight_is_base_severity_verification_resolution(
+    severity, verification, resolution, weight
+):
+    c = E(
+        scoring.COMPLAINT, NOW, severity=severity, verification=verification, resolution=resolution
+    )
     assert parts([c]).defects == pytest.approx(weight)
 
 
@@ -80,8 +89,13 @@ def test_one_complaint_per_complainant_per_90_day_window():
     window = (NOW - scoring.WINDOW_EPOCH) // (90 * DAY)
     start = scoring.WINDOW_EPOCH + window * 90 * DAY
     a = E(scoring.COMPLAINT, start, verification="identity", complainant_ref="x")
-    b = E(scoring.COMPLAINT, start + 80 * DAY, verification="identity", complainant_ref="x",
-          severity="harm")
+    b = E(
+        scoring.COMPLAINT,
+        start + 80 * DAY,
+        verification="identity",
+        complainant_ref="x",
+        severity="harm",
+    )
     c = E(scoring.COMPLAINT, start - DAY, verification="identity", complainant_ref="x")
     now = start + 80 * DAY
     assert parts([a, b], now).defects == pytest.approx(0.8)
@@ -89,8 +103,15 @@ def test_one_complaint_per_complainant_per_90_day_window():
 
 
 def test_a_burst_of_unverified_complaints_counts_only_k_the_rest_are_held():
-    burst = [E(scoring.COMPLAINT, NOW - i * timedelta(minutes=1), verification="unverified",
-               severity="harm" if i == 3 else "minor") for i in range(20)]
+    burst = [
+        E(
+            scoring.COMPLAINT,
+            NOW - i * timedelta(minutes=1),
+            verification="unverified",
+            severity="harm" if i == 3 else "minor",
+        )
+        for i in range(20)
+    ]
     p = parts(burst)
     # No verified complaints: baseline 0, k = 1: only the largest counts.
     assert p.defects == pytest.approx(0.2 * 2 ** (-3 / 60 / 24 / 180))
@@ -100,14 +121,18 @@ def test_a_burst_of_unverified_complaints_counts_only_k_the_rest_are_held():
 def test_the_burst_allowance_grows_with_the_verified_baseline():
     assert [scoring.model.burst_allowance(x) for x in (0, 0.05, 1, 4)] == [1, 1, 4, 10]
     burst = [E(scoring.COMPLAINT, NOW, verification="unverified") for _ in range(20)]
-    verified = [E(scoring.COMPLAINT, NOW - (10 + i) * DAY, verification="platform")
-                for i in range(100)]
+    verified = [
+        E(scoring.COMPLAINT, NOW - (10 + i) * DAY, verification="platform") for i in range(100)
+    ]
     assert parts(burst + verified).held_for_review < 19
-    unverified_elsewhere = [E(scoring.COMPLAINT, NOW - (10 + i) * DAY, verification="unverified")
-                            for i in range(100)]
+    unverified_elsewhere = [
+        E(scoring.COMPLAINT, NOW - (10 + i) * DAY, verification="unverified") for i in range(100)
+    ]
     # Unverified complaints never raise their own allowance.
-    assert parts(burst + unverified_elsewhere).held_for_review == 19 + parts(
-        unverified_elsewhere).held_for_review
+    assert (
+        parts(burst + unverified_elsewhere).held_for_review
+        == 19 + parts(unverified_elsewhere).held_for_review
+    )
 
 
 def test_fraud_penalty_is_capped_at_60_and_invalid_reports_count_zero():
@@ -115,16 +140,22 @@ def test_fraud_penalty_is_capped_at_60_and_invalid_reports_count_zero():
     assert parts(reports).fraud == 60.0
     assert parts([E(scoring.FRAUD_REPORT, NOW, verification="purchase")]).fraud == 7.5
     assert parts([E(scoring.FRAUD_REPORT, NOW, verification="identity")]).fraud == 3.75
-    assert parts([E(scoring.FRAUD_REPORT, NOW, verification="regulator",
-                    resolution="invalid")]).fraud == 0.0
+    assert (
+        parts([E(scoring.FRAUD_REPORT, NOW, verification="regulator", resolution="invalid")]).fraud
+        == 0.0
+    )
 
 
 def test_a_sanction_weighs_fully_in_its_window_then_halves_each_year():
     fine = E(scoring.SANCTION_MINOR_FINE, NOW - 400 * DAY, ends_at=NOW + DAY)
     assert parts([fine]).sanctions == 10.0
     assert parts([fine], NOW + 366 * DAY).sanctions == pytest.approx(5.0)
-    lifted = E(scoring.SANCTION_CONSENT_ORDER, NOW - 365 * DAY, ends_at=NOW + 100 * DAY,
-               lifted_at=NOW - 365 * DAY)
+    lifted = E(
+        scoring.SANCTION_CONSENT_ORDER,
+        NOW - 365 * DAY,
+        ends_at=NOW + 100 * DAY,
+        lifted_at=NOW - 365 * DAY,
+    )
     assert parts([lifted]).sanctions == pytest.approx(12.5)
 
 
@@ -186,8 +217,7 @@ def test_rows_and_posix_seconds_give_the_same_score(history, verified):
     rows = [e.as_row() for e in events]
     assert scoring.score_rows(rows, now, verified) == s
     floats = [(r[0], r[1].timestamp()) + r[2:] for r in rows]
-    assert scoring.score_rows(iter(floats), now, verified).value == pytest.approx(s.value,
-                                                                                 abs=1e-9)
+    assert scoring.score_rows(iter(floats), now, verified).value == pytest.approx(s.value, abs=1e-9)
 
 
 def test_an_event_after_now_moves_the_scoring_instant():

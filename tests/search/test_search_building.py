@@ -55,7 +55,7 @@ def test_parts_answer_as_one_part(tmp_path: Path) -> None:
     assert seen[-1] == 600
     assert three.last_sequence() == 5
     ix, _ = three.store.open()
-    assert len(ix._segments()) == 3  # noqa: SLF001 - one segment per part
+    assert len(ix._segments()) == 3
     # The parts' segments are listed in part order: document order is kept.
     with ix.searcher() as s:
         assert [s.stored_fields(n)["id"] for n in range(0, 600, 50)] == [
@@ -131,7 +131,7 @@ def test_small_posting_lists_are_stored_inline_and_read_back(tmp_path: Path) -> 
 def segment_files(path: Path) -> dict[str, bytes]:
     """Every file inside the index's one segment, named without the segment's id."""
     ix, _ = SellerIndex(path).store.open()
-    (segment,) = ix._segments()  # noqa: SLF001
+    (segment,) = ix._segments()
     files = segment.open_compound_file(ix.storage)
     out = {
         name.replace(segment.segment_id(), "SEG"): files.open_file(name).read()
@@ -217,7 +217,7 @@ def every_segment_file(path: Path) -> list[dict[str, bytes]]:
     """The files of every segment of the index, in segment order, named without ids."""
     ix, _ = SellerIndex(path).store.open()
     out = []
-    for segment in ix._segments():  # noqa: SLF001
+    for segment in ix._segments():
         files = segment.open_compound_file(ix.storage) if segment.is_compound() else ix.storage
         names = [n for n in files.list() if segment.segment_id() in n]
         out.append(

@@ -122,7 +122,7 @@ def test_pinyin_highlights_read_the_stored_syllables(
 ) -> None:
     from search import text as tx
 
-    def not_at_query_time(norm: str):  # noqa: ANN202
+    def not_at_query_time(norm: str):
         raise AssertionError(f"pinyin of {norm!r} worked out at query time")
 
     monkeypatch.setattr(tx, "syllables", not_at_query_time)
@@ -158,7 +158,7 @@ def test_highlights_are_worked_out_per_field_when_asked(
     asked: list[str] = []
     real = highlight.field_highlight
 
-    def counted(stored, parsed, key):  # noqa: ANN001, ANN202
+    def counted(stored, parsed, key):
         asked.append(key)
         return real(stored, parsed, key)
 

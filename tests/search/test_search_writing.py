@@ -145,7 +145,7 @@ def test_concurrent_writers_wait_and_lose_nothing(index_path: Path) -> None:
             ix = SellerIndex(index_path, lock_timeout=30)
             for n in range(start, start + 60, 20):
                 ix.apply(batch(n, 20))
-        except BaseException as exc:  # noqa: BLE001 - reported below
+        except BaseException as exc:
             errors.append(exc)
 
     threads = [threading.Thread(target=write, args=(k * 60,)) for k in range(3)]
@@ -253,7 +253,7 @@ def test_readers_in_threads_keep_answering_through_applies_and_rebuilds(sample_i
                 searcher.search("商行")
                 searcher.search("平安")
                 answered[0] += 1
-        except BaseException as exc:  # noqa: BLE001 - reported below
+        except BaseException as exc:
             errors.append(exc)
 
     threads = [threading.Thread(target=read) for _ in range(3)]

@@ -134,7 +134,7 @@ def test_embed_page_has_both_snippets(client, good_seller):
 class _ProofHandler(SimpleHTTPRequestHandler):
     token = ""
 
-    def do_GET(self):  # noqa: N802 - http.server's name
+    def do_GET(self):
         body = (self.token + "\n").encode()
         self.send_response(200 if self.path == "/.well-known/merchant-registry.txt" else 404)
         self.send_header("Content-Length", str(len(body)))

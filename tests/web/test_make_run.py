@@ -62,7 +62,7 @@ def group_alive(pgid: int) -> bool:
 
 
 def fetch(url: str, timeout: float = 2.0) -> str:
-    with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310 - loopback
+    with urllib.request.urlopen(url, timeout=timeout) as response:
         return response.read().decode()
 
 
@@ -186,5 +186,5 @@ def test_ctrl_c_stops_the_web_server_and_the_scheduler_cleanly(served):
 
 
 class NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args, **kwargs):  # noqa: ANN002, ANN003
+    def redirect_request(self, *args, **kwargs):
         return None

@@ -150,7 +150,7 @@ def test_pages_ask_for_absent_arguments_without_building_http_errors(client, ses
     made = []
     real = exceptions.BadRequestKeyError.__init__
 
-    def counted(self, *args, **kwargs):  # noqa: ANN001, ANN202
+    def counted(self, *args, **kwargs):
         stack = "".join(traceback.format_stack())
         if "werkzeug/test.py" not in stack and "flask/testing.py" not in stack:  # the client
             made.append((args, stack))

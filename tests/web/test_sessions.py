@@ -8,7 +8,7 @@ def test_a_request_without_a_session_cookie_builds_no_signer(app, client, monkey
     built = []
     real = CookieSessions.get_signing_serializer
 
-    def counted(self, app_):  # noqa: ANN001, ANN202
+    def counted(self, app_):
         built.append(1)
         return real(self, app_)
 
