@@ -184,7 +184,7 @@ def _build_index(path: Path, engine) -> None:
 def _refresh_index(path: Path) -> None:
     """Rebuild the search index when the search schema changed since the data was built
     (the app would not open it; the database is the same)."""
-    from search.sellers import SellerSearcher
+    from search import SellerSearcher
 
     if SellerSearcher(path / "index" / "sellers").store.exists():
         return

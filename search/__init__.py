@@ -5,12 +5,21 @@ another backend (PostgreSQL) can replace this one behind the same names.
 
 Write side (one process): :class:`SellerIndex`, :class:`NarrativeIndex`, :func:`rebuild`.
 Read side (every web worker): :class:`SellerSearcher`, :class:`NarrativeSearcher`.
+For check-index: :mod:`census` (copies of each id, as a search sees them). For caches of
+answers keyed on ``searcher.version()``: :class:`Recent`.
+
+These names are the package's public door: code outside ``search/`` imports nothing else
+of it (tests/test_architecture.py). Everything that touches Whoosh is in
+:mod:`search.engine` (see search/engine/WHOOSH.md).
 """
 
 from __future__ import annotations
 
+from search.engine import census
+from search.engine.narratives import NarrativeSearcher
+from search.engine.writing import ApplyStats, NarrativeIndex, SellerIndex, exists, rebuild
 from search.errors import IndexBusyError, IndexMissingError, QueryError, SearchError
-from search.narratives import NarrativeSearcher
+from search.recent import Recent
 from search.results import (
     Filters,
     NarrativeResults,
@@ -20,7 +29,6 @@ from search.results import (
     Suggestion,
 )
 from search.sellers import SellerSearcher
-from search.writing import ApplyStats, NarrativeIndex, SellerIndex, exists, rebuild
 
 __all__ = [
     "ApplyStats",
@@ -31,6 +39,7 @@ __all__ = [
     "NarrativeResults",
     "NarrativeSearcher",
     "QueryError",
+    "Recent",
     "SearchError",
     "SearchResults",
     "SellerHit",
@@ -38,6 +47,7 @@ __all__ = [
     "SellerMentions",
     "SellerSearcher",
     "Suggestion",
+    "census",
     "exists",
     "rebuild",
 ]

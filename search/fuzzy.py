@@ -1,10 +1,10 @@
 """Terms one typo away from a word, without walking the term dictionary.
 
-Whoosh finds such terms by running a Levenshtein automaton along its on-disk term
-table: a seek per step, 5 ms a word and segment at 100,000 sellers, and the slowest
-part of a search. Here the other way round: every spelling one edit away (a letter
-deleted, inserted, replaced, or two swapped; the first letter kept) is generated,
-a few hundred strings, and looked up:
+Whoosh finds such terms (FuzzyTerm) by running a Levenshtein automaton along its on-disk
+term table: a seek per step, 5 ms a word and segment at 100,000 sellers, and the slowest
+part of a search (the search_bench "fuzzy" row). Here the other way round: every
+spelling one edit away (a letter deleted, inserted, replaced, or two swapped; the first
+letter kept) is generated, a few hundred strings, and looked up:
 
 - English words of names in a set of the segment's ``words`` terms, held in memory
   per segment (segments never change, so the set never goes stale);
@@ -19,7 +19,7 @@ import re
 from typing import Any
 
 from search import text as tx
-from search.reading import per_segment
+from search.engine.lexicon import known_terms
 
 ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789"
 #: fields whose terms are kept in memory per segment, for fuzzy lookups
@@ -76,15 +76,6 @@ def reads_as_pinyin(text: str) -> bool:
     return _SYLLABLE_RUN.fullmatch(text) is not None
 
 
-def _lexicon(leaf: Any, field: str) -> frozenset[str]:
-    def read() -> frozenset[str]:
-        if field not in leaf.indexed_field_names():
-            return frozenset()
-        return frozenset(t.decode("utf-8") for t in leaf.lexicon(field))
-
-    return per_segment(leaf, ("lexicon", field), read)
-
-
 def expand_fuzzy(reader: Any, field: str, word: str, cap: int) -> list[str]:
     """Return at most *cap* terms of *field* one edit from *word* (same first letter)."""
     if len(word) > MAX_FUZZY:
@@ -95,14 +86,4 @@ def expand_fuzzy(reader: Any, field: str, word: str, cap: int) -> list[str]:
         return []
     else:
         candidates = [c for c in edits1(word) if reads_as_pinyin(c)]
-    found: dict[str, None] = {}
-    for leaf, _ in reader.leaf_readers():
-        if field in IN_MEMORY:
-            terms = _lexicon(leaf, field)
-            hits = [c for c in candidates if c in terms]
-        else:
-            hits = [c for c in candidates if (field, c) in leaf]
-        found.update(dict.fromkeys(hits))
-        if len(found) >= cap:
-            break
-    return list(found)[:cap]
+    return known_terms(reader, field, candidates, cap, in_memory=field in IN_MEMORY)

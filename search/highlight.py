@@ -10,8 +10,8 @@ from typing import Any
 
 from search import forms
 from search import text as tx
+from search.documents import NAME_FIELDS
 from search.query import ParsedQuery
-from search.schema import NAME_FIELDS
 
 OPEN, CLOSE = "<mark>", "</mark>"
 _ASCII_WORD = re.compile(r"[A-Za-z0-9]+")

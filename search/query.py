@@ -1,4 +1,4 @@
-"""Build Whoosh query objects from user text, without Whoosh's query syntax.
+"""Build the seller query from user text, without Whoosh's query syntax.
 
 User text is never handed to a QueryParser: ``AND``, ``*``, ``"`` or ``:`` are plain
 characters here. The work of one query is bounded: at most MAX_QUERY_CHARS meaningful
@@ -11,15 +11,14 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
-from itertools import islice
 from typing import Any
-
-from whoosh import query as wq
 
 from search import fuzzy
 from search import text as tx
+from search.engine import lexicon
+from search.engine.postings import total_frequency
+from search.engine.queries import NOTHING, And, AndMaybe, Or, Query, Term
 from search.errors import QueryError
-from search.postings import total_frequency
 
 #: raw text beyond this is cut before anything else is done with it
 MAX_RAW_CHARS = 2048
@@ -124,11 +123,7 @@ def _parse(text: str) -> ParsedQuery:
 # -- term expansion (capped) ----------------------------------------------------
 def expand_prefix(reader: Any, field: str, prefix: str, cap: int = MAX_EXPANSIONS) -> list[str]:
     """Return at most *cap* indexed terms of *field* that start with *prefix*."""
-    found: dict[str, None] = {}
-    for leaf, _ in reader.leaf_readers():
-        for btext in islice(leaf.expand_prefix(field, prefix), cap):
-            found[btext.decode("utf-8")] = None
-    return list(found)[:cap] if len(found) <= cap else sorted(found, key=len)[:cap]
+    return lexicon.expand_prefix(reader, field, prefix, cap)
 
 
 def expand_fuzzy(reader: Any, field: str, word: str, cap: int = MAX_EXPANSIONS) -> list[str]:
@@ -136,23 +131,23 @@ def expand_fuzzy(reader: Any, field: str, word: str, cap: int = MAX_EXPANSIONS) 
     return fuzzy.expand_fuzzy(reader, field, word, cap)
 
 
-def any_of(field: str, terms: list[str], boost: float = 1.0) -> wq.Query:
+def any_of(field: str, terms: list[str], boost: float = 1.0) -> Query:
     if not terms:
-        return wq.NullQuery
+        return NOTHING
     if len(terms) == 1:
-        return wq.Term(field, terms[0], boost=boost)
-    return wq.Or([wq.Term(field, t) for t in terms], boost=boost)
+        return Term(field, terms[0], boost=boost)
+    return Or([Term(field, t) for t in terms], boost=boost)
 
 
-def all_of(parts: list[wq.Query]) -> wq.Query:
-    parts = [p for p in parts if p is not wq.NullQuery]
+def all_of(parts: list[Query]) -> Query:
+    parts = [p for p in parts if p is not NOTHING]
     if not parts:
-        return wq.NullQuery
-    return parts[0] if len(parts) == 1 else wq.And(parts)
+        return NOTHING
+    return parts[0] if len(parts) == 1 else And(parts)
 
 
 # -- the parts of a seller query -------------------------------------------------
-def substring_query(parsed: ParsedQuery, reader: Any) -> wq.Query:
+def substring_query(parsed: ParsedQuery, reader: Any) -> Query:
     """Match names that contain every segment (of 2+ characters) of the query."""
     segs = [s for s in parsed.segments if len(s) >= tx.MIN_GRAM]
     if not segs:
@@ -160,18 +155,18 @@ def substring_query(parsed: ParsedQuery, reader: Any) -> wq.Query:
             segs = [parsed.norm]
         elif parsed.norm:  # one character: names with a 2-gram starting with it
             grams = expand_prefix(reader, "grams", parsed.norm)
-            return wq.Or(
+            return Or(
                 [
-                    wq.Term("grams", tx.START + parsed.norm, boost=START_BOOST),
+                    Term("grams", tx.START + parsed.norm, boost=START_BOOST),
                     any_of("grams", grams),
                 ]
             )
         else:
-            return wq.NullQuery
+            return NOTHING
     return all_of(
         [
             all_of(
-                [wq.Term("grams", g) for g in rarest(reader, "grams", tx.query_grams(s, MAX_GRAMS))]
+                [Term("grams", g) for g in rarest(reader, "grams", tx.query_grams(s, MAX_GRAMS))]
             )
             for s in segs
         ]
@@ -185,18 +180,18 @@ def rarest(reader: Any, field: str, grams: list[str], keep: int = AND_TERMS) -> 
     return sorted(grams, key=lambda g: total_frequency(reader, field, g))[:keep]
 
 
-def start_query(parsed: ParsedQuery) -> wq.Query:
+def start_query(parsed: ParsedQuery) -> Query:
     """Score names that start with the query a little higher."""
     if len(parsed.norm) < tx.MIN_GRAM:
-        return wq.NullQuery
-    return wq.Term("grams", tx.START + parsed.norm[: tx.START_GRAM], boost=START_BOOST)
+        return NOTHING
+    return Term("grams", tx.START + parsed.norm[: tx.START_GRAM], boost=START_BOOST)
 
 
-def words_query(parsed: ParsedQuery, reader: Any, fuzzy: bool = False) -> wq.Query:
+def words_query(parsed: ParsedQuery, reader: Any, fuzzy: bool = False) -> Query:
     """Match English words of names: exact, (last word) a prefix, or (fuzzy) one typo away."""
     if not parsed.latin:
-        return wq.NullQuery
-    parts: list[wq.Query] = []
+        return NOTHING
+    parts: list[Query] = []
     for i, word in enumerate(parsed.segments):
         terms = [word]
         if fuzzy and len(word) >= MIN_FUZZY:
@@ -207,41 +202,41 @@ def words_query(parsed: ParsedQuery, reader: Any, fuzzy: bool = False) -> wq.Que
     return all_of(parts)
 
 
-def pinyin_query(parsed: ParsedQuery, reader: Any, fuzzy: bool = False) -> wq.Query:
+def pinyin_query(parsed: ParsedQuery, reader: Any, fuzzy: bool = False) -> Query:
     """Match pinyin typed without an IME: syllables (the last maybe unfinished), initials, typos."""
     typed = parsed.norm
     if not parsed.latin or not typed.isalpha() or len(typed) < MIN_PREFIX:
-        return wq.NullQuery
+        return NOTHING
     initials = rarest(reader, "pyi", tx.query_grams(typed, MAX_GRAMS, tx.INITIALS_GRAM))
-    options: list[wq.Query] = [all_of([wq.Term("pyi", g) for g in initials])]
+    options: list[Query] = [all_of([Term("pyi", g) for g in initials])]
     for sylls, tail in tx.segment_pinyin(typed, limit=2):
         options.append(full_pinyin_query(sylls, tail, reader))
     if fuzzy and len(typed) > MIN_FUZZY and not expand_fuzzy(reader, "words", typed):
         # Pinyin runs one typo away only when no English word of a name is: a brand written
         # in pinyin is in both fields, and each run found adds hundreds of sellers to score.
         options.append(any_of("py", expand_fuzzy(reader, "py", typed)))
-    options = [o for o in options if o is not wq.NullQuery]
-    return wq.Or(options) if len(options) > 1 else (options[0] if options else wq.NullQuery)
+    options = [o for o in options if o is not NOTHING]
+    return Or(options) if len(options) > 1 else (options[0] if options else NOTHING)
 
 
-def full_pinyin_query(sylls: list[str], tail: str, reader: Any) -> wq.Query:
+def full_pinyin_query(sylls: list[str], tail: str, reader: Any) -> Query:
     """AND the 3-syllable windows, and let the last window be a prefix (still typing)."""
     size = tx.PINYIN_WINDOW
     windows = ["".join(sylls[i : i + size]) for i in range(len(sylls) - size + 1)]
     windows = rarest(reader, "py", windows)
     last = "".join(sylls[-(size - 1) :] if tail else sylls[-size:]) + tail
     if not tail and len(sylls) > size:
-        return all_of([wq.Term("py", w) for w in windows])
+        return all_of([Term("py", w) for w in windows])
     ending = [last, *expand_prefix(reader, "py", last)] if tail else [last]
     return all_of(
         [
-            *(wq.Term("py", w) for w in windows if w != last),
+            *(Term("py", w) for w in windows if w != last),
             any_of("py", list(dict.fromkeys(ending))),
         ]
     )
 
 
-def locator_query(parsed: ParsedQuery) -> wq.Query:
+def locator_query(parsed: ParsedQuery) -> Query:
     """Match a pasted URL, a domain or an identifier exactly."""
     return any_of("locators", list(parsed.locators), boost=LOCATOR_BOOST)
 
@@ -255,7 +250,7 @@ def wants_more(parsed: ParsedQuery) -> bool:
 STRICT, TYPOS, INSIDE_WORDS = 0, 1, 2
 
 
-def seller_query(parsed: ParsedQuery, reader: Any, stage: int = STRICT) -> wq.Query:
+def seller_query(parsed: ParsedQuery, reader: Any, stage: int = STRICT) -> Query:
     """Return the whole seller query: exact name, substring, words, pinyin, locators.
 
     Latin text is first matched as words, prefixes and pinyin (STRICT); then one typo
@@ -267,31 +262,31 @@ def seller_query(parsed: ParsedQuery, reader: Any, stage: int = STRICT) -> wq.Qu
     if parsed.url_like:
         return locators
     inside = stage >= INSIDE_WORDS or not parsed.latin
-    substring = substring_query(parsed, reader) if inside else wq.NullQuery
+    substring = substring_query(parsed, reader) if inside else NOTHING
     start = start_query(parsed)
-    if substring is not wq.NullQuery and start is not wq.NullQuery:
-        substring = wq.AndMaybe(substring, start)
+    if substring is not NOTHING and start is not NOTHING:
+        substring = AndMaybe(substring, start)
     fuzzy = stage >= TYPOS
     parts = [
-        wq.Term("exact", parsed.norm, boost=EXACT_BOOST) if parsed.norm else wq.NullQuery,
+        Term("exact", parsed.norm, boost=EXACT_BOOST) if parsed.norm else NOTHING,
         substring,
         words_query(parsed, reader, fuzzy),
         pinyin_query(parsed, reader, fuzzy),
         locators,
     ]
-    parts = [p for p in parts if p is not wq.NullQuery]
+    parts = [p for p in parts if p is not NOTHING]
     if not parts:
-        return wq.NullQuery
-    return parts[0] if len(parts) == 1 else wq.Or(parts)
+        return NOTHING
+    return parts[0] if len(parts) == 1 else Or(parts)
 
 
-def filter_query(filters: dict[str, Any]) -> wq.Query:
+def filter_query(filters: dict[str, Any]) -> Query:
     """Return the filter (verified, grade, province, city, category) as a query."""
-    parts: list[wq.Query] = []
+    parts: list[Query] = []
     for field, value in filters.items():
         if field == "verified":
-            parts.append(wq.Term("verified", "true" if value else "false"))
+            parts.append(Term("verified", "true" if value else "false"))
         else:
             values = [value] if isinstance(value, str) else list(value)
-            parts.append(any_of(field, [str(v) for v in values]) if values else wq.NullQuery)
+            parts.append(any_of(field, [str(v) for v in values]) if values else NOTHING)
     return all_of(parts)

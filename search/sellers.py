@@ -4,18 +4,21 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
 import numpy as np
-from whoosh import query as wq
-from whoosh.reading import TermNotFound
 
-from search import facets as facet_counts
-from search import postings, scoring
 from search import text as tx
 from search.arrays import intersect
+from search.documents import FACET_FIELDS, NAME_FIELDS
+from search.engine import bm25, postings
+from search.engine import facets as facet_counts
+from search.engine.queries import NOTHING, And, Or, Query, Require, Term, doc_ids
+from search.engine.reading import SearcherCache, stored_documents, stored_fields
+from search.engine.schema import SCHEMA_VERSION, seller_schema
+from search.engine.store import IndexStore
 from search.errors import QueryError
 from search.highlight import highlights
 from search.query import (
@@ -33,10 +36,7 @@ from search.query import (
     substring_query,
     wants_more,
 )
-from search.reading import SearcherCache, stored_documents, stored_fields
 from search.results import Filters, SearchResults, SellerHit, Suggestion
-from search.schema import FACET_FIELDS, NAME_FIELDS, SCHEMA_VERSION, seller_schema
-from search.store import IndexStore
 
 MAX_PER_PAGE = 100
 #: a one-gram query in more documents than this is "broad": searched as that term alone
@@ -54,7 +54,7 @@ _DISPLAY = (
     *NAME_FIELDS,
     *("grade", "province", "city", "category", "score", "flags", "domains", "version"),
 )
-#: what a stored document holds besides _DISPLAY (search.schema.seller_schema)
+#: what a stored document holds besides _DISPLAY (search.engine.schema.seller_schema)
 _NOT_DISPLAYED = ("id", "readings", "verified")
 
 
@@ -100,22 +100,20 @@ class SellerSearcher:
         wanted = Filters.of(filters).active()
         searcher = self.cache.searcher()
         q = seller_query(parsed, searcher.reader())
-        if q is wq.NullQuery:
+        if q is NOTHING:
             return SearchResults((), 0, page, per_page, {f: {} for f in facets}, parsed.truncated)
         flt = filter_query(wanted)
         broad = self._broad(parsed, searcher)
         if broad:
             # A common 2-3 character gram (科技, 旗舰): the exact name and that one term,
             # so that BM25's block-max skipping applies.
-            q = wq.Or(
-                [wq.Term("exact", parsed.norm, boost=EXACT_BOOST), wq.Term("grams", parsed.norm)]
-            )
+            q = Or([Term("exact", parsed.norm, boost=EXACT_BOOST), Term("grams", parsed.norm)])
         found = self._answer(searcher, parsed, q, flt, page, per_page, facets)
         if not found.total and parsed.url_like:
             # No seller has that domain, shop URL or code: try the text as words of names.
             parsed = replace(parsed, url_like=False)
             q = seller_query(parsed, searcher.reader())
-            if q is not wq.NullQuery:
+            if q is not NOTHING:
                 found = self._answer(searcher, parsed, q, flt, page, per_page, facets)
         for stage in (TYPOS, INSIDE_WORDS):
             if broad or found.total or found.timed_out or not wants_more(parsed):
@@ -128,8 +126,8 @@ class SellerSearcher:
         self,
         searcher: Any,
         parsed: ParsedQuery,
-        q: wq.Query,
-        flt: wq.Query,
+        q: Query,
+        flt: Query,
         page: int,
         per_page: int,
         facets: Sequence[str],
@@ -148,23 +146,14 @@ class SellerSearcher:
         self,
         searcher: Any,
         parsed: ParsedQuery,
-        q: wq.Query,
+        q: Query,
         page: int,
         per_page: int,
         facets: Sequence[str],
     ) -> SearchResults:
         """Score every match on arrays, best first (ties in index order), as Whoosh's
         collector would, at a fraction of its cost; count the facets on the same arrays."""
-        found, ids, scores = [], [], []
-        for sub, offset in searcher.leaf_searchers():
-            leaf = sub.reader()
-            seg_ids, seg_scores = scoring.scored(q, leaf, searcher)
-            keep = facet_counts.live(leaf, seg_ids)
-            found.append((leaf, offset, seg_ids[keep]))
-            ids.append(seg_ids[keep] + offset)
-            scores.append(seg_scores[keep])
-        every = np.concatenate(ids) if ids else np.zeros(0, dtype=np.int64)
-        score = np.concatenate(scores) if scores else np.zeros(0)
+        found, every, score = bm25.scored_matches(searcher, q)
         best = np.lexsort((every, -score))[(page - 1) * per_page : page * per_page]
         hits = _hits(searcher, parsed, zip(every[best].tolist(), score[best].tolist()))
         counts = facet_counts.of_matches(found, facets) if facets else {}
@@ -175,7 +164,7 @@ class SellerSearcher:
         self,
         searcher: Any,
         parsed: ParsedQuery,
-        q: wq.Query,
+        q: Query,
         page: int,
         per_page: int,
         facets: Sequence[str],
@@ -188,7 +177,7 @@ class SellerSearcher:
         """
         need = page * per_page
         found = facet_counts.segment_matches(searcher, q)
-        exact, start = wq.Term("exact", parsed.norm), _starts(parsed)
+        exact, start = Term("exact", parsed.norm), _starts(parsed)
         tiers: tuple[list[np.ndarray], ...] = ([], [], [])
         for leaf, offset, ids in found:
             if len(ids):
@@ -214,8 +203,8 @@ class SellerSearcher:
         self,
         searcher: Any,
         parsed: ParsedQuery,
-        q: wq.Query,
-        flt: wq.Query,
+        q: Query,
+        flt: Query,
         page: int,
         per_page: int,
         estimate: int,
@@ -229,14 +218,14 @@ class SellerSearcher:
         deadline = time.monotonic() + self.time_limit
         need = page * per_page
         tiers = [
-            _filtered(wq.Term("exact", parsed.norm), flt),
-            _filtered(wq.And([q, _starts(parsed)]), flt),
+            _filtered(Term("exact", parsed.norm), flt),
+            _filtered(And([q, _starts(parsed)]), flt),
             q,
         ]
         order: dict[int, float] = {}
         timed_out = False
         for tier, score in zip(tiers, (EXACT_BOOST, START_BOOST, 0.0), strict=True):
-            for i, docnum in enumerate(_ids(tier, searcher)):
+            for i, docnum in enumerate(doc_ids(tier, searcher)):
                 if len(order) >= need:
                     break
                 order.setdefault(docnum, score)
@@ -269,7 +258,7 @@ class SellerSearcher:
         seen: set[str] = set()
         # The index narrows to likely names (in index order: cheap); each is checked to
         # really start with the text; the best scored of the first few are suggested.
-        for n, docnum in enumerate(_ids(q, searcher)):
+        for n, docnum in enumerate(doc_ids(q, searcher)):
             if n >= SUGGEST_EXAMINED or time.monotonic() > deadline:
                 break
             fields = stored_fields(searcher, docnum)
@@ -286,25 +275,25 @@ class SellerSearcher:
         return [suggestion for *_, suggestion in sorted(found)[:limit]]
 
 
-def start_query_for_suggest(parsed: ParsedQuery, reader: Any) -> wq.Query:
+def start_query_for_suggest(parsed: ParsedQuery, reader: Any) -> Query:
     """Match names whose characters, full pinyin or initials start with the text."""
     norm = parsed.norm
-    start = wq.Term("grams", tx.START + norm[: tx.START_GRAM])
-    options: list[wq.Query] = [
-        wq.And([start, substring_query(parsed, reader)]) if len(norm) > 1 else start
+    start = Term("grams", tx.START + norm[: tx.START_GRAM])
+    options: list[Query] = [
+        And([start, substring_query(parsed, reader)]) if len(norm) > 1 else start
     ]
     if parsed.latin and norm.isalpha() and len(norm) >= 2:
-        initials = [wq.Term("pyi", g) for g in tx.query_grams(norm, 8, tx.INITIALS_GRAM)]
-        options.append(wq.And([wq.Term("pyi", tx.START + norm[: tx.INITIALS_GRAM]), *initials]))
+        initials = [Term("pyi", g) for g in tx.query_grams(norm, 8, tx.INITIALS_GRAM)]
+        options.append(And([Term("pyi", tx.START + norm[: tx.INITIALS_GRAM]), *initials]))
         for sylls, tail in tx.segment_pinyin(norm, limit=2):
             head = "".join(sylls[: tx.PINYIN_WINDOW])
             if len(sylls) >= tx.PINYIN_WINDOW:
                 options.append(
-                    wq.And([wq.Term("py", tx.START + head), full_pinyin_query(sylls, tail, reader)])
+                    And([Term("py", tx.START + head), full_pinyin_query(sylls, tail, reader)])
                 )
             else:
                 options.append(any_of("py", expand_prefix(reader, "py", tx.START + head + tail)))
-    return wq.Or([o for o in options if o is not wq.NullQuery])
+    return Or([o for o in options if o is not NOTHING])
 
 
 def _names(fields: Mapping[str, Any]) -> list[str]:
@@ -318,13 +307,13 @@ def _names(fields: Mapping[str, Any]) -> list[str]:
     return names
 
 
-def _starts(parsed: ParsedQuery) -> wq.Query:
+def _starts(parsed: ParsedQuery) -> Query:
     """Match names that start like the text (characters, or pinyin initials)."""
-    parts: list[wq.Query] = [wq.Term("grams", tx.START + parsed.norm[: tx.START_GRAM])]
+    parts: list[Query] = [Term("grams", tx.START + parsed.norm[: tx.START_GRAM])]
     if parsed.latin and parsed.norm.isalpha():
-        parts.append(wq.Term("pyi", tx.START + parsed.norm[: tx.INITIALS_GRAM]))
-        parts.append(wq.Term("py", tx.START + parsed.norm))
-    return wq.Or(parts)
+        parts.append(Term("pyi", tx.START + parsed.norm[: tx.INITIALS_GRAM]))
+        parts.append(Term("py", tx.START + parsed.norm))
+    return Or(parts)
 
 
 def _check_page(page: int, per_page: int) -> None:
@@ -349,22 +338,8 @@ def _starts_with(norm_name: str, typed: str, packed: str | None) -> bool:
     return "".join(full).startswith(typed) or "".join(initials).startswith(typed)
 
 
-def _ids(q: wq.Query, searcher: Any) -> Iterator[int]:
-    """Yield the matching document numbers in order, leapfrogging through ANDs.
-
-    (Whoosh's ``Query.docs`` intersects two Python sets of every posting.)
-    """
-    try:
-        matcher = q.matcher(searcher, searcher.boolean_context())
-    except TermNotFound:
-        return
-    while matcher.is_active():
-        yield matcher.id()
-        matcher.next()
-
-
-def _filtered(q: wq.Query, flt: wq.Query) -> wq.Query:
-    return q if flt is wq.NullQuery else wq.Require(q, flt)
+def _filtered(q: Query, flt: Query) -> Query:
+    return q if flt is NOTHING else Require(q, flt)
 
 
 def _hits(

@@ -12,8 +12,7 @@ from registry.identifiers import clean_text, is_valid_uscc, looks_like_uscc
 from registry.models import Seller
 from registry.sellers import SellerService
 from registry.urls import looks_like_url_or_domain, normalize_store_url
-from search import Filters, IndexMissingError, NarrativeResults, QueryError, SearchResults
-from search.reading import Recent
+from search import Filters, IndexMissingError, NarrativeResults, QueryError, Recent, SearchResults
 
 from .indexing import narrative_searcher, seller_searcher
 

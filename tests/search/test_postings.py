@@ -7,11 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from search import SellerIndex, postings, reading
-from search.schema import SCHEMA_VERSION, seller_schema
-from search.store import IndexStore
+from search import SellerIndex
+from search.engine import postings, reading
+from search.engine.schema import SCHEMA_VERSION, seller_schema
+from search.engine.store import IndexStore
 
-from .test_scoring import corpus
+from .test_bm25 import corpus
 
 
 @pytest.fixture(scope="module")
@@ -120,7 +121,7 @@ def test_remembered_frequencies_and_estimates_are_whooshs(index: Path) -> None:
     from search.query import INSIDE_WORDS, TYPOS, filter_query, parse, seller_query
     from search.sellers import _filtered
 
-    from .test_scoring import QUERIES
+    from .test_bm25 import QUERIES
 
     with open_searcher(index) as searcher:
         reader = searcher.reader()

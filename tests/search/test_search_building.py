@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from search import SellerIndex, SellerSearcher
-from search.store import POINTER
+from search.engine.store import POINTER
 from tests.search.conftest import SAMPLE, all_ids, make_seller
 
 NAMES = ["云帆数码", "星禾户外", "青柚家居", "木棉湾母婴", "拾光茶叶", "朗悦服饰"]
@@ -144,7 +144,7 @@ def segment_files(path: Path) -> dict[str, bytes]:
 def whooshs_own(monkeypatch: pytest.MonkeyPatch) -> None:
     from whoosh.writing import SegmentWriter
 
-    from search import building
+    from search.engine import building
 
     monkeypatch.setattr(building, "_Writer", SegmentWriter)
 
@@ -166,7 +166,7 @@ def test_the_build_writes_the_segment_whoosh_writes(
 def test_a_pool_spilled_to_runs_writes_the_same_segment(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from search import pool
+    from search.engine import pool
 
     docs = corpus(300)
     SellerIndex(tmp_path / "one").rebuild(docs)
@@ -194,7 +194,7 @@ def test_repeated_words_and_boosts_write_what_whoosh_writes(
     for i, doc in enumerate(docs):
         doc["legal_name"] = doc["legal_name"] + "商行" * (i % 3)  # "商行" up to three times
 
-    from search.writing import SellerIndex as Base
+    from search.engine.writing import SellerIndex as Base
 
     class Boosted(Base):
         @staticmethod

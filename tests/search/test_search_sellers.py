@@ -138,7 +138,7 @@ def test_kept_documents_leave_the_garbage_collector_nothing_to_walk(
     again; lists and pairs of syllables would be walked in every full collection."""
     import gc
 
-    from search.reading import stored_fields
+    from search.engine.reading import stored_fields
 
     s = searcher.cache.searcher()
     docs = [stored_fields(s, n) for n in range(s.doc_count_all())]
@@ -298,7 +298,7 @@ def test_text_that_looks_like_a_code_or_domain_falls_back_to_names(index_path: P
 
 
 def test_hits_show_every_stored_field_but_the_id_and_readings(searcher: SellerSearcher) -> None:
-    from search.schema import seller_schema
+    from search.engine.schema import seller_schema
 
     stored = {name for name, field in seller_schema().items() if field.stored}
     assert stored == set(sellers_module._DISPLAY) | set(sellers_module._NOT_DISPLAYED)

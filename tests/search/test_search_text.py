@@ -9,8 +9,8 @@ from hypothesis import strategies as st
 
 from search import forms
 from search import text as tx
+from search.documents import seller_document
 from search.query import parse
-from search.schema import seller_document
 
 CJK = st.characters(min_codepoint=0x4E00, max_codepoint=0x4E80)
 NAME_CHARS = st.one_of(CJK, st.sampled_from("abcxyz019 ·-（）Ａ"))

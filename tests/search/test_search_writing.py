@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from search import IndexBusyError, IndexMissingError, SellerIndex, SellerSearcher, exists, rebuild
-from search.store import POINTER
+from search.engine.store import POINTER
 
 from .conftest import SAMPLE, make_seller
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from search import SellerIndex, SellerSearcher, reading
+from search import SellerIndex, SellerSearcher
+from search.engine import reading
 
 from .conftest import make_seller
 

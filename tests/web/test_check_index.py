@@ -6,8 +6,8 @@ import pytest
 
 from registry.search_docs import seller_documents
 from search import SellerIndex
-from search.building import writer
-from search.schema import seller_document
+from search.documents import seller_document
+from search.engine.building import writer
 from web.indexing import check, index_paths
 
 from ..factories import make_seller

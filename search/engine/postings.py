@@ -9,14 +9,15 @@ never change, so an entry never goes stale.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
-from whoosh import query as wq
 from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.matching.wrappers import FilterMatcher
 
-from search.reading import Recent, per_segment
+from search.engine.queries import Query, Walk
+from search.engine.reading import Recent, per_segment
 
 #: decoded postings kept per segment and process
 MAX_BYTES = 64 << 20
@@ -101,18 +102,35 @@ def total_frequency(reader: Any, field: str, text: str) -> int:
     return sum(doc_frequency(leaf, field, text) for leaf, _ in reader.leaf_readers())
 
 
-def estimate(q: wq.Query, reader: Any) -> int:
+class _Estimate(Walk[int]):
+    """An upper bound of the documents a query matches in *reader*."""
+
+    def __init__(self, reader: Any) -> None:
+        self.reader = reader
+
+    def nothing(self) -> int:
+        return 0
+
+    def term(self, q: Any) -> int:
+        return total_frequency(self.reader, q.fieldname, q.text)
+
+    def all(self, q: Any, subs: Sequence[Query]) -> int:
+        return min(self(sub) for sub in subs)
+
+    def any(self, q: Any, subs: Sequence[Query]) -> int:
+        return min(sum(self(sub) for sub in subs), self.reader.doc_count())
+
+    def maybe(self, q: Any, a: Query, b: Query) -> int:
+        return self.any(q, (a, b))
+
+    def require(self, q: Any, a: Query, b: Query) -> int:
+        return self(b)  # as Whoosh's Require.estimate_size: the filter's
+
+    def other(self, q: Query) -> int:
+        return int(q.estimate_size(self.reader))
+
+
+def estimate(q: Query, reader: Any) -> int:
     """``q.estimate_size(reader)`` from remembered document frequencies, for the queries
     the search builds (Term, And, Or, AndMaybe, Require); others are asked."""
-    kind = type(q)
-    if kind is wq.Term:
-        return total_frequency(reader, q.fieldname, q.text)
-    if q is wq.NullQuery:
-        return 0
-    if kind is wq.And:
-        return min(estimate(sub, reader) for sub in q.subqueries)
-    if kind is wq.Require:
-        return estimate(q.b, reader)
-    if kind is wq.Or or kind is wq.AndMaybe:
-        return min(sum(estimate(sub, reader) for sub in q.subqueries), reader.doc_count())
-    return int(q.estimate_size(reader))
+    return _Estimate(reader)(q)

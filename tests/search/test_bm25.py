@@ -9,9 +9,10 @@ import numpy as np
 import pytest
 from whoosh import query as wq
 
-from search import SellerIndex, SellerSearcher, scoring
+from search import SellerIndex, SellerSearcher
+from search.engine import bm25
+from search.engine.store import IndexStore
 from search.query import TYPOS, filter_query, parse, seller_query
-from search.store import IndexStore
 
 from .conftest import make_seller
 
@@ -85,7 +86,7 @@ def whoosh_scores(searcher, q: wq.Query) -> dict[int, float]:
 def array_scores(searcher, q: wq.Query) -> dict[int, float]:
     got: dict[int, float] = {}
     for sub, offset in searcher.leaf_searchers():
-        ids, scores = scoring.scored(q, sub.reader(), searcher)
+        ids, scores = bm25.scored(q, sub.reader(), searcher)
         assert np.all(np.diff(ids) > 0)  # sorted, unique
         got.update(zip((ids + offset).tolist(), scores.tolist(), strict=True))
     return got
@@ -113,7 +114,7 @@ def test_array_scores_are_whooshs(index: Path) -> None:
                             for hit in searcher.search(q, limit=None, filter=flt)
                         }
                         q = wq.Require(q, flt)
-                    assert scoring.supported(q), q
+                    assert bm25.supported(q), q
                     got = {d: s for d, s in array_scores(searcher, q).items()}
                     # Whoosh drops deleted documents; the arrays keep them for the caller.
                     got = {d: s for d, s in got.items() if not searcher.reader().is_deleted(d)}
@@ -149,13 +150,11 @@ def test_boosts_and_compounds_of_one(index: Path) -> None:
 
 
 def test_unknown_shapes_are_not_claimed(index: Path) -> None:
-    assert not scoring.supported(wq.Prefix("words", "yun"))
-    assert not scoring.supported(wq.Or([wq.Term("grams", "云帆"), wq.FuzzyTerm("words", "yunfam")]))
+    assert not bm25.supported(wq.Prefix("words", "yun"))
+    assert not bm25.supported(wq.Or([wq.Term("grams", "云帆"), wq.FuzzyTerm("words", "yunfam")]))
     ix, _ = IndexStore(index, "sellers", *_schema()).open()
     with ix.searcher() as searcher, pytest.raises(TypeError):
-        scoring.scored(
-            wq.Prefix("words", "yun"), searcher.leaf_searchers()[0][0].reader(), searcher
-        )
+        bm25.scored(wq.Prefix("words", "yun"), searcher.leaf_searchers()[0][0].reader(), searcher)
 
 
 def test_searcher_ranks_small_results_as_whoosh_does(index: Path) -> None:
@@ -181,7 +180,7 @@ def test_searcher_ranks_small_results_as_whoosh_does(index: Path) -> None:
 
 
 def _schema() -> tuple:
-    from search.schema import SCHEMA_VERSION, seller_schema
+    from search.engine.schema import SCHEMA_VERSION, seller_schema
 
     return seller_schema, SCHEMA_VERSION
 

@@ -7,8 +7,8 @@ from typing import Any
 
 import numpy as np
 
-from search.facets import live
-from search.reading import SearcherCache, stored_documents
+from search.engine.facets import live
+from search.engine.reading import SearcherCache, stored_documents
 
 #: documents read at a time (their stored fields are decoded in one call)
 CHUNK = 5000

@@ -13,12 +13,12 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
-from whoosh import query as wq
 from whoosh.searching import Searcher
 
 from search.arrays import intersect, union, within
-from search.postings import doc_frequency, postings
-from search.reading import per_segment
+from search.engine.postings import doc_frequency, postings
+from search.engine.queries import Query, Walk
+from search.engine.reading import per_segment
 
 
 def _column(leaf: Any, field: str) -> tuple[np.ndarray, list[str]]:
@@ -39,14 +39,13 @@ def _column(leaf: Any, field: str) -> tuple[np.ndarray, list[str]]:
 
 
 Counts = dict[str, dict[str, int]]
+#: one segment's reader, the number of its first document, and the sorted numbers (within
+#: the segment) of its live documents that a query matches
+Match = tuple[Any, int, np.ndarray]
 _NONE = np.zeros(0, dtype=np.int64)
 
 
-def _children(q: wq.Query) -> list[wq.Query]:
-    return [q.a, q.b] if isinstance(q, wq.BinaryQuery) else list(q.subqueries)
-
-
-def segment_matches(searcher: Any, q: wq.Query) -> list[tuple[Any, int, np.ndarray]]:
+def segment_matches(searcher: Any, q: Query) -> list[Match]:
     """Return, per segment: its reader, the index-wide number of its first document, and the
     sorted numbers (within the segment) of the live documents *q* matches there."""
     found = []
@@ -64,7 +63,7 @@ def live(leaf: Any, ids: np.ndarray) -> np.ndarray | slice:
     return ~within(ids, np.sort(np.fromiter(leaf.deleted_docs_set, dtype=np.int64)))
 
 
-def of_matches(found: list[tuple[Any, int, np.ndarray]], facets: Sequence[str]) -> Counts:
+def of_matches(found: list[Match], facets: Sequence[str]) -> Counts:
     """Return {facet: {value: count}} over what segment_matches() found."""
     counts: Counts = {f: {} for f in facets}
     for leaf, _offset, ids in found:
@@ -72,29 +71,46 @@ def of_matches(found: list[tuple[Any, int, np.ndarray]], facets: Sequence[str]) 
     return counts
 
 
-def matching(q: wq.Query, leaf: Any) -> np.ndarray:
-    """Return the sorted document numbers of one segment that *q* matches, deleted ones
-    included: postings read whole, ANDs and ORs done on arrays (a Whoosh matcher
-    leapfrogs through an AND in Python, a call per skip)."""
-    if isinstance(q, wq.Term):
-        if not doc_frequency(leaf, q.fieldname, q.text):
+class _Matching(Walk[np.ndarray]):
+    """The sorted document numbers of one segment (*leaf*) that a query matches."""
+
+    def __init__(self, leaf: Any) -> None:
+        self.leaf = leaf
+
+    def nothing(self) -> np.ndarray:
+        return _NONE
+
+    def term(self, q: Any) -> np.ndarray:
+        if not doc_frequency(self.leaf, q.fieldname, q.text):
             return _NONE
-        return postings(leaf, q.fieldname, q.text)[0]
-    if isinstance(q, (wq.And, wq.Require)):
-        parts = [matching(p, leaf) for p in _children(q)]
+        return postings(self.leaf, q.fieldname, q.text)[0]
+
+    def all(self, q: Any, subs: Sequence[Query]) -> np.ndarray:
+        parts = [self(p) for p in subs]
         out = min(parts, key=len)
         for part in parts:
             if part is not out:
                 out = intersect(out, part)
         return out
-    if isinstance(q, wq.Or):
-        parts = [matching(p, leaf) for p in _children(q)]
-        return union(parts)
-    if isinstance(q, wq.AndMaybe):
-        return matching(q.a, leaf)
-    if q is wq.NullQuery:
-        return _NONE
-    return np.fromiter(q.docs(Searcher(leaf)), dtype=np.int64)  # anything else
+
+    def any(self, q: Any, subs: Sequence[Query]) -> np.ndarray:
+        return union([self(p) for p in subs])
+
+    def maybe(self, q: Any, a: Query, b: Query) -> np.ndarray:
+        return self(a)
+
+    def require(self, q: Any, a: Query, b: Query) -> np.ndarray:
+        return self.all(q, (a, b))
+
+    def other(self, q: Query) -> np.ndarray:
+        return np.fromiter(q.docs(Searcher(self.leaf)), dtype=np.int64)
+
+
+def matching(q: Query, leaf: Any) -> np.ndarray:
+    """Return the sorted document numbers of one segment that *q* matches, deleted ones
+    included: postings read whole, ANDs and ORs done on arrays (a Whoosh matcher
+    leapfrogs through an AND in Python, a call per skip)."""
+    return _Matching(leaf)(q)
 
 
 def _add(counts: Counts, leaf: Any, ids: np.ndarray) -> None:

@@ -7,7 +7,6 @@ import threading
 import time
 import weakref
 from bisect import bisect_right
-from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping
 from types import MappingProxyType
 from typing import Any
@@ -21,7 +20,8 @@ from whoosh.reading import (  # type: ignore[import-untyped]
 )
 from whoosh.searching import Searcher
 
-from search.store import IndexStore
+from search.engine.store import IndexStore
+from search.recent import Recent
 
 _DERIVED = "_registry_derived"
 _derived: weakref.WeakKeyDictionary[Any, dict[Any, Any]] = weakref.WeakKeyDictionary()
@@ -46,39 +46,6 @@ def per_segment(leaf: Any, key: Any, compute: Callable[[], Any]) -> Any:
         if key not in values:
             values[key] = compute()
         return values[key]
-
-
-class Recent:
-    """A bounded map, the least recently used entries out first once the sizes of the
-    entries (one each, unless *size* says otherwise) pass *limit*; thread-safe."""
-
-    def __init__(self, limit: int, size: Callable[[Any], int] = lambda _value: 1) -> None:
-        self.limit = limit
-        self.size = size
-        self.items: OrderedDict[Any, Any] = OrderedDict()
-        self.total = 0
-        self._lock = threading.Lock()
-
-    def get(self, key: Any) -> Any:
-        """The value of *key*, or None. Without the lock: each OrderedDict call is atomic,
-        and a key another thread drops in between is simply not moved."""
-        found = self.items.get(key)
-        if found is not None:
-            try:
-                self.items.move_to_end(key)
-            except KeyError:
-                pass
-        return found
-
-    def put(self, key: Any, value: Any) -> None:
-        with self._lock:
-            if key in self.items:
-                return
-            self.items[key] = value
-            self.total += self.size(value)
-            while self.total > self.limit and self.items:
-                _, old = self.items.popitem(last=False)
-                self.total -= self.size(old)
 
 
 #: stored documents kept per segment and process (those of popular sellers come back)

@@ -23,8 +23,8 @@ from whoosh.system import pack_uint
 from whoosh.util.numeric import byte_to_length
 from whoosh.writing import SegmentWriter
 
-from search.pool import TermPool, write_terms
-from search.scoring import length_codes
+from search.engine.bm25 import length_codes
+from search.engine.pool import TermPool, write_terms
 
 #: rebuild reports progress every this many documents (per part)
 PROGRESS_EVERY = 1000

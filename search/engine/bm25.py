@@ -9,18 +9,19 @@ of ``whoosh.scoring.BM25F`` with its defaults, term by term (tests compare the t
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
-from whoosh import query as wq
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
 from whoosh.scoring import BM25F
 from whoosh.util.numeric import byte_to_length
 
 from search.arrays import intersect, union, within
-from search.facets import matching
-from search.postings import doc_frequency, postings
-from search.reading import per_segment
+from search.engine.facets import Match, live, matching
+from search.engine.postings import doc_frequency, postings
+from search.engine.queries import Query, Walk
+from search.engine.reading import per_segment
 
 #: sorted document numbers of one segment, and the score of each
 Scored = tuple[np.ndarray, np.ndarray]
@@ -31,43 +32,95 @@ _IDS = np.zeros(0, dtype=np.int64)
 _NONE: Scored = (_IDS, np.zeros(0))
 
 
-def supported(q: wq.Query) -> bool:
-    """Tell whether scored() computes *q* (the shapes search/query.py builds)."""
-    if isinstance(q, wq.Term) or q is wq.NullQuery:
+class _Supported(Walk[bool]):
+    def nothing(self) -> bool:
         return True
-    if isinstance(q, (wq.And, wq.Or)) and type(q) in (wq.And, wq.Or):
-        return all(supported(s) for s in q.subqueries)
-    if isinstance(q, (wq.AndMaybe, wq.Require)):
-        return supported(q.a) and supported(q.b)
-    return False
+
+    def term(self, q: Any) -> bool:
+        return True
+
+    def all(self, q: Any, subs: Sequence[Query]) -> bool:
+        return all(self(s) for s in subs)
+
+    any = all
+
+    def maybe(self, q: Any, a: Query, b: Query) -> bool:
+        return self(a) and self(b)
+
+    require = maybe
+
+    def other(self, q: Query) -> bool:
+        return False
 
 
-def scored(q: wq.Query, leaf: Any, searcher: Any) -> Scored:
-    """Return the documents of segment *leaf* that *q* matches, deleted ones included,
-    with their scores; *searcher* (the whole index's) gives the term statistics."""
-    if isinstance(q, wq.Term):
-        return _term(q, leaf, searcher)
-    if isinstance(q, (wq.And, wq.Or)):
-        parts = [scored(s, leaf, searcher) for s in q.subqueries]
+def supported(q: Query) -> bool:
+    """Tell whether scored() computes *q* (the shapes search/query.py builds)."""
+    return _Supported()(q)
+
+
+class _Scored(Walk[Scored]):
+    """The scores of one segment's matches: *leaf* the segment, *searcher* the statistics."""
+
+    def __init__(self, leaf: Any, searcher: Any) -> None:
+        self.leaf, self.searcher = leaf, searcher
+
+    def nothing(self) -> Scored:
+        return _NONE
+
+    def term(self, q: Any) -> Scored:
+        return _term(q, self.leaf, self.searcher)
+
+    def all(self, q: Any, subs: Sequence[Query]) -> Scored:
+        return self._compound(q, subs, _all)
+
+    def any(self, q: Any, subs: Sequence[Query]) -> Scored:
+        return self._compound(q, subs, _any)
+
+    def _compound(self, q: Any, subs: Sequence[Query], join: Any) -> Scored:
+        parts = [self(s) for s in subs]
         if not parts:
             return _NONE
         if len(parts) == 1:
             return parts[0]  # Whoosh applies no boost to a compound of one
-        ids, scores = (_all if isinstance(q, wq.And) else _any)(parts)
+        ids, scores = join(parts)
         return ids, scores * q.boost if q.boost != 1.0 else scores
-    if isinstance(q, wq.AndMaybe):
-        (ids, scores), (b_ids, b_scores) = scored(q.a, leaf, searcher), scored(q.b, leaf, searcher)
+
+    def maybe(self, q: Any, a: Query, b: Query) -> Scored:
+        (ids, scores), (b_ids, b_scores) = self(a), self(b)
         both = intersect(ids, b_ids)
         scores = scores.copy()
         scores[np.searchsorted(ids, both)] += b_scores[np.searchsorted(b_ids, both)]
         return ids, scores
-    if isinstance(q, wq.Require):
-        ids, scores = scored(q.a, leaf, searcher)
-        keep = within(ids, matching(q.b, leaf))
+
+    def require(self, q: Any, a: Query, b: Query) -> Scored:
+        ids, scores = self(a)
+        keep = within(ids, matching(b, self.leaf))
         return ids[keep], scores[keep]
-    if q is wq.NullQuery:
-        return _NONE
-    raise TypeError(f"cannot score {type(q).__name__} on arrays")
+
+    def other(self, q: Query) -> Scored:
+        raise TypeError(f"cannot score {type(q).__name__} on arrays")
+
+
+def scored(q: Query, leaf: Any, searcher: Any) -> Scored:
+    """Return the documents of segment *leaf* that *q* matches, deleted ones included,
+    with their scores; *searcher* (the whole index's) gives the term statistics."""
+    return _Scored(leaf, searcher)(q)
+
+
+def scored_matches(searcher: Any, q: Query) -> tuple[list[Match], np.ndarray, np.ndarray]:
+    """Score every live match of *q* in every segment: per segment (its reader, the number
+    of its first document, its matches), then every match's document number and score."""
+    found, ids, scores = [], [], []
+    for sub, offset in searcher.leaf_searchers():
+        leaf = sub.reader()
+        seg_ids, seg_scores = scored(q, leaf, searcher)
+        keep = live(leaf, seg_ids)
+        found.append((leaf, offset, seg_ids[keep]))
+        ids.append(seg_ids[keep] + offset)
+        scores.append(seg_scores[keep])
+    every = np.concatenate(ids) if ids else np.zeros(0, dtype=np.int64)
+    score = np.concatenate(scores) if scores else np.zeros(0)
+    return found, every, score
 
 
 def _all(parts: list[Scored]) -> Scored:
@@ -88,7 +141,7 @@ def _any(parts: list[Scored]) -> Scored:
     return ids, scores
 
 
-def _term(q: wq.Term, leaf: Any, searcher: Any) -> Scored:
+def _term(q: Any, leaf: Any, searcher: Any) -> Scored:
     field = q.fieldname
     if field not in searcher.schema:
         return _NONE

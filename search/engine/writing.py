@@ -11,16 +11,11 @@ from typing import Any
 
 from whoosh.index import LockError
 
-from search import building
+from search.documents import SCHEMA_VERSION, narrative_document, seller_document
+from search.engine import building
+from search.engine.schema import narrative_schema, seller_schema
+from search.engine.store import IndexStore
 from search.errors import IndexBusyError
-from search.schema import (
-    SCHEMA_VERSION,
-    narrative_document,
-    narrative_schema,
-    seller_document,
-    seller_schema,
-)
-from search.store import IndexStore
 
 #: apply() merges small segments once an index has this many (searching many is slow)
 MAX_SEGMENTS = 12
@@ -71,7 +66,7 @@ class _Index:
 
     def doc_ids_and_versions(self) -> dict[str, str | None]:
         """Return {id: version} of the live documents, one per id (the last copy); for
-        copies as a search sees them, see search.census."""
+        copies as a search sees them, see search.engine.census."""
         ix, _ = self.store.open()
         try:
             with ix.reader() as reader:

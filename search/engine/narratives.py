@@ -9,14 +9,14 @@ from whoosh import highlight as wh
 from whoosh import query as wq
 from whoosh import sorting
 
-from search.collectors import DeadlineCollector, TimeLimit
+from search.engine.collectors import DeadlineCollector, TimeLimit
+from search.engine.postings import total_frequency
+from search.engine.reading import SearcherCache
+from search.engine.schema import SCHEMA_VERSION, narrative_schema
+from search.engine.store import IndexStore
 from search.errors import QueryError
-from search.postings import total_frequency
 from search.query import MAX_QUERY_CHARS, parse
-from search.reading import SearcherCache
 from search.results import NarrativeResults, SellerMentions
-from search.schema import SCHEMA_VERSION, narrative_schema
-from search.store import IndexStore
 
 MAX_TERMS = 8
 MAX_SELLERS = 100
