@@ -2,7 +2,7 @@
 
 numpy's own are general: ``np.unique`` hashes (about 15 times slower than a sort here,
 numpy 2.4) and ``np.isin`` sorts both sides again. Postings are already sorted and
-unique, so a merge-sort and a binary search do.
+unique, so a merge-sort and a binary search do. Rows: search_bench sub2, word2, initials.
 """
 
 from __future__ import annotations

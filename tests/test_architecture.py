@@ -62,6 +62,84 @@ def test_the_check_itself_catches_a_wrong_import(tmp_path):
     assert {"web", "flask"} <= imports_of(bad)
 
 
+#: the one subpackage of search that may import Whoosh (search/engine/WHOOSH.md)
+WHOOSH_DOOR = ROOT / "search" / "engine"
+#: packages that use search only through its facade (the names search/__init__.py exports);
+#: bench/ is not one: search_bench times the internals themselves (seller_query, text)
+FACADE_ONLY = ("web", "registry")
+
+
+def search_imports(path: Path) -> list[tuple[str, tuple[str, ...]]]:
+    """Every import of the search package in *path*: (module, names imported from it)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found += [(a.name, ()) for a in node.names if a.name.split(".")[0] == "search"]
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            if node.module.split(".")[0] == "search":
+                found.append((node.module, tuple(a.name for a in node.names)))
+    return found
+
+
+def facade() -> set[str]:
+    tree = ast.parse((ROOT / "search" / "__init__.py").read_text(encoding="utf-8"))
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and any(
+            isinstance(t, ast.Name) and t.id == "__all__" for t in node.targets
+        ):
+            return set(ast.literal_eval(node.value))
+    raise AssertionError("search/__init__.py has no __all__")
+
+
+def internals_used(path: Path, public: set[str]) -> list[str]:
+    """The imports of *path* that reach past the search facade."""
+    bad = []
+    for module, names in search_imports(path):
+        if module != "search":
+            bad.append(module)
+        else:
+            bad += [f"search.{n}" for n in names if n not in public]
+    return bad
+
+
+def whoosh_outside_the_door(paths, door: Path = WHOOSH_DOOR) -> list[Path]:
+    return [p for p in paths if door not in p.parents and "whoosh" in imports_of(p)]
+
+
+def test_only_the_engine_imports_whoosh():
+    bad = whoosh_outside_the_door(modules("search"))
+    assert not bad, f"Whoosh imported outside search/engine/: {bad}"
+
+
+@pytest.mark.parametrize("package", FACADE_ONLY)
+def test_web_and_registry_use_only_the_search_facade(package):
+    public = facade()
+    bad = {str(p.relative_to(ROOT)): internals_used(p, public) for p in modules(package)}
+    assert not {k: v for k, v in bad.items() if v}, f"search internals imported: {bad}"
+
+
+def test_the_door_checks_catch_a_planted_violation(tmp_path):
+    door = tmp_path / "search" / "engine"
+    door.mkdir(parents=True)
+    outside, inside = tmp_path / "search" / "planted.py", door / "planted.py"
+    for path in (outside, inside):
+        path.write_text("from whoosh import query\n")
+    assert whoosh_outside_the_door([outside, inside], door) == [outside]
+    web = tmp_path / "web_module.py"
+    web.write_text(
+        "from search import SellerSearcher, census\n"
+        "from search import stored_fields\n"
+        "from search.engine.reading import Recent\n"
+        "import search.sellers\n"
+    )
+    assert internals_used(web, facade()) == [
+        "search.stored_fields",
+        "search.engine.reading",
+        "search.sellers",
+    ]
+
+
 def test_wsgi_is_two_lines_and_starts_nothing():
     lines = [line for line in (ROOT / "wsgi.py").read_text().splitlines() if line.strip()]
     assert len(lines) == 2 and "create_app()" in lines[1]

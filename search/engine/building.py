@@ -6,6 +6,7 @@ still CPU-bound. Given several *parts* (each a callable that
 yields a contiguous run of the documents), each part is indexed in its own forked
 process into its own segment, and the segments are listed in the order of the parts:
 the index order is the order of the documents, as with one part, whatever finishes first.
+Row: search_bench build_s / docs_per_s (the rebuild), with build_procs parts.
 """
 
 from __future__ import annotations
@@ -37,8 +38,10 @@ Part = Callable[[], Iterable[Mapping[str, Any]]]
 Convert = Callable[[Mapping[str, Any]], dict[str, Any]]
 Progress = Callable[[int], None]
 
-# Whoosh 2.7 calls a method that its W3TermInfo names set_inlined, so any inlinelimit
-# above 1 fails on commit (AttributeError). Readers only use is_inlined/inlined_postings.
+# Whoosh 2.7.5 calls a method that its W3TermInfo names set_inlined, so Whoosh's own
+# SegmentWriter given codec() (inlinelimit above 1) fails on commit (AttributeError). The
+# writer here never calls it (the pool writes inline terms itself); the tests that hold
+# its segments to Whoosh's, byte for byte, run Whoosh's writer with codec(). WHOOSH.md.
 if not hasattr(W3TermInfo, "set_inline"):
     W3TermInfo.set_inline = W3TermInfo.set_inlined
 

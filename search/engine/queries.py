@@ -77,8 +77,8 @@ class Walk(Generic[T]):
 def doc_ids(q: Query, searcher: Any) -> Iterator[int]:
     """Yield the matching document numbers in order, leapfrogging through ANDs.
 
-    (Whoosh's ``Query.docs`` intersects two Python sets of every posting; this is the
-    walk of the search_bench rows whose text is in most names: sub2, word2, initials.)
+    (Whoosh's ``Query.docs`` intersects two Python sets of every posting: the search_bench
+    rows suggest_brand_prefix and suggest_pinyin_prefix walk this way.)
     """
     try:
         matcher = q.matcher(searcher, searcher.boolean_context())

@@ -86,3 +86,14 @@ def test_real_reviews_every_report_with_the_word_is_counted(real_reports, word: 
     assert set(got) <= set(expected)
     assert all(n <= expected[s] for s, n in got.items())
     assert [m.count for m in res.sellers] == sorted((m.count for m in res.sellers), reverse=True)
+
+
+def test_the_pickled_schema_names_the_tokenizer_as_indexes_on_disk_do() -> None:
+    """Whoosh pickles the schema into every index: the tokenizer's name must never move."""
+    import pickle
+
+    from search.engine.schema import narrative_schema
+
+    pickled = pickle.dumps(narrative_schema(), 2)
+    assert b"search.schema" in pickled and b"JiebaTokenizer" in pickled
+    assert b"search.engine" not in pickled
