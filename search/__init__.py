@@ -19,10 +19,11 @@ from search.results import (
     SellerMentions,
     Suggestion,
 )
-from search.sellers import SellerSearcher
+from search.sellers import MAX_PER_PAGE, SellerSearcher
 from search.writing import ApplyStats, NarrativeIndex, SellerIndex, exists, rebuild
 
 __all__ = [
+    "MAX_PER_PAGE",
     "ApplyStats",
     "Filters",
     "IndexBusyError",

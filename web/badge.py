@@ -336,7 +336,8 @@ def jwks():
     """The public keys that verify the registry's signed statements."""
     from .keys import key_ring
 
-    response = current_app.json.response(key_ring().jwks())
+    # A reader: the keys are made by the jobs and commands that sign (create=False).
+    response = current_app.json.response(key_ring(create=False).jwks())
     response.headers["Cache-Control"] = "public, max-age=300"
     response.headers["Access-Control-Allow-Origin"] = "*"
     return response

@@ -83,10 +83,10 @@ FIELDS = {
 FIELD_DEFAULT = _l("Check this answer: it is too long or not valid.")
 _SELLER_PAGES = (
     "pages.seller",
-    "pages.complain",
+    "complaints.complain",
     *("badge.embed", "badge.verify", "badge.badge_svg", "badge.badge_js"),
 )
-_COMPLAINT_PAGES = ("pages.complaint", "pages.reply")
+_COMPLAINT_PAGES = ("complaints.complaint", "complaints.reply")
 
 
 class PageProblem(HTTPException):
