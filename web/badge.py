@@ -18,7 +18,8 @@ from registry.domains import within
 from registry.embedding import Origin, claimed_domain, embedding_origin, parse_origin
 from registry.errors import ValidationFailed
 
-from .badge_svg import LANGS, SIZES, clean_text, render_badge
+from .badge_svg import LANGS, SIZES, render_badge
+from .badge_text import clean_text
 from .db import database, get_session
 from .i18n import current_lang
 from .links import arg, site_root

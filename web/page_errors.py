@@ -23,7 +23,8 @@ from registry.errors import (
     ValidationFailed,
 )
 
-from .templating import _l, format_filters, gettext
+from .formatting import format_filters
+from .templating import _l, gettext
 
 #: the cases pages raise themselves (PageProblem), and those read from registry errors
 CASES = {

@@ -20,17 +20,12 @@ from .charts import bar_rows, line_chart
 from .db import database, get_session
 from .finder import find, rendered
 from .finder import mentions as report_mentions
+from .formatting import format_filters
 from .i18n import current_lang
 from .links import arg, page_url
 from .page_errors import PageProblem
 from .request import MAX_QUERY, MAX_QUERY_TEXT, filter_args
-from .templating import (
-    facet_value,
-    format_filters,
-    label,
-    render_localized,
-    translations,
-)
+from .templating import facet_value, label, render_localized, translations
 
 bp = Blueprint("pages", __name__)
 
