@@ -28,9 +28,10 @@ from search.results import (
     SellerMentions,
     Suggestion,
 )
-from search.sellers import SellerSearcher
+from search.sellers import MAX_PER_PAGE, SellerSearcher
 
 __all__ = [
+    "MAX_PER_PAGE",
     "ApplyStats",
     "Filters",
     "IndexBusyError",

@@ -143,3 +143,59 @@ def test_the_door_checks_catch_a_planted_violation(tmp_path):
 def test_wsgi_is_two_lines_and_starts_nothing():
     lines = [line for line in (ROOT / "wsgi.py").read_text().splitlines() if line.strip()]
     assert len(lines) == 2 and "create_app()" in lines[1]
+
+
+ROUTE_METHODS = {"route", "get", "post", "put", "patch", "delete", "add_url_rule"}
+
+
+def foreign_routes(path: Path, package_init: bool = False) -> list[str]:
+    """Routes *path* adds to a blueprint it imports from another web module (a blueprint of
+    its own package's ``__init__`` is its own area's: ``from . import bp`` is allowed)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    imported = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and (
+            node.level or (node.module or "").startswith("web")
+        ):
+            own_package = node.level == 1 and not node.module and not package_init
+            for alias in node.names:
+                if not own_package:
+                    imported[alias.asname or alias.name] = f"{'.' * node.level}{node.module or ''}"
+    found = []
+    for node in ast.walk(tree):
+        targets = []
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            targets = [d.func for d in node.decorator_list if isinstance(d, ast.Call)]
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+            if node.func.attr == "add_url_rule":
+                targets = [node.func]
+        for target in targets:
+            if (
+                isinstance(target, ast.Attribute)
+                and target.attr in ROUTE_METHODS
+                and isinstance(target.value, ast.Name)
+                and target.value.id in imported
+            ):
+                found.append(f"{target.value.id}.{target.attr} (from {imported[target.value.id]})")
+    return found
+
+
+def test_no_web_module_adds_routes_to_another_modules_blueprint():
+    bad = {}
+    for path in modules("web"):
+        found = foreign_routes(path, package_init=path.name == "__init__.py")
+        if found:
+            bad[str(path.relative_to(ROOT))] = found
+    assert not bad, f"routes added to another area's blueprint: {bad}"
+
+
+def test_the_route_check_catches_a_planted_violation(tmp_path):
+    planted = tmp_path / "planted.py"
+    planted.write_text(
+        "from .pages import bp\n"
+        "from . import bp as own\n\n"
+        "@bp.route('/x')\ndef x():\n    pass\n\n"
+        "@own.get('/y')\ndef y():\n    pass\n\n"
+        "bp.add_url_rule('/z', 'z', x)\n"
+    )
+    assert foreign_routes(planted) == ["bp.route (from .pages)", "bp.add_url_rule (from .pages)"]

@@ -38,7 +38,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from flask_wtf import CSRFProtect
     from werkzeug.middleware.proxy_fix import ProxyFix
 
-    from . import (  # noqa: F401
+    from . import (
         api,
         badge,
         cli,
@@ -48,6 +48,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         headers,
         i18n,
         links,
+        ops,
         pages,
         templating,
         throttle,
@@ -64,6 +65,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     headers.init_app(app)
     csrf = CSRFProtect(app)
     app.register_blueprint(pages.bp)
+    app.register_blueprint(complaint_pages.bp)
+    app.register_blueprint(ops.bp)
     app.register_blueprint(badge.bp)
     read_bodies_safely(app)  # a body the server cannot read is a 400, wherever it is read
     badge.init_app(app)  # the badge's fast path, in front of Flask

@@ -18,7 +18,8 @@ from registry.domains import within
 from registry.embedding import Origin, claimed_domain, embedding_origin, parse_origin
 from registry.errors import ValidationFailed
 
-from .badge_svg import LANGS, SIZES, clean_text, render_badge
+from .badge_svg import LANGS, SIZES, render_badge
+from .badge_text import clean_text
 from .db import database, get_session
 from .i18n import current_lang
 from .links import arg, site_root
@@ -336,7 +337,8 @@ def jwks():
     """The public keys that verify the registry's signed statements."""
     from .keys import key_ring
 
-    response = current_app.json.response(key_ring().jwks())
+    # A reader: the keys are made by the jobs and commands that sign (create=False).
+    response = current_app.json.response(key_ring(create=False).jwks())
     response.headers["Cache-Control"] = "public, max-age=300"
     response.headers["Access-Control-Allow-Origin"] = "*"
     return response

@@ -1,15 +1,15 @@
-"""Render the embeddable trust badge as a standalone SVG string (pure: no Flask, no I/O)."""
+"""Render the embeddable trust badge as a standalone SVG string (pure: no Flask, no I/O).
+
+What text is and how wide it is (clean_text, truncate) lives in ``badge_text``."""
 
 from __future__ import annotations
 
-import re
-import unicodedata
-from bisect import bisect_right
-from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import accumulate
 from xml.sax.saxutils import escape
+
+from .badge_text import char_width, clean_text, cut, truncate
 
 SIZES = ("small", "medium", "large")
 STATES = ("ok", "unverified", "sanctioned", "failing", "warning", "unknown", "neutral")
@@ -106,63 +106,12 @@ _MARKS = {
     "neutral": "M11.2 7.4a3.4 3.4 0 1 0 0 6.8 3.4 3.4 0 0 0 0-6.8ZM13.7 13.7l2.6 2.6",
 }
 
-# Bidi overrides could make "moc.live" read as "evil.com"; a BOM is invisible.
-_INVISIBLE = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
-
-
-def clean_text(text: str) -> str:
-    """Drop characters XML 1.0 forbids or that disguise text, and collapse whitespace."""
-    text = str(text)
-    if text.isprintable():
-        # No control, format (so no bidi override or BOM), surrogate, unassigned (so no
-        # noncharacter) or separator other than the plain space: only spaces to collapse.
-        return " ".join(text.split())
-    kept = []
-    for char in _INVISIBLE.sub("", text):
-        code = ord(char)
-        category = unicodedata.category(char)
-        if char.isspace():
-            kept.append(" ")
-        elif category in ("Cc", "Cs") or (code & 0xFFFE) == 0xFFFE or 0xFDD0 <= code <= 0xFDEF:
-            continue  # controls, lone surrogates and noncharacters: not allowed or not text
-        else:
-            kept.append(char)
-    return " ".join("".join(kept).split())
-
-
-@lru_cache(maxsize=65_536)  # a name repeats the characters of the names before it
-def _char_width(char: str) -> int:
-    if unicodedata.combining(char):
-        return 0
-    return 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
-
-
-def display_width(text: str) -> int:
-    """Return the width of text in columns, counting wide (CJK) characters double."""
-    return sum(_char_width(char) for char in text)
-
-
-def truncate(
-    text: str, max_width: float, *, char_width: Callable[[str], float] = _char_width
-) -> str:
-    """Shorten text to at most max_width (columns by default), ending with an ellipsis when cut."""
-    return _cut(text, list(accumulate(map(char_width, text))), max_width, char_width("…"))
-
-
-def _cut(text: str, edges: list[float], max_width: float, ellipsis: float) -> str:
-    """Truncate ``text`` given ``edges[i]``, the width of ``text[: i + 1]``."""
-    if (edges[-1] if edges else 0) <= max_width:
-        return text
-    # Keep the longest prefix that leaves room for the ellipsis (widths are never negative,
-    # so the edges never decrease).
-    return text[: bisect_right(edges, max_width - ellipsis)].rstrip() + "…"
-
 
 def _fit(text: str, pixels: float, font_size: float, *, bold: bool = False) -> str:
     # A wide character is a double column: it costs one em where a narrow one costs ~0.6.
     costs = (0, font_size * (_BOLD_NARROW_EM if bold else _NARROW_EM), font_size * _WIDE_EM)
-    edges = list(accumulate(map(costs.__getitem__, map(_char_width, text))))
-    return _cut(text, edges, pixels, costs[_char_width("…")])
+    edges = list(accumulate(map(costs.__getitem__, map(char_width, text))))
+    return cut(text, edges, pixels, costs[char_width("…")])
 
 
 def _attr(value: str) -> str:

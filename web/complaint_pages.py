@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from registry.complaints import ComplaintService
@@ -22,7 +22,8 @@ from .forms import ComplaintForm, ConfirmForm, ReplyForm
 from .headers import private
 from .links import external_url, with_fragment
 from .page_errors import field_message, page_message
-from .pages import bp
+
+bp = Blueprint("complaints", __name__)
 
 
 def client_key() -> str:
@@ -71,7 +72,7 @@ def complain(public_id: str):
                 complaint=complaint,
                 seller=seller,
                 link=external_url(
-                    "pages.complaint", fragment={"token": token}, public_id=complaint.public_id
+                    "complaints.complaint", fragment={"token": token}, public_id=complaint.public_id
                 ),
             )
     status = 400 if request.method == "POST" else 200
@@ -82,7 +83,7 @@ def complain(public_id: str):
 @private
 def complaint(public_id: str):
     """A complaint's public page; with the complainant's token, the outcome can be confirmed."""
-    moved = _token_out_of_query("pages.complaint", public_id)
+    moved = _token_out_of_query("complaints.complaint", public_id)
     if moved is not None:
         return moved
     session = get_session()
@@ -96,7 +97,7 @@ def complaint(public_id: str):
             service.confirm(row.id, token, form.resolved.data == "yes")
             session.commit()
             flash("confirmed")
-            return redirect(url_for("pages.complaint", public_id=public_id))
+            return redirect(url_for("complaints.complaint", public_id=public_id))
         except RegistryError as exc:
             session.rollback()
             problem = page_message(exc)
@@ -117,7 +118,7 @@ def complaint(public_id: str):
 @private
 def reply(public_id: str):
     """The merchant's one-time link: reply in public."""
-    moved = _token_out_of_query("pages.reply", public_id)
+    moved = _token_out_of_query("complaints.reply", public_id)
     if moved is not None:
         return moved
     session = get_session()
@@ -130,7 +131,7 @@ def reply(public_id: str):
         try:
             service.reply(row.id, form.reply.data, token=token)
             session.commit()
-            return redirect(url_for("pages.complaint", public_id=public_id))
+            return redirect(url_for("complaints.complaint", public_id=public_id))
         except RegistryError as exc:
             session.rollback()
             problem = page_message(exc)

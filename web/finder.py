@@ -15,11 +15,9 @@ from registry.urls import looks_like_url_or_domain, normalize_store_url
 from search import Filters, IndexMissingError, NarrativeResults, QueryError, Recent, SearchResults
 
 from .indexing import narrative_searcher, seller_searcher
+from .request import MAX_QUERY, MAX_QUERY_TEXT
 
 FACETS = ("grade", "verified", "province", "category")
-MAX_QUERY = 200
-#: the most of a query read at all (codes, shop URLs and domains; names use MAX_QUERY)
-MAX_QUERY_TEXT = 1000
 
 
 @dataclass

@@ -23,7 +23,8 @@ from registry.errors import (
     ValidationFailed,
 )
 
-from .templating import _l, format_filters, gettext
+from .formatting import format_filters
+from .templating import _l, gettext
 
 #: the cases pages raise themselves (PageProblem), and those read from registry errors
 CASES = {
@@ -83,10 +84,10 @@ FIELDS = {
 FIELD_DEFAULT = _l("Check this answer: it is too long or not valid.")
 _SELLER_PAGES = (
     "pages.seller",
-    "pages.complain",
+    "complaints.complain",
     *("badge.embed", "badge.verify", "badge.badge_svg", "badge.badge_js"),
 )
-_COMPLAINT_PAGES = ("pages.complaint", "pages.reply")
+_COMPLAINT_PAGES = ("complaints.complaint", "complaints.reply")
 
 
 class PageProblem(HTTPException):

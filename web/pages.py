@@ -1,4 +1,4 @@
-"""Pages for consumers: home, search, seller profile, the published model, health."""
+"""Pages for consumers: home, search, seller profile, the published model."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ import time
 
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
 from markupsafe import Markup
-from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 import scoring
@@ -19,24 +18,18 @@ from search import QueryError
 from . import result_html
 from .charts import bar_rows, line_chart
 from .db import database, get_session
-from .finder import MAX_QUERY_TEXT, find, rendered
+from .finder import find, rendered
 from .finder import mentions as report_mentions
+from .formatting import format_filters
 from .i18n import current_lang
 from .links import arg, page_url
 from .page_errors import PageProblem
-from .templating import (
-    facet_value,
-    format_filters,
-    label,
-    render_localized,
-    translations,
-)
+from .request import MAX_QUERY, MAX_QUERY_TEXT, filter_args
+from .templating import facet_value, label, render_localized, translations
 
 bp = Blueprint("pages", __name__)
 
 FILTERS = ("grade", "province", "category")
-#: a search longer than this is refused with a page that says so (the finder reads no more)
-MAX_QUERY_CHARS = MAX_QUERY_TEXT
 GRADE_LINES = ((97.0, "A+"), (90.0, "A-"), (80.0, "B-"), (70.0, "C-"), (60.0, "D-"))
 
 
@@ -61,13 +54,6 @@ def index():
     return render_template("index.html", warnings=profile.recent_warnings(get_session()))
 
 
-def _filters() -> dict:
-    chosen = {k: request.args[k] for k in FILTERS if arg(k)}
-    if arg("verified"):
-        chosen["verified"] = True
-    return chosen
-
-
 @bp.get("/search")
 def search():
     raw = arg("page", "1") or "1"
@@ -78,14 +64,14 @@ def search():
     if page < 1:
         raise PageProblem("bad_page")
     query = arg("q", "") or ""
-    if len(query) > MAX_QUERY_CHARS:
-        raise PageProblem("query_too_long", n=len(query), limit=MAX_QUERY_CHARS)
+    if len(query) > MAX_QUERY_TEXT:
+        raise PageProblem("query_too_long", n=len(query), limit=MAX_QUERY_TEXT)
     return rendered(("search", request.full_path, current_lang()), lambda: _render_search(page))
 
 
 def _render_search(page: int):
     session = get_session()
-    filters = _filters()
+    filters = filter_args(FILTERS)
     try:
         finding = find(session, arg("q", ""), filters=filters, page=page)
     except QueryError:
@@ -97,7 +83,7 @@ def _render_search(page: int):
         return redirect(url_for("pages.seller", public_id=finding.exact.public_id))
     mentions, names = None, {}
     if finding.results is not None and page == 1 and not filters:
-        mentions = report_mentions(finding.query[:200])
+        mentions = report_mentions(finding.query[:MAX_QUERY])
         if mentions and mentions.sellers:
             names = {
                 s.public_id: s.legal_name
@@ -230,9 +216,3 @@ def model():
     return render_template(
         "model.html", model=document, model_json=json.dumps(document, ensure_ascii=False, indent=2)
     )
-
-
-@bp.get("/healthz")
-def healthz():
-    get_session().execute(text("SELECT 1"))
-    return {"status": "ok"}

@@ -1,13 +1,27 @@
-"""The request class: query arguments that no query string can turn into a server error."""
+"""Reading a request's query: the request class (no query string can turn into a server
+error), and the arguments pages and the API share: query length, filters, whole numbers."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from urllib.parse import parse_qsl
 
 import werkzeug.urls  # noqa: F401 - registers the "werkzeug.url_quote" error handler
 from flask import Request as FlaskRequest
+from flask import request
 from werkzeug.datastructures import MultiDict
 from werkzeug.utils import cached_property
+
+from registry.errors import ValidationFailed
+from search import MAX_PER_PAGE
+
+#: the most of a query read at all (codes, shop URLs and domains); a results page refuses a
+#: longer one with a page that says so
+MAX_QUERY_TEXT = 1000
+#: the most of a query searched in names and narratives
+MAX_QUERY = 200
+# MAX_PER_PAGE (results per page, at most) is the search package's own bound.
+__all__ = ["MAX_PER_PAGE", "MAX_QUERY", "MAX_QUERY_TEXT", "Request", "filter_args", "int_arg"]
 
 #: what werkzeug does with bytes that decode to no UTF-8: it percent-encodes them again
 QUOTE_ERRORS = "werkzeug.url_quote"
@@ -29,3 +43,27 @@ class Request(FlaskRequest):
     @cached_property
     def args(self) -> MultiDict[str, str]:  # type: ignore[override]
         return self.parameter_storage_class(query_pairs(self.query_string))
+
+
+def filter_args(names: Collection[str], verified: Collection[str] | None = None) -> dict:
+    """The search filters the query names: each of *names* given a value, and ``verified``
+    when it has a value (one of *verified*, when given)."""
+    args = request.args
+    chosen: dict = {k: args[k] for k in names if k in args and args[k]}
+    flag = args["verified"] if "verified" in args else None
+    if flag and (verified is None or flag in verified):
+        chosen["verified"] = True
+    return chosen
+
+
+def int_arg(name: str, default: int, low: int, high: int | None = None) -> int:
+    """The whole number *name* of the query, from *low* to *high*; else ValidationFailed."""
+    raw = request.args.get(name, str(default))
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ValidationFailed(f"{name} must be a whole number", {name: raw}) from None
+    if value < low or (high is not None and value > high):
+        bounds = f"at least {low}" + (f" and at most {high}" if high else "")
+        raise ValidationFailed(f"{name} must be {bounds}", {name: raw})
+    return value

@@ -15,11 +15,9 @@ from web.badge_svg import (
     PALETTE,
     SIZES,
     STATES,
-    clean_text,
-    display_width,
     render_badge,
-    truncate,
 )
+from web.badge_text import clean_text, display_width, truncate
 
 SVG = "{http://www.w3.org/2000/svg}"
 LANGS = ("zh", "en")

@@ -11,7 +11,7 @@ def test_links_filled_into_a_shape_match_url_for(app):
     build = app.jinja_env.globals["url_for"]
     with app.test_request_context("/"):
         for public_id in ("s-abc123", "s-xyz789", "s-0000000000"):
-            for endpoint in ("pages.seller", "pages.complain", "badge.embed"):
+            for endpoint in ("pages.seller", "complaints.complain", "badge.embed"):
                 assert build(endpoint, public_id=public_id) == url_for(
                     endpoint, public_id=public_id
                 )

@@ -4,6 +4,7 @@ one; revoked when the record they describe changes."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -156,3 +157,12 @@ def test_a_key_id_beginning_with_a_dash_is_read_as_a_key_id(runner):
     result = runner.invoke(args=["revoke-signing-key", "-2Dz-cK2ynRMpawVEr_aXQ"])
     assert result.exit_code == 1
     assert "no key with id -2Dz-cK2ynRMpawVEr_aXQ" in result.output
+
+
+def test_the_published_keys_are_read_never_made(app, client):
+    """Reads stay reads: asking for the key set of a registry without keys makes none."""
+    folder = Path(app.config["SIGNING_KEY_DIR"])
+    assert not list(folder.glob("key-*.pem"))
+    response = client.get("/.well-known/jwks.json")
+    assert response.status_code == 200 and response.json["keys"] == []
+    assert not list(folder.glob("key-*.pem"))

@@ -6,26 +6,26 @@ from datetime import UTC, datetime, timedelta
 from babel import dates, numbers
 from flask_babel import get_timezone
 
-from web import templating
+from web import formatting, templating
 
 
 def test_cached_formats_match_babel_in_both_languages(app):
     rng = random.Random(7)
     with app.test_request_context("/"):
-        for locale in templating._BABEL_LOCALES.values():
+        for locale in formatting._BABEL_LOCALES.values():
             for _ in range(300):
                 moment = datetime(2000, 1, 1, tzinfo=UTC) + timedelta(
                     seconds=rng.randrange(10**9), microseconds=rng.randrange(10**6)
                 )
                 value = rng.choice([rng.randrange(10**7), rng.random() * 1e5, 0.05, 99.95])
-                assert templating._FORMATTERS["datetime"](moment, locale) == (
+                assert formatting._FORMATTERS["datetime"](moment, locale) == (
                     dates.format_datetime(moment, "medium", tzinfo=get_timezone(), locale=locale)
                 )
-                assert templating._FORMATTERS["date"](moment.date(), locale) == (
+                assert formatting._FORMATTERS["date"](moment.date(), locale) == (
                     dates.format_date(moment.date(), "medium", locale=locale)
                 )
                 for kind, pattern in (("int", "#,##0"), ("num", "#,##0.#")):
-                    assert templating._FORMATTERS[kind](value, locale) == (
+                    assert formatting._FORMATTERS[kind](value, locale) == (
                         numbers.format_decimal(value, format=pattern, locale=locale)
                     )
 

@@ -17,7 +17,7 @@ from . import bp
 
 
 def _reply_url(public_id: str, token: str) -> str:
-    return external_url("pages.reply", fragment={"token": token}, public_id=public_id)
+    return external_url("complaints.reply", fragment={"token": token}, public_id=public_id)
 
 
 @bp.post("/complaints")
@@ -34,7 +34,7 @@ def file_complaint():
             "status": complaint.status,
             "token": token,
             "follow_url": external_url(
-                "pages.complaint", fragment={"token": token}, public_id=complaint.public_id
+                "complaints.complaint", fragment={"token": token}, public_id=complaint.public_id
             ),
         },
         201,

@@ -15,9 +15,11 @@ from ..db import get_session
 from ..envelope import error, ok
 from ..finder import find
 from ..indexing import narrative_searcher, seller_searcher
+from ..request import MAX_PER_PAGE, filter_args, int_arg
 from . import bp
 
-MAX_PER_PAGE = 100
+#: what the API filters search results by (``verified`` too: 1, true or yes)
+API_FILTERS = ("grade", "province", "city", "category")
 
 
 def _record(service: SellerService, seller) -> dict:
@@ -63,28 +65,12 @@ def lookup():
     return ok(_record(service, seller))
 
 
-def _int_arg(name: str, default: int, low: int, high: int | None = None) -> int:
-    raw = request.args.get(name, str(default))
-    try:
-        value = int(raw)
-    except ValueError:
-        raise ValidationFailed(f"{name} must be a whole number", {name: raw}) from None
-    if value < low or (high is not None and value > high):
-        bounds = f"at least {low}" + (f" and at most {high}" if high else "")
-        raise ValidationFailed(f"{name} must be {bounds}", {name: raw})
-    return value
-
-
 @bp.get("/sellers")
 def search_sellers():
     """Search: ?q= plus filters verified, grade, province, city, category; page, per_page."""
-    page = _int_arg("page", 1, 1)
-    per_page = _int_arg("per_page", 20, 1, MAX_PER_PAGE)
-    filters = {
-        k: request.args[k] for k in ("grade", "province", "city", "category") if request.args.get(k)
-    }
-    if request.args.get("verified") in ("1", "true", "yes"):
-        filters["verified"] = True
+    page = int_arg("page", 1, 1)
+    per_page = int_arg("per_page", 20, 1, MAX_PER_PAGE)
+    filters = filter_args(API_FILTERS, verified=("1", "true", "yes"))
     try:
         finding = find(
             get_session(), request.args.get("q", ""), filters=filters, page=page, per_page=per_page
@@ -148,7 +134,7 @@ def _hit(seller_id: str, fields, highlights) -> dict:
 @bp.get("/suggest")
 def suggest():
     text = request.args.get("q", "")
-    limit = _int_arg("limit", 10, 1, 25)
+    limit = int_arg("limit", 10, 1, 25)
     try:
         found = seller_searcher().suggest(text, limit=limit)
     except QueryError as exc:
@@ -166,7 +152,7 @@ def search_reports():
         raise ValidationFailed("kind must be complaint or fraud_report", {"kind": kind})
     try:
         found = narrative_searcher().search(
-            request.args.get("q", ""), kind=kind, limit=_int_arg("limit", 20, 1, 100)
+            request.args.get("q", ""), kind=kind, limit=int_arg("limit", 20, 1, 100)
         )
     except QueryError as exc:
         return error(400, "bad_query", str(exc))

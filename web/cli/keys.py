@@ -1,4 +1,5 @@
-"""API token commands: ``create-token``, ``tokens`` and ``revoke-token``."""
+"""API tokens and signing keys: ``create-token``, ``tokens``, ``revoke-token``,
+``rotate-signing-key``, ``revoke-signing-key``."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from registry.errors import RegistryError
 from registry.models import Seller
 from registry.tokens import MAX_EXPIRES_DAYS, TokenService
 
-from .db import job_session
+from ..db import job_session
 
 ROLE_CHOICE = click.Choice(["regulator", "platform", "moderator", "merchant"])
 
@@ -107,3 +108,27 @@ def revoke_token(prefix: str) -> None:
         service.revoke(row.id, actor="cli")
         session.commit()
     click.echo(f"revoked token {label}")
+
+
+@click.command("rotate-signing-key")
+@with_appcontext
+def rotate_signing_key() -> None:
+    """Start signing with a new key (older keys stay published until revoked)."""
+    from registry.attestation import key_id
+
+    from ..keys import key_ring
+
+    click.echo(key_id(key_ring().rotate().public_key()))
+
+
+# A key id is base64url and may begin with "-": it is an argument, not an unknown option.
+@click.command("revoke-signing-key", context_settings={"ignore_unknown_options": True})
+@click.argument("kid")
+@with_appcontext
+def revoke_signing_key(kid: str) -> None:
+    """Withdraw a key: statements it signed stop verifying."""
+    from ..keys import key_ring
+
+    if not key_ring().revoke(kid):
+        raise click.ClickException(f"no key with id {kid}")
+    click.echo(f"revoked {kid}")

@@ -1,0 +1,32 @@
+"""Command-line tools, ``flask --app wsgi <command>``, grouped by area: data (migrations,
+imports, the demo set, audit, public texts), scores, the search index, tokens and keys, and
+running the registry (scheduler, prepare, domain checks)."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def register(app: Flask) -> None:
+    """Add every command to ``app.cli``."""
+    from . import data, index, keys, ops, scores
+
+    app.cli.add_command(data.db_group)
+    for command in (
+        keys.create_token,
+        keys.tokens,
+        keys.revoke_token,
+        data.import_registrations,
+        data.verify_audit,
+        data.load_demo,
+        scores.rescore,
+        ops.scheduler,
+        ops.prepare,
+        index.reindex,
+        index.check_index,
+        keys.rotate_signing_key,
+        keys.revoke_signing_key,
+        ops.check_domains,
+        data.rescrub,
+    ):
+        app.cli.add_command(command)

@@ -1,0 +1,146 @@
+"""Data in and out of the database: migrations, imports, the demo set, audit, public texts."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import AppGroup, with_appcontext
+
+from registry import audit, migrate
+from registry.columns import column_report
+from registry.errors import RegistryError
+from registry.importing import parse_batch, sniff_format
+from registry.registrations import RegistrationService
+
+from ..db import database, job_session
+
+db_group = AppGroup("db", help="Database schema (Alembic migrations).")
+
+
+@db_group.command("upgrade")
+@click.argument("revision", default="head")
+def db_upgrade(revision: str) -> None:
+    """Apply migrations up to REVISION (default: head)."""
+    migrate.upgrade(database().engine, revision)
+    click.echo(f"database at {migrate.current(database().engine)}")
+
+
+@db_group.command("downgrade")
+@click.argument("revision")
+def db_downgrade(revision: str) -> None:
+    """Revert migrations down to REVISION."""
+    migrate.downgrade(database().engine, revision)
+    click.echo(f"database at {migrate.current(database().engine)}")
+
+
+@db_group.command("revision")
+@click.argument("message")
+def db_revision(message: str) -> None:
+    """Draft a new migration from the difference between the models and the database."""
+    migrate.revision(database().engine, message)
+
+
+@db_group.command("current")
+def db_current() -> None:
+    """Show the applied migration."""
+    click.echo(migrate.current(database().engine) or "(empty database)")
+
+
+@click.command("import-registrations")
+@with_appcontext
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["csv", "json", "jsonl"]),
+    default=None,
+    help="Default: from the file name.",
+)
+@click.option("--encoding", default=None, help="Default: UTF-8 (BOM or not) or GB18030.")
+@click.option("--verified-by", default="registry operator", show_default=True)
+def import_registrations(
+    path: Path, fmt: str | None, encoding: str | None, verified_by: str
+) -> None:
+    """Import verified identities from a CSV, JSON or JSON Lines file."""
+    try:
+        records = list(
+            parse_batch(path.read_bytes(), fmt or sniff_format(None, path.name), encoding)
+        )
+    except OSError as exc:
+        raise click.ClickException(f"{path}: cannot read it: {exc.strerror or exc}") from None
+    except RegistryError as exc:
+        # One line that names the line of the file: the whole file is refused, nothing written.
+        raise click.ClickException(f"{path}: {exc.message}") from None
+    for warning in column_report(records).warnings():
+        click.echo(f"{path.name}: warning: {warning['message']}", err=True)
+    counts = {"created": 0, "updated": 0, "unchanged": 0, "rejected": 0}
+    rejected = []
+    with job_session() as session:
+        service = RegistrationService(session, actor=f"regulator:{verified_by}")
+        with click.progressbar(length=len(records), label="importing", file=sys.stderr) as bar:
+            for result in service.submit(records):
+                counts[result.status] += 1
+                if result.status == "rejected":
+                    rejected.append(result)
+                bar.update(1)
+        session.commit()
+    for result in rejected:
+        detail = "; ".join(f"{k}: {v}" for k, v in result.errors.items())
+        click.echo(f"{path.name}:{result.line}: rejected: {detail}", err=True)
+    click.echo(", ".join(f"{v} {k}" for k, v in counts.items()) + f" ({len(records)} records)")
+    if rejected:
+        sys.exit(1)
+
+
+@click.command("verify-audit")
+@with_appcontext
+def verify_audit() -> None:
+    """Check the audit log's hash chain; exit 1 if it was tampered with."""
+    with job_session() as session:
+        report = audit.verify_chain(session)
+    if report.ok:
+        click.echo(f"audit chain intact: {report.checked} entries")
+        return
+    click.echo(
+        f"audit chain BROKEN at entry {report.first_bad_id}: {report.problem} "
+        f"({report.checked} entries before it are intact)",
+        err=True,
+    )
+    sys.exit(1)
+
+
+@click.command("load-demo")
+@with_appcontext
+@click.option("--force", is_flag=True, help="Load even if the registry is not empty.")
+@click.option("--count", default=300, show_default=True, help="How many sellers.")
+def load_demo(force: bool, count: int) -> None:
+    """Load the generated demo data set into an empty registry."""
+    from registry import demo
+
+    with job_session() as session:
+        if not force and not demo.is_empty(session):
+            click.echo("registry is not empty; demo data not loaded")
+            return
+        summary = demo.load(
+            session, count=count, shared_data=current_app.config.get("SHARED_DATA_DIR")
+        )
+        session.commit()
+    click.echo(f"demo data loaded: {summary}")
+
+
+@click.command("rescrub")
+@with_appcontext
+def rescrub() -> None:
+    """Derive every public text again from its private original with the current scrubber."""
+    from registry.public_text import rescrub as derive_again
+
+    with job_session() as session:
+        counts = derive_again(session)
+        session.commit()
+    click.echo(
+        f"public texts derived again: {counts['event']} event summaries and "
+        f"{counts['complaint']} complaint texts changed"
+    )

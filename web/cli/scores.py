@@ -1,0 +1,36 @@
+"""Scores: rescore changed sellers, or all of them."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+from flask.cli import with_appcontext
+
+from ..db import job_session
+
+
+@click.command("rescore")
+@click.option("--all", "everyone", is_flag=True, help="Every seller, not only changed ones.")
+@click.option("--full", is_flag=True, help="Recompute from all events, ignoring stored state.")
+@with_appcontext
+def rescore(everyone: bool, full: bool) -> None:
+    """Rescore changed sellers (or all of them) now."""
+    from sqlalchemy import func, select
+
+    from registry.models import Seller
+    from registry.scores import ScoreService
+
+    with job_session() as session:
+        service = ScoreService(session)
+        if everyone:
+            total = session.execute(select(func.count()).select_from(Seller)).scalar_one()
+            with click.progressbar(length=total, label="rescoring", file=sys.stderr) as bar:
+                summary = service.rescore_all(full=full, progress=bar.update)
+        else:
+            summary = service.rescore_changed(limit=1_000_000)
+        session.commit()
+    click.echo(
+        f"{summary.sellers} sellers rescored, {summary.changed} changed "
+        f"({summary.incremental} incremental, {summary.full} from all events)"
+    )
