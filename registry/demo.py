@@ -17,10 +17,10 @@ from sqlalchemy import func, select
 from sqlmodel import Session
 from stdnum.cn import uscc
 
-from .display import DEMO_VERIFIER
 from .events import EventService
 from .importing import RawRecord
 from .models import Seller, new_public_id
+from .read.display import DEMO_VERIFIER
 from .registrations import RegistrationService
 from .scores import ScoreService
 

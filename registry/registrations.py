@@ -14,7 +14,6 @@ from sqlmodel import Session
 from .audit import AuditLog, Change, canonical_json
 from .changelog import mark_changed
 from .db import bulk_insert, bulk_insert_ids
-from .display import DEMO_VERIFIER
 from .errors import ValidationFailed
 from .identifiers import clean_text
 from .importing import RawRecord
@@ -28,6 +27,7 @@ from .models import (
     new_public_id,
     utcnow,
 )
+from .read.display import DEMO_VERIFIER
 from .validation import Registration, validate_registration
 
 CHUNK = 1000
@@ -98,8 +98,9 @@ class RegistrationService:
         self.actor = actor
         self.role = role
         self.now = now or utcnow()
-        # The demo's verifier name marks its sellers as generated (registry.display): nothing
-        # else may register under it, or real sellers would be labelled demo (and the reverse).
+        # The demo's verifier name marks its sellers as generated (registry.read.display):
+        # nothing else may register under it, or real sellers would be labelled demo (and the
+        # reverse).
         self.reserved = clean_text(self.verifier) == DEMO_VERIFIER and not demo
 
     def submit(self, records: Iterable[RawRecord]) -> Iterator[RecordResult]:

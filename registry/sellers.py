@@ -1,4 +1,5 @@
-"""Read a seller's public record, by public id, credit code, domain or shop URL."""
+"""Find sellers by public id, credit code, domain or shop URL (their public record is
+registry.read's)."""
 
 from __future__ import annotations
 
@@ -9,34 +10,9 @@ from sqlmodel import Session
 
 from .errors import NotFound, ValidationFailed
 from .identifiers import normalize_identifier
-from .models import Domain, Identity, Seller, SellerScore, Store, utcnow
-from .models.public import (
-    DomainPublic,
-    IdentityPublic,
-    RegionPublic,
-    ScorePublic,
-    SellerPublic,
-    StorePublic,
-)
-from .scores import stored_score
+from .models import Domain, Identity, Seller, Store, utcnow
+from .read.display import is_current
 from .urls import normalize_domain, normalize_store_url
-
-PUBLIC_DOMAIN_STATES = ("proven", "regulator_verified")
-
-
-def identity_is_current(identity: Identity, now: datetime) -> bool:
-    """A regulator's verification that has not expired makes a seller Verified."""
-    return (
-        identity.verifier_role == "regulator"
-        and identity.verified_at is not None
-        and (identity.expires_at is None or identity.expires_at > now)
-    )
-
-
-def explanation(row: SellerScore) -> dict:
-    """The published parts of a stored score and the sentence that explains them."""
-    score = stored_score(row)
-    return {**(row.parts or {}), "text_zh": score.explain("zh"), "text_en": score.explain("en")}
 
 
 class SellerService:
@@ -107,95 +83,6 @@ class SellerService:
         identities = self.session.execute(
             select(Identity).where(Identity.seller_id == seller_id)
         ).scalars()
-        return any(identity_is_current(i, now) for i in identities)
-
-    def public(self, seller: Seller, now: datetime | None = None) -> SellerPublic:
-        """Assemble the public record of ``seller``."""
-        now = now or utcnow()
-        identities = (
-            self.session.execute(
-                select(Identity).where(Identity.seller_id == seller.id).order_by(Identity.id)
-            )
-            .scalars()
-            .all()
-        )
-        stores = (
-            self.session.execute(
-                select(Store).where(Store.seller_id == seller.id).order_by(Store.id)
-            )
-            .scalars()
-            .all()
-        )
-        domains = (
-            self.session.execute(
-                select(Domain)
-                .where(
-                    Domain.seller_id == seller.id,
-                    Domain.state.in_(PUBLIC_DOMAIN_STATES),
-                )
-                .order_by(Domain.id)
-            )
-            .scalars()
-            .all()
-        )
-        score = self.session.get(SellerScore, seller.id)
-        return SellerPublic(
-            id=seller.public_id,
-            legal_name=seller.legal_name,
-            english_name=seller.english_name,
-            former_names=seller.former_names or [],
-            aliases=seller.aliases or [],
-            entity_type=seller.entity_type,
-            status=seller.status,
-            legal_representative=seller.legal_representative,
-            established_on=seller.established_on,
-            registered_address=seller.registered_address,
-            registration_authority=seller.registration_authority,
-            region=RegionPublic(
-                area_code=seller.area_code, province=seller.province, city=seller.city
-            ),
-            business_scope=seller.business_scope,
-            category=seller.category,
-            verified=any(identity_is_current(i, now) for i in identities),
-            identities=[
-                IdentityPublic(
-                    scheme=i.scheme,
-                    value=i.value,
-                    verified_by=i.verified_by,
-                    verifier_role=i.verifier_role,
-                    verified_at=i.verified_at,
-                    expires_at=i.expires_at,
-                    current=identity_is_current(i, now),
-                )
-                for i in identities
-            ],
-            stores=[
-                StorePublic(platform=s.platform, store_name=s.store_name, store_url=s.store_url)
-                for s in stores
-            ],
-            domains=[
-                DomainPublic(
-                    domain=d.domain,
-                    state=d.state,
-                    icp_number=d.icp_number,
-                    proven_at=d.proven_at,
-                    last_checked_at=d.last_checked_at,
-                )
-                for d in domains
-            ],
-            score=None
-            if score is None
-            else ScorePublic(
-                value=score.value,
-                grade=score.grade,
-                display_grade=score.display_grade,
-                verified=score.verified,
-                limited_history=score.limited_history,
-                caps=score.caps or [],
-                explanation=explanation(score),
-                version=score.version,
-                computed_at=score.computed_at,
-            ),
-            version=seller.version,
-            updated_at=seller.updated_at,
+        return any(
+            is_current(i.verifier_role, i.verified_at, i.expires_at, now) for i in identities
         )

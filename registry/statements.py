@@ -24,10 +24,10 @@ from sqlalchemy import exists, select
 from sqlmodel import Session
 
 from .attestation import key_id, sign_attestation
-from .badges import BadgeFacts, badge_facts
 from .errors import Unavailable
 from .keys import KeyRing
 from .models import Attestation, Seller, utcnow
+from .read.badges import BadgeFacts, badge_facts
 
 LIFETIME = timedelta(days=7)
 # A row this close to its expiry is renewed (a verifier keeps a statement up to its expiry).

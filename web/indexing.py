@@ -16,7 +16,7 @@ from flask import Flask, current_app
 
 from registry import changelog
 from registry.db import session_factory
-from registry.search_docs import all_seller_ids, narrative_documents, seller_documents
+from registry.read.search_docs import all_seller_ids, narrative_documents, seller_documents
 from search import NarrativeIndex, NarrativeSearcher, SellerIndex, SellerSearcher, census
 
 BATCH = 2000

@@ -10,8 +10,9 @@ from markupsafe import Markup
 from sqlalchemy.exc import SQLAlchemyError
 
 import scoring
-from registry import display, profile
 from registry.cache import SellerCache
+from registry.read import display, profile
+from registry.read.warnings import recent_warnings
 from registry.sellers import SellerService
 from search import QueryError
 
@@ -51,7 +52,7 @@ def _demo_note() -> dict:
 
 @bp.get("/")
 def index():
-    return render_template("index.html", warnings=profile.recent_warnings(get_session()))
+    return render_template("index.html", warnings=recent_warnings(get_session()))
 
 
 @bp.get("/search")
@@ -142,15 +143,7 @@ def seller(public_id: str):
 def _render_profile(engine, public_id: str) -> tuple[int, str]:
     lang, catalogue = current_lang(), translations()
     page = profile.read_profile(engine, public_id, lang)
-    score = page.score
-    shown = display.shown(
-        grade=score.display_grade if score else None,
-        value=score.value if score else None,
-        limited_history=bool(score and score.limited_history),
-        caps=score.caps if score else None,
-        status=page.status,
-        demo=display.is_demo(i.verified_by for i in page.identities),
-    )
+    score, shown = page.score, page.shown
     history_chart = None
     # An NR seller's number is shown nowhere: not as a value, a line or a rank.
     if page.history and shown.rated:

@@ -15,7 +15,7 @@ from urllib.parse import quote
 
 from markupsafe import Markup, escape
 
-from registry import display
+from registry.read import display
 
 from .templating import _l, grade_class, highlight
 
@@ -32,7 +32,7 @@ TEXTS = {
     "demo": _l("Demo data"),
 }
 PAGE_OF = _l("Page %(page)s of %(pages)s")
-#: the risk flags of registry.display, as a card and the profile name them
+#: the risk flags of registry.read.display, as a card and the profile name them
 FLAGS = {
     "fraud_finding": _l("Verified fraud finding"),
     "serious_illegal_list": _l("Serious illegal and dishonest list"),
@@ -127,7 +127,6 @@ def hits(
         fields = hit.fields
         shown = display.from_document(fields)  # grade or NR, the number or none, flags
         score, province = shown.score, fields.get("province")
-        verified = fields.get("verified") in (True, "true")
         out.append(
             HIT.format(
                 t=t,
@@ -135,7 +134,7 @@ def hits(
                 grade=esc(shown.grade),
                 url=escape(head + quote(hit.seller_id, safe=_PATH_SAFE) + tail),
                 name=highlight(hit, "legal_name"),
-                pill=t["pill_true"] if verified else t["pill_false"],
+                pill=t["pill_true"] if shown.verified else t["pill_false"],
                 place=PLACE.format(province=esc(province), city=esc(fields.get("city") or ""))
                 if province
                 else "",

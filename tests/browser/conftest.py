@@ -107,10 +107,11 @@ def _pick_seller(session) -> SellerInfo:
     """A rated, verified, unalarmed seller with a bound demo domain and a 2-character brand."""
     from sqlalchemy import select
 
-    from registry.badges import ALARM_CAPS, badge_facts
     from registry.demo import BRANDS
     from registry.models import Seller
-    from registry.sellers import SellerService
+    from registry.read.badges import badge_facts
+    from registry.read.display import ALARM_CAPS
+    from registry.read.public import read_view
 
     brands = [b for b in BRANDS if len(b) == SEARCH_LENGTH]
     for public_id, name in session.execute(
@@ -126,8 +127,8 @@ def _pick_seller(session) -> SellerInfo:
             or not facts.domains
         ):
             continue
-        record = SellerService(session).public(SellerService(session).get(public_id))
-        code = next(i.value for i in record.identities if i.scheme == "cn_uscc")
+        view = read_view(session, public_id=public_id)
+        code = next(i.value for i in view.identities if i.scheme == "cn_uscc")
         return SellerInfo(public_id, name, code, facts.grade, brand, facts.domains)
     raise AssertionError("the demo data has no seller fit for the browser tests")
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from registry import demo
-from registry.display import DEMO_VERIFIER, holds_demo
 from registry.importing import RawRecord
 from registry.models import Seller
+from registry.read.display import DEMO_VERIFIER, holds_demo
 from registry.registrations import RegistrationService
 
 from ..factories import make_seller, new_code

@@ -200,8 +200,8 @@ def test_svg_of_a_hostile_name_is_valid_xml(client, session):
 
 
 def test_facts_cache_forgets_exactly_the_sellers_the_change_log_names(session):
-    from registry.badges import FactsCache
     from registry.db import session_factory
+    from registry.read.badges import FactsCache
 
     first, second = make_seller(session), make_seller(session)
     clock = [0.0]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from registry.search_docs import seller_documents
+from registry.read.search_docs import seller_documents
 from search import SellerIndex
 from search.documents import seller_document
 from search.engine.building import writer

@@ -1,5 +1,5 @@
 """What results, the profile and the API show of a seller: NR without a number, risk flags
-(registry.display, one set of rules for all three)."""
+(registry.read.display, one set of rules for all three)."""
 
 from __future__ import annotations
 

@@ -98,7 +98,7 @@ def test_profile_shows_identity_score_and_sections(client, session, app):
         "统一社会信用代码",
         "信誉分",
         "NR",
-        "记录不足",  # no orders: not rated, and no number shown (registry.display)
+        "记录不足",  # no orders: not rated, and no number shown (registry.read.display)
         "一图看懂",
         "qingchuan-books.example",
         "我要投诉",

@@ -5,8 +5,9 @@ from __future__ import annotations
 from flask import request
 
 import scoring
-from registry import display
 from registry.errors import ValidationFailed
+from registry.read import display
+from registry.read.public import read_view, record
 from registry.scores import ScoreService
 from registry.sellers import SellerService
 from search import IndexMissingError, QueryError
@@ -22,31 +23,9 @@ from . import bp
 API_FILTERS = ("grade", "province", "city", "category")
 
 
-def _record(service: SellerService, seller) -> dict:
-    """A seller's record, with what the public pages show of it (registry.display)."""
-    record = service.public(seller).model_dump(mode="json")
-    score = record.get("score")
-    shown = display.shown(
-        grade=score["display_grade"] if score else None,
-        value=score["value"] if score else None,
-        limited_history=bool(score and score["limited_history"]),
-        caps=score["caps"] if score else None,
-        status=record["status"],
-        demo=display.is_demo(i["verified_by"] for i in record["identities"]),
-    )
-    record["shown"] = {
-        "grade": shown.grade,
-        "score": shown.score,
-        "risk_flags": list(shown.flags),
-        "demo": shown.demo,
-    }
-    return record
-
-
 @bp.get("/sellers/<public_id>")
 def get_seller(public_id: str):
-    service = SellerService(get_session())
-    return ok(_record(service, service.get(public_id)))
+    return ok(record(read_view(get_session(), public_id=public_id)))
 
 
 @bp.get("/lookup")
@@ -62,7 +41,7 @@ def lookup():
         raise ValidationFailed(
             "give one of code, domain or url", {"code": "e.g. ?code=91110000600037341L"}
         )
-    return ok(_record(service, seller))
+    return ok(record(read_view(service.session, seller_id=seller.id)))
 
 
 @bp.get("/sellers")
@@ -114,13 +93,13 @@ def search_sellers():
 
 
 def _hit(seller_id: str, fields, highlights) -> dict:
-    """A search result as the results page shows it (registry.display): NR has no score."""
+    """A search result as the results page shows it (registry.read.display): NR has no score."""
     shown = display.from_document(fields)
     return {
         "id": seller_id,
         "legal_name": fields.get("legal_name"),
         "grade": shown.grade,
-        "verified": fields.get("verified") in (True, "true"),
+        "verified": shown.verified,
         "province": fields.get("province"),
         "city": fields.get("city"),
         "score": shown.score,

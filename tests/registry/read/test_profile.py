@@ -6,10 +6,11 @@ import pytest
 
 from registry.errors import NotFound
 from registry.events import EventService
-from registry.profile import PeerIndex, read_profile
+from registry.read.peers import PeerIndex
+from registry.read.profile import read_profile
 from registry.scores import ScoreService
 
-from ..factories import make_seller
+from ...factories import make_seller
 
 NOW = datetime(2026, 6, 1, tzinfo=UTC)
 

@@ -1,48 +1,36 @@
-"""What a seller's public profile shows, read in a few queries; and the public warnings.
+"""What a seller's public profile shows: its view, and the profile's own sections on top.
 
-A profile that no worker has cached yet is read by ``read_profile``: five small statements for
-a seller without events, seven or eight with, each compiled once per dialect and run on the
-DBAPI cursor (``PreparedSelect``); only the columns shown, no ORM objects.
+A profile that no worker has cached yet is read by ``read_profile``: the seller's view
+(registry.read.view) and its score history, two small statements for a seller without
+events, four or five with, each compiled once per dialect and run on the DBAPI cursor
+(``PreparedSelect``); only the columns shown, no ORM objects.
 """
 
 from __future__ import annotations
 
-from bisect import bisect_left
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import and_, bindparam, exists, func, or_, select
-from sqlalchemy.engine import Connection, Dialect, Engine
-from sqlmodel import Session
+from sqlalchemy import bindparam, func, select
+from sqlalchemy.engine import Dialect, Engine
 
-import scoring
-
-from .complaint_rules import PUBLIC_STATES
-from .errors import NotFound
-from .models import (
-    Complaint,
-    Domain,
-    Event,
-    Identity,
-    ScoreHistory,
-    Seller,
-    SellerScore,
-    Store,
-    utcnow,
-)
-from .prepared import PreparedSelect, one_of
-from .scores import stored_score
-from .sellers import PUBLIC_DOMAIN_STATES, identity_is_current
+from ..complaint_rules import PUBLIC_STATES
+from ..errors import NotFound
+from ..models import Complaint, Event, ScoreHistory, Seller, SellerScore, utcnow
+from ..prepared import PreparedSelect, one_of
+from ..scores import stored_score
+from . import display
+from .peers import PEERS
+from .view import IdentityLine, SellerView, read_views
+from .warnings import WARNING_KINDS
 
 FULFILLMENT_WINDOW = timedelta(days=90)
 # Published thresholds per 1,000 orders (SCORING.md anchors: Amazon and eBay).
 THRESHOLDS = {"late_shipment": 40.0, "seller_cancellation": 25.0, "disputes": 10.0}
-WARNING_KINDS = tuple(sorted(scoring.SANCTION_KINDS))
-PEER_MINIMUM = 10
 
 
 @dataclass(frozen=True)
@@ -57,69 +45,6 @@ class Rate:
         return None if self.per_thousand is None else self.per_thousand <= self.threshold
 
 
-Bind = Session | Connection | Engine | Callable[[str], Iterable[float]]
-
-
-class PeerIndex:
-    """Sorted scores per category, reloaded after ``ttl`` seconds, for "better than x %".
-
-    Counting a category's sellers on every profile view costs a scan of the category; a
-    percentile a few minutes old is as true to the reader.
-    """
-
-    def __init__(self, ttl: float = 600.0, clock=None) -> None:
-        import time
-
-        self.ttl = ttl
-        self.clock = clock or time.monotonic
-        self._scores: dict[str, tuple[float, list[float]]] = {}
-
-    def scores(self, bind: Bind, category: str) -> list[float]:
-        """The category's scores, sorted; ``bind`` reads them (or is a function that does)."""
-        cached = self._scores.get(category)
-        if cached is None or self.clock() - cached[0] > self.ttl:
-            query = (
-                select(SellerScore.value)
-                .join(Seller, Seller.id == SellerScore.seller_id)
-                .where(Seller.category == category)
-            )
-            if isinstance(bind, Engine):
-                with bind.connect() as conn:
-                    values = sorted(conn.execute(query).scalars())
-            elif callable(bind):
-                values = sorted(bind(category))
-            else:
-                values = sorted(bind.execute(query).scalars())
-            cached = self._scores[category] = (self.clock(), values)
-        return cached[1]
-
-    def percentile(self, session: Session, seller: Seller) -> tuple[float, int] | None:
-        """Share of the other scored sellers in the category with a lower score, and how many."""
-        mine = session.get(SellerScore, seller.id)
-        if mine is None:
-            return None
-        return self.rank(session, seller.category, mine.value)
-
-    def rank(self, bind: Bind, category: str | None, value: float) -> tuple[float, int] | None:
-        """Share of the other scored sellers of ``category`` below ``value``, and how many."""
-        if not category:
-            return None
-        values = self.scores(bind, category)
-        others = len(values) - 1  # the seller itself is among them
-        if others < PEER_MINIMUM:
-            return None
-        lower = bisect_left(values, value)
-        return 100.0 * lower / others, others
-
-
-PEERS = PeerIndex()
-
-
-def peer_percentile(session: Session, seller: Seller) -> tuple[float, int] | None:
-    """Share of scored sellers in the same category with a lower score, and the group size."""
-    return PEERS.percentile(session, seller)
-
-
 # -- the profile page ------------------------------------------------------------------------
 
 FULFILLMENT_KINDS = {
@@ -129,66 +54,11 @@ FULFILLMENT_KINDS = {
 }
 VERIFIED_ORDER = ("platform", "regulator")  # who may verify an order that counts
 _seller, _score, _history = Seller.__table__, SellerScore.__table__, ScoreHistory.__table__
-_identity, _store, _domain = Identity.__table__, Store.__table__, Domain.__table__
 _event, _complaint = Event.__table__, Complaint.__table__
 _SELLER_ID = bindparam("seller_id")
 
 
 # Core statements on the tables, prepared once per dialect (see registry.prepared).
-_CARD = (
-    select(
-        _seller.c.id,
-        _seller.c.public_id,
-        _seller.c.legal_name,
-        _seller.c.english_name,
-        _seller.c.former_names,
-        _seller.c.entity_type,
-        _seller.c.status,
-        _seller.c.legal_representative,
-        _seller.c.established_on,
-        _seller.c.registered_address,
-        _seller.c.registration_authority,
-        _seller.c.province,
-        _seller.c.city,
-        _seller.c.category,
-        _score.c.seller_id.label("scored"),
-        _score.c.value,
-        _score.c.grade,
-        _score.c.display_grade,
-        _score.c.verified,
-        _score.c.limited_history,
-        _score.c.caps,
-        _score.c.parts,
-        _score.c.version,
-        _score.c.computed_at,
-        # Most sellers have no events: then the event statements need not run at all.
-        exists().where(_event.c.seller_id == _seller.c.id).label("has_events"),
-    )
-    .select_from(_seller.outerjoin(_score, _score.c.seller_id == _seller.c.id))
-    .where(_seller.c.public_id == bindparam("public_id"))
-)
-_IDENTITIES = (
-    select(
-        _identity.c.scheme,
-        _identity.c.value,
-        _identity.c.verified_by,
-        _identity.c.verifier_role,
-        _identity.c.verified_at,
-        _identity.c.expires_at,
-    )
-    .where(_identity.c.seller_id == _SELLER_ID)
-    .order_by(_identity.c.id)
-)
-_STORES = (
-    select(_store.c.platform, _store.c.store_name, _store.c.store_url)
-    .where(_store.c.seller_id == _SELLER_ID)
-    .order_by(_store.c.id)
-)
-_DOMAINS = (
-    select(_domain.c.domain, _domain.c.state, _domain.c.proven_at)
-    .where(_domain.c.seller_id == _SELLER_ID, one_of(_domain.c.state, PUBLIC_DOMAIN_STATES))
-    .order_by(_domain.c.id)
-)
 _HISTORY = (
     select(_history.c.computed_at, _history.c.value)
     .where(_history.c.seller_id == _SELLER_ID)
@@ -243,26 +113,12 @@ _PUBLIC_COMPLAINTS = (
 @lru_cache(maxsize=8)
 def _prepared(dialect: Dialect) -> SimpleNamespace:
     return SimpleNamespace(
-        card=PreparedSelect(_CARD, dialect, ("public_id",)),
-        identities=PreparedSelect(_IDENTITIES, dialect, ("seller_id",)),
-        stores=PreparedSelect(_STORES, dialect, ("seller_id",)),
-        domains=PreparedSelect(_DOMAINS, dialect, ("seller_id",)),
         history=PreparedSelect(_HISTORY, dialect, ("seller_id",)),
         recent_orders=PreparedSelect(_RECENT_ORDERS, dialect, ("seller_id", "since")),
         other_events=PreparedSelect(_OTHER_EVENTS, dialect, ("seller_id",)),
         complaints=PreparedSelect(_PUBLIC_COMPLAINTS, dialect, ("seller_id",)),
         peer_scores=PreparedSelect(_PEER_SCORES, dialect, ("category",)),
     )
-
-
-@dataclass(frozen=True)
-class IdentityLine:
-    scheme: str
-    value: str
-    verified_by: str | None
-    verified_at: datetime | None
-    expires_at: datetime | None
-    current: bool
 
 
 @dataclass(frozen=True)
@@ -298,8 +154,9 @@ class Profile:
     verified: bool
     identities: list[IdentityLine]
     stores: list[Any]  # platform, store_name, store_url
-    domains: list[Any]  # domain, state, proven_at (public states only)
+    domains: list[Any]  # domain, state, proven_at (bound domains only)
     score: ScoreCard | None
+    shown: display.Shown  # what the public is shown of the standing (display.py)
     peer: tuple[float, int] | None
     history: list[tuple[datetime, float]]  # (computed_at, value), oldest first
     orders: int  # verified orders in the last 90 days
@@ -317,7 +174,7 @@ def read_profile(
 ) -> Profile:
     """Read the profile of ``public_id`` (``lang``: the explanation's language).
 
-    Five small statements for a seller without events, seven or eight with, on one pooled
+    Two small statements for a seller without events, four or five with, on one pooled
     DBAPI connection and (on SQLite) in one read transaction, so one snapshot.
     """
     now = now or utcnow()
@@ -328,61 +185,49 @@ def read_profile(
         try:
             if engine.dialect.name == "sqlite":  # the driver begins none for reads
                 cursor.execute("BEGIN")
+            views = read_views((cursor, engine.dialect), public_ids=(public_id,), now=now)
+            if not views:
+                raise NotFound(f"no seller with id {public_id!r}")
 
             # A category's scores are read (rarely) on the same connection: a second one
             # would join the pool and take turns with this one, each with a colder cache.
             def scores(category: str) -> list[float]:
                 return [row[0] for row in q.peer_scores.all(cursor, category=category)]
 
-            return _profile(q, cursor, public_id, lang, now, lambda c, v: PEERS.rank(scores, c, v))
+            return profile_of(views[0], q, cursor, lang, now, lambda c, v: PEERS.rank(scores, c, v))
         finally:
             cursor.close()
     finally:
         raw.close()  # back to the pool, which ends the transaction
 
 
-def _profile(
+def profile_of(
+    view: SellerView,
     q: SimpleNamespace,
     cursor: Any,
-    public_id: str,
     lang: str,
-    now: datetime | None,
+    now: datetime,
     rank: Callable[[str | None, float], tuple[float, int] | None],
 ) -> Profile:
-    now = now or utcnow()
+    """The profile's projection of a seller's view, with its own sections read on top."""
     since = now - FULFILLMENT_WINDOW
-    found = q.card.all(cursor, public_id=public_id)
-    if not found:
-        raise NotFound(f"no seller with id {public_id!r}")
-    card = found[0]
-    sid = card.id
-    identities = [
-        IdentityLine(
-            i.scheme,
-            i.value,
-            i.verified_by,
-            i.verified_at,
-            i.expires_at,
-            identity_is_current(i, now),
-        )
-        for i in q.identities.all(cursor, seller_id=sid)
-    ]
-    score = None
-    top: list[dict] = []
-    if card.scored is not None:
+    sid = view.seller_id
+    score, top = None, []
+    if view.score is not None:
+        card = view.score
         top = (card.parts or {}).get("top") or []
         score = ScoreCard(
             card.value,
             card.grade,
             card.display_grade,
             card.limited_history,
-            card.caps or [],
+            card.caps,
             card.version,
             card.computed_at,
             stored_score(card).explain(lang),  # type: ignore[arg-type]
         )
     orders, events, complaints = 0, [], []
-    if card.has_events:
+    if view.has_events:
         orders = q.recent_orders.all(cursor, seller_id=sid, since=since)[0][0]
         events = q.other_events.all(cursor, seller_id=sid)
         # Accepting a complaint records its event in the same transaction, and only accepted
@@ -405,25 +250,26 @@ def _profile(
     dates = {str(e.id): e.occurred_at for e in events}  # contributors are never orders
     return Profile(
         seller_id=sid,
-        id=card.public_id,
-        legal_name=card.legal_name,
-        english_name=card.english_name,
-        former_names=card.former_names or [],
-        entity_type=card.entity_type,
-        status=card.status,
-        legal_representative=card.legal_representative,
-        established_on=card.established_on,
-        registered_address=card.registered_address,
-        registration_authority=card.registration_authority,
-        province=card.province,
-        city=card.city,
-        category=card.category,
-        verified=any(i.current for i in identities),
-        identities=identities,
-        stores=q.stores.all(cursor, seller_id=sid),
-        domains=q.domains.all(cursor, seller_id=sid),
+        id=view.public_id,
+        legal_name=view.legal_name,
+        english_name=view.english_name,
+        former_names=view.former_names,
+        entity_type=view.entity_type,  # type: ignore[arg-type]
+        status=view.status,
+        legal_representative=view.legal_representative,
+        established_on=view.established_on,
+        registered_address=view.registered_address,
+        registration_authority=view.registration_authority,
+        province=view.province,
+        city=view.city,
+        category=view.category,
+        verified=view.verified,
+        identities=list(view.identities),
+        stores=list(view.stores),
+        domains=list(view.domains),
         score=score,
-        peer=None if score is None else rank(card.category, card.value),
+        shown=view.shown,
+        peer=None if score is None else rank(view.category, score.value),
         history=[(t, v) for t, v in q.history.all(cursor, seller_id=sid)],
         orders=orders,
         rates=rates,
@@ -438,25 +284,3 @@ def _profile(
         frauds=[e for e in events if e.kind == "fraud_report"],
         sanctions=[e for e in events if e.kind in WARNING_KINDS],
     )
-
-
-def recent_warnings(
-    session: Session, limit: int = 8, now: datetime | None = None
-) -> list[tuple[Event, Seller]]:
-    """Sanctions and regulator-verified fraud findings of the last three years, newest first."""
-    now = now or utcnow()
-    rows = session.execute(
-        select(Event, Seller)
-        .join(Seller, Seller.id == Event.seller_id)
-        .where(
-            Event.occurred_at > now - timedelta(days=3 * 365),
-            Event.lifted_at.is_(None),
-            or_(
-                Event.kind.in_(WARNING_KINDS),
-                and_(Event.kind == "fraud_report", Event.verification == "regulator"),
-            ),
-        )
-        .order_by(Event.occurred_at.desc())
-        .limit(limit)
-    ).all()
-    return [(event, seller) for event, seller in rows]

@@ -1,4 +1,7 @@
-"""What a badge shows, and the signed statements platforms verify offline."""
+"""What a badge shows (a projection of the seller's view), read and cached for its hot path.
+
+The signed statements platforms verify offline (registry.statements) say the same facts.
+"""
 
 from __future__ import annotations
 
@@ -6,34 +9,18 @@ import hashlib
 import os
 import re
 import threading
-from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import and_, bindparam, select
 from sqlalchemy.engine import Dialect, Engine
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session
 
-from .cache import SellerCache
-from .domains import BOUND_STATES
-from .embedding import BOUND, FOREIGN, Origin
-from .errors import NotFound
-from .models import Domain, Seller, SellerScore
-from .prepared import PreparedSelect, one_of
-
-# Caps that mean "do not trust this seller now": shown as a warning, never a friendly badge.
-ALARM_CAPS = frozenset(
-    {
-        "fraud_finding",
-        "sanction_major_fine",
-        "abnormal_operations",
-        "serious_illegal_list",
-        "licence_revoked",
-        "trading_ban",
-    }
-)
+from ..cache import SellerCache
+from ..embedding import BOUND, FOREIGN, Origin
+from ..errors import NotFound
+from . import display
+from .view import SellerView, read_views
 
 
 @dataclass(frozen=True, slots=True)  # many thousands live in each worker's cache
@@ -69,39 +56,12 @@ class BadgeFacts:
             return "neutral"
         if not self.verified:
             return "unverified"
-        if self.grade == "NR":
+        if self.grade == display.NR:
             return "unknown"
         return "ok"
 
     def etag(self, *parts: str) -> str:
         return hashlib.sha256("|".join((self.version, *parts)).encode()).hexdigest()[:32]
-
-
-# One statement, so one snapshot: the seller, its score and its bound domains, one row per
-# domain (or a single row with no domain). Core tables, not ORM entities: nothing to construct.
-_SELLER, _SCORE, _DOMAIN = Seller.__table__, SellerScore.__table__, Domain.__table__
-FACTS_QUERY = (
-    select(
-        _SELLER.c.id,
-        _SELLER.c.public_id,
-        _SELLER.c.legal_name,
-        _SELLER.c.version,
-        _SCORE.c.display_grade,
-        _SCORE.c.value,
-        _SCORE.c.verified,
-        _SCORE.c.caps,
-        _SCORE.c.computed_at.is_not(None).label("scored"),
-        _DOMAIN.c.domain,
-    )
-    .select_from(
-        _SELLER.outerjoin(_SCORE, _SCORE.c.seller_id == _SELLER.c.id).outerjoin(
-            _DOMAIN,
-            and_(_DOMAIN.c.seller_id == _SELLER.c.id, one_of(_DOMAIN.c.state, BOUND_STATES)),
-        )
-    )
-    .where(_SELLER.c.public_id == bindparam("public_id"))
-    .order_by(_DOMAIN.c.domain)
-)
 
 
 # A public id is a short word of lower-case letters, digits and dashes (new_public_id). Anything
@@ -115,48 +75,52 @@ def _checked(public_id: str) -> str:
     return public_id
 
 
-def _facts_from_rows(rows: Sequence[Sequence[Any]], public_id: str) -> BadgeFacts:
-    if not rows:
-        raise NotFound(f"no seller with id {public_id!r}")
-    sid, pid, name, version, grade, value, verified, caps, scored, _ = rows[0]
-    domains = tuple(r[9] for r in rows if r[9] is not None)
-    alarms = tuple(sorted({c["reason"] for c in caps or [] if c["reason"] in ALARM_CAPS}))
+def facts_of(view: SellerView) -> BadgeFacts:
+    """The badge's projection of a seller's view."""
+    score = view.score
+    grade = score.display_grade if score else None
+    value = score.value if score else None
+    verified = score.verified if score else None
+    alarms = display.alarms(score.caps if score else None)
+    domains = tuple(sorted(d.domain for d in view.domains))
     stamp = "|".join(
         map(
             str,
-            (
-                version,
-                grade,
-                round(value or 0, 1),
-                verified,
-                alarms,
-                domains,
-                bool(scored),
-            ),
+            (view.version, grade, round(value or 0, 1), verified, alarms, domains, bool(score)),
         )
     )
     return BadgeFacts(
-        pid, name, grade or "NR", value, bool(verified), alarms, domains, stamp, seller_id=sid
+        view.public_id,
+        view.legal_name,
+        grade or display.NR,
+        value,
+        bool(verified),
+        alarms,
+        domains,
+        stamp,
+        seller_id=view.seller_id,
     )
+
+
+def _only(views: list[SellerView], public_id: str) -> BadgeFacts:
+    if not views:
+        raise NotFound(f"no seller with id {public_id!r}")
+    return facts_of(views[0])
 
 
 def badge_facts(session: Session, public_id: str) -> BadgeFacts:
     """Load the facts for one seller in the session's transaction (sees its own writes)."""
-    rows = session.connection().execute(FACTS_QUERY, {"public_id": _checked(public_id)}).all()
-    return _facts_from_rows(rows, public_id)
+    views = read_views(session, public_ids=(_checked(public_id),), detail=False)
+    return _only(views, public_id)
 
 
-@lru_cache(maxsize=8)
-def _plan(dialect: Dialect) -> PreparedSelect:
-    return PreparedSelect(FACTS_QUERY, dialect, ("public_id",))
-
-
-def _read(connection: Any, plan: PreparedSelect, public_id: str) -> list[Any]:
+def _read(connection: Any, dialect: Dialect, public_id: str) -> BadgeFacts:
     cursor = connection.cursor()
     try:
-        return plan.all(cursor, public_id=public_id)
+        views = read_views((cursor, dialect), public_ids=(public_id,), detail=False)
     finally:
         cursor.close()
+    return _only(views, public_id)
 
 
 def read_facts(engine: Engine, public_id: str) -> BadgeFacts:
@@ -169,10 +133,9 @@ def read_facts(engine: Engine, public_id: str) -> BadgeFacts:
     _checked(public_id)
     raw = engine.raw_connection()
     try:
-        rows = _read(raw, _plan(engine.dialect), public_id)
+        return _read(raw, engine.dialect, public_id)
     finally:
         raw.close()  # back to the pool, which ends any transaction the driver began
-    return _facts_from_rows(rows, public_id)
 
 
 class FactsReader:
@@ -186,7 +149,6 @@ class FactsReader:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        self._plan = _plan(engine.dialect)
         self._local = threading.local()
 
     def read(self, public_id: str) -> BadgeFacts:
@@ -195,14 +157,14 @@ class FactsReader:
         try:
             # The driver's own connection: the pool's wrapper adds nothing to a held one.
             dbapi = raw.dbapi_connection
-            rows = _read(dbapi, self._plan, public_id)
+            facts = _read(dbapi, self.engine.dialect, public_id)
             dbapi.rollback()
         except BaseException:
             # A broken connection is not reused; the next read takes a new one.
             self._local.__dict__.pop("raw", None)
             raw.invalidate()
             raise
-        return _facts_from_rows(rows, public_id)
+        return facts
 
     def _connection(self) -> Any:
         held = getattr(self._local, "raw", None)

@@ -7,22 +7,16 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from registry.badges import (
-    ALARM_CAPS,
-    BadgeFacts,
-    FactsCache,
-    FactsReader,
-    badge_facts,
-    read_facts,
-)
 from registry.db import session_factory
 from registry.domains import BOUND_STATES
 from registry.errors import NotFound
 from registry.events import EventService
 from registry.models import Domain, Seller, SellerScore
+from registry.read.badges import BadgeFacts, FactsCache, FactsReader, badge_facts, read_facts
+from registry.read.display import ALARM_CAPS
 from registry.scores import ScoreService
 
-from ..factories import make_seller
+from ...factories import make_seller
 
 NOW = datetime.now(UTC)
 

@@ -1,9 +1,9 @@
-"""The display rules (registry.display): grade or NR, the number or none, risk flags."""
+"""The display rules (registry.read.display): grade or NR, the number or none, risk flags."""
 
 from __future__ import annotations
 
-from registry import display
-from registry.badges import ALARM_CAPS
+from registry.read import display
+from registry.read.display import ALARM_CAPS
 
 
 def test_a_limited_history_is_nr_without_a_number():

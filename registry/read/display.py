@@ -1,22 +1,26 @@
 """What the public is shown of a seller's standing, decided in one place.
 
-The results page, the profile and the JSON API's search results all show a seller through
-``shown()``: the grade (a letter, or NR), whether the score's number is shown, the risk flags
-and the demo mark. A seller with a limited history is "NR" and its number is shown nowhere
-public (it rests on too few orders to mean anything); an unscored seller is NR too.
+The results page, the profile and the JSON API all show a seller through ``shown()``: the
+grade (a letter, or NR), whether the score's number is shown, the risk flags and the demo
+mark. A seller with a limited history is "NR" and its number is shown nowhere public (it
+rests on too few orders to mean anything); an unscored seller is NR too. A search document
+carries what ``shown()`` decided (``document_marks``, read back by ``from_document``), and a
+badge warns of the same flags (``alarms``). A seller is Verified while a regulator's
+verification of one of its identities holds (``is_current``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session
 
-from .models import Identity
+from ..models import Identity
 
 NR = "NR"
 #: the verifier of the generated demo registry (``flask load-demo``); no real registration can
@@ -24,8 +28,8 @@ NR = "NR"
 DEMO_VERIFIER = "演示监管部门"
 
 #: risk flags, most serious first: caps of the score that mean "do not trust this seller now"
-#: (registry.badges.ALARM_CAPS, active for the scoring model's cap window or until lifted),
-#: and a registration status that means the business may not trade
+#: (ALARM_CAPS, active for the scoring model's cap window or until lifted), and a
+#: registration status that means the business may not trade
 RISK_FLAGS = (
     "fraud_finding",
     "serious_illegal_list",
@@ -34,6 +38,17 @@ RISK_FLAGS = (
     "sanction_major_fine",
     "abnormal_operations",
     "registration_cancelled",
+)
+#: caps that mean "do not trust this seller now": a badge warns, never looks friendly
+ALARM_CAPS = frozenset(
+    {
+        "fraud_finding",
+        "sanction_major_fine",
+        "abnormal_operations",
+        "serious_illegal_list",
+        "licence_revoked",
+        "trading_ban",
+    }
 )
 _STATUS_FLAGS = {"revoked": "licence_revoked", "cancelled": "registration_cancelled"}
 #: marks a search document carries besides the risk flags
@@ -49,6 +64,7 @@ class Shown:
     score: float | None  # the number shown: None for NR (limited history or not scored)
     flags: tuple[str, ...]  # risk flags, most serious first (RISK_FLAGS)
     demo: bool  # generated demo data, not a real business
+    verified: bool = False  # an identity verified by a regulator (is_current)
 
     @property
     def rated(self) -> bool:
@@ -63,6 +79,25 @@ def risk_flags(caps: Iterable[Mapping[str, Any]] | None, status: str | None) -> 
     return tuple(f for f in RISK_FLAGS if f in found)
 
 
+def alarms(caps: Iterable[Mapping[str, Any]] | None) -> tuple[str, ...]:
+    """The alarm caps a badge and a signed statement name, in alphabetical order."""
+    return tuple(sorted({c["reason"] for c in caps or () if c["reason"] in ALARM_CAPS}))
+
+
+def is_current(
+    verifier_role: str | None,
+    verified_at: datetime | None,
+    expires_at: datetime | None,
+    now: datetime,
+) -> bool:
+    """A regulator's verification that has not expired makes a seller Verified."""
+    return (
+        verifier_role == "regulator"
+        and verified_at is not None
+        and (expires_at is None or expires_at > now)
+    )
+
+
 def shown(
     *,
     grade: str | None,
@@ -71,6 +106,7 @@ def shown(
     caps: Iterable[Mapping[str, Any]] | None = None,
     status: str | None = None,
     demo: bool = False,
+    verified: bool = False,
 ) -> Shown:
     """Decide what is shown; ``grade`` is the score's display grade (None: not scored)."""
     rated = grade is not None and grade != NR and not limited_history and value is not None
@@ -79,6 +115,7 @@ def shown(
         round(float(value), 1) if rated else None,  # type: ignore[arg-type]
         risk_flags(caps, status),
         demo,
+        verified,
     )
 
 
@@ -95,7 +132,7 @@ def document_marks(
 
 
 def from_document(fields: Mapping[str, Any]) -> Shown:
-    """What a search hit shows, from its stored fields (registry.search_docs)."""
+    """What a search hit shows, from its stored fields (registry.read.search_docs)."""
     marks = fields.get("flags") or ()
     grade = fields.get("grade") or NR
     score = fields.get("score")
@@ -105,6 +142,7 @@ def from_document(fields: Mapping[str, Any]) -> Shown:
         round(float(score), 1) if rated else None,
         tuple(m for m in marks if m in RISK_FLAGS),
         DEMO in marks,
+        fields.get("verified") in (True, "true"),
     )
 
 

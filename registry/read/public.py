@@ -1,0 +1,180 @@
+"""What the public sees of a seller: the only shapes handlers serialise (the API record).
+
+``seller_public`` is the record's projection of a seller's view; ``record`` adds what the
+public pages show of it (display.py), as the API sends it.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlmodel import Session, SQLModel
+
+from ..errors import NotFound
+from ..scores import stored_score
+from .view import ScoreView, SellerView, read_views
+
+
+class IdentityPublic(SQLModel):
+    scheme: str
+    value: str
+    verified_by: str | None
+    verifier_role: str | None
+    verified_at: datetime | None
+    expires_at: datetime | None
+    current: bool
+
+
+class StorePublic(SQLModel):
+    platform: str
+    store_name: str
+    store_url: str | None
+
+
+class DomainPublic(SQLModel):
+    domain: str
+    state: str
+    icp_number: str | None
+    proven_at: datetime | None
+    last_checked_at: datetime | None
+
+
+class RegionPublic(SQLModel):
+    area_code: str | None
+    province: str | None
+    city: str | None
+
+
+class ScorePublic(SQLModel):
+    value: float
+    grade: str
+    display_grade: str
+    verified: bool
+    limited_history: bool
+    caps: list[Any]
+    explanation: dict[str, Any]
+    version: int
+    computed_at: datetime
+
+
+class SellerPublic(SQLModel):
+    id: str
+    legal_name: str
+    english_name: str | None
+    former_names: list[str]
+    aliases: list[str]
+    entity_type: str
+    status: str
+    legal_representative: str | None
+    established_on: date | None
+    registered_address: str | None
+    registration_authority: str | None
+    region: RegionPublic
+    business_scope: str | None
+    category: str | None
+    verified: bool
+    identities: list[IdentityPublic]
+    stores: list[StorePublic]
+    domains: list[DomainPublic]
+    score: ScorePublic | None
+    version: int
+    updated_at: datetime
+
+
+def explanation(score: ScoreView) -> dict:
+    """The published parts of a stored score and the sentence that explains them."""
+    stored = stored_score(score)  # type: ignore[arg-type]
+    return {
+        **(score.parts or {}),
+        "text_zh": stored.explain("zh"),
+        "text_en": stored.explain("en"),
+    }
+
+
+def seller_public(view: SellerView) -> SellerPublic:
+    """The public record's projection of a (detailed) seller view."""
+    score = view.score
+    return SellerPublic(
+        id=view.public_id,
+        legal_name=view.legal_name,
+        english_name=view.english_name,
+        former_names=view.former_names,
+        aliases=view.aliases,
+        entity_type=view.entity_type,
+        status=view.status,
+        legal_representative=view.legal_representative,
+        established_on=view.established_on,
+        registered_address=view.registered_address,
+        registration_authority=view.registration_authority,
+        region=RegionPublic(area_code=view.area_code, province=view.province, city=view.city),
+        business_scope=view.business_scope,
+        category=view.category,
+        verified=view.verified,
+        identities=[
+            IdentityPublic(
+                scheme=i.scheme,
+                value=i.value,
+                verified_by=i.verified_by,
+                verifier_role=i.verifier_role,
+                verified_at=i.verified_at,
+                expires_at=i.expires_at,
+                current=i.current,
+            )
+            for i in view.identities
+        ],
+        stores=[
+            StorePublic(platform=s.platform, store_name=s.store_name, store_url=s.store_url)
+            for s in view.stores
+        ],
+        domains=[
+            DomainPublic(
+                domain=d.domain,
+                state=d.state,
+                icp_number=d.icp_number,
+                proven_at=d.proven_at,
+                last_checked_at=d.last_checked_at,
+            )
+            for d in view.domains
+        ],
+        score=None
+        if score is None
+        else ScorePublic(
+            value=score.value,
+            grade=score.grade,
+            display_grade=score.display_grade,
+            verified=score.verified,
+            limited_history=score.limited_history,
+            caps=score.caps,
+            explanation=explanation(score),
+            version=score.version,
+            computed_at=score.computed_at,
+        ),
+        version=view.version,
+        updated_at=view.updated_at,
+    )
+
+
+def read_view(session: Session, *, public_id: str | None = None, seller_id: int | None = None):
+    """The detailed view of one seller, by public or internal id (NotFound if there is none)."""
+    views = read_views(
+        session,
+        public_ids=() if public_id is None else (public_id,),
+        seller_ids=() if seller_id is None else (seller_id,),
+    )
+    if not views:
+        raise NotFound(f"no seller with id {public_id!r}")
+    return views[0]
+
+
+def record(view: SellerView) -> dict[str, Any]:
+    """The API's record of a seller: the public record and what the public pages show."""
+    data = seller_public(view).model_dump(mode="json")
+    shown = view.shown
+    data["shown"] = {
+        "grade": shown.grade,
+        "score": shown.score,
+        "risk_flags": list(shown.flags),
+        "demo": shown.demo,
+    }
+    return data
