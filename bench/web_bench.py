@@ -55,7 +55,7 @@ MISS_RATE = 2_400  # profile pages a second the cache-miss runs are sized for (U
 def search_queries(seed: int = common.SEED) -> list[str]:
     """What visitors type: 2-character name fragments, brand + trade, city + brand, pinyin,
     English names and store names, from the same vocabulary as the generated sellers."""
-    from registry import demo
+    from registry.demo import generate as demo
 
     rng = random.Random(seed)
     cities = [city for _, city in demo.AREAS]
@@ -118,7 +118,7 @@ def search_requests(queries: list[str]) -> common.Requests:
 def typed_names() -> list[str]:
     """Legal names of the generated sellers as people type them: without the generator's
     de-duplicating marks (甲乙丙...), which nobody types."""
-    from registry import demo
+    from registry.demo import generate as demo
 
     names = sorted({r["legal_name"] for r in demo.registrations(20_000, seed=common.SEED)})
     return [n.translate({ord(c): None for c in "甲乙丙丁戊己庚辛"}) for n in names]
@@ -131,7 +131,7 @@ def unseen_queries(known: list[str], runs: int, per_run: int) -> list[list[str]]
     English; when a kind runs out, more of the others."""
     from pypinyin import lazy_pinyin
 
-    from registry import demo
+    from registry.demo import generate as demo
 
     rng = random.Random(common.SEED + 7)
     names = typed_names()
@@ -182,7 +182,7 @@ def warm_up_queries(asked: list[str], count: int = 3000) -> list[str]:
     with "Co" after them."""
     from pypinyin import lazy_pinyin
 
-    from registry import demo
+    from registry.demo import generate as demo
 
     rng = random.Random(common.SEED + 11)
     names = typed_names()
@@ -271,7 +271,7 @@ def main() -> None:
         "sellers_with_events": len(data.event_sellers),
         "events": data.events,
         "profile_urls": composition,
-        "profile_page_cache": "per worker (registry/cache.py SellerCache), warmed for the "
+        "profile_page_cache": "per worker (registry/core/cache.py SellerCache), warmed for the "
         "cache-hit row; the cache-miss row asks only for sellers no earlier request named",
         "search_queries_cached": queries,
         "search_queries_unseen_per_run": per_run,

@@ -16,12 +16,13 @@ from sqlalchemy.engine import Dialect, Engine
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session
 
-from .cache import SellerCache
-from .domains import BOUND_STATES
-from .embedding import BOUND, FOREIGN, Origin
-from .errors import NotFound
-from .models import Domain, Seller, SellerScore
-from .prepared import PreparedSelect, one_of
+from .core.cache import SellerCache
+from .core.errors import NotFound
+from .core.prepared import PreparedSelect, one_of
+from .registration.domains import BOUND_STATES
+from .registration.models import Domain, Seller
+from .scores.models import SellerScore
+from .trust.embedding import BOUND, FOREIGN, Origin
 
 # Caps that mean "do not trust this seller now": shown as a warning, never a friendly badge.
 ALARM_CAPS = frozenset(

@@ -21,21 +21,15 @@ from sqlmodel import Session
 
 import scoring
 
-from .complaint_rules import PUBLIC_STATES
-from .errors import NotFound
-from .models import (
-    Complaint,
-    Domain,
-    Event,
-    Identity,
-    ScoreHistory,
-    Seller,
-    SellerScore,
-    Store,
-    utcnow,
-)
-from .prepared import PreparedSelect, one_of
-from .scores import stored_score
+from .complaints.models import Complaint
+from .complaints.rules import PUBLIC_STATES
+from .core.errors import NotFound
+from .core.prepared import PreparedSelect, one_of
+from .core.types import utcnow
+from .events.models import Event
+from .registration.models import Domain, Identity, Seller, Store
+from .scores.models import ScoreHistory, SellerScore
+from .scores.service import stored_score
 from .sellers import PUBLIC_DOMAIN_STATES, identity_is_current
 
 FULFILLMENT_WINDOW = timedelta(days=90)
@@ -134,7 +128,7 @@ _event, _complaint = Event.__table__, Complaint.__table__
 _SELLER_ID = bindparam("seller_id")
 
 
-# Core statements on the tables, prepared once per dialect (see registry.prepared).
+# Core statements on the tables, prepared once per dialect (see registry.core.prepared).
 _CARD = (
     select(
         _seller.c.id,

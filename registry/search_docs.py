@@ -10,8 +10,10 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from . import display
-from .domains import BOUND_STATES
-from .models import Domain, Event, Identity, Seller, SellerScore, Store
+from .events.models import Event
+from .registration.domains import BOUND_STATES
+from .registration.models import Domain, Identity, Seller, Store
+from .scores.models import SellerScore
 
 NARRATIVE_KINDS = ("complaint", "fraud_report")
 

@@ -7,9 +7,10 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlmodel import Session
 
-from .errors import NotFound, ValidationFailed
-from .identifiers import normalize_identifier
-from .models import Domain, Identity, Seller, SellerScore, Store, utcnow
+from .core.errors import NotFound, ValidationFailed
+from .core.identifiers import normalize_identifier
+from .core.types import utcnow
+from .core.urls import normalize_domain, normalize_store_url
 from .models.public import (
     DomainPublic,
     IdentityPublic,
@@ -18,8 +19,9 @@ from .models.public import (
     SellerPublic,
     StorePublic,
 )
-from .scores import stored_score
-from .urls import normalize_domain, normalize_store_url
+from .registration.models import Domain, Identity, Seller, Store
+from .scores.models import SellerScore
+from .scores.service import stored_score
 
 PUBLIC_DOMAIN_STATES = ("proven", "regulator_verified")
 

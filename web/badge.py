@@ -14,9 +14,9 @@ from werkzeug.http import parse_etags, quote_etag
 from werkzeug.wsgi import get_host
 
 from registry.badges import BadgeFacts, FactsCache, badge_facts
-from registry.domains import within
-from registry.embedding import Origin, claimed_domain, embedding_origin, parse_origin
-from registry.errors import ValidationFailed
+from registry.core.errors import ValidationFailed
+from registry.registration.domains import within
+from registry.trust.embedding import Origin, claimed_domain, embedding_origin, parse_origin
 
 from .badge_svg import LANGS, SIZES, clean_text, render_badge
 from .db import database, get_session

@@ -9,11 +9,12 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
-from registry import audit, migrate
-from registry.columns import column_report
-from registry.errors import RegistryError
-from registry.importing import parse_batch, sniff_format
-from registry.registrations import RegistrationService
+from registry.core import migrate
+from registry.core.errors import RegistryError
+from registry.journal import audit
+from registry.registration.columns import column_report
+from registry.registration.importing import parse_batch, sniff_format
+from registry.registration.service import RegistrationService
 
 from .db import database, job_session
 
@@ -118,7 +119,7 @@ def verify_audit() -> None:
 @click.option("--count", default=300, show_default=True, help="How many sellers.")
 def load_demo(force: bool, count: int) -> None:
     """Load the generated demo data set into an empty registry."""
-    from registry import demo
+    from registry.demo import generate as demo
 
     with job_session() as session:
         if not force and not demo.is_empty(session):
@@ -139,8 +140,8 @@ def rescore(everyone: bool, full: bool) -> None:
     """Rescore changed sellers (or all of them) now."""
     from sqlalchemy import func, select
 
-    from registry.models import Seller
-    from registry.scores import ScoreService
+    from registry.registration.models import Seller
+    from registry.scores.service import ScoreService
 
     with job_session() as session:
         service = ScoreService(session)
@@ -217,7 +218,7 @@ def reindex() -> None:
     """Rebuild the search index in a new directory and switch to it atomically."""
     from sqlalchemy import func, select
 
-    from registry.models import Seller
+    from registry.registration.models import Seller
 
     from .indexing import index_paths, rebuild
 
@@ -274,7 +275,7 @@ def check_index() -> None:
 @with_appcontext
 def rotate_signing_key() -> None:
     """Start signing with a new key (older keys stay published until revoked)."""
-    from registry.attestation import key_id
+    from registry.trust.attestation import key_id
 
     from .keys import key_ring
 
@@ -307,7 +308,7 @@ def check_domains() -> None:
 @with_appcontext
 def rescrub() -> None:
     """Derive every public text again from its private original with the current scrubber."""
-    from registry.public_text import rescrub as derive_again
+    from registry.privacy.gate import rescrub as derive_again
 
     with job_session() as session:
         counts = derive_again(session)

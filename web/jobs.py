@@ -30,7 +30,7 @@ SCHEDULE: dict[str, tuple[str, str, dict]] = {
 
 def rescore_changed(app: Flask) -> int:
     """Rescore sellers whose events or identity changed since the last run."""
-    from registry.scores import ScoreService
+    from registry.scores.service import ScoreService
 
     from .db import database
 
@@ -55,7 +55,7 @@ def rescore_and_reindex_changed(app: Flask) -> int:
 
 def rescore_all(app: Flask) -> int:
     """Rescore everyone: decay moves scores even when nothing happens."""
-    from registry.scores import ScoreService
+    from registry.scores.service import ScoreService
 
     from .db import database
 
@@ -80,7 +80,7 @@ def reindex_changed(app: Flask) -> int:
 
 def check_domains(app: Flask) -> int:
     """Check pending domain proofs and re-check proven ones; a lost proof unbinds."""
-    from registry.domains import DomainService
+    from registry.registration.domains import DomainService
 
     from .db import database
     from .outbound import http_client
@@ -102,8 +102,8 @@ STATEMENT_BATCH = 500
 
 
 def analyze_database(app: Flask) -> int:
-    """Refresh the query planner's statistics (registry.db.analyze): data grows every day."""
-    from registry.db import analyze
+    """Refresh the query planner's statistics (registry.core.db.analyze): data grows every day."""
+    from registry.core.db import analyze
 
     from .db import database
 
@@ -115,12 +115,12 @@ def analyze_database(app: Flask) -> int:
 def issue_attestations(app: Flask) -> int:
     """Issue signed statements for sellers whose record changed; revoke what no longer holds.
 
-    Requests only sign the newest statement again (registry.statements): this job and
+    Requests only sign the newest statement again (registry.trust.statements): this job and
     ``renew_attestations`` are the only writers.
     """
-    from registry import changelog
-    from registry.models import JobCursor
-    from registry.statements import StatementService
+    from registry.journal import changelog
+    from registry.journal.models import JobCursor
+    from registry.trust.statements import StatementService
 
     from .db import database
     from .keys import key_ring
@@ -149,7 +149,7 @@ def issue_attestations(app: Flask) -> int:
 def renew_attestations(app: Flask, limit: int = 5000) -> int:
     """Give sellers without a statement (or with one near its expiry) a new one; forget
     expired ones. The search for them is a read: the write lock is taken only to write."""
-    from registry.statements import StatementService
+    from registry.trust.statements import StatementService
 
     from .db import database
     from .keys import key_ring
@@ -171,7 +171,7 @@ def renew_attestations(app: Flask, limit: int = 5000) -> int:
 
 def complaint_deadlines(app: Flask) -> int:
     """Enforce moderation, reply and confirmation deadlines of complaints."""
-    from registry.complaints import ComplaintService
+    from registry.complaints.service import ComplaintService
 
     from .db import database
 

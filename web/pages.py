@@ -12,7 +12,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 import scoring
 from registry import display, profile
-from registry.cache import SellerCache
+from registry.core.cache import SellerCache
 from registry.sellers import SellerService
 from search import QueryError
 

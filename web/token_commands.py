@@ -6,9 +6,9 @@ import click
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
-from registry.errors import RegistryError
-from registry.models import Seller
-from registry.tokens import MAX_EXPIRES_DAYS, TokenService
+from registry.core.errors import RegistryError
+from registry.registration.models import Seller
+from registry.trust.tokens import MAX_EXPIRES_DAYS, TokenService
 
 from .db import job_session
 

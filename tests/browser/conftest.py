@@ -108,8 +108,8 @@ def _pick_seller(session) -> SellerInfo:
     from sqlalchemy import select
 
     from registry.badges import ALARM_CAPS, badge_facts
-    from registry.demo import BRANDS
-    from registry.models import Seller
+    from registry.demo.generate import BRANDS
+    from registry.registration.models import Seller
     from registry.sellers import SellerService
 
     brands = [b for b in BRANDS if len(b) == SEARCH_LENGTH]
@@ -135,7 +135,8 @@ def _pick_seller(session) -> SellerInfo:
 def _most_complained(session) -> str:
     from sqlalchemy import func, select
 
-    from registry.models import Event, Seller
+    from registry.events.models import Event
+    from registry.registration.models import Seller
 
     kinds = func.count(func.distinct(Event.category))
     return session.execute(
@@ -163,7 +164,7 @@ def registry(tmp_path_factory, migrated_template) -> Iterator[Registry]:
 
     from werkzeug.serving import WSGIRequestHandler, make_server
 
-    from registry import demo
+    from registry.demo import generate as demo
 
     from ..conftest import make_test_app
     from ..factories import make_token

@@ -15,12 +15,13 @@ from registry.badges import (
     badge_facts,
     read_facts,
 )
-from registry.db import session_factory
-from registry.domains import BOUND_STATES
-from registry.errors import NotFound
-from registry.events import EventService
-from registry.models import Domain, Seller, SellerScore
-from registry.scores import ScoreService
+from registry.core.db import session_factory
+from registry.core.errors import NotFound
+from registry.events.service import EventService
+from registry.registration.domains import BOUND_STATES
+from registry.registration.models import Domain, Seller
+from registry.scores.models import SellerScore
+from registry.scores.service import ScoreService
 
 from ..factories import make_seller
 

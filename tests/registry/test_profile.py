@@ -4,10 +4,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from registry.errors import NotFound
-from registry.events import EventService
+from registry.core.errors import NotFound
+from registry.events.service import EventService
 from registry.profile import PeerIndex, read_profile
-from registry.scores import ScoreService
+from registry.scores.service import ScoreService
 
 from ..factories import make_seller
 

@@ -12,8 +12,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from registry.badges import BadgeFacts, badge_facts
-from registry.embedding import BOUND, FOREIGN, NOT_SECURE, embedding_origin, parse_origin
-from registry.events import EventService
+from registry.events.service import EventService
+from registry.trust.embedding import BOUND, FOREIGN, NOT_SECURE, embedding_origin, parse_origin
 
 from ..factories import make_seller
 from .helpers import settle

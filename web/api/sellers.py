@@ -6,8 +6,8 @@ from flask import request
 
 import scoring
 from registry import display
-from registry.errors import ValidationFailed
-from registry.scores import ScoreService
+from registry.core.errors import ValidationFailed
+from registry.scores.service import ScoreService
 from registry.sellers import SellerService
 from search import IndexMissingError, QueryError
 

@@ -1,0 +1,87 @@
+"""Complaint deadlines, enforced by a scheduler job (part of ComplaintService)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import or_, select
+from sqlmodel import Session
+
+from ..journal.changelog import mark_changed
+from .models import Complaint
+from .rules import (
+    AUTO_ACCEPT_REASON,
+    CONFIRM_PERIOD,
+    NO_RESPONSE_REASON,
+    SYSTEM_ACTOR,
+    UNCONFIRMED_REASON,
+)
+
+
+class ComplaintDeadlines:
+    """The moderation, reply and confirmation deadlines; mixed into ComplaintService, whose
+    transitions (``_load``, ``_accept``, ``_move``, ``_resolve``) they use."""
+
+    session: Session
+    now: datetime
+
+    def due(self, limit: int | None = None) -> list[int]:
+        """Return ids of complaints with a deadline passed, oldest first."""
+        query = (
+            select(Complaint.id)
+            .where(
+                or_(
+                    (Complaint.status == "submitted") & (Complaint.moderation_due_at < self.now),
+                    (Complaint.status == "merchant_notified") & (Complaint.reply_due_at < self.now),
+                    (Complaint.status == "merchant_replied")
+                    & (Complaint.replied_at < self.now - CONFIRM_PERIOD),
+                )
+            )
+            .order_by(Complaint.id)
+        )
+        return list(self.session.execute(query.limit(limit)).scalars())
+
+    def enforce_deadline(self, complaint_id: int) -> str | None:
+        """Apply the one deadline passed, if any; return the new status."""
+        complaint = self._load(complaint_id)
+        if complaint.status == "submitted" and complaint.moderation_due_at < self.now:
+            # No reply link yet: the notifier issues it (``awaiting_reply_link``).
+            self._accept(complaint, SYSTEM_ACTOR, AUTO_ACCEPT_REASON, None)
+            return "merchant_notified"
+        if complaint.status == "merchant_notified" and complaint.reply_due_at < self.now:
+            self._expire_reply(complaint, SYSTEM_ACTOR)
+            return "no_response"
+        if (
+            complaint.status == "merchant_replied"
+            and complaint.replied_at < self.now - CONFIRM_PERIOD
+        ):
+            complaint.outcome = "unconfirmed"
+            complaint.complainant_token_digest = None
+            self._move(
+                complaint,
+                "closed",
+                SYSTEM_ACTOR,
+                "complaint.unconfirmed",
+                UNCONFIRMED_REASON,
+                outcome="unconfirmed",
+            )
+            if not self.reply_late(complaint):
+                self._resolve(complaint, "unresolved", SYSTEM_ACTOR)
+            # The public record shows it closed, unconfirmed, whatever the event does.
+            mark_changed(self.session, [complaint.seller_id], "complaint")
+            return "closed"
+        return None
+
+    def enforce_deadlines(self, limit: int | None = None) -> dict[str, int]:
+        """Apply every passed deadline (idempotent); return how many moved, by new state."""
+        counts = {"accepted": 0, "no_response": 0, "closed": 0}
+        for complaint_id in self.due(limit):
+            status = self.enforce_deadline(complaint_id)
+            if status is not None:
+                counts["accepted" if status == "merchant_notified" else status] += 1
+        return counts
+
+    def _expire_reply(self, complaint: Complaint, actor: str) -> None:
+        # The reply link stays valid: a late reply is still recorded and shown.
+        self._move(complaint, "no_response", actor, "complaint.no_response", NO_RESPONSE_REASON)
+        self._resolve(complaint, "unanswered", actor)

@@ -1,0 +1,1 @@
+"""What changed and who changed it: the audit log and the change log, together."""
