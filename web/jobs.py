@@ -119,6 +119,7 @@ def issue_attestations(app: Flask) -> int:
     ``renew_attestations`` are the only writers.
     """
     from registry.journal import changelog
+    from registry.journal.kinds import ChangeKind
     from registry.journal.models import JobCursor
     from registry.trust.statements import StatementService
 
@@ -134,7 +135,7 @@ def issue_attestations(app: Flask) -> int:
         # An event shows on a badge once it is scored: the "score" entry brings it here. A
         # bounded step: the write lock is held for one batch, then the next run goes on.
         ids, last = changelog.pending(
-            session, "attestations", STATEMENT_ENTRIES, exclude_kinds=("event",)
+            session, "attestations", STATEMENT_ENTRIES, exclude_kinds=(ChangeKind.EVENT,)
         )
         counts = {"issued": 0, "revoked": 0}
         if ids:

@@ -7,7 +7,8 @@ from datetime import datetime
 from sqlalchemy import or_, select
 from sqlmodel import Session
 
-from ..journal.changelog import mark_changed
+from .. import journal
+from ..journal import ChangeKind
 from .models import Complaint
 from .rules import (
     AUTO_ACCEPT_REASON,
@@ -68,7 +69,7 @@ class ComplaintDeadlines:
             if not self.reply_late(complaint):
                 self._resolve(complaint, "unresolved", SYSTEM_ACTOR)
             # The public record shows it closed, unconfirmed, whatever the event does.
-            mark_changed(self.session, [complaint.seller_id], "complaint")
+            journal.record(self.session, changed={ChangeKind.COMPLAINT: [complaint.seller_id]})
             return "closed"
         return None
 

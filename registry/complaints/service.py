@@ -46,12 +46,12 @@ from typing import Any
 from sqlalchemy import select
 from sqlmodel import Session
 
+from .. import journal
 from ..core.db import lock_for_write
 from ..core.errors import Conflict, Forbidden, Unauthorized, ValidationFailed
 from ..core.types import utcnow
 from ..events.models import Event
-from ..journal.audit import AuditLog, Change
-from ..journal.changelog import mark_changed
+from ..journal import Change, ChangeKind
 from ..privacy.gate import PublicText, fit, public_text, seller_names
 from ..trust.tokens import Principal, digest, require_role
 from .deadlines import ComplaintDeadlines
@@ -140,23 +140,27 @@ class ComplaintService(ComplaintIntake, ComplaintDeadlines, ComplaintQueries):
         self.session.add(event)
         self.session.flush()
         self._move(complaint, "merchant_notified", actor, "complaint.accept", reason)
-        self._record(
-            Change(
-                actor,
-                "event.create",
-                "event",
-                str(event.id),
-                None,
-                {
-                    "kind": "complaint",
-                    "seller_id": event.seller_id,
-                    "severity": event.severity,
-                    "verification": event.verification,
-                    "complaint_id": complaint.id,
-                },
-            )
+        journal.record(
+            self.session,
+            [
+                Change(
+                    actor,
+                    "event.create",
+                    "event",
+                    str(event.id),
+                    None,
+                    {
+                        "kind": "complaint",
+                        "seller_id": event.seller_id,
+                        "severity": event.severity,
+                        "verification": event.verification,
+                        "complaint_id": complaint.id,
+                    },
+                )
+            ],
+            at=self.now,
+            changed={ChangeKind.EVENT: [complaint.seller_id]},
         )
-        mark_changed(self.session, [complaint.seller_id], "event")
 
     def reject(self, complaint_id: int | str, actor: Principal, reason: str) -> Complaint:
         """Refuse a submitted complaint with a public reason; no event is created."""
@@ -243,7 +247,7 @@ class ComplaintService(ComplaintIntake, ComplaintDeadlines, ComplaintQueries):
             LATE_REPLY_REASON if late else None,
         )
         if late:
-            mark_changed(self.session, [complaint.seller_id], "complaint")
+            journal.record(self.session, changed={ChangeKind.COMPLAINT: [complaint.seller_id]})
         else:
             self._resolve(complaint, "unresolved", actor)
         return complaint
@@ -272,7 +276,7 @@ class ComplaintService(ComplaintIntake, ComplaintDeadlines, ComplaintQueries):
             self._resolve(complaint, complaint.outcome, COMPLAINANT_ACTOR)
         # The public record shows the complaint closed with its outcome, even when the
         # scoring event stays as it was (then _resolve marked nothing).
-        mark_changed(self.session, [complaint.seller_id], "complaint")
+        journal.record(self.session, changed={ChangeKind.COMPLAINT: [complaint.seller_id]})
         return complaint
 
     # -- helpers --------------------------------------------------------------------------
@@ -344,20 +348,22 @@ class ComplaintService(ComplaintIntake, ComplaintDeadlines, ComplaintQueries):
         if event is None or event.resolution == resolution:
             return
         old, event.resolution = event.resolution, resolution
-        self._record(
-            Change(
-                actor,
-                "event.update",
-                "event",
-                str(event.id),
-                {"resolution": old},
-                {"resolution": resolution},
-            )
+        journal.record(
+            self.session,
+            [
+                Change(
+                    actor,
+                    "event.update",
+                    "event",
+                    str(event.id),
+                    {"resolution": old},
+                    {"resolution": resolution},
+                )
+            ],
+            at=self.now,
+            changed={ChangeKind.EVENT_UPDATE: [complaint.seller_id]},
         )
-        mark_changed(self.session, [complaint.seller_id], "event_update")
 
     def _audit(self, complaint: Complaint, actor: str, action: str, old: Any, new: Any) -> None:
-        self._record(Change(actor, action, "complaint", str(complaint.id), old, new))
-
-    def _record(self, change: Change) -> None:
-        AuditLog(self.session).record([change], at=self.now)
+        change = Change(actor, action, "complaint", str(complaint.id), old, new)
+        journal.record(self.session, [change], at=self.now)

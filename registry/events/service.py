@@ -12,12 +12,12 @@ from sqlmodel import Session
 
 import scoring
 
+from .. import journal
 from ..core.db import bulk_insert_ids, lock_for_write
 from ..core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from ..core.identifiers import clean_text, looks_like_uscc, normalize_identifier
 from ..core.types import utcnow
-from ..journal.audit import AuditLog, Change
-from ..journal.changelog import mark_changed
+from ..journal import Change, ChangeKind
 from ..privacy.gate import public_text, seller_names
 from ..registration.importing import RawRecord
 from ..registration.models import Identity, Seller
@@ -281,10 +281,13 @@ class EventService:
                     )
                 )
         self.session.flush()
-        AuditLog(self.session).record(changes, at=self.now)
-        mark_changed(self.session, changed_sellers, "event")
-        # An edited event (a resolution, a lifted sanction) invalidates the stored state.
-        mark_changed(self.session, edited_sellers, "event_update")
+        journal.record(
+            self.session,
+            changes,
+            at=self.now,
+            # An edited event (a resolution, a lifted sanction) invalidates the stored state.
+            changed={ChangeKind.EVENT: changed_sellers, ChangeKind.EVENT_UPDATE: edited_sellers},
+        )
         results.sort(key=lambda r: r.line)
         return results
 
@@ -340,7 +343,8 @@ class EventService:
         extra = {} if own else {"on_behalf_of": event.source, "reason": reason}
         if own and reason:
             extra["reason"] = reason
-        AuditLog(self.session).record(
+        journal.record(
+            self.session,
             [
                 Change(
                     self.actor,
@@ -352,6 +356,6 @@ class EventService:
                 )
             ],
             at=self.now,
+            changed={ChangeKind.EVENT_UPDATE: [event.seller_id]},
         )
-        mark_changed(self.session, [event.seller_id], "event_update")
         return event

@@ -9,12 +9,17 @@ from sqlmodel import Session
 
 from ..core.db import bulk_insert, lock_for_write
 from ..core.types import utcnow
+from .kinds import ChangeKind
 from .models import ChangeLogEntry, JobCursor
 
 
-def mark_changed(session: Session, seller_ids: Iterable[int], kind: str) -> None:
-    """Record that these sellers changed, in the caller's transaction."""
-    rows = [{"seller_id": sid, "kind": kind, "at": utcnow()} for sid in dict.fromkeys(seller_ids)]
+def mark_changed(session: Session, seller_ids: Iterable[int], kind: ChangeKind | str) -> None:
+    """Record that these sellers changed, in the caller's transaction.
+
+    Services write through ``registry.journal.writes.record``, which audits the same change.
+    """
+    text = ChangeKind(kind).value  # an unknown kind fails here, not in a consumer
+    rows = [{"seller_id": sid, "kind": text, "at": utcnow()} for sid in dict.fromkeys(seller_ids)]
     if rows:
         # Under the write lock, sequence numbers are handed out in commit order, so a consumer
         # that has read up to N never later finds a smaller number appear.
@@ -45,14 +50,14 @@ def pending(
     consumer: str,
     limit: int = 10_000,
     *,
-    exclude_kinds: tuple[str, ...] = (),
+    exclude_kinds: Iterable[ChangeKind] = (),
     with_kinds: bool = False,
 ) -> tuple[list, int]:
     """Return what changed since ``consumer``'s cursor (seller ids, or (id, kind) pairs with
     ``with_kinds``) and the last sequence number read (the cursor to advance to).
 
     Entries of ``exclude_kinds`` are passed over in the query itself, so a long run of them
-    (a nightly rescore marks every seller "score") costs one statement, not one ``limit`` per
+    (a nightly rescore marks every seller SCORE) costs one statement, not one ``limit`` per
     run: a consumer that took them ``limit`` at a time fell minutes behind real changes.
     """
     start = cursor(session, consumer)
@@ -62,8 +67,9 @@ def pending(
     query = select(ChangeLogEntry.seq, ChangeLogEntry.seller_id, ChangeLogEntry.kind).where(
         ChangeLogEntry.seq > start, ChangeLogEntry.seq <= top
     )
-    if exclude_kinds:
-        query = query.where(ChangeLogEntry.kind.not_in(exclude_kinds))
+    excluded = [ChangeKind(kind).value for kind in exclude_kinds]
+    if excluded:
+        query = query.where(ChangeLogEntry.kind.not_in(excluded))
     rows = session.execute(query.order_by(ChangeLogEntry.seq).limit(limit)).all()
     last = rows[-1][0] if len(rows) >= limit else max(top, start)
     wanted = list(dict.fromkeys((r[1], r[2]) for r in rows))

@@ -153,9 +153,10 @@ def rescrub(session: Session, batch: int = 1000) -> dict[str, int]:
 
     Returns how many public copies changed per table; the caller commits.
     """
+    from .. import journal
     from ..complaints.models import Complaint
     from ..events.models import Event
-    from ..journal.changelog import mark_changed
+    from ..journal import ChangeKind
 
     counts = {"event": 0, "complaint": 0}
     changed: set[int] = set()
@@ -187,5 +188,5 @@ def rescrub(session: Session, batch: int = 1000) -> dict[str, int]:
                         counts[table] += 1
                         changed.add(row.seller_id)
             session.flush()
-    mark_changed(session, sorted(changed), "public_text")
+    journal.record(session, changed={ChangeKind.PUBLIC_TEXT: sorted(changed)})
     return counts

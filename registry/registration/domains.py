@@ -9,12 +9,12 @@ from datetime import datetime, timedelta
 from sqlalchemy import or_, select
 from sqlmodel import Session
 
+from .. import journal
 from ..core.errors import Conflict, Forbidden, ValidationFailed
 from ..core.outbound import HttpClient
 from ..core.types import utcnow
 from ..core.urls import normalize_domain
-from ..journal.audit import AuditLog, Change
-from ..journal.changelog import mark_changed
+from ..journal import Change, ChangeKind
 from ..trust.tokens import Principal
 from .domain_proof import WELL_KNOWN_PATH, ProofResult, check_proof, issue_token
 from .models import Domain, Seller
@@ -81,7 +81,8 @@ class DomainService:
         row.proof_token = token
         row.consecutive_failures = 0
         self.session.flush()
-        AuditLog(self.session).record(
+        journal.record(
+            self.session,
             [
                 Change(
                     principal.actor,
@@ -118,7 +119,8 @@ class DomainService:
         row.proven_at = self.now
         row.consecutive_failures = 0
         self.session.flush()
-        AuditLog(self.session).record(
+        journal.record(
+            self.session,
             [
                 Change(
                     principal.actor,
@@ -130,8 +132,8 @@ class DomainService:
                 )
             ],
             at=self.now,
+            changed={ChangeKind.DOMAIN: [seller.id] + ([old["seller_id"]] if old else [])},
         )
-        mark_changed(self.session, [seller.id] + ([old["seller_id"]] if old else []), "domain")
         return row
 
     def due_for_check(self, limit: int = 100) -> list[Domain]:
@@ -171,7 +173,8 @@ class DomainService:
             if row.state == "proven" and row.consecutive_failures >= MAX_FAILURES:
                 row.state = "lost"
         if row.state != before:
-            AuditLog(self.session).record(
+            journal.record(
+                self.session,
                 [
                     Change(
                         "job:domain-proofs",
@@ -183,8 +186,8 @@ class DomainService:
                     )
                 ],
                 at=self.now,
+                changed={ChangeKind.DOMAIN: [row.seller_id]},
             )
-            mark_changed(self.session, [row.seller_id], "domain")
         self.session.flush()
         return row.state
 

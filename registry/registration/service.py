@@ -11,13 +11,14 @@ from sqlalchemy import and_, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
+from .. import journal
 from ..core.db import bulk_insert, bulk_insert_ids
 from ..core.errors import ValidationFailed
 from ..core.identifiers import clean_text
 from ..core.types import new_public_id, utcnow
 from ..display import DEMO_VERIFIER
-from ..journal.audit import AuditLog, Change, canonical_json
-from ..journal.changelog import mark_changed
+from ..journal import ChangeKind
+from ..journal.audit import Change, canonical_json
 from .importing import RawRecord
 from .models import Domain, Identity, IdentityRevision, Seller, SellerBase, Store
 from .validation import Registration, validate_registration
@@ -370,8 +371,7 @@ class RegistrationService:
             bulk_insert(self.session, Store, store_rows)
         if domain_rows:
             bulk_insert(self.session, Domain, domain_rows)
-        AuditLog(self.session).record(changes, at=now)
-        mark_changed(self.session, ids, "registration")
+        journal.record(self.session, changes, at=now, changed={ChangeKind.REGISTRATION: ids})
 
     def _write_updates(self, updates, bound_domains, bound_stores) -> None:
         if not updates:
@@ -448,8 +448,12 @@ class RegistrationService:
             bulk_insert(self.session, Store, store_rows)
         if domain_rows:
             bulk_insert(self.session, Domain, domain_rows)
-        AuditLog(self.session).record(changes, at=now)
-        mark_changed(self.session, [u[2].seller["id"] for u in updates], "registration")
+        journal.record(
+            self.session,
+            changes,
+            at=now,
+            changed={ChangeKind.REGISTRATION: [u[2].seller["id"] for u in updates]},
+        )
 
     def _known_links(self, seller_id: int) -> set:
         known: set = set(

@@ -15,17 +15,19 @@ from sqlmodel import Session
 
 import scoring
 
+from .. import journal
 from ..core.db import bulk_insert
 from ..core.types import utcnow
 from ..events.models import Event
-from ..journal.changelog import advance, mark_changed, pending
+from ..journal import ChangeKind
+from ..journal.changelog import advance, pending
 from ..registration.models import Identity, Seller
 from .models import ScoreHistory, SellerScore
 
 RESCORE_CONSUMER = "rescore"
 # Change-log kinds after which a seller's stored state cannot simply be extended: an event
 # was edited (resolution, lifted sanction) rather than added.
-FULL_KINDS = frozenset({"event_update", "rescore_full"})
+FULL_KINDS = frozenset({ChangeKind.EVENT_UPDATE})
 EVENT_COLUMNS = (
     Event.kind,
     Event.occurred_at,
@@ -225,12 +227,16 @@ class ScoreService:
             bulk_insert(self.session, SellerScore, rows)
         bulk_insert(self.session, ScoreHistory, history)
         # The public record changed: the search index (grade filter) must follow.
-        mark_changed(self.session, [h["seller_id"] for h in history], "score")
+        journal.record(self.session, changed={ChangeKind.SCORE: [h["seller_id"] for h in history]})
 
     def rescore_changed(self, limit: int = 5000) -> RescoreSummary:
         """Consume the change log: rescore every seller changed since the last run."""
         entries, last_seq = pending(
-            self.session, RESCORE_CONSUMER, limit, exclude_kinds=("score",), with_kinds=True
+            self.session,
+            RESCORE_CONSUMER,
+            limit,
+            exclude_kinds=(ChangeKind.SCORE,),
+            with_kinds=True,
         )
         if not entries:
             advance(self.session, RESCORE_CONSUMER, last_seq)
@@ -325,7 +331,7 @@ class ScoreService:
         self.session.execute(delete(SellerScore).where(in_range))
         bulk_insert(self.session, SellerScore, new_rows)
         bulk_insert(self.session, ScoreHistory, history)
-        mark_changed(self.session, [h["seller_id"] for h in history], "score")
+        journal.record(self.session, changed={ChangeKind.SCORE: [h["seller_id"] for h in history]})
         return summary
 
     def _stream_events(self, lo: int, hi: int) -> dict[int, list[tuple]]:

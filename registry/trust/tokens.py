@@ -13,9 +13,10 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlmodel import Session
 
+from .. import journal
 from ..core.errors import Forbidden, NotFound, Unauthorized, ValidationFailed
 from ..core.types import utcnow
-from ..journal.audit import AuditLog, Change
+from ..journal import Change
 from .models import ROLES, ApiToken
 
 TOKEN_PREFIX = "mrt_"
@@ -87,7 +88,8 @@ class TokenService:
         )
         self.session.add(row)
         self.session.flush()
-        AuditLog(self.session).record(
+        journal.record(
+            self.session,
             [
                 Change(
                     actor,
@@ -102,7 +104,7 @@ class TokenService:
                         "expires_at": row.expires_at.isoformat() if row.expires_at else None,
                     },
                 )
-            ]
+            ],
         )
         return plain, row
 
@@ -170,7 +172,8 @@ class TokenService:
         if row is None or row.revoked_at:
             return None
         row.revoked_at = self.now()
-        AuditLog(self.session).record(
+        journal.record(
+            self.session,
             [
                 Change(
                     actor,
@@ -180,7 +183,7 @@ class TokenService:
                     None,
                     {"prefix": row.prefix, "revoked_at": row.revoked_at.isoformat()},
                 )
-            ]
+            ],
         )
         return row
 
