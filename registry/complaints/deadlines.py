@@ -1,4 +1,4 @@
-"""Complaint deadlines, enforced by a scheduler job (part of ComplaintService)."""
+"""Complaint deadlines, enforced by a scheduler job."""
 
 from __future__ import annotations
 
@@ -7,24 +7,22 @@ from datetime import datetime
 from sqlalchemy import or_, select
 from sqlmodel import Session
 
-from .. import journal
-from ..journal import ChangeKind
 from .models import Complaint
-from .rules import (
-    AUTO_ACCEPT_REASON,
-    CONFIRM_PERIOD,
-    NO_RESPONSE_REASON,
-    SYSTEM_ACTOR,
-    UNCONFIRMED_REASON,
-)
+from .queries import ComplaintQueries
+from .rules import AUTO_ACCEPT_REASON, CONFIRM_PERIOD, SYSTEM_ACTOR, UNCONFIRMED_REASON
+from .transitions import Transitions
 
 
 class ComplaintDeadlines:
-    """The moderation, reply and confirmation deadlines; mixed into ComplaintService, whose
-    transitions (``_load``, ``_accept``, ``_move``, ``_resolve``) they use."""
+    """The moderation, reply and confirmation deadlines: the clock's steps of a complaint."""
 
-    session: Session
-    now: datetime
+    def __init__(
+        self, session: Session, now: datetime, transitions: Transitions, queries: ComplaintQueries
+    ) -> None:
+        self.session = session
+        self.now = now
+        self.steps = transitions
+        self.queries = queries
 
     def due(self, limit: int | None = None) -> list[int]:
         """Return ids of complaints with a deadline passed, oldest first."""
@@ -44,13 +42,13 @@ class ComplaintDeadlines:
 
     def enforce_deadline(self, complaint_id: int) -> str | None:
         """Apply the one deadline passed, if any; return the new status."""
-        complaint = self._load(complaint_id)
+        complaint = self.steps.load(complaint_id)
         if complaint.status == "submitted" and complaint.moderation_due_at < self.now:
             # No reply link yet: the notifier issues it (``awaiting_reply_link``).
-            self._accept(complaint, SYSTEM_ACTOR, AUTO_ACCEPT_REASON, None)
+            self.steps.notify_merchant(complaint, SYSTEM_ACTOR, AUTO_ACCEPT_REASON, None)
             return "merchant_notified"
         if complaint.status == "merchant_notified" and complaint.reply_due_at < self.now:
-            self._expire_reply(complaint, SYSTEM_ACTOR)
+            self.steps.expire_reply(complaint, SYSTEM_ACTOR)
             return "no_response"
         if (
             complaint.status == "merchant_replied"
@@ -58,7 +56,7 @@ class ComplaintDeadlines:
         ):
             complaint.outcome = "unconfirmed"
             complaint.complainant_token_digest = None
-            self._move(
+            self.steps.move(
                 complaint,
                 "closed",
                 SYSTEM_ACTOR,
@@ -66,10 +64,10 @@ class ComplaintDeadlines:
                 UNCONFIRMED_REASON,
                 outcome="unconfirmed",
             )
-            if not self.reply_late(complaint):
-                self._resolve(complaint, "unresolved", SYSTEM_ACTOR)
+            if not self.queries.reply_late(complaint):
+                self.steps.resolve(complaint, "unresolved", SYSTEM_ACTOR)
             # The public record shows it closed, unconfirmed, whatever the event does.
-            journal.record(self.session, changed={ChangeKind.COMPLAINT: [complaint.seller_id]})
+            self.steps.shown_changed(complaint)
             return "closed"
         return None
 
@@ -81,8 +79,3 @@ class ComplaintDeadlines:
             if status is not None:
                 counts["accepted" if status == "merchant_notified" else status] += 1
         return counts
-
-    def _expire_reply(self, complaint: Complaint, actor: str) -> None:
-        # The reply link stays valid: a late reply is still recorded and shown.
-        self._move(complaint, "no_response", actor, "complaint.no_response", NO_RESPONSE_REASON)
-        self._resolve(complaint, "unanswered", actor)

@@ -1,5 +1,4 @@
-"""Complaint intake: checks of what a consumer files, rate limits, duplicates, purchase
-verification (part of ComplaintService)."""
+"""Complaint intake: checks of what a consumer files, rate limits, duplicates."""
 
 from __future__ import annotations
 
@@ -14,12 +13,13 @@ from ..core.db import lock_for_write
 from ..core.errors import Conflict, RateLimited, ValidationFailed
 from ..core.identifiers import clean_text
 from ..core.types import new_public_id
-from ..events.models import COMPLAINT_CATEGORIES, Event
+from ..events.models import COMPLAINT_CATEGORIES
 from ..privacy import keyed_digest, normalize_contact
 from ..privacy.gate import public_text, seller_names
 from ..registration.models import Seller
 from ..trust.tokens import digest
 from .models import Complaint
+from .queries import ComplaintQueries
 from .rules import (
     COMPLAINANT_ACTOR,
     COMPLAINANT_PREFIX,
@@ -31,16 +31,30 @@ from .rules import (
     near_identical,
     text_field,
 )
+from .transitions import Transitions
 
 
 class ComplaintIntake:
-    """Filing a complaint; mixed into ComplaintService."""
+    """Files complaints: ``secret`` keys the contact and client digests (see ComplaintService)."""
 
-    session: Session
-    now: datetime
-    secret: str | bytes | None
-    hourly_limit: int
-    daily_limit: int
+    def __init__(
+        self,
+        session: Session,
+        now: datetime,
+        transitions: Transitions,
+        queries: ComplaintQueries,
+        *,
+        secret: str | bytes | None,
+        hourly_limit: int,
+        daily_limit: int,
+    ) -> None:
+        self.session = session
+        self.now = now
+        self.transitions = transitions
+        self.queries = queries
+        self.secret = secret
+        self.hourly_limit = hourly_limit
+        self.daily_limit = daily_limit
 
     def file(self, data: dict[str, Any], client_key: str) -> tuple[Complaint, str]:
         """File a complaint; return it and the complainant's one-time token (shown once)."""
@@ -63,7 +77,7 @@ class ComplaintIntake:
                 names=[row["complainant_name"]],
                 keep=seller_names(self.session, [row["seller_id"]]).get(row["seller_id"], ()),
             ).public,
-            verification=self._verification(row["seller_id"], row["order_ref"]),
+            verification=self.queries.purchase_verification(row["seller_id"], row["order_ref"]),
             status="submitted",
             moderation_due_at=self.now + MODERATION_PERIOD,
             complainant_token_digest=digest(token),
@@ -73,7 +87,7 @@ class ComplaintIntake:
         )
         self.session.add(complaint)
         self.session.flush()
-        self._audit(
+        self.transitions.audit(
             complaint,
             COMPLAINANT_ACTOR,
             "complaint.file",
@@ -175,18 +189,3 @@ class ComplaintIntake:
                 "a near-identical complaint against this seller was filed in the last 7 days",
                 {"reason": "duplicate_narrative"},
             )
-
-    def _verification(self, seller_id: int, order_ref: str | None) -> str:
-        if not order_ref:
-            return "unverified"
-        found = self.session.execute(
-            select(Event.id)
-            .where(
-                Event.seller_id == seller_id,
-                Event.kind == "order",
-                Event.order_ref == order_ref,
-                Event.verification.in_(("platform", "regulator")),
-            )
-            .limit(1)
-        ).first()
-        return "purchase" if found else "unverified"

@@ -1,5 +1,5 @@
-"""What is read of complaints: by id, per seller, the queues, the public and private views
-(part of ComplaintService)."""
+"""What is read of complaints: by id, per seller, the queues, the public and private views,
+and whether an order reference names a purchase."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from ..core.errors import NotFound
+from ..events.models import Event
 from ..registration.models import Seller
 from ..trust.tokens import Principal, require_role
 from .models import Complaint
@@ -16,10 +17,11 @@ from .rules import PUBLIC_STATES
 
 
 class ComplaintQueries:
-    """Reads of complaints; mixed into ComplaintService."""
+    """Reads of complaints (they write nothing)."""
 
-    session: Session
-    _seller_ids: dict[int, str]
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self._seller_ids: dict[int, str] = {}
 
     def get(self, complaint_id: int | str) -> Complaint:
         """Return a complaint by id or public id, or raise NotFound."""
@@ -70,6 +72,22 @@ class ComplaintQueries:
                 .limit(limit)
             ).scalars()
         )
+
+    def purchase_verification(self, seller_id: int, order_ref: str | None) -> str:
+        """ "purchase" when a platform or regulator recorded this order of the seller."""
+        if not order_ref:
+            return "unverified"
+        found = self.session.execute(
+            select(Event.id)
+            .where(
+                Event.seller_id == seller_id,
+                Event.kind == "order",
+                Event.order_ref == order_ref,
+                Event.verification.in_(("platform", "regulator")),
+            )
+            .limit(1)
+        ).first()
+        return "purchase" if found else "unverified"
 
     @staticmethod
     def reply_late(complaint: Complaint) -> bool:
