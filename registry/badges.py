@@ -19,8 +19,7 @@ from sqlmodel import Session
 from .core.cache import SellerCache
 from .core.errors import NotFound
 from .core.prepared import PreparedSelect, one_of
-from .registration.domains import BOUND_STATES
-from .registration.models import Domain, Seller
+from .registration.models import BOUND_STATES, Domain, Seller
 from .scores.models import SellerScore
 from .trust.embedding import BOUND, FOREIGN, Origin
 

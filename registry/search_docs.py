@@ -11,8 +11,7 @@ from sqlmodel import Session
 
 from . import display
 from .events.models import Event
-from .registration.domains import BOUND_STATES
-from .registration.models import Domain, Identity, Seller, Store
+from .registration.models import BOUND_STATES, Domain, Identity, Seller, Store
 from .scores.models import SellerScore
 
 NARRATIVE_KINDS = ("complaint", "fraud_report")

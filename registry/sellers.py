@@ -19,11 +19,10 @@ from .models.public import (
     SellerPublic,
     StorePublic,
 )
+from .registration.models import BOUND_STATES as PUBLIC_DOMAIN_STATES
 from .registration.models import Domain, Identity, Seller, Store
 from .scores.models import SellerScore
 from .scores.service import stored_score
-
-PUBLIC_DOMAIN_STATES = ("proven", "regulator_verified")
 
 
 def identity_is_current(identity: Identity, now: datetime) -> bool:

@@ -12,7 +12,7 @@ from sqlmodel import Session
 from ..core.db import lock_for_write
 from ..core.errors import Conflict, RateLimited, ValidationFailed
 from ..core.identifiers import clean_text
-from ..core.types import new_public_id
+from ..core.types import max_length, new_public_id
 from ..events.models import COMPLAINT_CATEGORIES
 from ..privacy import keyed_digest, normalize_contact
 from ..privacy.gate import public_text, seller_names
@@ -73,7 +73,7 @@ class ComplaintIntake:
             public_id=new_public_id("c"),
             narrative_public=public_text(
                 row["narrative_original"],
-                limit=5000,
+                limit=max_length(Complaint, "narrative_public"),
                 names=[row["complainant_name"]],
                 keep=seller_names(self.session, [row["seller_id"]]).get(row["seller_id"], ()),
             ).public,

@@ -7,6 +7,8 @@ import secrets
 from datetime import datetime
 
 from ..core.errors import Forbidden, Unauthorized, ValidationFailed
+from ..core.types import max_length
+from ..events.models import SEVERITIES
 from ..trust.tokens import Principal, digest, require_role
 from .models import Complaint
 from .queries import ComplaintQueries
@@ -16,7 +18,6 @@ from .rules import (
     INVALIDATABLE,
     LATE_REPLY_REASON,
     REPLY_PREFIX,
-    SEVERITIES,
     SYSTEM_ACTOR,
     text_field,
 )
@@ -113,7 +114,7 @@ class Mediation:
             self.steps.expire_reply(complaint, SYSTEM_ACTOR)
         self.steps.require(complaint, "reply to", ("merchant_notified", "no_response"))
         late = complaint.status == "no_response"
-        reply = self.steps.public(complaint, body, 5000)
+        reply = self.steps.public(complaint, body, max_length(Complaint, "merchant_reply"))
         complaint.merchant_reply, complaint.merchant_reply_original = reply.public, reply.original
         complaint.replied_at = self.now
         complaint.reply_token_digest = None

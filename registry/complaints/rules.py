@@ -11,6 +11,8 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from ..core.identifiers import clean_text
+from ..core.types import max_length
+from .models import Complaint
 
 MODERATION_PERIOD = timedelta(days=7)
 REPLY_PERIOD = timedelta(days=15)
@@ -21,7 +23,6 @@ NEAR_DUPLICATE_RATIO = 0.9
 HOURLY_LIMIT, DAILY_LIMIT = 5, 20
 MAX_AMOUNT = Decimal("10000000")
 MODERATE_AMOUNT = Decimal("1000")
-SEVERITIES = ("minor", "moderate", "harm")
 SOURCE = "complaint-intake"
 SYSTEM_ACTOR = "system:deadlines"
 COMPLAINANT_ACTOR = "complainant"
@@ -34,14 +35,18 @@ NO_RESPONSE_REASON = "商家未在15天内答复"
 LATE_REPLY_REASON = "商家逾期答复"
 UNCONFIRMED_REASON = "消费者未在15天内确认处理结果"
 CONFIRMED_REASON = {True: "消费者确认已解决", False: "消费者确认未解决"}
+# What a person types: (fewest, most) characters; the most is what the column holds.
 _LIMITS = {
-    "narrative": (10, 5000),
-    "order_ref": (0, 64),
-    "desired_resolution": (0, 500),
-    "complainant_name": (0, 100),
-    "contact": (1, 200),
-    "reply": (1, 5000),
-    "reason": (1, 1000),
+    key: (low, max_length(Complaint, column))
+    for key, low, column in (
+        ("narrative", 10, "narrative_original"),
+        ("order_ref", 0, "order_ref"),
+        ("desired_resolution", 0, "desired_resolution"),
+        ("complainant_name", 0, "complainant_name"),
+        ("contact", 1, "contact"),
+        ("reply", 1, "merchant_reply"),
+        ("reason", 1, "status_reason"),
+    )
 }
 
 

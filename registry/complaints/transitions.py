@@ -13,6 +13,7 @@ from sqlmodel import Session
 from .. import journal
 from ..core.db import lock_for_write
 from ..core.errors import Conflict
+from ..core.types import max_length
 from ..events.models import Event
 from ..journal import Change, ChangeKind
 from ..privacy.gate import PublicText, fit, public_text, seller_names
@@ -72,7 +73,7 @@ class Transitions:
             order_ref=complaint.order_ref if unverified is False else None,
             complainant_ref=complaint.complainant_ref if unverified is False else None,
             category=complaint.category,
-            summary=fit(complaint.narrative_public, 4000),
+            summary=fit(complaint.narrative_public, max_length(Event, "summary")),
             summary_original=complaint.narrative_original,
             complaint_id=complaint.id,
             created_at=self.now,
@@ -113,7 +114,7 @@ class Transitions:
     ) -> None:
         """Set the new state and its public reason; audit the move as ``action``."""
         old = complaint.status
-        shown = self.public(complaint, reason, 1000)
+        shown = self.public(complaint, reason, max_length(Complaint, "status_reason"))
         complaint.status = new
         complaint.status_reason, complaint.status_reason_original = shown.public, shown.original
         complaint.updated_at = self.now

@@ -6,6 +6,7 @@ import base64
 import random
 import secrets
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import DateTime
 from sqlalchemy.types import TypeDecorator
@@ -24,6 +25,12 @@ def new_public_id(prefix: str = "s", rand: random.Random | None = None) -> str:
     """Return a short, unguessable, URL-safe public id such as ``s-7k2m9q4xwz``."""
     raw = rand.randbytes(7) if rand is not None else secrets.token_bytes(7)
     return prefix + "-" + base64.b32encode(raw).decode()[:10].translate(_FROM_B32)
+
+
+def max_length(model: Any, column: str) -> int:
+    """The most characters ``model.column`` holds: checks of what callers send read the
+    limit from the table, so that it is defined once, in the model."""
+    return model.__table__.c[column].type.length
 
 
 class UTCDateTime(TypeDecorator):

@@ -17,6 +17,8 @@ COMPLAINT_CATEGORIES = (
     "privacy",
     "after_sales",
 )
+SEVERITIES = ("minor", "moderate", "harm")
+RESOLUTIONS = ("unanswered", "unresolved", "resolved", "invalid")
 FRAUD_TYPES = (
     "low_price_trap",
     "deposit_scam",

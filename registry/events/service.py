@@ -16,16 +16,14 @@ from .. import journal
 from ..core.db import bulk_insert_ids, lock_for_write
 from ..core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from ..core.identifiers import clean_text, looks_like_uscc, normalize_identifier
-from ..core.types import utcnow
+from ..core.types import max_length, utcnow
 from ..journal import Change, ChangeKind
 from ..privacy.gate import public_text, seller_names
 from ..registration.importing import RawRecord
 from ..registration.models import Identity, Seller
 from ..registration.validation import parse_datetime
-from .models import COMPLAINT_CATEGORIES, FRAUD_TYPES, Event
+from .models import COMPLAINT_CATEGORIES, FRAUD_TYPES, RESOLUTIONS, SEVERITIES, Event
 
-SEVERITIES = ("minor", "moderate", "harm")
-RESOLUTIONS = ("unanswered", "unresolved", "resolved", "invalid")
 SANCTION_KINDS = frozenset(
     k
     for k in scoring.EVENT_KINDS
@@ -39,6 +37,7 @@ ROLE_VERIFICATION = {
 }
 REGULATOR_ONLY = SANCTION_KINDS
 FUTURE_TOLERANCE = timedelta(minutes=10)
+SUMMARY_LIMIT = max_length(Event, "summary")
 CHUNK = 2000
 # What PATCH /api/v1/events/<id> may change.
 AMENDABLE = ("resolution", "lifted_at", "ends_at", "summary")
@@ -104,13 +103,8 @@ def validate_event(data: dict[str, Any], role: str, now: datetime) -> dict[str, 
         errors["occurred_at"] = "occurred_at is required"
     elif row.get("occurred_at") and row["occurred_at"] > now + FUTURE_TOLERANCE:
         errors["occurred_at"] = "occurred_at is in the future"
-    for key, limit in (
-        ("order_ref", 64),
-        ("buyer_ref", 64),
-        ("complainant_ref", 64),
-        ("external_ref", 128),
-        ("summary", 4000),
-    ):
+    for key in ("order_ref", "buyer_ref", "complainant_ref", "external_ref", "summary"):
+        limit = max_length(Event, key)
         # A value that cleans to nothing (" ", a lone control character) is no reference:
         # kept as "", every such event would share one external_ref (a unique violation).
         value = (clean_text(str(data[key])) or None) if data.get(key) not in (None, "") else None
@@ -207,7 +201,7 @@ class EventService:
                     EventResult(record.line, "rejected", errors={"seller": "no such seller"})
                 )
                 continue
-            shown = public_text(row.pop("summary"), limit=4000, keep=names.get(sid, ()))
+            shown = public_text(row.pop("summary"), limit=SUMMARY_LIMIT, keep=names.get(sid, ()))
             row["summary"], row["summary_original"] = shown.public, shown.original
             existing = known.get(row["external_ref"]) if row["external_ref"] else None
             if existing is not None:
@@ -328,10 +322,10 @@ class EventService:
                     errors[key] = str(exc)
         if "summary" in data:
             text = clean_text(str(data["summary"] or "")) or None
-            if text and len(text) > 4000:
-                errors["summary"] = "longer than 4000 characters"
+            if text and len(text) > SUMMARY_LIMIT:
+                errors["summary"] = f"longer than {SUMMARY_LIMIT} characters"
             keep = seller_names(self.session, [event.seller_id])[event.seller_id]
-            shown = public_text(text, limit=4000, keep=keep)
+            shown = public_text(text, limit=SUMMARY_LIMIT, keep=keep)
             new["summary"], new["summary_original"] = shown.public, shown.original
         if errors:
             raise ValidationFailed("event not changed", errors)

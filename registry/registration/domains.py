@@ -17,9 +17,8 @@ from ..core.urls import normalize_domain
 from ..journal import Change, ChangeKind
 from ..trust.tokens import Principal
 from .domain_proof import WELL_KNOWN_PATH, ProofResult, check_proof, issue_token
-from .models import Domain, Seller
+from .models import BOUND_STATES, Domain, Seller
 
-BOUND_STATES = ("proven", "regulator_verified")
 MAX_FAILURES = 3
 RECHECK_EVERY = timedelta(days=1)
 PENDING_FOR = timedelta(days=7)

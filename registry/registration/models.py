@@ -101,6 +101,8 @@ class Store(SQLModel, table=True):
 
 
 DOMAIN_STATES = ("pending", "proven", "regulator_verified", "lost")
+# A domain in one of these is bound to its seller: shown, and green on a badge.
+BOUND_STATES = ("proven", "regulator_verified")
 
 
 class Domain(SQLModel, table=True):

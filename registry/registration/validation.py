@@ -9,7 +9,9 @@ from typing import Any
 
 from ..core.errors import ValidationFailed
 from ..core.identifiers import SCHEMES, clean_text, normalize_identifier, region_of_uscc
+from ..core.types import max_length
 from ..core.urls import normalize_domain, normalize_store_url
+from .models import ENTITY_TYPES, Domain, Identity, Seller, Store
 
 # How long a regulator's verification stands when the record gives no expiry: yearly
 # re-verification matches the annual report cycle of the publicity system.
@@ -38,17 +40,23 @@ _STATUS_EN = {
     "未知": "unknown",
     "未提供": "unknown",
 }
+# The seller's text fields a record may give, with the most characters each column holds.
 _LIMITS = {
-    "legal_name": 200,
-    "english_name": 200,
-    "legal_representative": 100,
-    "registration_authority": 200,
-    "registered_address": 300,
-    "business_scope": 2000,
-    "category": 64,
-    "evidence_ref": 200,
-    "icp_number": 64,
+    name: max_length(Seller, name)
+    for name in (
+        "legal_name",
+        "english_name",
+        "legal_representative",
+        "registration_authority",
+        "registered_address",
+        "business_scope",
+        "category",
+    )
 }
+_EVIDENCE_LIMIT = max_length(Identity, "evidence_ref")
+_ICP_LIMIT = max_length(Domain, "icp_number")
+_STORE_NAME_LIMIT = max_length(Store, "store_name")
+_STORE_URL_LIMIT = max_length(Store, "store_url")
 _SPLIT = re.compile(r"[;；、|\n]+")
 _DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y%m%d", "%Y年%m月%d日")
 
@@ -69,7 +77,7 @@ class Registration:
 
 def _entity_type(raw: str | None, scheme: str, identifier: str) -> str | None:
     text = clean_text(raw)
-    if text in {"company", "branch", "individual_business", "foreign", "other"}:
+    if text in ENTITY_TYPES:
         return text
     if "分公司" in text or "分支" in text or "分店" in text:
         return "branch"
@@ -153,7 +161,7 @@ def validate_registration(data: dict[str, Any], now: datetime) -> Registration:
             errors["identifier"] = exc.message
     seller: dict[str, Any] = {}
     for key, limit in _LIMITS.items():
-        if key in data and key not in {"evidence_ref", "icp_number"}:
+        if key in data:
             if not isinstance(data[key], (str, int, float)) or isinstance(data[key], bool):
                 errors[key] = "must be text"
                 continue
@@ -179,9 +187,8 @@ def validate_registration(data: dict[str, Any], now: datetime) -> Registration:
         if key in data:
             seller[key] = _names(data[key])
     identity: dict[str, Any] = {}
-    for key in ("evidence_ref",):
-        if key in data:
-            identity[key] = clean_text(str(data[key]))[: _LIMITS[key]]
+    if "evidence_ref" in data:
+        identity["evidence_ref"] = clean_text(str(data["evidence_ref"]))[:_EVIDENCE_LIMIT]
     explicit = "verified_at" in data
     try:
         verified_at = parse_datetime(data["verified_at"]) if explicit else now
@@ -217,8 +224,8 @@ def validate_registration(data: dict[str, Any], now: datetime) -> Registration:
             {
                 "platform": key.platform,
                 "store_key": key.shop_id,
-                "store_name": (name or seller.get("legal_name", ""))[:200],
-                "store_url": clean_text(str(url))[:500],
+                "store_name": (name or seller.get("legal_name", ""))[:_STORE_NAME_LIMIT],
+                "store_url": clean_text(str(url))[:_STORE_URL_LIMIT],
             }
         )
     if errors:
@@ -227,7 +234,7 @@ def validate_registration(data: dict[str, Any], now: datetime) -> Registration:
     if scheme == "cn_uscc":
         region = region_of_uscc(identifier)
         seller.update(area_code=region.area_code, province=region.province, city=region.city)
-    icp = clean_text(str(data["icp_number"]))[:64] if "icp_number" in data else None
+    icp = clean_text(str(data["icp_number"]))[:_ICP_LIMIT] if "icp_number" in data else None
     return Registration(
         scheme,
         identifier,

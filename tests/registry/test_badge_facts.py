@@ -18,8 +18,7 @@ from registry.badges import (
 from registry.core.db import session_factory
 from registry.core.errors import NotFound
 from registry.events.service import EventService
-from registry.registration.domains import BOUND_STATES
-from registry.registration.models import Domain, Seller
+from registry.registration.models import BOUND_STATES, Domain, Seller
 from registry.scores.models import SellerScore
 from registry.scores.service import ScoreService
 
