@@ -108,7 +108,7 @@ def _pick_seller(session) -> SellerInfo:
     from sqlalchemy import select
 
     from registry.badges import ALARM_CAPS, badge_facts
-    from registry.demo.generate import BRANDS
+    from registry.demo.words import BRANDS
     from registry.registration.models import Seller
     from registry.sellers import SellerService
 
