@@ -67,7 +67,7 @@ class Dataset:
 
     @property
     def db(self) -> Path:
-        return self.path / "registry.db"
+        return self.path / "registry.core.db"
 
     @property
     def index_dir(self) -> Path:
@@ -88,7 +88,7 @@ def schema_head() -> str:
     from alembic.config import Config
     from alembic.script import ScriptDirectory
 
-    from registry.migrate import MIGRATIONS
+    from registry.core.migrate import MIGRATIONS
 
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
@@ -129,9 +129,9 @@ def dataset(sellers: int, rebuild: bool = False) -> Dataset:
 
 def _analyze(path: Path) -> None:
     """The planner's statistics, as ``flask prepare`` leaves them before serving."""
-    from registry.db import analyze, make_engine
+    from registry.core.db import analyze, make_engine
 
-    engine = make_engine(f"sqlite:///{path / 'registry.db'}")
+    engine = make_engine(f"sqlite:///{path / 'registry.core.db'}")
     analyze(engine)
     engine.dispose()
 
@@ -157,11 +157,11 @@ def _refresh_scores(path: Path) -> None:
     stamp = scores_stamp()
     if manifest.get("scores_stamp") == stamp:
         return
-    from registry.db import make_engine, session_factory, writer
-    from registry.scores import ScoreService
+    from registry.core.db import make_engine, session_factory, writer
+    from registry.scores.service import ScoreService
 
     started = time.perf_counter()
-    engine = make_engine(f"sqlite:///{path / 'registry.db'}")
+    engine = make_engine(f"sqlite:///{path / 'registry.core.db'}")
     with session_factory(writer(engine))() as session:
         ScoreService(session).rescore_all(full=True)
         session.commit()
@@ -173,7 +173,7 @@ def _refresh_scores(path: Path) -> None:
 
 def _build_index(path: Path, engine) -> None:
     """Build both search indexes of the data set at *path* from its database."""
-    from registry.db import session_factory
+    from registry.core.db import session_factory
     from web.indexing import rebuild
 
     index = path / "index"
@@ -188,10 +188,10 @@ def _refresh_index(path: Path) -> None:
 
     if SellerSearcher(path / "index" / "sellers").store.exists():
         return
-    from registry.db import make_engine
+    from registry.core.db import make_engine
 
     started = time.perf_counter()
-    engine = make_engine(f"sqlite:///{path / 'registry.db'}")
+    engine = make_engine(f"sqlite:///{path / 'registry.core.db'}")
     _build_index(path, engine)
     engine.dispose()
     log(f"  search schema changed: index rebuilt in {time.perf_counter() - started:.1f}s")
@@ -208,16 +208,16 @@ MAX_ORDERS = 300  # per seller: enough for rates and charts, cheap enough to gen
 def _build(path: Path, count: int) -> None:
     from sqlalchemy import select
 
-    from registry import demo
-    from registry.db import make_engine, session_factory, writer
-    from registry.events import EventService
-    from registry.migrate import upgrade
-    from registry.models import Seller
-    from registry.scores import ScoreService
+    from registry.core.db import make_engine, session_factory, writer
+    from registry.core.migrate import upgrade
+    from registry.demo import generate as demo
+    from registry.events.service import EventService
+    from registry.registration.models import Seller
+    from registry.scores.service import ScoreService
 
     started = time.perf_counter()
     path.mkdir(parents=True)
-    db = path / "registry.db"
+    db = path / "registry.core.db"
     engine = make_engine(f"sqlite:///{db}")
     upgrade(engine)
     Session = session_factory(writer(engine))

@@ -20,11 +20,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from registry import demo
-from registry.db import make_engine, session_factory, writer
-from registry.importing import parse_batch
-from registry.migrate import upgrade
-from registry.registrations import RegistrationService
+from registry.core.db import make_engine, session_factory, writer
+from registry.core.migrate import upgrade
+from registry.demo import generate as demo
+from registry.registration.importing import parse_batch
+from registry.registration.service import RegistrationService
 
 
 def make_jsonl(n: int) -> bytes:

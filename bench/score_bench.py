@@ -32,10 +32,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 import scoring
-from registry.db import make_engine, session_factory, writer
-from registry.events import EventService
-from registry.migrate import upgrade
-from registry.scores import ScoreService
+from registry.core.db import make_engine, session_factory, writer
+from registry.core.migrate import upgrade
+from registry.events.service import EventService
+from registry.scores.service import ScoreService
 
 NOW = datetime(2026, 11, 1, tzinfo=UTC)
 DATA_VERSION = 1

@@ -72,7 +72,8 @@ def _scores(site: LiveSite, public_ids: list[str]) -> dict[str, tuple[float | No
     """{public id: (score rounded as the pages show it, when it was computed)}."""
     from sqlalchemy import select
 
-    from registry.models import Seller, SellerScore
+    from registry.registration.models import Seller
+    from registry.scores.models import SellerScore
 
     with site.app.extensions["registry_db"].reader() as session:
         rows = session.execute(
@@ -87,7 +88,8 @@ def _rated(site: LiveSite, public_ids: list[str]) -> list[str]:
     """The sellers among *public_ids* whose score the pages show (not of limited history)."""
     from sqlalchemy import select
 
-    from registry.models import Seller, SellerScore
+    from registry.registration.models import Seller
+    from registry.scores.models import SellerScore
 
     with site.app.extensions["registry_db"].reader() as session:
         return list(
@@ -103,7 +105,7 @@ def _rated(site: LiveSite, public_ids: list[str]) -> list[str]:
 def _names(site: LiveSite, public_ids: list[str]) -> dict[str, str]:
     from sqlalchemy import select
 
-    from registry.models import Seller
+    from registry.registration.models import Seller
 
     with site.app.extensions["registry_db"].reader() as session:
         rows = session.execute(

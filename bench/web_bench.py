@@ -55,23 +55,23 @@ MISS_RATE = 2_400  # profile pages a second the cache-miss runs are sized for (U
 def search_queries(seed: int = common.SEED) -> list[str]:
     """What visitors type: 2-character name fragments, brand + trade, city + brand, pinyin,
     English names and store names, from the same vocabulary as the generated sellers."""
-    from registry import demo
+    from registry.demo import words
 
     rng = random.Random(seed)
-    cities = [city for _, city in demo.AREAS]
+    cities = [city for _, city in words.AREAS]
     queries = []
-    for brand in demo.BRANDS:
-        trade = rng.choice(demo.TRADES)
+    for brand in words.BRANDS:
+        trade = rng.choice(words.TRADES)
         queries += [
             brand[:2],  # 云帆, 木棉 (a fragment of 木棉湾) ...
             brand + trade[0],  # 云帆数码
-            demo.PINYIN[brand],  # yunfan
+            words.PINYIN[brand],  # yunfan
         ]
     for _ in range(10):
-        brand, trade = rng.choice(demo.BRANDS), rng.choice(demo.TRADES)
+        brand, trade = rng.choice(words.BRANDS), rng.choice(words.TRADES)
         queries += [
             rng.choice(cities) + brand,  # 杭州云帆
-            f"{demo.PINYIN[brand].title()} {trade[2]}",  # Yunfan Digital
+            f"{words.PINYIN[brand].title()} {trade[2]}",  # Yunfan Digital
             f"{brand}{trade[0]}旗舰店",  # a store name
         ]
     return list(dict.fromkeys(queries))
@@ -118,7 +118,7 @@ def search_requests(queries: list[str]) -> common.Requests:
 def typed_names() -> list[str]:
     """Legal names of the generated sellers as people type them: without the generator's
     de-duplicating marks (甲乙丙...), which nobody types."""
-    from registry import demo
+    from registry.demo import generate as demo
 
     names = sorted({r["legal_name"] for r in demo.registrations(20_000, seed=common.SEED)})
     return [n.translate({ord(c): None for c in "甲乙丙丁戊己庚辛"}) for n in names]
@@ -131,12 +131,12 @@ def unseen_queries(known: list[str], runs: int, per_run: int) -> list[list[str]]
     English; when a kind runs out, more of the others."""
     from pypinyin import lazy_pinyin
 
-    from registry import demo
+    from registry.demo import words
 
     rng = random.Random(common.SEED + 7)
     names = typed_names()
-    cities = [city for _, city in demo.AREAS]
-    brands, trades = demo.BRANDS, demo.TRADES
+    cities = [city for _, city in words.AREAS]
+    brands, trades = words.BRANDS, words.TRADES
 
     def py(text: str) -> str:
         return "".join(lazy_pinyin(text))
@@ -156,7 +156,7 @@ def unseen_queries(known: list[str], runs: int, per_run: int) -> list[list[str]]
         | {py(c + b) for c in cities for b in brands}
         | {initials(c + b) for c in cities for b in brands}
         | {initials(b + t[0]) for b in brands for t in trades},
-        "english": {f"{demo.PINYIN[b].title()} {t[2]}" for b in brands for t in trades},
+        "english": {f"{words.PINYIN[b].title()} {t[2]}" for b in brands for t in trades},
     }
     share = {"fragment": 0.22, "chinese": 0.45, "pinyin": 0.22, "english": 0.11}
     seen = set(known)
@@ -182,7 +182,7 @@ def warm_up_queries(asked: list[str], count: int = 3000) -> list[str]:
     with "Co" after them."""
     from pypinyin import lazy_pinyin
 
-    from registry import demo
+    from registry.demo import words
 
     rng = random.Random(common.SEED + 11)
     names = typed_names()
@@ -193,7 +193,7 @@ def warm_up_queries(asked: list[str], count: int = 3000) -> list[str]:
         "pinyin": {"".join(lazy_pinyin(f)) for f in picked}
         | {"".join(p[0] for p in lazy_pinyin(f)) for f in picked},
         "english": {
-            f"{demo.PINYIN[b].title()} {t[2]} Co" for b in demo.BRANDS for t in demo.TRADES
+            f"{words.PINYIN[b].title()} {t[2]} Co" for b in words.BRANDS for t in words.TRADES
         },
     }
     share = {"chinese": 0.67, "pinyin": 0.22, "english": 0.11}
@@ -271,7 +271,7 @@ def main() -> None:
         "sellers_with_events": len(data.event_sellers),
         "events": data.events,
         "profile_urls": composition,
-        "profile_page_cache": "per worker (registry/cache.py SellerCache), warmed for the "
+        "profile_page_cache": "per worker (registry/core/cache.py SellerCache), warmed for the "
         "cache-hit row; the cache-miss row asks only for sellers no earlier request named",
         "search_queries_cached": queries,
         "search_queries_unseen_per_run": per_run,

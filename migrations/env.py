@@ -1,12 +1,12 @@
-"""Alembic environment: migrate the engine handed over by registry.migrate (or the URL)."""
+"""Alembic environment: migrate the engine handed over by registry.core.migrate (or the URL)."""
 
 from __future__ import annotations
 
 from alembic import context
 from sqlalchemy import pool
 
-from registry.db import make_engine
-from registry.models import metadata
+from registry.core.db import make_engine
+from registry.schema import metadata
 
 config = context.config
 

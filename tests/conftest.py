@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from registry.db import make_engine
-from registry.migrate import upgrade
+from registry.core.db import make_engine
+from registry.core.migrate import upgrade
 from web import create_app
 
 from .factories import make_token
@@ -23,7 +23,7 @@ pytest_plugins = ("tests.live",)
 @pytest.fixture(scope="session")
 def migrated_template(tmp_path_factory) -> Path:
     """Migrate one SQLite file once; each test starts from a copy of it."""
-    path = tmp_path_factory.mktemp("template") / "registry.db"
+    path = tmp_path_factory.mktemp("template") / "registry.core.db"
     engine = make_engine(f"sqlite:///{path}")
     upgrade(engine)
     engine.dispose()
@@ -32,7 +32,7 @@ def migrated_template(tmp_path_factory) -> Path:
 
 def make_test_app(folder: Path, template: Path):
     """An app on a copy of the migrated template, with its files under ``folder``."""
-    db_path = folder / "registry.db"
+    db_path = folder / "registry.core.db"
     shutil.copy(template, db_path)
     app = create_app(
         {
@@ -132,7 +132,7 @@ def pg_engine(pg_url):
 
 @pytest.fixture
 def pg_session(pg_engine):
-    from registry.db import session_factory, writer
+    from registry.core.db import session_factory, writer
 
     with session_factory(writer(pg_engine))() as s:
         yield s

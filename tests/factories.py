@@ -5,11 +5,11 @@ from __future__ import annotations
 import itertools
 import random
 
-from registry.demo import make_code
-from registry.importing import RawRecord
-from registry.registrations import RegistrationService
+from registry.demo.generate import make_code
+from registry.registration.importing import RawRecord
+from registry.registration.service import RegistrationService
 from registry.sellers import SellerService
-from registry.tokens import TokenService
+from registry.trust.tokens import TokenService
 
 _counter = itertools.count(1)
 _rng = random.Random(4242)

@@ -73,7 +73,7 @@ class LiveSite:
         from web import create_app
 
         self.folder = folder
-        self.db_path = folder / "registry.db"
+        self.db_path = folder / "registry.core.db"
         shutil.copy(database, self.db_path)
         self.index_dir = folder / "index"
         if index is not None:
@@ -286,8 +286,8 @@ class LiveSite:
     def settled(self, timeout: float = 30.0) -> float:
         """Wait until the scheduler has rescored and indexed every change; return how long
         that took."""
-        from registry import changelog
-        from registry.scores import RESCORE_CONSUMER
+        from registry.journal import changelog
+        from registry.scores.service import RESCORE_CONSUMER
         from search import SellerIndex
 
         started = time.monotonic()

@@ -199,3 +199,29 @@ def test_the_route_check_catches_a_planted_violation(tmp_path):
         "bp.add_url_rule('/z', 'z', x)\n"
     )
     assert foreign_routes(planted) == ["bp.route (from .pages)", "bp.add_url_rule (from .pages)"]
+
+
+# The journal's own writers: everything else writes through ``registry.journal.record``, so
+# that no write is audited without its change-log marks, or marked without its audit entry.
+JOURNAL_WRITERS = {"AuditLog", "mark_changed", "AuditEntry", "ChangeLogEntry"}
+
+
+def imported_names(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    return {
+        alias.name
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom)
+        for alias in node.names
+    }
+
+
+def test_writes_go_through_the_journal():
+    journal = ROOT / "registry" / "journal"
+    bad = {
+        str(path.relative_to(ROOT)): sorted(imported_names(path) & JOURNAL_WRITERS)
+        for package in ("registry", "web")
+        for path in modules(package)
+        if journal not in path.parents and imported_names(path) & JOURNAL_WRITERS
+    }
+    assert not bad, f"write through registry.journal.record instead: {bad}"

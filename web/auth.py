@@ -7,8 +7,8 @@ import logging
 
 from flask import current_app, request
 
-from registry.errors import Unauthorized
-from registry.tokens import Principal, TokenService, require_role
+from registry.core.errors import Unauthorized
+from registry.trust.tokens import Principal, TokenService, require_role
 
 from .db import get_session
 

@@ -13,10 +13,10 @@ from flask import Blueprint, Flask, Response, current_app, render_template, requ
 from werkzeug.http import parse_etags, quote_etag
 from werkzeug.wsgi import get_host
 
-from registry.domains import within
-from registry.embedding import Origin, claimed_domain, embedding_origin, parse_origin
-from registry.errors import ValidationFailed
+from registry.core.errors import ValidationFailed
 from registry.read.badges import BadgeFacts, FactsCache, badge_facts
+from registry.registration.domains import within
+from registry.trust.embedding import Origin, claimed_domain, embedding_origin, parse_origin
 
 from .badge_svg import LANGS, SIZES, render_badge
 from .badge_text import clean_text

@@ -13,8 +13,8 @@ import hashlib
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
-from registry.complaints import ComplaintService
-from registry.errors import RegistryError, ValidationFailed
+from registry.complaints.service import ComplaintService
+from registry.core.errors import RegistryError, ValidationFailed
 from registry.sellers import SellerService
 
 from .db import get_session

@@ -9,7 +9,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session
 
-from registry.db import make_engine, session_factory, writer
+from registry.core.db import make_engine, session_factory, writer
 
 
 @dataclass

@@ -9,7 +9,7 @@ from flask import Flask, Response, jsonify, render_template, request
 from pydantic import BaseModel
 from werkzeug.exceptions import HTTPException
 
-from registry.errors import RegistryError
+from registry.core.errors import RegistryError
 
 from .page_errors import page_message
 

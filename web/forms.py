@@ -8,7 +8,7 @@ from wtforms import DecimalField, RadioField, SelectField, StringField, TextArea
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from registry.models import COMPLAINT_CATEGORIES
+from registry.events.models import COMPLAINT_CATEGORIES
 
 from .templating import LABELS
 

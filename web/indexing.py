@@ -14,8 +14,8 @@ from pathlib import Path
 
 from flask import Flask, current_app
 
-from registry import changelog
-from registry.db import session_factory
+from registry.core.db import session_factory
+from registry.journal import changelog
 from registry.read.search_docs import all_seller_ids, narrative_documents, seller_documents
 from search import NarrativeIndex, NarrativeSearcher, SellerIndex, SellerSearcher, census
 

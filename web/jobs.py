@@ -30,7 +30,7 @@ SCHEDULE: dict[str, tuple[str, str, dict]] = {
 
 def rescore_changed(app: Flask) -> int:
     """Rescore sellers whose events or identity changed since the last run."""
-    from registry.scores import ScoreService
+    from registry.scores.service import ScoreService
 
     from .db import database
 
@@ -55,7 +55,7 @@ def rescore_and_reindex_changed(app: Flask) -> int:
 
 def rescore_all(app: Flask) -> int:
     """Rescore everyone: decay moves scores even when nothing happens."""
-    from registry.scores import ScoreService
+    from registry.scores.service import ScoreService
 
     from .db import database
 
@@ -80,7 +80,7 @@ def reindex_changed(app: Flask) -> int:
 
 def check_domains(app: Flask) -> int:
     """Check pending domain proofs and re-check proven ones; a lost proof unbinds."""
-    from registry.domains import DomainService
+    from registry.registration.domains import DomainService
 
     from .db import database
     from .outbound import http_client
@@ -102,8 +102,8 @@ STATEMENT_BATCH = 500
 
 
 def analyze_database(app: Flask) -> int:
-    """Refresh the query planner's statistics (registry.db.analyze): data grows every day."""
-    from registry.db import analyze
+    """Refresh the query planner's statistics (registry.core.db.analyze): data grows every day."""
+    from registry.core.db import analyze
 
     from .db import database
 
@@ -115,12 +115,13 @@ def analyze_database(app: Flask) -> int:
 def issue_attestations(app: Flask) -> int:
     """Issue signed statements for sellers whose record changed; revoke what no longer holds.
 
-    Requests only sign the newest statement again (registry.statements): this job and
+    Requests only sign the newest statement again (registry.trust.statements): this job and
     ``renew_attestations`` are the only writers.
     """
-    from registry import changelog
-    from registry.models import JobCursor
-    from registry.statements import StatementService
+    from registry.journal import changelog
+    from registry.journal.kinds import ChangeKind
+    from registry.journal.models import JobCursor
+    from registry.trust.statements import StatementService
 
     from .db import database
     from .keys import key_ring
@@ -134,7 +135,7 @@ def issue_attestations(app: Flask) -> int:
         # An event shows on a badge once it is scored: the "score" entry brings it here. A
         # bounded step: the write lock is held for one batch, then the next run goes on.
         ids, last = changelog.pending(
-            session, "attestations", STATEMENT_ENTRIES, exclude_kinds=("event",)
+            session, "attestations", STATEMENT_ENTRIES, exclude_kinds=(ChangeKind.EVENT,)
         )
         counts = {"issued": 0, "revoked": 0}
         if ids:
@@ -149,7 +150,7 @@ def issue_attestations(app: Flask) -> int:
 def renew_attestations(app: Flask, limit: int = 5000) -> int:
     """Give sellers without a statement (or with one near its expiry) a new one; forget
     expired ones. The search for them is a read: the write lock is taken only to write."""
-    from registry.statements import StatementService
+    from registry.trust.statements import StatementService
 
     from .db import database
     from .keys import key_ring
@@ -171,7 +172,7 @@ def renew_attestations(app: Flask, limit: int = 5000) -> int:
 
 def complaint_deadlines(app: Flask) -> int:
     """Enforce moderation, reply and confirmation deadlines of complaints."""
-    from registry.complaints import ComplaintService
+    from registry.complaints.service import ComplaintService
 
     from .db import database
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import current_app
 
-from registry.keys import KeyRing
+from registry.trust.keys import KeyRing
 
 
 def key_ring(create: bool = True) -> KeyRing:

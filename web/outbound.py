@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from registry.outbound import HttpClient
+from registry.core.outbound import HttpClient
 
 
 def http_client(app: Flask) -> HttpClient:

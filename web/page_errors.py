@@ -13,7 +13,7 @@ from flask import request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from registry.errors import (
+from registry.core.errors import (
     Conflict,
     Forbidden,
     NotFound,

@@ -10,7 +10,7 @@ from markupsafe import Markup
 from sqlalchemy.exc import SQLAlchemyError
 
 import scoring
-from registry.cache import SellerCache
+from registry.core.cache import SellerCache
 from registry.read import display, profile
 from registry.read.warnings import recent_warnings
 from registry.sellers import SellerService

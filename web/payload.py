@@ -1,9 +1,9 @@
-"""Request bodies of the JSON API, read within the registry's limits (``registry.payload``).
+"""Request bodies of the JSON API, read within the registry's limits (``registry.core.payload``).
 
 Every route that takes a body reads it here: one JSON object (complaints, domains) or a
 batch (registrations, events). Whatever a stranger sends becomes records (a bad one
 rejected with its line) or a 400, 413, 415 or 422 in the envelope; the command line reads
-files through the same ``registry.importing``.
+files through the same ``registry.registration.importing``.
 """
 
 from __future__ import annotations
@@ -15,9 +15,9 @@ from typing import Any
 from flask import Flask, current_app, request
 from werkzeug.exceptions import BadRequest, HTTPException
 
-from registry.errors import BadPayload, UnsupportedMediaType
-from registry.importing import RawRecord, parse_batch, sniff_format
-from registry.payload import LIMITS, Limits, decode_text, load_object
+from registry.core.errors import BadPayload, UnsupportedMediaType
+from registry.core.payload import LIMITS, Limits, decode_text, load_object
+from registry.registration.importing import RawRecord, parse_batch, sniff_format
 
 
 def limits() -> Limits:

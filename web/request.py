@@ -12,7 +12,7 @@ from flask import request
 from werkzeug.datastructures import MultiDict
 from werkzeug.utils import cached_property
 
-from registry.errors import ValidationFailed
+from registry.core.errors import ValidationFailed
 from search import MAX_PER_PAGE
 
 #: the most of a query read at all (codes, shop URLs and domains); a results page refuses a

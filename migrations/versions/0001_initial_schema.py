@@ -11,7 +11,7 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-import registry.models.base
+import registry.core.types
 
 revision = "0001"
 down_revision = None
@@ -24,7 +24,7 @@ def upgrade() -> None:
     op.create_table(
         "audit_log",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("at", registry.models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("at", registry.core.types.UTCDateTime(timezone=True), nullable=False),
         sa.Column("actor", sqlmodel.sql.sqltypes.AutoString(length=120), nullable=False),
         sa.Column("action", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
         sa.Column("entity", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
@@ -41,7 +41,7 @@ def upgrade() -> None:
         sa.Column("seq", sa.Integer(), nullable=False),
         sa.Column("seller_id", sa.Integer(), nullable=False),
         sa.Column("kind", sqlmodel.sql.sqltypes.AutoString(length=24), nullable=False),
-        sa.Column("at", registry.models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("at", registry.core.types.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("seq"),
     )
     with op.batch_alter_table("change_log", schema=None) as batch_op:
@@ -51,7 +51,7 @@ def upgrade() -> None:
         "job_cursor",
         sa.Column("name", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
         sa.Column("last_seq", sa.Integer(), nullable=False),
-        sa.Column("updated_at", registry.models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", registry.core.types.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("name"),
     )
     op.create_table(
@@ -80,8 +80,8 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("public_id", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
         sa.Column("version", sa.Integer(), nullable=False),
-        sa.Column("created_at", registry.models.base.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", registry.models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", registry.core.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", registry.core.types.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("public_id"),
     )
@@ -98,8 +98,8 @@ def upgrade() -> None:
         sa.Column("prefix", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
         sa.Column("digest", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
         sa.Column("seller_id", sa.Integer(), nullable=True),
-        sa.Column("created_at", registry.models.base.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("revoked_at", registry.models.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", registry.core.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("revoked_at", registry.core.types.UTCDateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
             ["seller_id"],
             ["seller.id"],
@@ -134,15 +134,15 @@ def upgrade() -> None:
         sa.Column("status", sqlmodel.sql.sqltypes.AutoString(length=24), nullable=False),
         sa.Column("status_reason", sqlmodel.sql.sqltypes.AutoString(length=1000), nullable=True),
         sa.Column(
-            "moderation_due_at", registry.models.base.UTCDateTime(timezone=True), nullable=True
+            "moderation_due_at", registry.core.types.UTCDateTime(timezone=True), nullable=True
         ),
-        sa.Column("reply_due_at", registry.models.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("reply_due_at", registry.core.types.UTCDateTime(timezone=True), nullable=True),
         sa.Column("merchant_reply", sqlmodel.sql.sqltypes.AutoString(length=5000), nullable=True),
-        sa.Column("replied_at", registry.models.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("replied_at", registry.core.types.UTCDateTime(timezone=True), nullable=True),
         sa.Column("outcome", sqlmodel.sql.sqltypes.AutoString(length=24), nullable=True),
         sa.Column("reply_token_digest", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
-        sa.Column("created_at", registry.models.base.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", registry.models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", registry.core.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", registry.core.types.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["seller_id"],
             ["seller.id"],
@@ -165,13 +165,11 @@ def upgrade() -> None:
         sa.Column("icp_number", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
         sa.Column("state", sqlmodel.sql.sqltypes.AutoString(length=24), nullable=False),
         sa.Column("proof_token", sqlmodel.sql.sqltypes.AutoString(length=80), nullable=True),
-        sa.Column("proven_at", registry.models.base.UTCDateTime(timezone=True), nullable=True),
-        sa.Column(
-            "last_checked_at", registry.models.base.UTCDateTime(timezone=True), nullable=True
-        ),
+        sa.Column("proven_at", registry.core.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("last_checked_at", registry.core.types.UTCDateTime(timezone=True), nullable=True),
         sa.Column("last_check_result", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True),
         sa.Column("verified_by", sqlmodel.sql.sqltypes.AutoString(length=120), nullable=True),
-        sa.Column("created_at", registry.models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", registry.core.types.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["seller_id"],
             ["seller.id"],
@@ -191,10 +189,10 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("seller_id", sa.Integer(), nullable=False),
         sa.Column("verifier_role", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=True),
-        sa.Column("verified_at", registry.models.base.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("expires_at", registry.models.base.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("created_at", registry.models.base.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", registry.models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("verified_at", registry.core.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("expires_at", registry.core.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", registry.core.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", registry.core.types.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["seller_id"],
             ["seller.id"],
@@ -213,7 +211,7 @@ def upgrade() -> None:
         sa.Column("grade", sqlmodel.sql.sqltypes.AutoString(length=4), nullable=False),
         sa.Column("display_grade", sqlmodel.sql.sqltypes.AutoString(length=4), nullable=False),
         sa.Column("version", sa.Integer(), nullable=False),
-        sa.Column("computed_at", registry.models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("computed_at", registry.core.types.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["seller_id"],
             ["seller.id"],
@@ -236,7 +234,7 @@ def upgrade() -> None:
         sa.Column("caps", sa.JSON(), nullable=False),
         sa.Column("parts", sa.JSON(), nullable=False),
         sa.Column("version", sa.Integer(), nullable=False),
-        sa.Column("computed_at", registry.models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("computed_at", registry.core.types.UTCDateTime(timezone=True), nullable=False),
         sa.Column("state", sa.JSON(), nullable=True),
         sa.Column("last_event_id", sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(
@@ -253,7 +251,7 @@ def upgrade() -> None:
         sa.Column("store_key", sqlmodel.sql.sqltypes.AutoString(length=128), nullable=False),
         sa.Column("store_name", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
         sa.Column("store_url", sqlmodel.sql.sqltypes.AutoString(length=500), nullable=True),
-        sa.Column("created_at", registry.models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", registry.core.types.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["seller_id"],
             ["seller.id"],
@@ -270,7 +268,7 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("seller_id", sa.Integer(), nullable=False),
         sa.Column("kind", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
-        sa.Column("occurred_at", registry.models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("occurred_at", registry.core.types.UTCDateTime(timezone=True), nullable=False),
         sa.Column("severity", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
         sa.Column("verification", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
         sa.Column("resolution", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=True),
@@ -279,12 +277,12 @@ def upgrade() -> None:
         sa.Column("complainant_ref", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
         sa.Column("buyer_ref", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
         sa.Column("category", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=True),
-        sa.Column("ends_at", registry.models.base.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("lifted_at", registry.models.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("ends_at", registry.core.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("lifted_at", registry.core.types.UTCDateTime(timezone=True), nullable=True),
         sa.Column("summary", sqlmodel.sql.sqltypes.AutoString(length=4000), nullable=True),
         sa.Column("complaint_id", sa.Integer(), nullable=True),
         sa.Column("external_ref", sqlmodel.sql.sqltypes.AutoString(length=128), nullable=True),
-        sa.Column("created_at", registry.models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", registry.core.types.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["complaint_id"],
             ["complaint.id"],
@@ -310,7 +308,7 @@ def upgrade() -> None:
         sa.Column("old_value", sqlmodel.sql.sqltypes.AutoString(), nullable=True),
         sa.Column("new_value", sqlmodel.sql.sqltypes.AutoString(), nullable=True),
         sa.Column("changed_by", sqlmodel.sql.sqltypes.AutoString(length=120), nullable=False),
-        sa.Column("changed_at", registry.models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("changed_at", registry.core.types.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["identity_id"],
             ["identity.id"],

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-import registry.models.base
+import registry.core.types
 
 revision = "0002"
 down_revision = "0001"
@@ -27,9 +27,9 @@ def upgrade() -> None:
         sa.Column("seller_id", sa.Integer(), nullable=False),
         sa.Column("kid", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
         sa.Column("claims", sa.JSON(), nullable=False),
-        sa.Column("issued_at", registry.models.base.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("expires_at", registry.models.base.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("revoked_at", registry.models.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("issued_at", registry.core.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("expires_at", registry.core.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("revoked_at", registry.core.types.UTCDateTime(timezone=True), nullable=True),
         sa.Column("revoked_reason", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True),
         sa.ForeignKeyConstraint(
             ["seller_id"],

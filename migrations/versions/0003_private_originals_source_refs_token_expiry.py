@@ -18,7 +18,7 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-import registry.models.base
+import registry.core.types
 
 revision = "0003"
 down_revision = "0002"
@@ -69,7 +69,7 @@ def upgrade() -> None:
 
     with op.batch_alter_table("api_token", schema=None) as batch_op:
         batch_op.add_column(
-            sa.Column("expires_at", registry.models.base.UTCDateTime(timezone=True), nullable=True)
+            sa.Column("expires_at", registry.core.types.UTCDateTime(timezone=True), nullable=True)
         )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from ..identifiers import fold_width
+from ..core.identifiers import fold_width
 
 #: kind -> (Chinese label, English label) of its placeholder
 KINDS: dict[str, tuple[str, str]] = {

@@ -1,6 +1,6 @@
 """What a badge shows (a projection of the seller's view), read and cached for its hot path.
 
-The signed statements platforms verify offline (registry.statements) say the same facts.
+The signed statements platforms verify offline (registry.trust.statements) say the same facts.
 """
 
 from __future__ import annotations
@@ -16,9 +16,9 @@ from sqlalchemy.engine import Dialect, Engine
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session
 
-from ..cache import SellerCache
-from ..embedding import BOUND, FOREIGN, Origin
-from ..errors import NotFound
+from ..core.cache import SellerCache
+from ..core.errors import NotFound
+from ..trust.embedding import BOUND, FOREIGN, Origin
 from . import display
 from .view import SellerView, read_views
 

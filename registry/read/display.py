@@ -20,7 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session
 
-from ..models import Identity
+from ..registration.models import Identity
 
 NR = "NR"
 #: the verifier of the generated demo registry (``flask load-demo``); no real registration can

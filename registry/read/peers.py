@@ -10,7 +10,8 @@ from sqlalchemy import select
 from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session
 
-from ..models import Seller, SellerScore
+from ..registration.models import Seller
+from ..scores.models import SellerScore
 
 PEER_MINIMUM = 10
 

@@ -18,11 +18,15 @@ from typing import Any
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.engine import Dialect, Engine
 
-from ..complaint_rules import PUBLIC_STATES
-from ..errors import NotFound
-from ..models import Complaint, Event, ScoreHistory, Seller, SellerScore, utcnow
-from ..prepared import PreparedSelect, one_of
-from ..scores import stored_score
+from ..complaints.models import Complaint
+from ..complaints.rules import PUBLIC_STATES
+from ..core.errors import NotFound
+from ..core.prepared import PreparedSelect, one_of
+from ..core.types import utcnow
+from ..events.models import Event
+from ..registration.models import Seller
+from ..scores.models import ScoreHistory, SellerScore
+from ..scores.service import stored_score
 from . import display
 from .peers import PEERS
 from .view import IdentityLine, SellerView, read_views
@@ -58,7 +62,7 @@ _event, _complaint = Event.__table__, Complaint.__table__
 _SELLER_ID = bindparam("seller_id")
 
 
-# Core statements on the tables, prepared once per dialect (see registry.prepared).
+# Core statements on the tables, prepared once per dialect (see registry.core.prepared).
 _HISTORY = (
     select(_history.c.computed_at, _history.c.value)
     .where(_history.c.seller_id == _SELLER_ID)

@@ -11,8 +11,8 @@ from typing import Any
 
 from sqlmodel import Session, SQLModel
 
-from ..errors import NotFound
-from ..scores import stored_score
+from ..core.errors import NotFound
+from ..scores.service import stored_score
 from .view import ScoreView, SellerView, read_views
 
 

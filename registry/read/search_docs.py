@@ -8,7 +8,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlmodel import Session
 
-from ..models import Event, Seller
+from ..events.models import Event
+from ..registration.models import Seller
 from . import display
 from .view import SellerView, read_views
 

@@ -24,9 +24,11 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import GenericFunction
 from sqlmodel import Session
 
-from ..domains import BOUND_STATES
-from ..models import Domain, Event, Identity, Seller, SellerScore, Store, utcnow
-from ..prepared import PreparedSelect, one_of
+from ..core.prepared import PreparedSelect, one_of
+from ..core.types import utcnow
+from ..events.models import Event
+from ..registration.models import BOUND_STATES, Domain, Identity, Seller, Store
+from ..scores.models import SellerScore
 from . import display
 
 
@@ -51,7 +53,7 @@ class StoreLine:
 @dataclass(slots=True)
 class DomainLine:
     domain: str
-    state: str  # a bound state only (registry.domains.BOUND_STATES)
+    state: str  # a bound state only (registry.registration.models.BOUND_STATES)
     icp_number: str | None = None  # these three are read for a detailed view only
     proven_at: datetime | None = None
     last_checked_at: datetime | None = None
@@ -323,7 +325,7 @@ def read_views(
 
     ``source`` is a session or a connection (the read sees its transaction), or a DBAPI
     cursor with its dialect for one public id: the statement prepared once per dialect
-    (registry.prepared), without SQLAlchemy's per-call statement handling. ``detail=False``
+    (registry.core.prepared), without SQLAlchemy's per-call statement handling. ``detail=False``
     reads only what a badge shows (``SellerView``); ``now`` decides which identities'
     verifications still hold.
     """

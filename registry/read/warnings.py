@@ -9,7 +9,9 @@ from sqlmodel import Session
 
 import scoring
 
-from ..models import Event, Seller, utcnow
+from ..core.types import utcnow
+from ..events.models import Event
+from ..registration.models import Seller
 
 WARNING_KINDS = tuple(sorted(scoring.SANCTION_KINDS))
 

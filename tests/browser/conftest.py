@@ -107,11 +107,11 @@ def _pick_seller(session) -> SellerInfo:
     """A rated, verified, unalarmed seller with a bound demo domain and a 2-character brand."""
     from sqlalchemy import select
 
-    from registry.demo import BRANDS
-    from registry.models import Seller
+    from registry.demo.words import BRANDS
     from registry.read.badges import badge_facts
     from registry.read.display import ALARM_CAPS
     from registry.read.public import read_view
+    from registry.registration.models import Seller
 
     brands = [b for b in BRANDS if len(b) == SEARCH_LENGTH]
     for public_id, name in session.execute(
@@ -136,7 +136,8 @@ def _pick_seller(session) -> SellerInfo:
 def _most_complained(session) -> str:
     from sqlalchemy import func, select
 
-    from registry.models import Event, Seller
+    from registry.events.models import Event
+    from registry.registration.models import Seller
 
     kinds = func.count(func.distinct(Event.category))
     return session.execute(
@@ -164,7 +165,7 @@ def registry(tmp_path_factory, migrated_template) -> Iterator[Registry]:
 
     from werkzeug.serving import WSGIRequestHandler, make_server
 
-    from registry import demo
+    from registry.demo import generate as demo
 
     from ..conftest import make_test_app
     from ..factories import make_token

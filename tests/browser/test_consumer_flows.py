@@ -174,7 +174,7 @@ def test_profile_has_no_horizontal_scroll_on_a_phone(context, registry, lang):
 def _another_seller(registry) -> str:
     from sqlalchemy import select
 
-    from registry.models import Seller
+    from registry.registration.models import Seller
 
     with registry.app.app_context():
         with registry.app.extensions["registry_db"].reader() as session:

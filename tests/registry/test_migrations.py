@@ -7,9 +7,9 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect, text
 
-from registry.db import make_engine
-from registry.migrate import current, downgrade, upgrade
-from registry.models import metadata
+from registry.core.db import make_engine
+from registry.core.migrate import current, downgrade, upgrade
+from registry.schema import metadata
 
 TABLES = {
     "seller",

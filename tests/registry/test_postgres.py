@@ -8,13 +8,15 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import func, select
 
-from registry.audit import verify_chain
-from registry.changelog import pending
-from registry.db import session_factory, writer
-from registry.events import EventService
-from registry.importing import RawRecord
-from registry.models import AuditEntry, Event, Seller
-from registry.registrations import RegistrationService
+from registry.core.db import session_factory, writer
+from registry.events.models import Event
+from registry.events.service import EventService
+from registry.journal.audit import verify_chain
+from registry.journal.changelog import pending
+from registry.journal.models import AuditEntry
+from registry.registration.importing import RawRecord
+from registry.registration.models import Seller
+from registry.registration.service import RegistrationService
 
 from ..factories import new_code
 
@@ -102,9 +104,9 @@ def test_concurrent_writers_keep_the_audit_chain_whole(pg_engine):
 
 
 def test_full_rescore_streams_from_postgres_and_agrees_with_incremental(pg_session):
-    from registry import demo
-    from registry.models import SellerScore
-    from registry.scores import ScoreService
+    from registry.demo import generate as demo
+    from registry.scores.models import SellerScore
+    from registry.scores.service import ScoreService
 
     demo.load(pg_session, count=12, now=NOW)
     pg_session.commit()

@@ -8,7 +8,7 @@ from urllib.parse import quote_from_bytes, urlencode
 
 from hypothesis import strategies as st
 
-from registry.columns import COLUMN_ALIASES
+from registry.registration.columns import COLUMN_ALIASES
 
 from ..factories import new_code
 

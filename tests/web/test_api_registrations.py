@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import json
 
-from registry.demo import sample_csv
+from registry.demo.generate import sample_csv
 
 from ..factories import make_token, new_code
 

@@ -8,7 +8,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from registry.scores import ScoreService
+from registry.scores.service import ScoreService
 
 from ..factories import make_seller, make_token
 
@@ -131,7 +131,7 @@ def test_scheduler_process_rescores_a_new_event_within_seconds(app, session, tmp
         stderr=subprocess.STDOUT,
     )
     try:
-        from registry.events import EventService
+        from registry.events.service import EventService
 
         list(
             EventService(session, "regulator:t", "regulator").submit(
@@ -147,7 +147,7 @@ def test_scheduler_process_rescores_a_new_event_within_seconds(app, session, tmp
             )
         )
         session.commit()
-        from registry.models import SellerScore
+        from registry.scores.models import SellerScore
 
         deadline = time.monotonic() + 20
         value = None

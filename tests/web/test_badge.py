@@ -7,7 +7,7 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from registry.events import EventService
+from registry.events.service import EventService
 
 from ..factories import make_seller, make_token
 from .helpers import settle
@@ -200,7 +200,7 @@ def test_svg_of_a_hostile_name_is_valid_xml(client, session):
 
 
 def test_facts_cache_forgets_exactly_the_sellers_the_change_log_names(session):
-    from registry.db import session_factory
+    from registry.core.db import session_factory
     from registry.read.badges import FactsCache
 
     first, second = make_seller(session), make_seller(session)

@@ -11,9 +11,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from registry.embedding import BOUND, FOREIGN, NOT_SECURE, embedding_origin, parse_origin
-from registry.events import EventService
+from registry.events.service import EventService
 from registry.read.badges import BadgeFacts, badge_facts
+from registry.trust.embedding import BOUND, FOREIGN, NOT_SECURE, embedding_origin, parse_origin
 
 from ..factories import make_seller
 from .helpers import settle

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from registry.events import EventService
+from registry.events.service import EventService
 
 from ..factories import make_seller
 from .helpers import settle
@@ -148,8 +148,8 @@ def test_embed_page_shows_each_way_the_badge_looks(client, seller):
 @pytest.mark.postgres
 def test_an_id_postgresql_cannot_hold_is_not_found(pg_engine):
     """A NUL in a crafted path would be an error from PostgreSQL, so a 500: it names no one."""
-    from registry.db import session_factory
-    from registry.errors import NotFound
+    from registry.core.db import session_factory
+    from registry.core.errors import NotFound
     from registry.read.badges import FactsReader, badge_facts, read_facts
 
     for public_id in ("s-\x00", "S-ABC", "s-" + "x" * 30, "店"):

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
-from registry.demo import sample_csv
-from registry.tokens import TokenService
+from registry.demo.generate import sample_csv
+from registry.trust.tokens import TokenService
 
 from ..factories import new_code
 

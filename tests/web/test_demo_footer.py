@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from registry import demo
+from registry.demo import generate as demo
 
 from ..factories import make_seller
 from .helpers import settle

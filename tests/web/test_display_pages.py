@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 
-from registry.events import EventService
+from registry.events.service import EventService
 
 from ..factories import make_seller
 from .helpers import settle

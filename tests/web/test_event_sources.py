@@ -9,7 +9,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from registry.models import AuditEntry, Event, SellerScore
+from registry.events.models import Event
+from registry.journal.models import AuditEntry
+from registry.scores.models import SellerScore
 
 from ..factories import make_seller, make_token
 from .helpers import settle
@@ -198,8 +200,8 @@ def test_only_the_source_or_a_regulator_with_a_reason_amends_a_record(
 
 
 def test_a_complaints_event_is_changed_only_through_its_complaint(client, session, tokens):
-    from registry.complaints import ComplaintService
-    from registry.tokens import Principal
+    from registry.complaints.service import ComplaintService
+    from registry.trust.tokens import Principal
 
     seller, token = tokens
     service = ComplaintService(session, secret="test-digest")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from datetime import UTC, datetime, timedelta
 
-from registry.events import EventService
+from registry.events.service import EventService
 from search import SellerIndex, SellerSearcher
 from web import jobs
 from web.indexing import index_paths
@@ -45,7 +45,7 @@ def test_a_second_applier_waits_and_reads_where_the_first_left_off(app, session,
     """The rescore job and the reindex job both apply changes, in threads of one process: a
     second one must not read the same start, finish first, and then see the first write
     its older batch (an older document of a seller, the sequence moved back)."""
-    from registry import changelog
+    from registry.journal import changelog
 
     seller = make_seller(session, legal_name="杭州并发测试商贸有限公司")
     settle(app)

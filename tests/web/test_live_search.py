@@ -11,8 +11,9 @@ from urllib.parse import quote
 import pytest
 from sqlalchemy import select
 
-from registry.events import EventService
-from registry.models import Seller, SellerScore
+from registry.events.service import EventService
+from registry.registration.models import Seller
+from registry.scores.models import SellerScore
 from tests.live import LiveSite
 
 from ..factories import make_seller, make_token

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from registry.db import make_engine, session_factory, writer
-from registry.migrate import upgrade
+from registry.core.db import make_engine, session_factory, writer
+from registry.core.migrate import upgrade
 
 from ..factories import make_seller
 
@@ -42,7 +42,7 @@ def free_port() -> int:
 def seeded_instance(folder: Path) -> Path:
     """An instance folder whose registry has one seller, so `make run` loads no demo data."""
     folder.mkdir()
-    engine = make_engine(f"sqlite:///{folder / 'registry.db'}")
+    engine = make_engine(f"sqlite:///{folder / 'registry.core.db'}")
     upgrade(engine)
     with session_factory(writer(engine))() as session:
         seller = make_seller(session)

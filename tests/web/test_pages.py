@@ -3,7 +3,7 @@ from __future__ import annotations
 import traceback
 from datetime import UTC, datetime, timedelta
 
-from registry.events import EventService
+from registry.events.service import EventService
 
 from ..factories import make_seller, new_code
 from .helpers import settle

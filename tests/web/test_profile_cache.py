@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from registry.complaints import ComplaintService
-from registry.models import utcnow
+from registry.complaints.service import ComplaintService
+from registry.core.types import utcnow
 
 from ..factories import make_seller, make_token
 

@@ -17,9 +17,9 @@ from urllib.parse import quote
 
 import pytest
 
-from registry.complaints import ComplaintService
-from registry.events import EventService
-from registry.tokens import Principal
+from registry.complaints.service import ComplaintService
+from registry.events.service import EventService
+from registry.trust.tokens import Principal
 from web import jobs
 
 from ..factories import make_seller

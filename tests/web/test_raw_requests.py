@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from registry.db import make_engine, session_factory, writer
-from registry.importing import RawRecord
-from registry.registrations import RegistrationService
+from registry.core.db import make_engine, session_factory, writer
+from registry.registration.importing import RawRecord
+from registry.registration.service import RegistrationService
 
 from ..factories import new_code
 
@@ -29,7 +29,7 @@ def _environment(folder: Path) -> dict[str, str]:
     return {
         **os.environ,
         "FLASK_APP": "wsgi",
-        "DATABASE_URL": f"sqlite:///{folder / 'registry.db'}",
+        "DATABASE_URL": f"sqlite:///{folder / 'registry.core.db'}",
         "SEARCH_INDEX_DIR": str(folder / "index"),
         "SIGNING_KEY_DIR": str(folder / "keys"),
         "REGISTRY_INSTANCE_PATH": str(folder / "instance"),

@@ -112,7 +112,7 @@ def test_a_change_is_searchable_after_the_job(client, session, indexed, app):
 
 
 def test_reports_search_names_the_sellers(client, session, indexed, app):
-    from registry.events import EventService
+    from registry.events.service import EventService
 
     list(
         EventService(session, "regulator:t", "regulator").submit(
@@ -150,7 +150,7 @@ def test_deleting_the_index_loses_nothing(client, runner, indexed, app):
 def test_check_index_reports_stale_entries(runner, session, indexed, app):
     from sqlalchemy import update
 
-    from registry.models import Seller
+    from registry.registration.models import Seller
 
     session.execute(update(Seller).where(Seller.id == indexed[0].id).values(version=99))
     session.commit()

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from registry.identifiers import looks_like_uscc
+from registry.core.identifiers import looks_like_uscc
 from web.finder import find
 
 from ..factories import make_seller

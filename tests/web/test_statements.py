@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from registry.attestation import AttestationError, verify_attestation
-from registry.events import EventService
-from registry.models import Attestation
+from registry.events.service import EventService
+from registry.trust.attestation import AttestationError, verify_attestation
+from registry.trust.models import Attestation
 from web import jobs
 
 from ..factories import make_seller

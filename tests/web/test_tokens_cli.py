@@ -6,8 +6,10 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from registry.models import ApiToken, AuditEntry, utcnow
-from registry.tokens import TokenService
+from registry.core.types import utcnow
+from registry.journal.models import AuditEntry
+from registry.trust.models import ApiToken
+from registry.trust.tokens import TokenService
 
 from ..factories import make_seller
 

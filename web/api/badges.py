@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from flask import current_app
 
-from registry.domains import DomainService
+from registry.registration.domains import DomainService
 from registry.sellers import SellerService
-from registry.statements import StatementService
+from registry.trust.statements import StatementService
 
 from .. import payload
 from ..auth import authenticate

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import request
 
-from registry.errors import BadPayload, NotFound
+from registry.core.errors import BadPayload, NotFound
 
 from .. import payload
 from ..auth import authenticate

@@ -5,10 +5,10 @@ from __future__ import annotations
 from flask import request
 
 import scoring
-from registry.errors import ValidationFailed
+from registry.core.errors import ValidationFailed
 from registry.read import display
 from registry.read.public import read_view, record
-from registry.scores import ScoreService
+from registry.scores.service import ScoreService
 from registry.sellers import SellerService
 from search import IndexMissingError, QueryError
 

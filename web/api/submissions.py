@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from registry.columns import column_report
-from registry.events import EventService
-from registry.registrations import RegistrationService
+from registry.events.service import EventService
+from registry.registration.columns import column_report
+from registry.registration.service import RegistrationService
 
 from .. import payload
 from ..auth import authenticate

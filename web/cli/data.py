@@ -9,11 +9,12 @@ import click
 from flask import current_app
 from flask.cli import AppGroup, with_appcontext
 
-from registry import audit, migrate
-from registry.columns import column_report
-from registry.errors import RegistryError
-from registry.importing import parse_batch, sniff_format
-from registry.registrations import RegistrationService
+from registry.core import migrate
+from registry.core.errors import RegistryError
+from registry.journal import audit
+from registry.registration.columns import column_report
+from registry.registration.importing import parse_batch, sniff_format
+from registry.registration.service import RegistrationService
 
 from ..db import database, job_session
 
@@ -118,7 +119,7 @@ def verify_audit() -> None:
 @click.option("--count", default=300, show_default=True, help="How many sellers.")
 def load_demo(force: bool, count: int) -> None:
     """Load the generated demo data set into an empty registry."""
-    from registry import demo
+    from registry.demo import generate as demo
 
     with job_session() as session:
         if not force and not demo.is_empty(session):
@@ -135,7 +136,7 @@ def load_demo(force: bool, count: int) -> None:
 @with_appcontext
 def rescrub() -> None:
     """Derive every public text again from its private original with the current scrubber."""
-    from registry.public_text import rescrub as derive_again
+    from registry.privacy.gate import rescrub as derive_again
 
     with job_session() as session:
         counts = derive_again(session)

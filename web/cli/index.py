@@ -16,7 +16,7 @@ def reindex() -> None:
     """Rebuild the search index in a new directory and switch to it atomically."""
     from sqlalchemy import func, select
 
-    from registry.models import Seller
+    from registry.registration.models import Seller
 
     from ..indexing import index_paths, rebuild
 

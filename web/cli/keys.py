@@ -7,9 +7,9 @@ import click
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
-from registry.errors import RegistryError
-from registry.models import Seller
-from registry.tokens import MAX_EXPIRES_DAYS, TokenService
+from registry.core.errors import RegistryError
+from registry.registration.models import Seller
+from registry.trust.tokens import MAX_EXPIRES_DAYS, TokenService
 
 from ..db import job_session
 
@@ -114,7 +114,7 @@ def revoke_token(prefix: str) -> None:
 @with_appcontext
 def rotate_signing_key() -> None:
     """Start signing with a new key (older keys stay published until revoked)."""
-    from registry.attestation import key_id
+    from registry.trust.attestation import key_id
 
     from ..keys import key_ring
 

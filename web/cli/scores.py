@@ -18,8 +18,8 @@ def rescore(everyone: bool, full: bool) -> None:
     """Rescore changed sellers (or all of them) now."""
     from sqlalchemy import func, select
 
-    from registry.models import Seller
-    from registry.scores import ScoreService
+    from registry.registration.models import Seller
+    from registry.scores.service import ScoreService
 
     with job_session() as session:
         service = ScoreService(session)

@@ -7,14 +7,14 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from registry.db import session_factory
-from registry.domains import BOUND_STATES
-from registry.errors import NotFound
-from registry.events import EventService
-from registry.models import Domain, Seller, SellerScore
+from registry.core.db import session_factory
+from registry.core.errors import NotFound
+from registry.events.service import EventService
 from registry.read.badges import BadgeFacts, FactsCache, FactsReader, badge_facts, read_facts
 from registry.read.display import ALARM_CAPS
-from registry.scores import ScoreService
+from registry.registration.models import BOUND_STATES, Domain, Seller
+from registry.scores.models import SellerScore
+from registry.scores.service import ScoreService
 
 from ...factories import make_seller
 

@@ -4,11 +4,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from registry.errors import NotFound
-from registry.events import EventService
+from registry.core.errors import NotFound
+from registry.events.service import EventService
 from registry.read.peers import PeerIndex
 from registry.read.profile import read_profile
-from registry.scores import ScoreService
+from registry.scores.service import ScoreService
 
 from ...factories import make_seller
 

@@ -10,16 +10,16 @@ import pytest
 from pydantic_core import to_jsonable_python
 from sqlalchemy import event, select
 
-from registry.domains import BOUND_STATES
-from registry.events import EventService
-from registry.models import Domain, Identity, Seller, SellerScore, Store
+from registry.events.service import EventService
 from registry.read import display
 from registry.read.badges import FactsReader
 from registry.read.profile import read_profile
 from registry.read.public import read_view, record
 from registry.read.search_docs import seller_documents
 from registry.read.view import read_views
-from registry.scores import ScoreService, stored_score
+from registry.registration.models import BOUND_STATES, Domain, Identity, Seller, Store
+from registry.scores.models import SellerScore
+from registry.scores.service import ScoreService, stored_score
 
 from ...factories import make_seller
 

@@ -1,0 +1,1 @@
+"""Consumer complaints: intake, mediation, deadlines, and what is shown of them."""

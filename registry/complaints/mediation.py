@@ -1,0 +1,184 @@
+"""Mediation: what moderators, merchants and consumers do to a filed complaint."""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from datetime import datetime
+
+from ..core.errors import Forbidden, Unauthorized, ValidationFailed
+from ..core.types import max_length
+from ..events.models import SEVERITIES
+from ..trust.tokens import Principal, digest, require_role
+from .models import Complaint
+from .queries import ComplaintQueries
+from .rules import (
+    COMPLAINANT_ACTOR,
+    CONFIRMED_REASON,
+    INVALIDATABLE,
+    LATE_REPLY_REASON,
+    REPLY_PREFIX,
+    SYSTEM_ACTOR,
+    text_field,
+)
+from .transitions import Transitions
+
+
+class Mediation:
+    """Accept, reject, invalidate, reply and confirm; each checks who asks and the state."""
+
+    def __init__(self, now: datetime, transitions: Transitions, queries: ComplaintQueries) -> None:
+        self.now = now
+        self.steps = transitions
+        self.queries = queries
+
+    # -- moderation -----------------------------------------------------------------------
+
+    def accept(self, complaint_id: int | str, actor: Principal, severity: str | None = None) -> str:
+        """Accept, notify the merchant and create the scoring event; return the reply token."""
+        require_role(actor, "moderator")
+        if severity is not None and severity not in SEVERITIES:
+            raise ValidationFailed("unknown severity", {"severity": f"one of {SEVERITIES}"})
+        complaint = self.steps.load(complaint_id)
+        self.steps.require(complaint, "accept", ("submitted",))
+        self.steps.notify_merchant(complaint, actor.actor, None, severity)
+        return new_reply_token(complaint)
+
+    def reject(self, complaint_id: int | str, actor: Principal, reason: str) -> Complaint:
+        """Refuse a submitted complaint with a public reason; no event is created."""
+        require_role(actor, "moderator")
+        reason = public_reason(reason)
+        complaint = self.steps.load(complaint_id)
+        self.steps.require(complaint, "reject", ("submitted",))
+        complaint.complainant_token_digest = None
+        self.steps.move(complaint, "rejected", actor.actor, "complaint.reject", reason)
+        return complaint
+
+    def mark_invalid(self, complaint_id: int | str, actor: Principal, reason: str) -> Complaint:
+        """Find an accepted complaint invalid: its event then weighs nothing."""
+        require_role(actor, "moderator")
+        reason = public_reason(reason)
+        complaint = self.steps.load(complaint_id)
+        self.steps.require(complaint, "mark invalid", INVALIDATABLE)
+        complaint.reply_token_digest = complaint.complainant_token_digest = None
+        self.steps.move(complaint, "invalid", actor.actor, "complaint.invalid", reason)
+        self.steps.resolve(complaint, "invalid", actor.actor)
+        return complaint
+
+    def reissue_reply_token(self, complaint_id: int | str, actor: Principal) -> str:
+        """Replace the merchant's reply link (lost or never delivered); return the new token."""
+        require_role(actor, "moderator")
+        return self.issue_reply_link(complaint_id, actor.actor)
+
+    def issue_reply_link(self, complaint_id: int | str, actor: str = SYSTEM_ACTOR) -> str:
+        """Return a new one-time reply token for a complaint awaiting the merchant.
+
+        For the notifier, for complaints in ``awaiting_reply_link()`` (auto-accepted ones);
+        any earlier link stops working.
+        """
+        complaint = self.steps.load(complaint_id)
+        self.steps.require(
+            complaint, "issue a reply link for", ("merchant_notified", "no_response")
+        )
+        token = new_reply_token(complaint)
+        complaint.updated_at = self.now
+        self.steps.audit(complaint, actor, "complaint.reply_link", None, None)
+        return token
+
+    # -- merchant and consumer ------------------------------------------------------------
+
+    def reply(
+        self,
+        complaint_id: int | str,
+        text: str,
+        *,
+        principal: Principal | None = None,
+        token: str | None = None,
+    ) -> Complaint:
+        """Record the merchant's public answer (by merchant token or one-time reply link)."""
+        complaint = self.steps.load(complaint_id)
+        if principal is not None:
+            require_role(principal, "merchant")
+            if principal.seller_id != complaint.seller_id:
+                raise Forbidden("this complaint is about another seller")
+            actor = principal.actor
+        else:
+            check_token(complaint.reply_token_digest, token, "reply link")
+            actor = "merchant:reply-link"
+        errors: dict[str, str] = {}
+        body = text_field({"reply": text}, "reply", errors, multiline=True)
+        if errors:
+            raise ValidationFailed("reply rejected", errors)
+        due = complaint.reply_due_at
+        if complaint.status == "merchant_notified" and due is not None and self.now > due:
+            self.steps.expire_reply(complaint, SYSTEM_ACTOR)
+        self.steps.require(complaint, "reply to", ("merchant_notified", "no_response"))
+        late = complaint.status == "no_response"
+        reply = self.steps.public(complaint, body, max_length(Complaint, "merchant_reply"))
+        complaint.merchant_reply, complaint.merchant_reply_original = reply.public, reply.original
+        complaint.replied_at = self.now
+        complaint.reply_token_digest = None
+        self.steps.move(
+            complaint,
+            "merchant_replied",
+            actor,
+            "complaint.reply",
+            LATE_REPLY_REASON if late else None,
+        )
+        if late:
+            self.steps.shown_changed(complaint)
+        else:
+            self.steps.resolve(complaint, "unresolved", actor)
+        return complaint
+
+    def confirm(self, complaint_id: int | str, token: str, resolved: bool) -> Complaint:
+        """Close the complaint with the consumer's answer to the merchant's reply."""
+        if not isinstance(resolved, bool):
+            raise ValidationFailed("resolved must be true or false", {"resolved": "a boolean"})
+        complaint = self.steps.load(complaint_id)
+        check_token(complaint.complainant_token_digest, token, "complainant link")
+        self.steps.require(complaint, "confirm", ("merchant_replied",))
+        complaint.complainant_token_digest = None
+        complaint.outcome = "resolved" if resolved else "unresolved"
+        self.steps.move(
+            complaint,
+            "closed",
+            COMPLAINANT_ACTOR,
+            "complaint.confirm",
+            CONFIRMED_REASON[resolved],
+            outcome=complaint.outcome,
+        )
+        if self.queries.reply_late(complaint):
+            # Answered after the deadline: resolving it only earns "answered" (1.0).
+            resolution = "unresolved" if resolved else "unanswered"
+            self.steps.resolve(complaint, resolution, COMPLAINANT_ACTOR)
+        else:
+            self.steps.resolve(complaint, complaint.outcome, COMPLAINANT_ACTOR)
+        # The public record shows the complaint closed with its outcome, even when the
+        # scoring event stays as it was (then resolve marked nothing).
+        self.steps.shown_changed(complaint)
+        return complaint
+
+
+def new_reply_token(complaint: Complaint) -> str:
+    """Give the merchant a new one-time reply link (any earlier one stops working)."""
+    token = REPLY_PREFIX + secrets.token_urlsafe(32)
+    complaint.reply_token_digest = digest(token)
+    return token
+
+
+def check_token(stored: str | None, token: str | None, what: str) -> None:
+    """Raise Unauthorized unless ``token`` is the one whose digest is ``stored``."""
+    if not token:
+        raise Unauthorized(f"a {what} token is required")
+    if stored is None or not hmac.compare_digest(stored, digest(token)):
+        raise Unauthorized(f"invalid or already used {what}")
+
+
+def public_reason(reason: str) -> str:
+    """The cleaned reason a moderator gives, which the public sees (scrubbed)."""
+    errors: dict[str, str] = {}
+    value = text_field({"reason": reason}, "reason", errors)
+    if errors:
+        raise ValidationFailed("a public reason is required", errors)
+    return value

@@ -1,0 +1,145 @@
+"""What is read of complaints: by id, per seller, the queues, the public and private views,
+and whether an order reference names a purchase."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlmodel import Session
+
+from ..core.errors import NotFound
+from ..events.models import Event
+from ..registration.models import Seller
+from ..trust.tokens import Principal, require_role
+from .models import Complaint
+from .rules import PUBLIC_STATES
+
+
+class ComplaintQueries:
+    """Reads of complaints (they write nothing)."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self._seller_ids: dict[int, str] = {}
+
+    def get(self, complaint_id: int | str) -> Complaint:
+        """Return a complaint by id or public id, or raise NotFound."""
+        if isinstance(complaint_id, int):
+            complaint = self.session.get(Complaint, complaint_id)
+        else:
+            complaint = self.session.execute(
+                select(Complaint).where(Complaint.public_id == complaint_id)
+            ).scalar_one_or_none()
+        if complaint is None:
+            raise NotFound(f"no complaint {complaint_id!r}")
+        return complaint
+
+    def for_seller(self, seller_id: int, public: bool = True) -> list[Any]:
+        """Return a seller's complaints, newest first.
+
+        ``public``: the public views of the complaints anyone may see (dicts, nothing else);
+        otherwise every Complaint row, for moderation tools.
+        """
+        query = select(Complaint).where(Complaint.seller_id == seller_id)
+        if public:
+            query = query.where(Complaint.status.in_(PUBLIC_STATES))
+        query = query.order_by(Complaint.created_at.desc(), Complaint.id.desc())
+        rows = list(self.session.execute(query).scalars())
+        return [self.public_view(c) for c in rows] if public else rows
+
+    def awaiting_reply_link(self, limit: int = 100) -> list[Complaint]:
+        """Return accepted complaints whose merchant has no reply link yet (auto-accepted)."""
+        return list(
+            self.session.execute(
+                select(Complaint)
+                .where(
+                    Complaint.status.in_(("merchant_notified", "no_response")),
+                    Complaint.reply_token_digest.is_(None),
+                )
+                .order_by(Complaint.id)
+                .limit(limit)
+            ).scalars()
+        )
+
+    def moderation_queue(self, limit: int = 100) -> list[Complaint]:
+        """Return submitted complaints, the nearest moderation deadline first."""
+        return list(
+            self.session.execute(
+                select(Complaint)
+                .where(Complaint.status == "submitted")
+                .order_by(Complaint.moderation_due_at, Complaint.id)
+                .limit(limit)
+            ).scalars()
+        )
+
+    def purchase_verification(self, seller_id: int, order_ref: str | None) -> str:
+        """ "purchase" when a platform or regulator recorded this order of the seller."""
+        if not order_ref:
+            return "unverified"
+        found = self.session.execute(
+            select(Event.id)
+            .where(
+                Event.seller_id == seller_id,
+                Event.kind == "order",
+                Event.order_ref == order_ref,
+                Event.verification.in_(("platform", "regulator")),
+            )
+            .limit(1)
+        ).first()
+        return "purchase" if found else "unverified"
+
+    @staticmethod
+    def reply_late(complaint: Complaint) -> bool:
+        return bool(
+            complaint.replied_at
+            and complaint.reply_due_at
+            and complaint.replied_at > complaint.reply_due_at
+        )
+
+    def public_view(self, complaint: Complaint) -> dict[str, Any]:
+        """Return what anyone may see: never contact, name, original text or digests.
+
+        A complaint no moderator has accepted (submitted, rejected, invalid) shows none of
+        its text: unmoderated or found false, it is nobody's to read.
+        """
+        shown = complaint.status in PUBLIC_STATES
+        if complaint.seller_id not in self._seller_ids:
+            self._seller_ids[complaint.seller_id] = self.session.execute(
+                select(Seller.public_id).where(Seller.id == complaint.seller_id)
+            ).scalar_one()
+        return {
+            "id": complaint.public_id,
+            "seller": self._seller_ids[complaint.seller_id],
+            "category": complaint.category,
+            "status": complaint.status,
+            "status_reason": complaint.status_reason,
+            "verification": complaint.verification,
+            "created_at": complaint.created_at,
+            "narrative": complaint.narrative_public if shown else None,
+            "merchant_reply": complaint.merchant_reply if shown else None,
+            "replied_at": complaint.replied_at if shown else None,
+            "reply_late": shown and self.reply_late(complaint),
+            "outcome": complaint.outcome,
+        }
+
+    def moderator_view(self, complaint: Complaint, actor: Principal) -> dict[str, Any]:
+        """Return the public view plus the private fields a moderator needs (no digests)."""
+        require_role(actor, "moderator")
+        return {
+            **self.public_view(complaint),
+            "narrative": complaint.narrative_public,
+            "merchant_reply": complaint.merchant_reply,
+            "narrative_original": complaint.narrative_original,
+            "merchant_reply_original": complaint.merchant_reply_original,
+            "status_reason_original": complaint.status_reason_original,
+            "complainant_name": complaint.complainant_name,
+            "contact": complaint.contact,
+            "complainant_ref": complaint.complainant_ref,
+            "order_ref": complaint.order_ref,
+            "amount": None if complaint.amount is None else str(complaint.amount),
+            "desired_resolution": complaint.desired_resolution,
+            "moderation_due_at": complaint.moderation_due_at,
+            "reply_due_at": complaint.reply_due_at,
+            "updated_at": complaint.updated_at,
+        }

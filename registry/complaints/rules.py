@@ -1,0 +1,108 @@
+"""The rules of complaint intake and mediation: periods, limits, states, and the checks of
+what a consumer types (lengths, amounts, near-identical narratives)."""
+
+from __future__ import annotations
+
+import difflib
+import re
+import unicodedata
+from datetime import timedelta
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from ..core.identifiers import clean_text
+from ..core.types import max_length
+from .models import Complaint
+
+MODERATION_PERIOD = timedelta(days=7)
+REPLY_PERIOD = timedelta(days=15)
+CONFIRM_PERIOD = timedelta(days=15)
+REPEAT_WINDOW = timedelta(days=90)
+NEAR_DUPLICATE_WINDOW = timedelta(days=7)
+NEAR_DUPLICATE_RATIO = 0.9
+HOURLY_LIMIT, DAILY_LIMIT = 5, 20
+MAX_AMOUNT = Decimal("10000000")
+MODERATE_AMOUNT = Decimal("1000")
+SOURCE = "complaint-intake"
+SYSTEM_ACTOR = "system:deadlines"
+COMPLAINANT_ACTOR = "complainant"
+COMPLAINANT_PREFIX, REPLY_PREFIX = "cpt_", "crt_"
+OPEN_STATES = ("submitted", "accepted", "merchant_notified", "merchant_replied")
+PUBLIC_STATES = ("merchant_notified", "merchant_replied", "no_response", "closed")
+INVALIDATABLE = ("accepted", "merchant_notified", "merchant_replied", "no_response", "closed")
+AUTO_ACCEPT_REASON = "审核期限已过，自动受理"
+NO_RESPONSE_REASON = "商家未在15天内答复"
+LATE_REPLY_REASON = "商家逾期答复"
+UNCONFIRMED_REASON = "消费者未在15天内确认处理结果"
+CONFIRMED_REASON = {True: "消费者确认已解决", False: "消费者确认未解决"}
+# What a person types: (fewest, most) characters; the most is what the column holds.
+_LIMITS = {
+    key: (low, max_length(Complaint, column))
+    for key, low, column in (
+        ("narrative", 10, "narrative_original"),
+        ("order_ref", 0, "order_ref"),
+        ("desired_resolution", 0, "desired_resolution"),
+        ("complainant_name", 0, "complainant_name"),
+        ("contact", 1, "contact"),
+        ("reply", 1, "merchant_reply"),
+        ("reason", 1, "status_reason"),
+    )
+}
+
+
+def clean_multiline(value: Any) -> str:
+    """Clean like ``clean_text`` but keep line breaks (at most one empty line in a row)."""
+    text = "" if value is None else str(value)
+    lines = []
+    for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
+        lines.append(clean_text(line))
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+
+
+def text_field(data: dict, key: str, errors: dict, multiline: bool = False) -> str | None:
+    """The cleaned text of ``data[key]`` within its _LIMITS; a problem goes to *errors*."""
+    value = (clean_multiline if multiline else clean_text)(data.get(key))
+    low, high = _LIMITS[key]
+    if not value and low:
+        errors[key] = "required"
+    elif value and not low <= len(value) <= high:
+        errors[key] = f"must be {low} to {high} characters (got {len(value)})"
+    return value or None
+
+
+def amount_field(value: Any, errors: dict) -> Decimal | None:
+    """An amount in yuan (``1,299.50``, ``¥80``), or None; a problem goes to *errors*."""
+    if value is None or value == "":
+        return None
+    try:
+        if isinstance(value, bool):
+            raise InvalidOperation
+        amount = Decimal(clean_text(str(value)).replace(",", "").lstrip("¥"))
+    except InvalidOperation:
+        errors["amount"] = "not a number"
+        return None
+    if not amount.is_finite():
+        errors["amount"] = "not a number"
+    elif amount.as_tuple().exponent < -2:
+        errors["amount"] = "at most 2 decimal places"
+    elif not 0 <= amount <= MAX_AMOUNT:
+        errors["amount"] = f"must be between 0 and {MAX_AMOUNT}"
+    return amount
+
+
+def _text_key(text: str) -> str:
+    """Fold a narrative for duplicate checks: lower case, letters and digits only."""
+    return "".join(ch for ch in unicodedata.normalize("NFKC", text).lower() if ch.isalnum())
+
+
+def near_identical(a: str, b: str) -> bool:
+    """Tell whether two narratives are the same text or nearly (first 500 characters)."""
+    ka, kb = _text_key(a), _text_key(b)
+    if ka == kb:
+        return True
+    matcher = difflib.SequenceMatcher(None, ka[:500], kb[:500], autojunk=False)
+    return (
+        matcher.real_quick_ratio() > NEAR_DUPLICATE_RATIO
+        and matcher.quick_ratio() > NEAR_DUPLICATE_RATIO
+        and matcher.ratio() > NEAR_DUPLICATE_RATIO
+    )

@@ -1,0 +1,1 @@
+"""What every room stands on: database, errors, identifiers, URLs, outbound HTTP."""

@@ -1,0 +1,1 @@
+"""The deterministic demo registry: fictional sellers, stores, domains and events."""

@@ -1,0 +1,1 @@
+"""Reputation events from platforms and regulators: the inputs of the score."""

@@ -1,0 +1,192 @@
+"""The one gate a third party's text passes to become public: scrubbed on the way in.
+
+Consumers, merchants, platforms, regulators and moderators write text the registry publishes
+(complaint narratives, merchant replies, event summaries, a moderator's reasons). Each such
+field is stored twice: the public column holds ``scrub``'s output and is what every public
+view reads; a private twin holds the words as submitted, for moderators, for disputes and for
+``rescrub`` (a better scrubber re-derives the public copies from the originals).
+
+``PUBLIC_TEXT`` names every public column with its private twin; ``PUBLISHED_AS_IS`` names
+the columns published unscrubbed because they are the registry's own facts about a business
+(names, codes, addresses of record); ``PRIVATE`` names what no public view may read. A test
+holds every text column of the schema to exactly one of the three, so a new field cannot
+reach the public without a decision.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlmodel import Session
+
+from ..registration.models import Seller, Store
+from . import scrub
+
+
+@dataclass(frozen=True)
+class PublicText:
+    """A text as submitted (private) and as published (scrubbed)."""
+
+    original: str | None
+    public: str | None
+
+
+def fit(text: str, limit: int) -> str:
+    """*text* cut to *limit* characters, with an ellipsis when cut."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def public_text(
+    original: str | None,
+    *,
+    limit: int,
+    names: Iterable[str | None] = (),
+    keep: Iterable[str | None] = (),
+) -> PublicText:
+    """Scrub *original* for publication (at most *limit* characters) and keep it beside.
+
+    ``names``: people the text is about who must not be named (the complainant); ``keep``:
+    the seller's own public names and numbers, which are no personal data.
+    """
+    if original is None or not original.strip():
+        return PublicText(None, None)
+    public = scrub(original, [n for n in names if n], keep=[k for k in keep if k])
+    return PublicText(original, fit(public, limit))
+
+
+def seller_names(session: Session, seller_ids: Iterable[int]) -> dict[int, list[str]]:
+    """The public names of these sellers (legal, former, English, aliases, stores): what a
+    text about them may name, and the scrubber must not take for a person."""
+    ids = list(dict.fromkeys(seller_ids))
+    out: dict[int, list[str]] = {sid: [] for sid in ids}
+    if not ids:
+        return out
+    for sid, legal, english, former, aliases in session.execute(
+        select(
+            Seller.id, Seller.legal_name, Seller.english_name, Seller.former_names, Seller.aliases
+        ).where(Seller.id.in_(ids))
+    ):
+        out[sid] += [legal, *(former or []), *(aliases or [])] + ([english] if english else [])
+    for sid, name in session.execute(
+        select(Store.seller_id, Store.store_name).where(Store.seller_id.in_(ids))
+    ):
+        out[sid].append(name)
+    return out
+
+
+# table -> public column -> private twin holding the submitted words
+PUBLIC_TEXT: dict[str, dict[str, str]] = {
+    "event": {"summary": "summary_original"},
+    "complaint": {
+        "narrative_public": "narrative_original",
+        "merchant_reply": "merchant_reply_original",
+        "status_reason": "status_reason_original",
+    },
+}
+
+# Published as submitted: a business's registered facts, checked by regulators, and words the
+# registry writes itself. Personal data has no place in them by law or by construction.
+PUBLISHED_AS_IS: dict[str, frozenset[str]] = {
+    "seller": frozenset(
+        {
+            "public_id",
+            "legal_name",
+            "english_name",
+            "former_names",
+            "aliases",
+            "entity_type",
+            "status",
+            "legal_representative",  # published by the national publicity system
+            "registered_address",  # the address of record of a business, not of a person
+            "registration_authority",
+            "area_code",
+            "province",
+            "city",
+            "business_scope",
+            "category",
+        }
+    ),
+    "identity": frozenset({"scheme", "value", "verified_by", "verifier_role"}),
+    "store": frozenset({"platform", "store_key", "store_name", "store_url"}),
+    "domain": frozenset({"domain", "icp_number", "state"}),
+    "event": frozenset({"kind", "severity", "verification", "resolution", "category"}),
+    "complaint": frozenset({"public_id", "category", "verification", "status", "outcome"}),
+    # What the registry computes and signs itself.
+    "seller_score": frozenset({"grade", "display_grade", "caps", "parts"}),
+    "score_history": frozenset({"grade", "display_grade"}),
+    "attestation": frozenset({"jti", "kid", "claims", "revoked_reason"}),
+}
+
+# Never read by a public view (moderators, the audit, jobs and digests only).
+PRIVATE: dict[str, frozenset[str]] = {
+    "event": frozenset({"source", "order_ref", "complainant_ref", "buyer_ref", "external_ref"}),
+    "complaint": frozenset(
+        {
+            "order_ref",
+            "desired_resolution",
+            "complainant_name",
+            "contact",
+            "complainant_ref",
+            "reply_token_digest",
+            "complainant_token_digest",
+            "client_digest",
+        }
+    ),
+    "identity": frozenset({"evidence_ref"}),
+    "identity_revision": frozenset({"field", "old_value", "new_value", "changed_by"}),
+    "domain": frozenset({"proof_token", "last_check_result", "verified_by"}),
+    "api_token": frozenset({"name", "role", "prefix", "digest"}),
+    "audit_log": frozenset(
+        {"actor", "action", "entity", "entity_id", "old", "new", "prev_hash", "entry_hash"}
+    ),
+    "change_log": frozenset({"kind"}),
+    "seller_score": frozenset({"state"}),
+    "job_cursor": frozenset({"name"}),
+}
+
+
+def rescrub(session: Session, batch: int = 1000) -> dict[str, int]:
+    """Derive every public text again from its original (after the scrubber improved, or
+    after an upgrade that found unscrubbed text); mark the sellers whose record changed.
+
+    Returns how many public copies changed per table; the caller commits.
+    """
+    from .. import journal
+    from ..complaints.models import Complaint
+    from ..events.models import Event
+    from ..journal import ChangeKind
+
+    counts = {"event": 0, "complaint": 0}
+    changed: set[int] = set()
+    complainants = dict(session.execute(select(Complaint.id, Complaint.complainant_name)).all())
+    for model, table in ((Event, "event"), (Complaint, "complaint")):
+        last = 0
+        while True:
+            rows = list(
+                session.execute(
+                    select(model).where(model.id > last).order_by(model.id).limit(batch)
+                ).scalars()
+            )
+            if not rows:
+                break
+            last = rows[-1].id
+            keep = seller_names(session, {r.seller_id for r in rows})
+            for row in rows:
+                if table == "event":
+                    names = [complainants.get(row.complaint_id)]
+                else:
+                    names = [row.complainant_name]
+                for public, private in PUBLIC_TEXT[table].items():
+                    limit = getattr(model, public).property.columns[0].type.length or 4000
+                    shown = public_text(
+                        getattr(row, private), limit=limit, names=names, keep=keep[row.seller_id]
+                    )
+                    if getattr(row, private) is not None and getattr(row, public) != shown.public:
+                        setattr(row, public, shown.public)
+                        counts[table] += 1
+                        changed.add(row.seller_id)
+            session.flush()
+    journal.record(session, changed={ChangeKind.PUBLIC_TEXT: sorted(changed)})
+    return counts

@@ -1,0 +1,1 @@
+"""Who a seller is: identities, stores, domains; the batches that register them."""

@@ -1,0 +1,16 @@
+"""Every table of the registry: importing this module registers them all on the metadata
+(Alembic's migrations/env.py and the tests that create a schema read ``metadata``)."""
+
+from __future__ import annotations
+
+from sqlmodel import SQLModel
+
+from .complaints import models as complaints
+from .events import models as events
+from .journal import models as journal
+from .registration import models as registration
+from .scores import models as scores
+from .trust import models as trust
+
+metadata = SQLModel.metadata
+ROOMS = (complaints, events, journal, registration, scores, trust)

@@ -1,0 +1,1 @@
+"""Scores persisted from ``scoring``: rescoring, history, the stored score."""

@@ -1,0 +1,1 @@
+"""API tokens, signing keys, and the signed statements platforms verify offline."""
