@@ -226,6 +226,8 @@ class BadgeFastPath:
         trusted = self.app.config.get("TRUSTED_HOSTS")
         # Flask refuses an untrusted Host (get_host raises): it says so.
         own = get_host(environ, trusted) if trusted is not None else None
+        if not _routable_host(own or get_host(environ)):
+            return None  # Flask answers 400 (BadHost)
         facts = _facts_cache(self.app).get(self.app.extensions["registry_db"].reader, public_id)
         origin = embedding_origin(environ.get("HTTP_REFERER"), lambda: own or get_host(environ))
         return svg_answer(
@@ -234,6 +236,17 @@ class BadgeFastPath:
 
 
 _STATUS = {200: "200 OK", 304: "304 NOT MODIFIED"}
+
+
+@lru_cache(maxsize=256)
+def _routable_host(host: str) -> bool:
+    """Whether Flask can bind its URL map to *host* (werkzeug's Map.bind IDNA-encodes it and
+    answers 400 BadHost when that fails, e.g. for ``Host: .``)."""
+    try:
+        host.lower().encode("idna")
+    except UnicodeError:
+        return False
+    return True
 
 
 def init_app(app: Flask) -> None:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Flask, Response, jsonify, render_template, request
+from flask import Flask, Response, current_app, jsonify, render_template, request
+from flask.globals import request_ctx
 from pydantic import BaseModel
 from werkzeug.exceptions import HTTPException
 
@@ -90,4 +91,10 @@ def register(app: Flask) -> None:
 def _page(status: int, exc: BaseException) -> tuple[str, int]:
     """The error page: the message of the error's case in the reader's language (the JSON
     API keeps the English message and the code)."""
+    if request_ctx.url_adapter is None:
+        # The Host could not be bound (werkzeug's BadHost): the page's links are relative, so
+        # a neutral host serves to build them, and the 400 is answered as a page, not a 500.
+        request_ctx.url_adapter = current_app.url_map.bind(
+            "localhost", script_name=request.script_root or None, url_scheme=request.scheme
+        )
     return render_template("error.html", status=status, message=page_message(exc)), status

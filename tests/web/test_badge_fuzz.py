@@ -147,3 +147,16 @@ def test_the_fast_path_answers_as_flask_does(app, pid, request):
     """Requests the fast path answers itself: a known seller, mostly valid options."""
     method = request.pop("method")
     assert_answered(app, f"/badge/{pid}.svg", method, request)
+
+
+@pytest.mark.parametrize("host", [".", "a..b", "x" * 64 + ".example"])
+def test_a_host_flask_cannot_bind_is_a_400_page_on_either_path(app, pid, host):
+    """Found by the fuzz test: ``Host: .`` got the badge from the fast path, and a 500 from
+    Flask's error page (url_for had no URL adapter to build its links with)."""
+    fast = app.wsgi_app
+    assert fast.answer(environ(f"/badge/{pid}.svg", "GET", {"HTTP_HOST": host})) is None
+    assert fast.answer(environ(f"/badge/{pid}.svg", "GET", {"HTTP_HOST": "shop.example"}))
+    client = app.test_client(use_cookies=False)
+    for path in (f"/badge/{pid}.svg", "/", f"/sellers/{pid}", "/api/v1/sellers?q=a", "/nope"):
+        response = client.get(path, headers={"Host": host})
+        assert response.status_code == 400, path
