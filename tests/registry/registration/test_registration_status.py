@@ -10,7 +10,7 @@ from registry.registration.importing import RawRecord
 from registry.registration.models import Seller
 from registry.registration.service import RegistrationService
 
-from ..factories import make_seller, new_code
+from ...factories import make_seller, new_code
 
 
 def test_a_new_seller_without_a_status_is_unknown(session):
