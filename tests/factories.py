@@ -7,8 +7,8 @@ import random
 
 from registry.demo.generate import make_code
 from registry.registration.importing import RawRecord
+from registry.registration.sellers import SellerService
 from registry.registration.service import RegistrationService
-from registry.sellers import SellerService
 from registry.trust.tokens import TokenService
 
 _counter = itertools.count(1)

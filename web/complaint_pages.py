@@ -15,7 +15,7 @@ from werkzeug.wrappers import Response
 
 from registry.complaints.service import ComplaintService
 from registry.core.errors import RegistryError, ValidationFailed
-from registry.sellers import SellerService
+from registry.registration.sellers import SellerService
 
 from .db import get_session
 from .forms import ComplaintForm, ConfirmForm, ReplyForm

@@ -11,7 +11,7 @@ from registry.core.errors import NotFound, ValidationFailed
 from registry.core.identifiers import clean_text, is_valid_uscc, looks_like_uscc
 from registry.core.urls import looks_like_url_or_domain, normalize_store_url
 from registry.registration.models import Seller
-from registry.sellers import SellerService
+from registry.registration.sellers import SellerService
 from search import Filters, IndexMissingError, NarrativeResults, QueryError, Recent, SearchResults
 
 from .indexing import narrative_searcher, seller_searcher

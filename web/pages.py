@@ -13,7 +13,7 @@ import scoring
 from registry.core.cache import SellerCache
 from registry.read import display, profile
 from registry.read.warnings import recent_warnings
-from registry.sellers import SellerService
+from registry.registration.sellers import SellerService
 from search import QueryError
 
 from . import result_html

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import current_app
 
 from registry.registration.domains import DomainService
-from registry.sellers import SellerService
+from registry.registration.sellers import SellerService
 from registry.trust.statements import StatementService
 
 from .. import payload

@@ -8,8 +8,8 @@ import scoring
 from registry.core.errors import ValidationFailed
 from registry.read import display
 from registry.read.public import read_view, record
+from registry.registration.sellers import SellerService
 from registry.scores.service import ScoreService
-from registry.sellers import SellerService
 from search import IndexMissingError, QueryError
 
 from ..db import get_session

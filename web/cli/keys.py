@@ -33,7 +33,7 @@ def _when(value) -> str:
 )
 def create_token(role: str, name: str, seller_id: str | None, expires_days: int | None) -> None:
     """Create an API token and print it once."""
-    from registry.sellers import SellerService
+    from registry.registration.sellers import SellerService
 
     with job_session() as session:
         try:

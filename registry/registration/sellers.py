@@ -8,12 +8,12 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlmodel import Session
 
-from .core.errors import NotFound, ValidationFailed
-from .core.identifiers import normalize_identifier
-from .core.types import utcnow
-from .core.urls import normalize_domain, normalize_store_url
-from .read.display import is_current
-from .registration.models import Domain, Identity, Seller, Store
+from ..core.errors import NotFound, ValidationFailed
+from ..core.identifiers import normalize_identifier
+from ..core.types import utcnow
+from ..core.urls import normalize_domain, normalize_store_url
+from ..read.display import is_current
+from .models import Domain, Identity, Seller, Store
 
 
 class SellerService:

@@ -1,1 +1,0 @@
-"""The public shapes of a seller; the tables live in their rooms (see registry.schema)."""
