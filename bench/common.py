@@ -67,7 +67,7 @@ class Dataset:
 
     @property
     def db(self) -> Path:
-        return self.path / "registry.core.db"
+        return self.path / "registry.db"
 
     @property
     def index_dir(self) -> Path:
@@ -131,7 +131,7 @@ def _analyze(path: Path) -> None:
     """The planner's statistics, as ``flask prepare`` leaves them before serving."""
     from registry.core.db import analyze, make_engine
 
-    engine = make_engine(f"sqlite:///{path / 'registry.core.db'}")
+    engine = make_engine(f"sqlite:///{path / 'registry.db'}")
     analyze(engine)
     engine.dispose()
 
@@ -141,7 +141,9 @@ def scores_stamp() -> str:
     import hashlib
 
     digest = hashlib.sha256()
-    for file in sorted([*(ROOT / "scoring").glob("*.py"), ROOT / "registry" / "scores.py"]):
+    for file in sorted(
+        [*(ROOT / "scoring").glob("*.py"), *(ROOT / "registry" / "scores").glob("*.py")]
+    ):
         digest.update(file.read_bytes())
     return digest.hexdigest()[:16]
 
@@ -161,7 +163,7 @@ def _refresh_scores(path: Path) -> None:
     from registry.scores.service import ScoreService
 
     started = time.perf_counter()
-    engine = make_engine(f"sqlite:///{path / 'registry.core.db'}")
+    engine = make_engine(f"sqlite:///{path / 'registry.db'}")
     with session_factory(writer(engine))() as session:
         ScoreService(session).rescore_all(full=True)
         session.commit()
@@ -191,7 +193,7 @@ def _refresh_index(path: Path) -> None:
     from registry.core.db import make_engine
 
     started = time.perf_counter()
-    engine = make_engine(f"sqlite:///{path / 'registry.core.db'}")
+    engine = make_engine(f"sqlite:///{path / 'registry.db'}")
     _build_index(path, engine)
     engine.dispose()
     log(f"  search schema changed: index rebuilt in {time.perf_counter() - started:.1f}s")
@@ -217,7 +219,7 @@ def _build(path: Path, count: int) -> None:
 
     started = time.perf_counter()
     path.mkdir(parents=True)
-    db = path / "registry.core.db"
+    db = path / "registry.db"
     engine = make_engine(f"sqlite:///{db}")
     upgrade(engine)
     Session = session_factory(writer(engine))

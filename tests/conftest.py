@@ -23,7 +23,7 @@ pytest_plugins = ("tests.live",)
 @pytest.fixture(scope="session")
 def migrated_template(tmp_path_factory) -> Path:
     """Migrate one SQLite file once; each test starts from a copy of it."""
-    path = tmp_path_factory.mktemp("template") / "registry.core.db"
+    path = tmp_path_factory.mktemp("template") / "registry.db"
     engine = make_engine(f"sqlite:///{path}")
     upgrade(engine)
     engine.dispose()
@@ -32,7 +32,7 @@ def migrated_template(tmp_path_factory) -> Path:
 
 def make_test_app(folder: Path, template: Path):
     """An app on a copy of the migrated template, with its files under ``folder``."""
-    db_path = folder / "registry.core.db"
+    db_path = folder / "registry.db"
     shutil.copy(template, db_path)
     app = create_app(
         {

@@ -73,7 +73,7 @@ class LiveSite:
         from web import create_app
 
         self.folder = folder
-        self.db_path = folder / "registry.core.db"
+        self.db_path = folder / "registry.db"
         shutil.copy(database, self.db_path)
         self.index_dir = folder / "index"
         if index is not None:

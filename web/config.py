@@ -49,7 +49,7 @@ def defaults(instance_path: str) -> dict:
     """Return the embedded defaults: an SQLite file and an index under the instance folder."""
     base = Path(instance_path)
     return {
-        "DATABASE_URL": f"sqlite:///{base / 'registry.core.db'}",
+        "DATABASE_URL": f"sqlite:///{base / 'registry.db'}",
         "SEARCH_INDEX_DIR": str(base / "index"),
         "SIGNING_KEY_DIR": str(base / "keys"),
         # Domain proofs are fetched over https from public addresses only; tests relax both.

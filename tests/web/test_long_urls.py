@@ -25,13 +25,13 @@ ROOT = Path(__file__).resolve().parents[2]
 def server(tmp_path_factory):
     """gunicorn -c gunicorn.conf.py on a free loopback port; stopped after the module."""
     folder = tmp_path_factory.mktemp("gunicorn")
-    engine = make_engine(f"sqlite:///{folder / 'registry.core.db'}")
+    engine = make_engine(f"sqlite:///{folder / 'registry.db'}")
     upgrade(engine)
     engine.dispose()
     env = {
         **os.environ,
         "REGISTRY_INSTANCE_PATH": str(folder / "instance"),
-        "DATABASE_URL": f"sqlite:///{folder / 'registry.core.db'}",
+        "DATABASE_URL": f"sqlite:///{folder / 'registry.db'}",
         "SEARCH_INDEX_DIR": str(folder / "index"),
         "SIGNING_KEY_DIR": str(folder / "keys"),
         "SECRET_KEY": "test",

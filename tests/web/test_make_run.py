@@ -42,7 +42,7 @@ def free_port() -> int:
 def seeded_instance(folder: Path) -> Path:
     """An instance folder whose registry has one seller, so `make run` loads no demo data."""
     folder.mkdir()
-    engine = make_engine(f"sqlite:///{folder / 'registry.core.db'}")
+    engine = make_engine(f"sqlite:///{folder / 'registry.db'}")
     upgrade(engine)
     with session_factory(writer(engine))() as session:
         seller = make_seller(session)

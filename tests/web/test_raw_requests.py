@@ -29,7 +29,7 @@ def _environment(folder: Path) -> dict[str, str]:
     return {
         **os.environ,
         "FLASK_APP": "wsgi",
-        "DATABASE_URL": f"sqlite:///{folder / 'registry.core.db'}",
+        "DATABASE_URL": f"sqlite:///{folder / 'registry.db'}",
         "SEARCH_INDEX_DIR": str(folder / "index"),
         "SIGNING_KEY_DIR": str(folder / "keys"),
         "REGISTRY_INSTANCE_PATH": str(folder / "instance"),
