@@ -7,7 +7,7 @@ Usage::
 
 The site runs as ``make run`` runs it: gunicorn (``gunicorn.conf.py``, 2 sync workers) and
 ``flask scheduler`` (rescore and reindex every 2 s) as their own processes, on a copy of the
-cached data set (bench/common.py; the cache itself is never changed). Before the changes,
+cached data set (bench/common/; the cache itself is never changed). Before the changes,
 every worker searches for each chosen seller's name and shows its profile, so that their
 searchers are open and their pages cached, as on a site in use.
 

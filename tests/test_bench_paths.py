@@ -2,20 +2,26 @@
 
 from __future__ import annotations
 
-import importlib.util
+import importlib
 import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def test_the_scores_stamp_reads_the_scoring_code_where_it_lives():
-    spec = importlib.util.spec_from_file_location("bench_common", ROOT / "bench" / "common.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["bench_common"] = module  # its dataclasses look their module up
+def _bench_common():
     sys.path.insert(0, str(ROOT / "bench"))
     try:
-        spec.loader.exec_module(module)
+        return importlib.import_module("common")
     finally:
         sys.path.remove(str(ROOT / "bench"))
-    assert len(module.scores_stamp()) == 16
+
+
+def test_the_scores_stamp_reads_the_scoring_code_where_it_lives():
+    assert len(_bench_common().scores_stamp()) == 16
+
+
+def test_the_benchmarks_find_the_project_root():
+    common = _bench_common()
+    assert (common.ROOT / "wsgi.py").is_file()
+    assert common.RESULTS == ROOT / "bench" / "results"
