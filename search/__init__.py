@@ -19,6 +19,7 @@ from search.engine import census
 from search.engine.narratives import NarrativeSearcher
 from search.engine.writing import ApplyStats, NarrativeIndex, SellerIndex, exists, rebuild
 from search.errors import IndexBusyError, IndexMissingError, QueryError, SearchError
+from search.query import Shape, shape_of
 from search.recent import Recent
 from search.results import (
     Filters,
@@ -47,8 +48,10 @@ __all__ = [
     "SellerIndex",
     "SellerMentions",
     "SellerSearcher",
+    "Shape",
     "Suggestion",
     "census",
     "exists",
     "rebuild",
+    "shape_of",
 ]

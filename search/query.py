@@ -59,6 +59,45 @@ class ParsedQuery:
         return self.norm.isascii()
 
 
+@dataclass(frozen=True)
+class Shape:
+    """What typed text is before it is searched: an identifier, a URL or domain, or words.
+
+    One rule for both that ask: the search page sends an identifier or a locator to an exact
+    lookup first (web/finder.py), and the seller query matches such text exactly and nothing
+    else (``ParsedQuery.url_like``).
+    """
+
+    #: the text folded as identifiers are indexed, when it is one (credit code, licence no.)
+    code: str | None
+    #: every locator token a pasted URL or domain could have been indexed under
+    locators: tuple[str, ...]
+    #: match the code or the locators only: a URL with a path, a domain without Chinese
+    exact_only: bool
+
+
+WORDS = Shape(None, (), False)
+
+
+def shape_of(text: str) -> Shape:
+    """Tell what *text* looks like (never raises)."""
+    if not isinstance(text, str):
+        return WORDS
+    return _shape(_clean(text[:MAX_RAW_CHARS]).strip())
+
+
+def _shape(cleaned: str) -> Shape:
+    if not cleaned or any(c.isspace() for c in cleaned):
+        return WORDS
+    locators = tuple(tx.locator_candidates(cleaned))
+    folded = tx.code_token(cleaned)
+    # A URL is not also an identifier, however many digits it has.
+    identifier = not locators and _CODE.match(folded) and sum(c.isdigit() for c in folded) >= 4
+    code = folded if identifier else None
+    exact = code is not None or (bool(locators) and ("/" in cleaned or not tx.has_han(cleaned)))
+    return Shape(code, locators, exact)
+
+
 def _clean(text: str) -> str:
     # Control, format, private-use and unassigned characters become spaces.
     return "".join(" " if unicodedata.category(c)[0] == "C" else c for c in text)
@@ -78,16 +117,9 @@ def _parse(text: str) -> ParsedQuery:
     if not cleaned:
         raise QueryError("the query is empty")
 
-    locators: list[str] = []
-    url_like = False
-    if not any(c.isspace() for c in cleaned):
-        locators = tx.locator_candidates(cleaned)
-        url_like = bool(locators) and ("/" in cleaned or not tx.has_han(cleaned))
-        code = tx.code_token(cleaned)
-        if _CODE.match(code) and sum(c.isdigit() for c in code) >= 4:
-            # An identifier (credit code, registration number): exact lookup only.
-            locators.append(code)
-            url_like = True
+    shape = _shape(cleaned)
+    locators = [*shape.locators, *([shape.code] if shape.code else [])]
+    url_like = shape.exact_only
 
     # Upper-case AND/OR/NOT are query syntax elsewhere: ignore them, unless they are all there is.
     words = [w for w in cleaned.split() if w not in _OPERATORS] or cleaned.split()

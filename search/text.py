@@ -33,6 +33,7 @@ _HAN_RANGES = "".join(f"{chr(low)}-{chr(high)}" for low, high in HAN_CODE_POINTS
 _HAN = re.compile(f"[{_HAN_RANGES}]")
 _RUNS = re.compile(f"(?P<han>[{_HAN_RANGES}]+)|(?P<other>[^\\W_{_HAN_RANGES}]+)")
 _LATIN_WORD = re.compile(r"[a-z0-9]+")
+_IDEOGRAPHIC_DOTS = re.compile("[\u3002\uff0e\uff61]")
 _TLD = re.compile(r"^(?:[a-z]{2,63}|xn--[a-z0-9-]{1,59})$")
 
 
@@ -302,7 +303,8 @@ def latin_words(text: str) -> list[str]:
 
 def host_of(text: str) -> str | None:
     """Return the normalized host of a URL or domain, or None when there is none."""
-    text = text.strip()
+    # The full stops IDNA splits labels at, as a domain typed on a Chinese keyboard has them.
+    text = _IDEOGRAPHIC_DOTS.sub(".", text.strip())
     if not text or any(c.isspace() for c in text):
         return None
     try:

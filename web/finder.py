@@ -9,10 +9,18 @@ from typing import Any
 
 from registry.core.errors import NotFound, ValidationFailed
 from registry.core.identifiers import clean_text, is_valid_uscc, looks_like_uscc
-from registry.core.urls import looks_like_url_or_domain, normalize_store_url
+from registry.core.urls import normalize_store_url
 from registry.registration.models import Seller
 from registry.registration.sellers import SellerService
-from search import Filters, IndexMissingError, NarrativeResults, QueryError, Recent, SearchResults
+from search import (
+    Filters,
+    IndexMissingError,
+    NarrativeResults,
+    QueryError,
+    Recent,
+    SearchResults,
+    shape_of,
+)
 
 from .indexing import narrative_searcher, seller_searcher
 from .request import MAX_QUERY, MAX_QUERY_TEXT
@@ -40,15 +48,16 @@ def find(
     if not query:
         return Finding(query, "empty")
     sellers = SellerService(session)
+    # A credit code may be typed in groups ("9131 0000 ..."): its shape is the compact text's.
     compact = query.replace(" ", "").replace("-", "")
-    if looks_like_uscc(compact):
+    if shape_of(compact).code and looks_like_uscc(compact):
         if not is_valid_uscc(compact):
             return Finding(query, "code", note="invalid_code")
         try:
             return Finding(query, "code", exact=sellers.by_code(compact))
         except NotFound:
             return Finding(query, "code", note="unknown_code")
-    if looks_like_url_or_domain(query):
+    if shape_of(query).locators:
         route = "url" if normalize_store_url(query) else "domain"
         try:
             seller = sellers.by_store_url(query) if route == "url" else sellers.by_domain(query)

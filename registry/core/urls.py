@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import ipaddress
 import re
-import unicodedata
 from typing import NamedTuple
 from urllib.parse import parse_qsl, urlsplit
 
-__all__ = ["StoreKey", "looks_like_url_or_domain", "normalize_domain", "normalize_store_url"]
+__all__ = ["StoreKey", "normalize_domain", "normalize_store_url"]
 
 _LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
 _TLD = re.compile(r"^(?:[a-z]{2,63}|xn--[a-z0-9-]{1,59})$")
@@ -82,25 +81,6 @@ def normalize_domain(text: str) -> str:
     if ascii_host.startswith("www.") and ascii_host.count(".") >= 2:
         ascii_host = ascii_host[4:]
     return ascii_host
-
-
-# What IDNA splits labels at, and what NFKC (as nameprep) turns into a full stop.
-_DOTS = re.compile("[.\u3002\uff0e\uff61]")
-
-
-def _has_dot(text: str) -> bool:
-    return _DOTS.search(text) is not None or "." in unicodedata.normalize("NFKC", text)
-
-
-def looks_like_url_or_domain(text: str) -> bool:
-    """Tell whether user text is a URL or a domain rather than a name (never raises)."""
-    if not isinstance(text, str) or not _has_dot(text):
-        return False  # a name (IDNA's codec is slow to say so): a domain has two labels
-    try:
-        normalize_domain(text)
-    except ValueError:
-        return False
-    return True
 
 
 def _params(query: str) -> dict[str, str]:

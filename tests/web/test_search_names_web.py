@@ -12,7 +12,7 @@ import pytest
 from registry.core.identifiers import looks_like_uscc
 from web.finder import find
 
-from ..factories import make_seller
+from ..factories import make_seller, new_code
 from .helpers import settle
 
 EIGHTEEN = "象山蓝鲸海洋文化创意传播发展有限公司"
@@ -96,3 +96,25 @@ def test_find_sends_an_eighteen_character_name_to_full_text(app, session, named)
         finding = find(session, EIGHTEEN)
     assert finding.route == "text" and finding.note is None
     assert finding.results.hits[0].fields["legal_name"] == EIGHTEEN
+
+
+@pytest.mark.parametrize(
+    "typed", ["lanjing.example.cn", "LANJING。example。cn", "lanjing．example．cn"]
+)
+def test_find_looks_a_domain_up_however_its_dots_are_typed(app, session, typed):
+    seller = make_seller(session, legal_name="宁波蓝鲸文具有限公司", domains=["lanjing.example.cn"])
+    settle(app)
+    with app.app_context():
+        finding = find(session, typed)
+    assert finding.route == "domain" and finding.exact.id == seller.id
+
+
+@pytest.mark.parametrize(
+    "grouping", [lambda c: c, lambda c: f"{c[:4]} {c[4:10]} {c[10:]}", lambda c: f"{c[:8]}-{c[8:]}"]
+)
+def test_find_looks_a_credit_code_up_however_it_is_grouped(app, session, grouping):
+    code = new_code()
+    seller = make_seller(session, identifier=code, legal_name="宁波蓝鲸文具有限公司")
+    with app.app_context():
+        finding = find(session, grouping(code))
+    assert finding.route == "code" and finding.exact.id == seller.id

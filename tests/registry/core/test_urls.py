@@ -8,7 +8,6 @@ from hypothesis import strategies as st
 
 from registry.core.urls import (
     StoreKey,
-    looks_like_url_or_domain,
     normalize_domain,
     normalize_store_url,
 )
@@ -142,44 +141,14 @@ def test_normalize_store_url_returns_none_for_non_shops(url: str) -> None:
     assert normalize_store_url(url) is None
 
 
-@pytest.mark.parametrize(
-    ("text", "expected"),
-    [
-        ("example.com", True),
-        ("https://shop123.taobao.com/?spm=1", True),
-        ("www.例子.中国", True),
-        ("平安银行", False),
-        ("pingan", False),
-        ("A+", False),
-        ("3.5", False),
-        ("", False),
-        ("小米 官方旗舰店", False),
-    ],
-)
-def test_looks_like_url_or_domain(text: str, expected: bool) -> None:
-    assert looks_like_url_or_domain(text) is expected
-
-
 @given(st.text(max_size=200))
 def test_garbage_never_escapes_as_another_error(text: str) -> None:
     try:
         result = normalize_domain(text)
     except ValueError:
-        assert looks_like_url_or_domain(text) is False
+        pass
     else:
         assert result == result.lower() and result.isascii() and "." in result
         assert normalize_domain(result) == result
     key = normalize_store_url(text)
     assert key is None or isinstance(key, StoreKey)
-
-
-@given(
-    st.text(st.sampled_from("ab1-:/云帆.\u3002\uff0e\uff61\u2024\ufe52 ").filter(bool), max_size=14)
-)
-def test_names_are_told_from_domains_without_trying_idna_the_same(text: str) -> None:
-    try:
-        normalize_domain(text)
-        domain = True
-    except ValueError:
-        domain = False
-    assert looks_like_url_or_domain(text) is domain
