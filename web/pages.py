@@ -183,7 +183,7 @@ def _render_profile(engine, public_id: str) -> tuple[int, str]:
     alarms = "、".join(result_html.flag_labels(shown.flags, catalogue))
     html = render_localized(
         "seller.html",
-        seller=page,
+        seller=page.seller,
         score=score,
         shown=shown,
         peer=page.peer if shown.rated else None,
@@ -200,7 +200,7 @@ def _render_profile(engine, public_id: str) -> tuple[int, str]:
         sanctions=page.sanctions,
         lang=lang,
     )
-    return page.seller_id, html
+    return page.seller.seller_id, html
 
 
 @bp.get("/scoring")

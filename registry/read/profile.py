@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from functools import lru_cache
 from types import SimpleNamespace
 from typing import Any
@@ -29,7 +29,7 @@ from ..scores.models import ScoreHistory, SellerScore
 from ..scores.service import stored_score
 from . import display
 from .peers import PEERS
-from .view import IdentityLine, SellerView, read_views
+from .view import SellerView, read_views
 from .warnings import WARNING_KINDS
 
 FULFILLMENT_WINDOW = timedelta(days=90)
@@ -139,28 +139,11 @@ class ScoreCard:
 
 @dataclass(frozen=True)
 class Profile:
-    """Everything the profile page shows of one seller."""
+    """Everything the profile page shows of one seller: the public record (the one read
+    model, ``seller``) and the sections only the profile reads on top of it."""
 
-    seller_id: int
-    id: str  # the public id
-    legal_name: str
-    english_name: str | None
-    former_names: list[str]
-    entity_type: str
-    status: str
-    legal_representative: str | None
-    established_on: date | None
-    registered_address: str | None
-    registration_authority: str | None
-    province: str | None
-    city: str | None
-    category: str | None
-    verified: bool
-    identities: list[IdentityLine]
-    stores: list[Any]  # platform, store_name, store_url
-    domains: list[Any]  # domain, state, proven_at (bound domains only)
+    seller: SellerView
     score: ScoreCard | None
-    shown: display.Shown  # what the public is shown of the standing (display.py)
     peer: tuple[float, int] | None
     history: list[tuple[datetime, float]]  # (computed_at, value), oldest first
     orders: int  # verified orders in the last 90 days
@@ -171,6 +154,11 @@ class Profile:
     platform_complaints: list[Any]  # complaints platforms reported, newest first
     frauds: list[Any]
     sanctions: list[Any]
+
+    @property
+    def shown(self) -> display.Shown:
+        """What the public is shown of the standing (display.py)."""
+        return self.seller.shown
 
 
 def read_profile(
@@ -253,26 +241,8 @@ def profile_of(
         rates.append(Rate(name, n, (1000.0 * n / orders) if orders else None, THRESHOLDS[name]))
     dates = {str(e.id): e.occurred_at for e in events}  # contributors are never orders
     return Profile(
-        seller_id=sid,
-        id=view.public_id,
-        legal_name=view.legal_name,
-        english_name=view.english_name,
-        former_names=view.former_names,
-        entity_type=view.entity_type,  # type: ignore[arg-type]
-        status=view.status,
-        legal_representative=view.legal_representative,
-        established_on=view.established_on,
-        registered_address=view.registered_address,
-        registration_authority=view.registration_authority,
-        province=view.province,
-        city=view.city,
-        category=view.category,
-        verified=view.verified,
-        identities=list(view.identities),
-        stores=list(view.stores),
-        domains=list(view.domains),
+        seller=view,
         score=score,
-        shown=view.shown,
         peer=None if score is None else rank(view.category, score.value),
         history=[(t, v) for t, v in q.history.all(cursor, seller_id=sid)],
         orders=orders,

@@ -130,7 +130,7 @@ def test_read_profile_counts_recent_orders_and_reads_every_other_event(session):
 
     page = read_profile(session.get_bind(), pid, "en", now=NOW)
 
-    assert page.orders == 100 and page.verified and page.category == "books"
+    assert page.orders == 100 and page.seller.verified and page.seller.category == "books"
     assert {r.name: (r.count, r.per_thousand) for r in page.rates} == {
         "late_shipment": (3, 30.0),
         "seller_cancellation": (0, 0.0),
@@ -150,7 +150,7 @@ def test_read_profile_counts_recent_orders_and_reads_every_other_event(session):
     assert [e.kind for e in page.frauds] == ["fraud_report"]
     assert [e.kind for e in page.sanctions] == ["sanction_major_fine"]
     assert page.complaints == []  # none filed through the registry
-    assert [d.domain for d in page.domains] == ["profile-read.example"]
+    assert [d.domain for d in page.seller.domains] == ["profile-read.example"]
     assert page.score is not None and "recent verified orders" in page.score.explanation
     assert page.contributors and all(c["at"] is not None for c in page.contributors)
     assert page.history and page.history[-1][1] == page.score.value
@@ -163,7 +163,7 @@ def test_read_profile_of_a_seller_without_events_and_of_no_seller(session):
         page = read_profile(engine, seller.public_id, "zh")
         assert page.orders == 0 and all(r.per_thousand is None for r in page.rates)
         assert not (page.complaints or page.platform_complaints or page.frauds or page.sanctions)
-        assert [i.current for i in page.identities] == [True] and page.verified
+        assert [i.current for i in page.seller.identities] == [True] and page.seller.verified
     with pytest.raises(NotFound):
         read_profile(engine, "s-nobody", "zh")
 
@@ -210,6 +210,6 @@ def test_read_profile_on_postgresql(pg_session, pg_engine):
     assert page.orders == 20 and page.rates[0].per_thousand == 50.0
     assert page.complaint_outcomes == {"fraud": {"unresolved": 1}}
     assert [e.summary for e in page.platform_complaints] == ["没有发货"]
-    assert page.score is not None and page.history and page.identities[0].current
+    assert page.score is not None and page.history and page.seller.identities[0].current
     empty = read_profile(pg_engine, plain.public_id, "en", now=NOW)
     assert empty.orders == 0 and not empty.platform_complaints and empty.stores == []
