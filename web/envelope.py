@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import logging
+from datetime import date, datetime
 from typing import Any
 
 from flask import Flask, Response, current_app, jsonify, render_template, request
 from flask.globals import request_ctx
+from flask.json.provider import DefaultJSONProvider
 from pydantic import BaseModel
 from werkzeug.exceptions import HTTPException
 
@@ -15,6 +17,21 @@ from registry.core.errors import RegistryError
 from .page_errors import page_message
 
 log = logging.getLogger(__name__)
+
+
+class IsoJSONProvider(DefaultJSONProvider):
+    """Dates and times as ISO 8601, the way pydantic writes them (``…Z`` for UTC), in every
+    answer: Flask's default is RFC 1123 (``Wed, 02 Dec 2026 17:29:44 GMT``), which drops the
+    fraction of a second and reads differently from the fields models give."""
+
+    @staticmethod
+    def default(o: Any) -> Any:
+        if isinstance(o, datetime):
+            text = o.isoformat()
+            return text[:-6] + "Z" if text.endswith("+00:00") else text
+        if isinstance(o, date):
+            return o.isoformat()
+        return DefaultJSONProvider.default(o)
 
 
 def _plain(value: Any) -> Any:
@@ -50,6 +67,8 @@ def _wants_json() -> bool:
 
 
 def register(app: Flask) -> None:
+    app.json = IsoJSONProvider(app)
+
     @app.errorhandler(RegistryError)
     def _domain_error(exc: RegistryError):
         if _wants_json():

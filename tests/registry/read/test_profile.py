@@ -212,4 +212,4 @@ def test_read_profile_on_postgresql(pg_session, pg_engine):
     assert [e.summary for e in page.platform_complaints] == ["没有发货"]
     assert page.score is not None and page.history and page.seller.identities[0].current
     empty = read_profile(pg_engine, plain.public_id, "en", now=NOW)
-    assert empty.orders == 0 and not empty.platform_complaints and empty.stores == []
+    assert empty.orders == 0 and not empty.platform_complaints and empty.seller.stores == ()
