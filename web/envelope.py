@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from datetime import date, datetime
 from typing import Any
+from urllib.parse import urlencode
 
 from flask import Flask, Response, current_app, jsonify, render_template, request
 from flask.globals import request_ctx
@@ -15,6 +16,7 @@ from werkzeug.exceptions import HTTPException
 from registry.core.errors import RegistryError
 
 from .page_errors import page_message
+from .request import Page
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +51,28 @@ def ok(data: Any, status: int = 200, **meta: Any) -> tuple[Response, int]:
     if meta:
         body["meta"] = _plain(meta)
     return jsonify(body), status
+
+
+def paged(items: list, page: Page, total: int, **meta: Any) -> tuple[Response, int]:
+    """One page of a list: ``meta`` says ``total``, ``page``, ``per_page`` and ``pages``, and a
+    ``Link`` header (RFC 8288) names the first, previous, next and last pages, with every
+    other argument of the query kept."""
+    pages = -(-total // page.size)
+    response, status = ok(
+        items, total=total, page=page.number, per_page=page.size, pages=pages, **meta
+    )
+    last = max(1, pages)
+    links = {"first": 1, "prev": min(page.number - 1, last), "next": page.number + 1}
+    links["last"] = last
+    response.headers["Link"] = ", ".join(
+        f'<{_page_url(n)}>; rel="{rel}"' for rel, n in links.items() if 1 <= n <= last
+    )
+    return response, status
+
+
+def _page_url(number: int) -> str:
+    args = [(k, v) for k, v in request.args.items(multi=True) if k != "page"]
+    return request.base_url + "?" + urlencode([*args, ("page", str(number))])
 
 
 def error(status: int, code: str, message: str, details: Any = None) -> tuple[Response, int]:

@@ -4,6 +4,7 @@ error), and the arguments pages and the API share: query length, filters, whole 
 from __future__ import annotations
 
 from collections.abc import Collection
+from dataclasses import dataclass
 from urllib.parse import parse_qsl
 
 import werkzeug.urls  # noqa: F401 - registers the "werkzeug.url_quote" error handler
@@ -21,7 +22,16 @@ MAX_QUERY_TEXT = 1000
 #: the most of a query searched in names and narratives
 MAX_QUERY = 200
 # MAX_PER_PAGE (results per page, at most) is the search package's own bound.
-__all__ = ["MAX_PER_PAGE", "MAX_QUERY", "MAX_QUERY_TEXT", "Request", "filter_args", "int_arg"]
+__all__ = [
+    "MAX_PER_PAGE",
+    "MAX_QUERY",
+    "MAX_QUERY_TEXT",
+    "Page",
+    "Request",
+    "filter_args",
+    "int_arg",
+    "page_args",
+]
 
 #: what werkzeug does with bytes that decode to no UTF-8: it percent-encodes them again
 QUOTE_ERRORS = "werkzeug.url_quote"
@@ -67,3 +77,20 @@ def int_arg(name: str, default: int, low: int, high: int | None = None) -> int:
         bounds = f"at least {low}" + (f" and at most {high}" if high else "")
         raise ValidationFailed(f"{name} must be {bounds}", {name: raw})
     return value
+
+
+@dataclass(frozen=True)
+class Page:
+    """Which page of a list the query asks for (``?page=`` from 1, ``?per_page=``)."""
+
+    number: int
+    size: int
+
+    @property
+    def offset(self) -> int:
+        return (self.number - 1) * self.size
+
+
+def page_args(default: int = 20, most: int = MAX_PER_PAGE) -> Page:
+    """``page`` and ``per_page`` of the query, the same for every list the API and pages give."""
+    return Page(int_arg("page", 1, 1), int_arg("per_page", default, 1, most))

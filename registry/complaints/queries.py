@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlmodel import Session
 
 from ..core.errors import NotFound
@@ -62,7 +62,7 @@ class ComplaintQueries:
             ).scalars()
         )
 
-    def moderation_queue(self, limit: int = 100) -> list[Complaint]:
+    def moderation_queue(self, limit: int = 100, offset: int = 0) -> list[Complaint]:
         """Return submitted complaints, the nearest moderation deadline first."""
         return list(
             self.session.execute(
@@ -70,8 +70,15 @@ class ComplaintQueries:
                 .where(Complaint.status == "submitted")
                 .order_by(Complaint.moderation_due_at, Complaint.id)
                 .limit(limit)
+                .offset(offset)
             ).scalars()
         )
+
+    def moderation_total(self) -> int:
+        """How many complaints wait for a moderator."""
+        return self.session.execute(
+            select(func.count()).select_from(Complaint).where(Complaint.status == "submitted")
+        ).scalar_one()
 
     def purchase_verification(self, seller_id: int, order_ref: str | None) -> str:
         """ "purchase" when a platform or regulator recorded this order of the seller."""

@@ -157,9 +157,13 @@ class ComplaintService:
         """Return accepted complaints whose merchant has no reply link yet (auto-accepted)."""
         return self.queries.awaiting_reply_link(limit)
 
-    def moderation_queue(self, limit: int = 100) -> list[Complaint]:
+    def moderation_queue(self, limit: int = 100, offset: int = 0) -> list[Complaint]:
         """Return submitted complaints, the nearest moderation deadline first."""
-        return self.queries.moderation_queue(limit)
+        return self.queries.moderation_queue(limit, offset)
+
+    def moderation_total(self) -> int:
+        """How many complaints wait for a moderator."""
+        return self.queries.moderation_total()
 
     def reply_late(self, complaint: Complaint) -> bool:
         """Tell whether the merchant replied after the reply deadline."""

@@ -10,9 +10,10 @@ from .. import payload
 from ..auth import authenticate
 from ..complaint_pages import client_key, complaint_service
 from ..db import get_session
-from ..envelope import ok
+from ..envelope import ok, paged
 from ..headers import private
 from ..links import external_url
+from ..request import page_args
 from . import bp
 
 
@@ -51,7 +52,11 @@ def get_complaint(public_id: str):
 def moderation_queue():
     actor = authenticate("moderator")
     service = complaint_service(get_session())
-    return ok([service.moderator_view(c, actor) for c in service.moderation_queue()])
+    page = page_args(default=50, most=100)
+    queue = service.moderation_queue(page.size, page.offset)
+    return paged(
+        [service.moderator_view(c, actor) for c in queue], page, service.moderation_total()
+    )
 
 
 @bp.post("/complaints/<public_id>/<action>")

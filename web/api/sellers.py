@@ -13,10 +13,10 @@ from registry.scores.service import ScoreService
 from search import IndexMissingError, QueryError
 
 from ..db import get_session
-from ..envelope import error, ok
+from ..envelope import error, ok, paged
 from ..finder import find
 from ..indexing import narrative_searcher, seller_searcher
-from ..request import MAX_PER_PAGE, filter_args, int_arg
+from ..request import Page, filter_args, int_arg, page_args
 from . import bp
 
 #: what the API filters search results by (``verified`` too: 1, true or yes)
@@ -47,8 +47,8 @@ def lookup():
 @bp.get("/sellers")
 def search_sellers():
     """Search: ?q= plus filters verified, grade, province, city, category; page, per_page."""
-    page = int_arg("page", 1, 1)
-    per_page = int_arg("per_page", 20, 1, MAX_PER_PAGE)
+    asked = page_args()
+    page, per_page = asked.number, asked.size
     filters = filter_args(API_FILTERS, verified=("1", "true", "yes"))
     try:
         finding = find(
@@ -63,29 +63,17 @@ def search_sellers():
             "name search is being rebuilt; codes, domains and shop URLs still work",
         )
     if finding.exact is not None:
-        return ok(
-            [
-                {
-                    "id": finding.exact.public_id,
-                    "legal_name": finding.exact.legal_name,
-                    "match": finding.route,
-                }
-            ],
-            total=1,
-            page=1,
-            per_page=per_page,
-            route=finding.route,
-        )
+        exact = finding.exact
+        found = [{"id": exact.public_id, "legal_name": exact.legal_name, "match": finding.route}]
+        return paged(found, Page(1, per_page), 1, route=finding.route)
     if finding.results is None:
-        return ok([], total=0, page=page, per_page=per_page, route=finding.route, note=finding.note)
+        return paged([], asked, 0, route=finding.route, note=finding.note)
     results = finding.results
-    return ok(
+    return paged(
         [_hit(h.seller_id, h.fields, h.highlights) for h in results.hits],
-        total=results.total,
+        Page(results.page, results.per_page),
+        results.total,
         exact_total=results.exact_total,
-        page=results.page,
-        per_page=results.per_page,
-        pages=results.pages,
         facets=results.facets,
         route=finding.route,
         timed_out=results.timed_out,
@@ -151,7 +139,9 @@ def score_history(public_id: str):
     session = get_session()
     seller = SellerService(session).get(public_id)
     points = ScoreService(session).history(seller.id)
-    return ok(
+    page = page_args(default=100, most=1000)
+    shown = points[page.offset : page.offset + page.size]
+    return paged(
         [
             {
                 "computed_at": p.computed_at,
@@ -160,8 +150,10 @@ def score_history(public_id: str):
                 "display_grade": p.display_grade,
                 "version": p.version,
             }
-            for p in points
+            for p in shown
         ],
+        page,
+        len(points),
         seller=public_id,
     )
 
