@@ -24,6 +24,7 @@ ENV_KEYS = (
     "RATELIMIT_STORAGE_URI",
     "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED",
     "AUTH_FAILURE_LIMIT",
+    "OPEN_DATA_DIR",
 )
 INT_KEYS = {
     "MAX_CONTENT_LENGTH",
@@ -52,6 +53,9 @@ def defaults(instance_path: str) -> dict:
         "DATABASE_URL": f"sqlite:///{base / 'registry.db'}",
         "SEARCH_INDEX_DIR": str(base / "index"),
         "SIGNING_KEY_DIR": str(base / "keys"),
+        # The nightly open data files (web.jobs.write_open_data), served by /api/v1/export;
+        # None: the instance folder's opendata/ (open_data_dir).
+        "OPEN_DATA_DIR": None,
         # Domain proofs are fetched over https from public addresses only; tests relax both.
         "DOMAIN_PROOF_SCHEME": "https",
         "DOMAIN_PROOF_PORT": None,
@@ -104,6 +108,11 @@ def from_environment() -> dict:
             else:
                 out[key] = value
     return out
+
+
+def open_data_dir(app) -> Path:
+    """Where the nightly open data files are written and served from."""
+    return Path(app.config.get("OPEN_DATA_DIR") or Path(app.instance_path) / "opendata")
 
 
 def secret_key(instance_path: str, name: str = "secret_key") -> str:

@@ -25,6 +25,8 @@ SCHEDULE: dict[str, tuple[str, str, dict]] = {
     "attestations-renew": ("renew_attestations", "interval", {"minutes": 1, "first": True}),
     "complaint-deadlines": ("complaint_deadlines", "interval", {"minutes": 5}),
     "planner-statistics": ("analyze_database", "cron", {"hour": 3, "minute": 47}),
+    # After the nightly rescore, so that the files carry the night's scores.
+    "open-data": ("write_open_data", "cron", {"hour": 4, "minute": 7}),
 }
 
 
@@ -182,6 +184,22 @@ def complaint_deadlines(app: Flask) -> int:
     if any(counts.values()):
         log.info("complaint deadlines: %s", counts)
     return sum(counts.values())
+
+
+def write_open_data(app: Flask) -> int:
+    """Write the open data files and their checksums (registry.opendata), atomically.
+
+    A read: no write lock is taken, and the web workers send the new files once renamed.
+    """
+    from registry.opendata import write_all
+
+    from .config import open_data_dir
+    from .db import database
+
+    with app.app_context(), database().reader() as session:
+        sums = write_all(session, open_data_dir(app))
+    log.info("open data written: %s", ", ".join(sorted(sums)))
+    return len(sums)
 
 
 def build_scheduler(app: Flask, blocking: bool = True):
