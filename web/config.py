@@ -25,6 +25,12 @@ ENV_KEYS = (
     "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED",
     "AUTH_FAILURE_LIMIT",
     "OPEN_DATA_DIR",
+    "OUTBOUND_ALLOW_PRIVATE",
+    "FEED_CONNECT_TIMEOUT",
+    "FEED_READ_TIMEOUT",
+    "FEED_DEADLINE",
+    "FEED_MAX_BYTES",
+    "FEED_RETRIES",
 )
 INT_KEYS = {
     "MAX_CONTENT_LENGTH",
@@ -33,9 +39,12 @@ INT_KEYS = {
     "PROXY_FIX_X_HOST",
     "PROXY_FIX_X_PORT",
     "PROXY_FIX_X_PREFIX",
+    "FEED_MAX_BYTES",
+    "FEED_RETRIES",
 }
+FLOAT_KEYS = {"FEED_CONNECT_TIMEOUT", "FEED_READ_TIMEOUT", "FEED_DEADLINE"}
 LIST_KEYS = {"TRUSTED_HOSTS"}  # comma-separated in the environment
-BOOL_KEYS = {"RATELIMIT_IN_MEMORY_FALLBACK_ENABLED"}
+BOOL_KEYS = {"RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", "OUTBOUND_ALLOW_PRIVATE"}
 #: the forwarded headers ProxyFix may believe, by how many proxies set each (0: none)
 PROXY_FIX_KEYS = {
     "PROXY_FIX_X_FOR": "x_for",
@@ -61,6 +70,13 @@ def defaults(instance_path: str) -> dict:
         "DOMAIN_PROOF_PORT": None,
         "OUTBOUND_ALLOW_PRIVATE": False,
         "OUTBOUND_RESOLVE": {},
+        # Pulled feeds (web.jobs.pull_feeds): seconds to connect, per read, and for the whole
+        # fetch with its retries; the largest body read; retries of a failed fetch.
+        "FEED_CONNECT_TIMEOUT": 5.0,
+        "FEED_READ_TIMEOUT": 30.0,
+        "FEED_DEADLINE": 120.0,
+        "FEED_MAX_BYTES": 64 * 1024 * 1024,
+        "FEED_RETRIES": 3,
         "SHARED_DATA_DIR": None,
         # How often (seconds) a worker asks the change log which cached badges and pages to
         # forget: nothing public is staler than this.
@@ -101,6 +117,11 @@ def from_environment() -> dict:
                     out[key] = int(value)
                 except ValueError:
                     raise ValueError(f"{key} must be a whole number, not {value!r}") from None
+            elif key in FLOAT_KEYS:
+                try:
+                    out[key] = float(value)
+                except ValueError:
+                    raise ValueError(f"{key} must be a number of seconds, not {value!r}") from None
             elif key in LIST_KEYS:
                 out[key] = [v.strip() for v in value.split(",") if v.strip()] or None
             elif key in BOOL_KEYS:

@@ -14,6 +14,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 
 from registry.complaints.service import ComplaintService
+from registry.feeds import FeedService
 from registry.opendata import EXPORTS
 from registry.schema import metadata
 from registry.trust.tokens import Principal
@@ -128,6 +129,13 @@ def _world(app, session) -> None:
         {"kind": "order", "order_ref": "SO-1", "buyer_ref": "B-1", "external_ref": "o1"},
         {"kind": "fraud_report", "category": "deposit_scam", "summary": "经查属实。"},
     )
+    feeds = FeedService(session)
+    feed = feeds.add(
+        "zj-amr", "https://feeds.example/zj.csv?key=k", "registrations", "csv", "regulator"
+    )
+    feeds.finish(feed, started_at=feed.created_at, duration_ms=1, outcome="failed", error="timeout")
+    feed.etag, feed.last_modified = '"v1"', "Wed, 02 Dec 2026 06:00:00 GMT"
+    session.commit()
     settle(app)
     jobs.issue_attestations(app)
     jobs.renew_attestations(app)

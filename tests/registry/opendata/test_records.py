@@ -9,7 +9,6 @@ import json
 import tracemalloc
 
 import pytest
-
 from sqlalchemy import event
 
 from registry.complaints.service import ComplaintService
