@@ -29,6 +29,7 @@ class Feed:
         self.fail_first = 0  # answer 503 to this many requests first
         self.drip = 0.0  # seconds between the body's bytes
         self.requests: list[dict[str, str]] = []
+        self.on_request = lambda: None  # run by the server as each request arrives
 
     def set_rows(self, *rows: tuple[str, str]) -> None:
         lines = ["identifier,legal_name", *(f"{code},{name}" for code, name in rows)]
@@ -42,6 +43,7 @@ def served():
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self):
             feed.requests.append(dict(self.headers))
+            feed.on_request()
             if feed.fail_first:
                 feed.fail_first -= 1
                 self.send_response(503)
@@ -298,3 +300,24 @@ def test_the_operator_page_lists_feeds_and_runs_for_a_moderator(
     assert page.status_code == 200 and "zj-amr" in html and "applied" in html
     assert "s3cret" not in html
     assert page.headers["Cache-Control"] == "no-store"
+
+
+def test_the_fetch_holds_no_write_lock(local, runner, served):
+    """While the server answers, another writer commits at once (SQLite: one writer)."""
+    served.set_rows((new_code(), "锁测试有限公司"))
+    _add(runner, served.url)
+    waited = []
+
+    def write_meanwhile():
+        started = time.monotonic()
+        with local.app_context():
+            from web.db import database
+
+            with database().writer() as other:
+                make_token(other, "platform", name="written during the fetch")
+        waited.append(time.monotonic() - started)
+
+    served.on_request = write_meanwhile
+    [run] = jobs.pull_feeds(local, ("zj-amr",))
+    assert run["outcome"] == "applied"
+    assert waited and waited[0] < 1.0, waited
