@@ -7,10 +7,11 @@ from sqlmodel import SQLModel
 
 from .complaints import models as complaints
 from .events import models as events
+from .feeds import models as feeds
 from .journal import models as journal
 from .registration import models as registration
 from .scores import models as scores
 from .trust import models as trust
 
 metadata = SQLModel.metadata
-ROOMS = (complaints, events, journal, registration, scores, trust)
+ROOMS = (complaints, events, feeds, journal, registration, scores, trust)

@@ -24,6 +24,13 @@ ENV_KEYS = (
     "RATELIMIT_STORAGE_URI",
     "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED",
     "AUTH_FAILURE_LIMIT",
+    "OPEN_DATA_DIR",
+    "OUTBOUND_ALLOW_PRIVATE",
+    "FEED_CONNECT_TIMEOUT",
+    "FEED_READ_TIMEOUT",
+    "FEED_DEADLINE",
+    "FEED_MAX_BYTES",
+    "FEED_RETRIES",
 )
 INT_KEYS = {
     "MAX_CONTENT_LENGTH",
@@ -32,9 +39,12 @@ INT_KEYS = {
     "PROXY_FIX_X_HOST",
     "PROXY_FIX_X_PORT",
     "PROXY_FIX_X_PREFIX",
+    "FEED_MAX_BYTES",
+    "FEED_RETRIES",
 }
+FLOAT_KEYS = {"FEED_CONNECT_TIMEOUT", "FEED_READ_TIMEOUT", "FEED_DEADLINE"}
 LIST_KEYS = {"TRUSTED_HOSTS"}  # comma-separated in the environment
-BOOL_KEYS = {"RATELIMIT_IN_MEMORY_FALLBACK_ENABLED"}
+BOOL_KEYS = {"RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", "OUTBOUND_ALLOW_PRIVATE"}
 #: the forwarded headers ProxyFix may believe, by how many proxies set each (0: none)
 PROXY_FIX_KEYS = {
     "PROXY_FIX_X_FOR": "x_for",
@@ -52,11 +62,21 @@ def defaults(instance_path: str) -> dict:
         "DATABASE_URL": f"sqlite:///{base / 'registry.db'}",
         "SEARCH_INDEX_DIR": str(base / "index"),
         "SIGNING_KEY_DIR": str(base / "keys"),
+        # The nightly open data files (web.jobs.write_open_data), served by /api/v1/export;
+        # None: the instance folder's opendata/ (open_data_dir).
+        "OPEN_DATA_DIR": None,
         # Domain proofs are fetched over https from public addresses only; tests relax both.
         "DOMAIN_PROOF_SCHEME": "https",
         "DOMAIN_PROOF_PORT": None,
         "OUTBOUND_ALLOW_PRIVATE": False,
         "OUTBOUND_RESOLVE": {},
+        # Pulled feeds (web.jobs.pull_feeds): seconds to connect, per read, and for the whole
+        # fetch with its retries; the largest body read; retries of a failed fetch.
+        "FEED_CONNECT_TIMEOUT": 5.0,
+        "FEED_READ_TIMEOUT": 30.0,
+        "FEED_DEADLINE": 120.0,
+        "FEED_MAX_BYTES": 64 * 1024 * 1024,
+        "FEED_RETRIES": 3,
         "SHARED_DATA_DIR": None,
         # How often (seconds) a worker asks the change log which cached badges and pages to
         # forget: nothing public is staler than this.
@@ -97,6 +117,11 @@ def from_environment() -> dict:
                     out[key] = int(value)
                 except ValueError:
                     raise ValueError(f"{key} must be a whole number, not {value!r}") from None
+            elif key in FLOAT_KEYS:
+                try:
+                    out[key] = float(value)
+                except ValueError:
+                    raise ValueError(f"{key} must be a number of seconds, not {value!r}") from None
             elif key in LIST_KEYS:
                 out[key] = [v.strip() for v in value.split(",") if v.strip()] or None
             elif key in BOOL_KEYS:
@@ -104,6 +129,11 @@ def from_environment() -> dict:
             else:
                 out[key] = value
     return out
+
+
+def open_data_dir(app) -> Path:
+    """Where the nightly open data files are written and served from."""
+    return Path(app.config.get("OPEN_DATA_DIR") or Path(app.instance_path) / "opendata")
 
 
 def secret_key(instance_path: str, name: str = "secret_key") -> str:

@@ -25,6 +25,10 @@ SCHEDULE: dict[str, tuple[str, str, dict]] = {
     "attestations-renew": ("renew_attestations", "interval", {"minutes": 1, "first": True}),
     "complaint-deadlines": ("complaint_deadlines", "interval", {"minutes": 5}),
     "planner-statistics": ("analyze_database", "cron", {"hour": 3, "minute": 47}),
+    # After the nightly rescore, so that the files carry the night's scores.
+    "open-data": ("write_open_data", "cron", {"hour": 4, "minute": 7}),
+    # Each feed has its own interval; this asks every minute which are due.
+    "feeds": ("pull_feeds", "interval", {"minutes": 1}),
 }
 
 
@@ -182,6 +186,51 @@ def complaint_deadlines(app: Flask) -> int:
     if any(counts.values()):
         log.info("complaint deadlines: %s", counts)
     return sum(counts.values())
+
+
+def write_open_data(app: Flask) -> int:
+    """Write the open data files and their checksums (registry.opendata), atomically.
+
+    A read: no write lock is taken, and the web workers send the new files once renamed.
+    """
+    from registry.opendata import write_all
+
+    from .config import open_data_dir
+    from .db import database
+
+    with app.app_context(), database().reader() as session:
+        sums = write_all(session, open_data_dir(app))
+    log.info("open data written: %s", ", ".join(sorted(sums)))
+    return len(sums)
+
+
+def pull_feeds(app: Flask, names: tuple[str, ...] = ()) -> list[dict]:
+    """Fetch the due feeds (or those named) and apply them (registry.feeds.pull).
+
+    Which feeds are due is a read; each fetch runs without a session, and only applying
+    its body takes the write lock, one transaction per feed.
+    """
+    from registry.feeds import Due, FeedService, pull
+
+    from .db import database
+    from .outbound import feed_client
+
+    with app.app_context():
+        with database().reader() as session:
+            due = [Due.of(feed) for feed in FeedService(session).due(names)]
+        if not due:
+            return []
+        with feed_client(app) as http:
+            summaries = pull(
+                due,
+                http,
+                database().writer,
+                deadline=app.config["FEED_DEADLINE"],
+                max_bytes=app.config["FEED_MAX_BYTES"],
+            )
+    for summary in summaries:
+        log.info("feed %(feed)s: %(outcome)s", summary)
+    return summaries
 
 
 def build_scheduler(app: Flask, blocking: bool = True):

@@ -3,6 +3,7 @@ and whether an order reference names a purchase."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from sqlalchemy import func, select
@@ -14,6 +15,23 @@ from ..registration.models import Seller
 from ..trust.tokens import Principal, require_role
 from .models import Complaint
 from .rules import PUBLIC_STATES
+
+#: the columns public_view reads (public_stream reads no other)
+_PUBLIC_COLUMNS = (
+    "id",
+    "public_id",
+    "seller_id",
+    "category",
+    "status",
+    "status_reason",
+    "verification",
+    "created_at",
+    "narrative_public",
+    "merchant_reply",
+    "replied_at",
+    "reply_due_at",
+    "outcome",
+)
 
 
 class ComplaintQueries:
@@ -104,20 +122,46 @@ class ComplaintQueries:
             and complaint.replied_at > complaint.reply_due_at
         )
 
-    def public_view(self, complaint: Complaint) -> dict[str, Any]:
+    def public_stream(self, chunk: int = 500) -> Iterator[list[dict[str, Any]]]:
+        """Yield the public views of every public complaint, ``chunk`` at a time, oldest first.
+
+        Keyset pages that read only the columns ``public_view`` shows (no ORM objects, none
+        of the private columns), so memory holds one chunk whatever the count.
+        """
+        query = (
+            select(*(getattr(Complaint, name) for name in _PUBLIC_COLUMNS), Seller.public_id)
+            .join(Seller, Seller.id == Complaint.seller_id)
+            .where(Complaint.status.in_(PUBLIC_STATES))
+            .order_by(Complaint.id)
+            .limit(chunk)
+        )
+        last = 0
+        while True:
+            rows = self.session.execute(query.where(Complaint.id > last)).all()
+            if not rows:
+                return
+            yield [self.public_view(row, seller=row[-1]) for row in rows]  # type: ignore[arg-type]
+            if len(rows) < chunk:
+                return
+            last = rows[-1].id
+
+    def public_view(self, complaint: Complaint, seller: str | None = None) -> dict[str, Any]:
         """Return what anyone may see: never contact, name, original text or digests.
 
         A complaint no moderator has accepted (submitted, rejected, invalid) shows none of
-        its text: unmoderated or found false, it is nobody's to read.
+        its text: unmoderated or found false, it is nobody's to read. ``seller``: the
+        seller's public id, when the caller read it already.
         """
         shown = complaint.status in PUBLIC_STATES
-        if complaint.seller_id not in self._seller_ids:
-            self._seller_ids[complaint.seller_id] = self.session.execute(
-                select(Seller.public_id).where(Seller.id == complaint.seller_id)
-            ).scalar_one()
+        if seller is None:
+            if complaint.seller_id not in self._seller_ids:
+                self._seller_ids[complaint.seller_id] = self.session.execute(
+                    select(Seller.public_id).where(Seller.id == complaint.seller_id)
+                ).scalar_one()
+            seller = self._seller_ids[complaint.seller_id]
         return {
             "id": complaint.public_id,
-            "seller": self._seller_ids[complaint.seller_id],
+            "seller": seller,
             "category": complaint.category,
             "status": complaint.status,
             "status_reason": complaint.status_reason,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import logging
 import socket
 import time
 from collections.abc import Mapping
@@ -16,6 +17,11 @@ from requests.adapters import HTTPAdapter
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.exceptions import ConnectTimeoutError, NewConnectionError, ReadTimeoutError
+from urllib3.util.retry import Retry
+
+from .deadline import Deadline, current_deadline
+
+log = logging.getLogger(__name__)
 
 DEFAULT_TIMEOUT: tuple[float, float] = (3.0, 5.0)
 DEFAULT_MAX_BYTES = 1_000_000
@@ -159,6 +165,9 @@ class _CheckedConnectMixin:
                 if isinstance(self.timeout, (int, float)):
                     sock.settimeout(self.timeout)
                 sock.connect(sockaddr)
+                deadline = current_deadline()
+                if deadline is not None:
+                    deadline.watch(sock)
                 return sock
             except TimeoutError as exc:
                 sock.close()
@@ -199,10 +208,16 @@ def _guarded_pool_classes(
 class _GuardedAdapter(HTTPAdapter):
     """A requests adapter whose connections are address-checked at connect time."""
 
-    def __init__(self, *, allow_private: bool, resolve: Mapping[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        allow_private: bool,
+        resolve: Mapping[str, str] | None = None,
+        max_retries: Retry | int = 0,
+    ) -> None:
         # Set before super().__init__, which calls init_poolmanager.
         self._pool_classes = _guarded_pool_classes(allow_private, resolve)
-        super().__init__(max_retries=0)
+        super().__init__(max_retries=max_retries)
 
     def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
         super().init_poolmanager(*args, **kwargs)
@@ -225,7 +240,11 @@ class HttpClient:
         allow_private: bool = False,
         resolve: Mapping[str, str] | None = None,
         user_agent: str = DEFAULT_USER_AGENT,
+        retries: Retry | int = 0,
     ) -> None:
+        """``retries``: urllib3's Retry (back-off, jitter, statuses) for idempotent GETs."""
+        if allow_private:
+            log.warning("outbound HTTP may reach private and loopback addresses (test set-up)")
         self.timeout = timeout
         self.max_bytes = max_bytes
         self.max_redirects = max_redirects
@@ -233,7 +252,7 @@ class HttpClient:
         self.session = requests.Session()
         # No proxies or .netrc from the environment: a proxy would make the address guard moot.
         self.session.trust_env = False
-        adapter = _GuardedAdapter(allow_private=allow_private, resolve=resolve)
+        adapter = _GuardedAdapter(allow_private=allow_private, resolve=resolve, max_retries=retries)
         self.session.mount("http://", adapter)
         self.session.mount("https://", adapter)
         self.session.headers.update(
@@ -266,15 +285,40 @@ class HttpClient:
         *,
         max_bytes: int | None = None,
         timeout: tuple[float, float] | None = None,
+        headers: Mapping[str, str] | None = None,
+        deadline: float | None = None,
     ) -> HttpResponse:
-        """GET a URL, following same-host redirects, and return the whole (limited) body."""
+        """GET a URL, following same-host redirects, and return the whole (limited) body.
+
+        ``headers``: conditional ones (``If-None-Match``...) make a 304 an answer, with no
+        body. ``deadline``: seconds for the whole call, retries and body included.
+        """
+        if deadline is None:
+            return self._get(url, max_bytes, timeout, headers)
+        with Deadline(deadline) as watch:
+            try:
+                return self._get(url, max_bytes, timeout, headers)
+            except OutboundError:
+                if watch.expired:
+                    raise Timeout(f"{url} took longer than {deadline:g} s in all") from None
+                raise
+
+    def _get(
+        self,
+        url: str,
+        max_bytes: int | None,
+        timeout: tuple[float, float] | None,
+        headers: Mapping[str, str] | None,
+    ) -> HttpResponse:
         limit = self.max_bytes if max_bytes is None else max_bytes
         timeouts = self.timeout if timeout is None else timeout
         _check_url(url)
         current = url
         for _ in range(self.max_redirects + 1):
-            response = self._send(current, timeouts)
+            response = self._send(current, timeouts, headers)
             try:
+                if response.status_code == 304 and headers:
+                    return HttpResponse(current, 304, dict(response.headers), b"")
                 if response.status_code in REDIRECT_STATUSES:
                     current = self._redirect_target(current, response)
                     continue
@@ -294,11 +338,17 @@ class HttpClient:
                 response.close()
         raise RedirectRefused(f"more than {self.max_redirects} redirects from {url}")
 
-    def _send(self, url: str, timeouts: tuple[float, float]) -> requests.Response:
+    def _send(
+        self, url: str, timeouts: tuple[float, float], headers: Mapping[str, str] | None = None
+    ) -> requests.Response:
         try:
-            return self.session.get(url, timeout=timeouts, allow_redirects=False, stream=True)
+            return self.session.get(
+                url, timeout=timeouts, allow_redirects=False, stream=True, headers=headers
+            )
         except requests.Timeout as exc:
             raise Timeout(f"{url} did not answer in time") from exc
+        except requests.exceptions.RetryError as exc:
+            raise ConnectionFailed(f"{url} kept failing: {exc}") from exc
         except requests.exceptions.SSLError as exc:
             raise ConnectionFailed(f"TLS failed for {url}: {exc}") from exc
         except requests.RequestException as exc:

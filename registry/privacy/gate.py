@@ -144,6 +144,9 @@ PRIVATE: dict[str, frozenset[str]] = {
     "change_log": frozenset({"kind"}),
     "seller_score": frozenset({"state"}),
     "job_cursor": frozenset({"name"}),
+    # An operator's configuration: a feed's URL may carry its publisher's key.
+    "feed": frozenset({"name", "url", "kind", "format", "role", "etag", "last_modified"}),
+    "feed_run": frozenset({"outcome", "error"}),
 }
 
 

@@ -13,12 +13,13 @@ times more on the hot path); nothing changes a view once read.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import JSON, bindparam, exists, select
+from sqlalchemy import JSON, bindparam, exists, func, select
 from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import GenericFunction
@@ -30,6 +31,7 @@ from ..events.models import Event
 from ..registration.models import BOUND_STATES, Domain, Identity, Seller, Store
 from ..scores.models import SellerScore
 from . import display
+from .warnings import WARNING_KINDS
 
 
 @dataclass(slots=True)
@@ -105,6 +107,7 @@ class SellerView:
     identities: tuple[IdentityLine, ...] = ()  # in the order they were registered
     stores: tuple[StoreLine, ...] = ()
     has_events: bool = False  # whether any event was recorded (the profile reads them only then)
+    counts: dict[str, int] | None = None  # public events by kind, read by stream_views only
 
     @property
     def verified(self) -> bool:
@@ -345,3 +348,52 @@ def read_views(
         connection = source.connection() if isinstance(source, Session) else source
         rows = connection.execute(query).all()
     return [_view(row, now, detail) for row in rows]
+
+
+#: the event kinds whose public count a streamed view carries (orders are counted nowhere
+#: public but in the profile's rates; a complaint found invalid is nobody's to count)
+COUNTED = {"complaint": "complaints", "fraud_report": "fraud_reports"}
+_NOT_COUNTED = ("order",)
+
+
+def _counts_query(lo: int, hi: int):
+    return (
+        select(_event.c.seller_id, _event.c.kind, func.count())
+        .where(
+            _event.c.seller_id.between(lo, hi),
+            _event.c.kind.not_in(_NOT_COUNTED),
+            (_event.c.resolution.is_(None)) | (_event.c.resolution != "invalid"),
+        )
+        .group_by(_event.c.seller_id, _event.c.kind)
+    )
+
+
+def stream_views(
+    source: Session | Connection, *, chunk: int = 500, now: datetime | None = None
+) -> Iterator[list[SellerView]]:
+    """Yield every seller's detailed view, ``chunk`` sellers at a time, in id order.
+
+    Keyset pages of ``view_query`` (one statement per chunk, never an offset), each view with
+    its public ``counts``: ``complaints``, ``fraud_reports`` and ``sanctions`` (every other
+    kind but orders). Memory holds one chunk, whatever the registry's size.
+    """
+    now = now or utcnow()
+    connection = source.connection() if isinstance(source, Session) else source
+    query = view_query().order_by(_seller.c.id).limit(chunk)
+    last = 0
+    while True:
+        rows = connection.execute(query.where(_seller.c.id > last)).all()
+        if not rows:
+            return
+        views = [_view(row, now, True) for row in rows]
+        by_id = {v.seller_id: v for v in views}
+        for view in views:
+            view.counts = {"complaints": 0, "fraud_reports": 0, "sanctions": 0}
+        lo, last = views[0].seller_id, views[-1].seller_id
+        for seller_id, kind, n in connection.execute(_counts_query(lo, last)):
+            name = COUNTED.get(kind) or ("sanctions" if kind in WARNING_KINDS else None)
+            if name and seller_id in by_id:
+                by_id[seller_id].counts[name] += n  # type: ignore[index]
+        yield views
+        if len(rows) < chunk:
+            return

@@ -166,7 +166,15 @@ def _send(client, method: str, path: str, query: str, headers: dict, ctype, body
         )
         # A redirect (werkzeug merges a doubled slash with a 308) answers with no data.
         redirect = 300 <= response.status_code < 400
-        if path.startswith("/api/") and method not in ("HEAD", "OPTIONS") and not redirect:
+        # Open data downloads (/api/v1/export/...) are files; their errors are envelopes.
+        download = response.status_code < 400 and "attachment" in response.headers.get(
+            "Content-Disposition", ""
+        )
+        if (
+            path.startswith("/api/")
+            and method not in ("HEAD", "OPTIONS")
+            and not (redirect or download)
+        ):
             envelope = response.get_json(silent=True)
             assert isinstance(envelope, dict), (method, path, response.status_code, data[:300])
             assert "data" in envelope or {"code", "message"} <= set(envelope["error"]), envelope

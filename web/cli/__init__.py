@@ -9,9 +9,10 @@ from flask import Flask
 
 def register(app: Flask) -> None:
     """Add every command to ``app.cli``."""
-    from . import data, index, keys, ops, scores
+    from . import data, feeds, index, keys, ops, scores
 
     app.cli.add_command(data.db_group)
+    app.cli.add_command(feeds.feeds_group)
     for command in (
         keys.create_token,
         keys.tokens,
