@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from registry.events.fraud import FraudReportService
+from registry.events.sanctions import SanctionService
 from registry.events.service import EventService
 from registry.registration.columns import column_report
 from registry.registration.service import RegistrationService
@@ -41,6 +43,30 @@ def submit_events():
     records = payload.batch(canonical=False, allow_csv=False)
     session = get_session()
     service = EventService(session, actor=principal.actor, role=principal.role)
+    results = [r.to_dict() for r in service.submit(records)]
+    session.commit()
+    return _batch_response(results)
+
+
+@bp.post("/sanctions")
+def submit_sanctions():
+    """Regulators' decisions: penalties, listings and their removal, bans, credit repair."""
+    principal = authenticate("regulator")
+    records = payload.batch(canonical=False, allow_csv=True)
+    session = get_session()
+    service = SanctionService(session, actor=principal.actor, role=principal.role)
+    results = [r.to_dict() for r in service.submit(records)]
+    session.commit()
+    return _batch_response(results)
+
+
+@bp.post("/fraud-reports")
+def submit_fraud_reports():
+    """Fraud reports with the amount lost and the evidence (regulators, platforms)."""
+    principal = authenticate("platform", "regulator")
+    records = payload.batch(canonical=False, allow_csv=True)
+    session = get_session()
+    service = FraudReportService(session, actor=principal.actor, role=principal.role)
     results = [r.to_dict() for r in service.submit(records)]
     session.commit()
     return _batch_response(results)
