@@ -71,7 +71,7 @@ def amount(
     raw = data.get(key)
     if raw in (None, ""):
         return None
-    if isinstance(raw, bool) or not isinstance(raw, int | float | str):
+    if isinstance(raw, bool) or not isinstance(raw, int | float | str | Decimal):
         errors[key] = "not a number"
         return None
     try:

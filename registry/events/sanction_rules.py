@@ -111,7 +111,7 @@ def validate_sanction(data: dict[str, Any], now: datetime) -> dict[str, Any]:
     severity = fields.choice(data, "severity", tuple(PENALTY_SEVERITIES), errors)
     row["score_kind"] = FINDINGS.get(kind or "")
     if kind == ADMINISTRATIVE_PENALTY:
-        row["score_kind"] = penalty_kind(severity, row["amount"])
+        row["score_kind"] = penalty_kind(None if "severity" in errors else severity, row["amount"])
         if row["score_kind"] is None and not {"amount", "severity"} & set(errors):
             errors["amount"] = "give the fine's amount (yuan) or a severity: warning, minor, major"
     else:
