@@ -8,10 +8,10 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
-from scoring.model import FRAUD_POINTS, FRAUD_VERIFICATION_WEIGHT
 from registry.events.fraud import FraudReportService
 from registry.events.models import Event, FraudDetail
 from registry.events.service import EventService
+from scoring.model import FRAUD_POINTS, FRAUD_VERIFICATION_WEIGHT
 
 from ...factories import make_seller
 from .helpers import NOW, days_ago, good_seller, score
