@@ -13,6 +13,8 @@ from ..registration.validation import parse_date
 
 #: the largest amount a record may state (yuan or the currency's units): beyond any real case
 MAX_AMOUNT = Decimal("1e12")
+#: the dates a decision may carry: anything else is a typing error (and 9999-12-31 has no end)
+EARLIEST, LATEST = date(1900, 1, 1), date(2199, 12, 31)
 #: ISO 4217 codes, as CLDR knows them (current and historic)
 CURRENCIES = frozenset(list_currencies())
 
@@ -48,10 +50,14 @@ def day(data: dict[str, Any], key: str, errors: dict[str, str]) -> date | None:
     if raw in (None, ""):
         return None
     try:
-        return parse_date(raw)
+        value = parse_date(raw)
     except ValueError as exc:
         errors[key] = str(exc)
         return None
+    if not EARLIEST <= value <= LATEST:
+        errors[key] = f"not between {EARLIEST} and {LATEST}"
+        return None
+    return value
 
 
 def start_of(value: date) -> datetime:

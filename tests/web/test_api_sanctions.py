@@ -7,6 +7,8 @@ import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from ..factories import make_seller, make_token
 from .helpers import settle
@@ -187,3 +189,66 @@ def test_fraud_reports_refuse_a_merchant(client, session, seller):
     merchant = make_token(session, "merchant", seller_id=seller.id)
     answer = client.post("/api/v1/fraud-reports", json=[{}], headers=auth(merchant))
     assert answer.status_code == 403
+
+
+SANCTION_FIELDS = (
+    "seller",
+    "kind",
+    "decision_number",
+    "authority",
+    "decided_on",
+    "effective_from",
+    "effective_until",
+    "amount",
+    "severity",
+    "reason",
+    "refers_to",
+    "summary",
+    "external_ref",
+)
+FRAUD_FIELDS = (
+    "seller",
+    "scam_type",
+    "amount",
+    "currency",
+    "verification",
+    "evidence_ref",
+    "occurred_at",
+    "summary",
+    "external_ref",
+)
+ODD_VALUES = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-(10**30), 10**30),
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.text(max_size=40),
+    st.sampled_from(["", " ", "0001-01-01", "9999-12-31", "1e12", "-0", "0.001", "\u3000"]),
+    st.lists(st.integers(), max_size=2),
+    st.dictionaries(st.text(max_size=3), st.integers(), max_size=2),
+)
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(data=st.data())
+def test_odd_field_values_are_rejected_records_never_errors(client, regulator_token, seller, data):
+    """Whatever type a field holds, a record is applied or rejected with a reason: no 5xx."""
+    route, fields, base = data.draw(
+        st.sampled_from(
+            [
+                ("/api/v1/sanctions", SANCTION_FIELDS, penalty(seller)),
+                (
+                    "/api/v1/fraud-reports",
+                    FRAUD_FIELDS,
+                    {"seller": seller.public_id, "scam_type": "other", "external_ref": "F"},
+                ),
+            ]
+        )
+    )
+    odd = data.draw(st.dictionaries(st.sampled_from(fields), ODD_VALUES, min_size=1, max_size=4))
+    answer = client.post(route, json=[{**base, **odd}], headers=auth(regulator_token))
+    assert answer.status_code in (200, 422), answer.get_data(as_text=True)[:300]
+    statuses = {r["status"] for r in answer.json["data"]}
+    assert statuses <= {"created", "updated", "unchanged", "rejected"}

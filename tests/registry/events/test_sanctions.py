@@ -109,6 +109,8 @@ def test_a_penalty_is_a_minor_or_major_fine_by_its_amount_or_severity(session, e
         ({"decided_on": None}, "decided_on"),
         ({"decided_on": days_ago(-5)}, "decided_on"),
         ({"effective_until": days_ago(40)}, "effective_until"),
+        ({"effective_until": "9999-12-31"}, "effective_until"),
+        ({"decided_on": "0001-01-01"}, "decided_on"),
         ({"amount": -1}, "amount"),
         ({"amount": "12.345"}, "amount"),
         ({"amount": "NaN"}, "amount"),
