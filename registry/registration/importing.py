@@ -97,10 +97,9 @@ def parse_batch(
 
     ``canonical`` maps registration column names (Chinese or English) to field names; other
     record kinds (events, sanctions, fraud reports) keep their keys (CSV column names) as
-    sent. A record outside the limits is yielded
-    with its error; a body that cannot be read as a whole (or holds more than
-    ``limits.records``) raises BadPayload (PayloadTooLarge) when it is met, so callers read
-    every record before they write any.
+    sent. A record outside the limits is yielded with its error; a body that cannot be read
+    as a whole (or holds more than ``limits.records``) raises BadPayload (PayloadTooLarge)
+    when it is met, so callers read every record before they write any.
     """
     text = decode_text(body, charset)
     if fmt == "json":
