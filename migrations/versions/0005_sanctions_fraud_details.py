@@ -1,7 +1,7 @@
 """sanction and fraud_detail: the typed facts of sanctions and fraud reports
 
 Revision ID: 0005_sanctions
-Revises: 0004
+Revises: 0005_opendata
 Create Date: 2026-12-02 17:16:14
 
 - ``sanction``: a regulator's decision (decision number, authority, dates, amount, reason
@@ -20,7 +20,7 @@ from alembic import op
 import registry.core.types
 
 revision = "0005_sanctions"
-down_revision = "0004"
+down_revision = "0005_opendata"
 branch_labels = None
 depends_on = None
 
