@@ -122,6 +122,10 @@ PUBLISHED_AS_IS: dict[str, frozenset[str]] = {
     "fraud_detail": frozenset({"currency"}),
 }
 
+# Amounts published as decided: a regulator's fine is part of its public decision. Every
+# other amount (what a complainant or a fraud victim lost) is private.
+PUBLISHED_AMOUNTS: dict[str, frozenset[str]] = {"sanction": frozenset({"amount"})}
+
 # Never read by a public view (moderators, the audit, jobs and digests only).
 PRIVATE: dict[str, frozenset[str]] = {
     "event": frozenset({"source", "order_ref", "complainant_ref", "buyer_ref", "external_ref"}),

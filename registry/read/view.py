@@ -16,7 +16,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
@@ -28,10 +27,10 @@ from sqlmodel import Session
 
 from ..core.prepared import PreparedSelect, one_of
 from ..core.types import utcnow
-from ..events.models import Event, Sanction
+from ..events.models import Event
 from ..registration.models import BOUND_STATES, Domain, Identity, Seller, Store
 from ..scores.models import SellerScore
-from . import display
+from . import decisions, display
 from .warnings import WARNING_KINDS
 
 
@@ -60,23 +59,6 @@ class DomainLine:
     icp_number: str | None = None  # these three are read for a detailed view only
     proven_at: datetime | None = None
     last_checked_at: datetime | None = None
-
-
-@dataclass(slots=True)
-class SanctionLine:
-    """A regulator's finding as published: in force now, not repaired (display.py)."""
-
-    event_id: int
-    kind: str  # as the regulator published it (administrative_penalty...)
-    score_kind: str  # the scoring model's (sanction_major_fine...)
-    decision_number: str | None
-    authority: str | None
-    decided_on: date
-    effective_from: date | None
-    effective_until: date | None
-    amount: Decimal | None  # yuan
-    reason: str | None
-    summary: str | None  # the event's public (scrubbed) summary
 
 
 @dataclass(slots=True)
@@ -126,7 +108,7 @@ class SellerView:
     stores: tuple[StoreLine, ...] = ()
     has_events: bool = False  # whether any event was recorded (the profile reads them only then)
     counts: dict[str, int] | None = None  # public events by kind, read by stream_views only
-    sanctions: tuple[SanctionLine, ...] = ()  # published findings, newest first
+    sanctions: tuple[decisions.SanctionLine, ...] = ()  # published findings, newest first
     decided_events: frozenset[int] = frozenset()  # events with a decision, published or not
 
     @property
@@ -175,7 +157,6 @@ def _postgresql_rows(element, compiler, **kw):
 _seller, _score = Seller.__table__, SellerScore.__table__
 _identity, _domain, _event = Identity.__table__, Domain.__table__, Event.__table__
 _store = Store.__table__  # type: ignore[attr-defined]
-_sanction = Sanction.__table__
 
 
 def _rows_of(table, *columns, where=None):
@@ -207,26 +188,8 @@ _domain_rows = _rows_of(
 )
 # Findings with their decisions (removals and repairs have no event: they end a finding).
 _sanction_rows = (
-    select(
-        _json_rows(
-            _sanction.c.id,
-            _sanction.c.event_id,
-            _sanction.c.kind,
-            _event.c.kind,
-            _sanction.c.decision_number,
-            _sanction.c.authority,
-            _sanction.c.decided_on,
-            _sanction.c.effective_from,
-            _sanction.c.effective_until,
-            _sanction.c.amount,
-            _sanction.c.reason,
-            _event.c.summary,
-            _event.c.lifted_at,
-            _sanction.c.repaired_at,
-            _event.c.resolution,
-        )
-    )
-    .where(_sanction.c.seller_id == _seller.c.id, _event.c.id == _sanction.c.event_id)
+    select(_json_rows(*decisions.COLUMNS))
+    .where(decisions.SELLER == _seller.c.id, decisions.JOIN)
     .scalar_subquery()
 )
 # Read for every view: what the badge shows (its hot path reads no more).
@@ -348,47 +311,8 @@ def _view(row: Any, now: datetime, detail: bool) -> SellerView:
         ),
         stores=tuple(StoreLine(*s[1:]) for s in sorted(row.stores or ())),
         has_events=bool(row.has_events),
-        **_sanctions(row.sanctions or (), now),
+        **decisions.published(row.sanctions or (), now, _moment),
     )
-
-
-def _day(value: Any) -> date | None:
-    return None if value is None else date.fromisoformat(str(value)[:10])
-
-
-def _sanctions(rows: Any, now: datetime) -> dict[str, Any]:
-    lines = []
-    for row in rows:
-        _, event_id, kind, score_kind, number, authority, decided, start, until = row[:9]
-        amount, reason, summary, lifted, repaired, resolution = row[9:]
-        decided_on, effective_until = _day(decided), _day(until)
-        if display.sanction_published(
-            score_kind,
-            decided_on,  # type: ignore[arg-type]
-            effective_until,
-            _moment(lifted),
-            _moment(repaired),
-            resolution,
-            now,
-        ):
-            money = None if amount is None else Decimal(str(amount)).quantize(Decimal("0.01"))
-            lines.append(
-                SanctionLine(
-                    event_id,
-                    kind,
-                    score_kind,
-                    number,
-                    authority,
-                    decided_on,  # type: ignore[arg-type]
-                    _day(start),
-                    effective_until,
-                    money,
-                    reason,
-                    summary,
-                )
-            )
-    lines.sort(key=lambda s: (s.decided_on, s.event_id), reverse=True)
-    return {"sanctions": tuple(lines), "decided_events": frozenset(r[1] for r in rows)}
 
 
 @lru_cache(maxsize=16)
