@@ -198,6 +198,7 @@ def _render_profile(engine, public_id: str) -> tuple[int, str]:
         platform_complaints=page.platform_complaints,
         frauds=page.frauds,
         sanctions=page.sanctions,
+        decisions=page.decisions,
         lang=lang,
     )
     return page.seller.seller_id, html

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
+from decimal import Decimal
 
-from sqlalchemy import Index, Text, UniqueConstraint
+from sqlalchemy import Index, Numeric, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from ..core.types import UTCDateTime, utcnow
@@ -64,3 +65,50 @@ class Event(SQLModel, table=True):
     # per source (see __table_args__).
     external_ref: str | None = Field(default=None, max_length=128)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class Sanction(SQLModel, table=True):
+    """A regulator's published decision about a seller: the typed facts beside its score event.
+
+    A finding (a penalty, a listing, a revocation, a ban) has one ``Event`` (``event_id``),
+    the score's input; its public summary is that event's (scrubbed) summary. A removal from
+    the abnormal-operations list and a credit repair are decisions about an earlier finding
+    (``target_id``): they have no event of their own and end their target's (``lifted_at``).
+    """
+
+    __table_args__ = (
+        # The submitter's id for the record (see registry/events/sanctions.py for the
+        # fallback on the decision number); another source's equal key is another record.
+        UniqueConstraint("source", "external_ref", name="uq_sanction_source_external_ref"),
+        Index("ix_sanction_source_decision", "source", "decision_number"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    event_id: int | None = Field(default=None, foreign_key="event.id", unique=True)
+    seller_id: int = Field(foreign_key="seller.id", index=True)
+    target_id: int | None = Field(default=None, foreign_key="sanction.id", index=True)
+    kind: str = Field(max_length=32)  # as submitted: administrative_penalty, credit_repair...
+    source: str = Field(max_length=120)
+    external_ref: str | None = Field(default=None, max_length=128)
+    decision_number: str | None = Field(default=None, max_length=128)
+    authority: str | None = Field(default=None, max_length=200)
+    decided_on: date
+    effective_from: date | None = None
+    effective_until: date | None = None
+    # Yuan (CNY), as Chinese penalty decisions state them.
+    amount: Decimal | None = Field(default=None, sa_type=Numeric(16, 2))
+    reason: str | None = Field(default=None, max_length=32)  # abnormal-operations reason code
+    # Set on a finding when a credit repair ends it: no longer published.
+    repaired_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class FraudDetail(SQLModel, table=True):
+    """What a fraud report says beyond its score event: the amount lost and the evidence."""
+
+    __tablename__ = "fraud_detail"
+    event_id: int = Field(foreign_key="event.id", primary_key=True)
+    # In the currency's own units (up to 4 decimals: ISO 4217 minor units go to 4).
+    amount: Decimal | None = Field(default=None, sa_type=Numeric(18, 4))
+    currency: str = Field(default="CNY", max_length=3)
+    # A case file, a screenshot's digest, a URL in the submitter's system: never published.
+    evidence_ref: str | None = Field(default=None, max_length=256)

@@ -117,6 +117,35 @@ def validate_event(data: dict[str, Any], role: str, now: datetime) -> dict[str, 
     return row
 
 
+def resolve_sellers(session: Session, refs: set[str]) -> dict[str, int]:
+    """Map each reference (a public id or a credit code) to its seller's id; unknown ones
+    are absent."""
+    out: dict[str, int] = {}
+    codes = {}
+    for ref in refs:
+        if looks_like_uscc(ref):
+            try:
+                codes[normalize_identifier("cn_uscc", ref)] = ref
+            except ValidationFailed:
+                pass
+    ids = [r for r in refs if r not in codes.values()]
+    if ids:
+        out.update(
+            (public_id, sid)
+            for public_id, sid in session.execute(
+                select(Seller.public_id, Seller.id).where(Seller.public_id.in_(ids))
+            )
+        )
+    if codes:
+        for value, sid in session.execute(
+            select(Identity.value, Identity.seller_id).where(
+                Identity.scheme == "cn_uscc", Identity.value.in_(list(codes))
+            )
+        ):
+            out[codes[value]] = sid
+    return out
+
+
 class EventService:
     """Records events for the score; the caller commits."""
 
@@ -136,32 +165,6 @@ class EventService:
         if chunk:
             yield from self._apply(chunk)
 
-    def _resolve_sellers(self, refs: set[str]) -> dict[str, int]:
-        out: dict[str, int] = {}
-        codes = {}
-        for ref in refs:
-            if looks_like_uscc(ref):
-                try:
-                    codes[normalize_identifier("cn_uscc", ref)] = ref
-                except ValidationFailed:
-                    pass
-        ids = [r for r in refs if r not in codes.values()]
-        if ids:
-            out.update(
-                (public_id, sid)
-                for public_id, sid in self.session.execute(
-                    select(Seller.public_id, Seller.id).where(Seller.public_id.in_(ids))
-                )
-            )
-        if codes:
-            for value, sid in self.session.execute(
-                select(Identity.value, Identity.seller_id).where(
-                    Identity.scheme == "cn_uscc", Identity.value.in_(list(codes))
-                )
-            ):
-                out[codes[value]] = sid
-        return out
-
     def _apply(self, chunk: list[RawRecord]) -> list[EventResult]:
         results: list[EventResult] = []
         valid: list[tuple[RawRecord, dict[str, Any]]] = []
@@ -175,7 +178,7 @@ class EventService:
                 valid.append((record, validate_event(record.data, self.role, self.now)))
             except ValidationFailed as exc:
                 results.append(EventResult(record.line, "rejected", errors=exc.details))
-        sellers = self._resolve_sellers({row["seller_ref"] for _, row in valid})
+        sellers = resolve_sellers(self.session, {row["seller_ref"] for _, row in valid})
         refs = [row["external_ref"] for _, row in valid if row["external_ref"]]
         known = {}
         if refs:

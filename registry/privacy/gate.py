@@ -117,7 +117,14 @@ PUBLISHED_AS_IS: dict[str, frozenset[str]] = {
     "seller_score": frozenset({"grade", "display_grade", "caps", "parts"}),
     "score_history": frozenset({"grade", "display_grade"}),
     "attestation": frozenset({"jti", "kid", "claims", "revoked_reason"}),
+    # A regulator's published decision: its number, the authority's name, a reason code.
+    "sanction": frozenset({"kind", "decision_number", "authority", "reason"}),
+    "fraud_detail": frozenset({"currency"}),
 }
+
+# Amounts published as decided: a regulator's fine is part of its public decision. Every
+# other amount (what a complainant or a fraud victim lost) is private.
+PUBLISHED_AMOUNTS: dict[str, frozenset[str]] = {"sanction": frozenset({"amount"})}
 
 # Never read by a public view (moderators, the audit, jobs and digests only).
 PRIVATE: dict[str, frozenset[str]] = {
@@ -135,6 +142,8 @@ PRIVATE: dict[str, frozenset[str]] = {
         }
     ),
     "identity": frozenset({"evidence_ref"}),
+    "sanction": frozenset({"source", "external_ref"}),
+    "fraud_detail": frozenset({"evidence_ref"}),
     "identity_revision": frozenset({"field", "old_value", "new_value", "changed_by"}),
     "domain": frozenset({"proof_token", "last_check_result", "verified_by"}),
     "api_token": frozenset({"name", "role", "prefix", "digest"}),

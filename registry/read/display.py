@@ -13,12 +13,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session
+
+import scoring
+from scoring.model import CAP_WINDOW
 
 from ..registration.models import Identity
 
@@ -160,3 +163,29 @@ def holds_demo(bind: Session | Connection | Engine) -> bool:
         with bind.connect() as conn:
             return conn.execute(_HOLDS_DEMO).first() is not None
     return bind.execute(_HOLDS_DEMO).first() is not None
+
+
+def sanction_published(
+    score_kind: str,
+    decided_on: date,
+    effective_until: date | None,
+    lifted_at: datetime | None,
+    repaired_at: datetime | None,
+    resolution: str | None,
+    now: datetime,
+) -> bool:
+    """Whether a regulator's finding is shown now: not repaired (a repaired entry stops being
+    published, as Credit China does), not overturned nor lifted, and inside the window its
+    cap holds (SCORING.md C: 3 years, or longer while it is in effect; an abnormal-operations
+    listing until it is removed)."""
+    if repaired_at is not None or resolution == "invalid":
+        return False
+    if lifted_at is not None and lifted_at <= now:
+        return False
+    since = datetime.combine(decided_on, time.min, tzinfo=UTC)
+    ends = None
+    if effective_until is not None:
+        ends = datetime.combine(effective_until + timedelta(days=1), time.min, tzinfo=UTC)
+    if score_kind == scoring.ABNORMAL_OPERATIONS:
+        return ends is None or ends > now
+    return max(since + CAP_WINDOW, ends or since) > now

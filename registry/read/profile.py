@@ -153,7 +153,8 @@ class Profile:
     complaints: list[Any]  # the public view of complaints filed here, newest first
     platform_complaints: list[Any]  # complaints platforms reported, newest first
     frauds: list[Any]
-    sanctions: list[Any]
+    decisions: list[Any]  # regulators' findings in force, with their decisions (SanctionLine)
+    sanctions: list[Any]  # sanction events recorded without a decision
 
     @property
     def shown(self) -> display.Shown:
@@ -256,5 +257,8 @@ def profile_of(
         complaints=complaints,
         platform_complaints=[e for e in events if e.kind == "complaint" and e.complaint_id is None],
         frauds=[e for e in events if e.kind == "fraud_report"],
-        sanctions=[e for e in events if e.kind in WARNING_KINDS],
+        decisions=list(view.sanctions),
+        sanctions=[
+            e for e in events if e.kind in WARNING_KINDS and e.id not in view.decided_events
+        ],
     )

@@ -7,6 +7,7 @@ public pages show of it (display.py), as the API sends it.
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 from sqlmodel import Session, SQLModel
@@ -58,6 +59,21 @@ class ScorePublic(SQLModel):
     computed_at: datetime
 
 
+class SanctionPublic(SQLModel):
+    """A regulator's finding in force (repaired, removed or expired ones are not shown)."""
+
+    kind: str
+    score_kind: str
+    decision_number: str | None
+    authority: str | None
+    decided_on: date
+    effective_from: date | None
+    effective_until: date | None
+    amount: Decimal | None  # yuan, as a decimal string
+    reason: str | None
+    summary: str | None
+
+
 class SellerPublic(SQLModel):
     id: str
     legal_name: str
@@ -77,6 +93,7 @@ class SellerPublic(SQLModel):
     identities: list[IdentityPublic]
     stores: list[StorePublic]
     domains: list[DomainPublic]
+    sanctions: list[SanctionPublic]
     score: ScorePublic | None
     version: int
     updated_at: datetime
@@ -136,6 +153,21 @@ def seller_public(view: SellerView) -> SellerPublic:
                 last_checked_at=d.last_checked_at,
             )
             for d in view.domains
+        ],
+        sanctions=[
+            SanctionPublic(
+                kind=x.kind,
+                score_kind=x.score_kind,
+                decision_number=x.decision_number,
+                authority=x.authority,
+                decided_on=x.decided_on,
+                effective_from=x.effective_from,
+                effective_until=x.effective_until,
+                amount=x.amount,
+                reason=x.reason,
+                summary=x.summary,
+            )
+            for x in view.sanctions
         ],
         score=None
         if score is None

@@ -30,7 +30,7 @@ from ..core.types import utcnow
 from ..events.models import Event
 from ..registration.models import BOUND_STATES, Domain, Identity, Seller, Store
 from ..scores.models import SellerScore
-from . import display
+from . import decisions, display
 from .warnings import WARNING_KINDS
 
 
@@ -108,6 +108,8 @@ class SellerView:
     stores: tuple[StoreLine, ...] = ()
     has_events: bool = False  # whether any event was recorded (the profile reads them only then)
     counts: dict[str, int] | None = None  # public events by kind, read by stream_views only
+    sanctions: tuple[decisions.SanctionLine, ...] = ()  # published findings, newest first
+    decided_events: frozenset[int] = frozenset()  # events with a decision, published or not
 
     @property
     def verified(self) -> bool:
@@ -184,6 +186,12 @@ _domain_rows = _rows_of(
     _domain.c.last_checked_at,
     where=_BOUND,
 )
+# Findings with their decisions (removals and repairs have no event: they end a finding).
+_sanction_rows = (
+    select(_json_rows(*decisions.COLUMNS))
+    .where(decisions.SELLER == _seller.c.id, decisions.JOIN)
+    .scalar_subquery()
+)
 # Read for every view: what the badge shows (its hot path reads no more).
 _FACTS = (
     _seller.c.id,
@@ -220,6 +228,7 @@ _DETAIL = (
     _store_rows.label("stores"),
     exists().where(_event.c.seller_id == _seller.c.id).label("has_events"),
     _domain_rows.label("domains"),
+    _sanction_rows.label("sanctions"),
     _score.c.computed_at,
     _score.c.parts,
 )
@@ -302,6 +311,7 @@ def _view(row: Any, now: datetime, detail: bool) -> SellerView:
         ),
         stores=tuple(StoreLine(*s[1:]) for s in sorted(row.stores or ())),
         has_events=bool(row.has_events),
+        **decisions.published(row.sanctions or (), now, _moment),
     )
 
 

@@ -96,10 +96,10 @@ def parse_batch(
     """Yield the records of a body in order; a malformed record is yielded with its error.
 
     ``canonical`` maps registration column names (Chinese or English) to field names; other
-    record kinds (events) keep their keys as sent. A record outside the limits is yielded
-    with its error; a body that cannot be read as a whole (or holds more than
-    ``limits.records``) raises BadPayload (PayloadTooLarge) when it is met, so callers read
-    every record before they write any.
+    record kinds (events, sanctions, fraud reports) keep their keys (CSV column names) as
+    sent. A record outside the limits is yielded with its error; a body that cannot be read
+    as a whole (or holds more than ``limits.records``) raises BadPayload (PayloadTooLarge)
+    when it is met, so callers read every record before they write any.
     """
     text = decode_text(body, charset)
     if fmt == "json":
@@ -107,7 +107,7 @@ def parse_batch(
     elif fmt == "jsonl":
         records = _parse_jsonl(text, canonical, limits)
     elif fmt == "csv":
-        records = _parse_csv(text, limits)
+        records = _parse_csv(text, limits, canonical)
     else:  # pragma: no cover - sniff_format only returns the three above
         raise UnsupportedMediaType(f"unknown format {fmt!r}")
     for count, record in enumerate(records, start=1):
@@ -170,7 +170,19 @@ def _parse_jsonl(text: str, canonical: bool, limits: Limits) -> Iterator[RawReco
         yield _record(number, item, hazards(line, limits), canonical, limits)
 
 
-def _parse_csv(text: str, limits: Limits) -> Iterator[RawRecord]:
+def _plain_keys(header: list[str]) -> tuple[str, ...]:
+    """The column names of a CSV of events, sanctions or fraud reports, as sent (trimmed)."""
+    keys = tuple(clean_text(h) for h in header)
+    repeated = sorted({k for k in keys if keys.count(k) > 1})
+    if repeated:
+        raise BadPayload(
+            "line 1: a column named twice: " + ", ".join(shown(k, 30) for k in repeated[:5]),
+            {"line": 1},
+        )
+    return keys
+
+
+def _parse_csv(text: str, limits: Limits, canonical: bool = True) -> Iterator[RawRecord]:
     def cell_problem(name: str, cell: str) -> str | None:
         problem = check_cell(cell, limits)
         return f"{printable(clean_text(name), 30)}: {problem}" if problem else None
@@ -191,8 +203,11 @@ def _parse_csv(text: str, limits: Limits) -> Iterator[RawRecord]:
     problem = next(filter(None, (check_cell(h, limits) for h in header)), None)
     if problem:
         raise BadPayload(f"line 1: a column name of {problem}", {"line": 1})
-    keys, columns = Columns.of(header)
-    if "identifier" not in keys or "legal_name" not in keys:
+    if canonical:
+        keys, columns = Columns.of(header)
+    else:
+        keys, columns = _plain_keys(header), Columns()
+    if canonical and ("identifier" not in keys or "legal_name" not in keys):
         raise BadPayload(
             "line 1: CSV header needs a credit code column (统一社会信用代码 or uscc) and a "
             "name column (企业名称 or legal_name); got "
@@ -225,6 +240,7 @@ def _parse_csv(text: str, limits: Limits) -> Iterator[RawRecord]:
         if problem:
             yield RawRecord(start_line, error=problem)
             continue
-        data = Fields((k, v) for k, v in zip(keys, row) if k is not None and v.strip())
-        data.columns = columns
+        data = Fields((k, v) for k, v in zip(keys, row) if k and v.strip())
+        if canonical:
+            data.columns = columns
         yield RawRecord(start_line, data)

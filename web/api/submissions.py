@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from registry.events.fraud import FraudReportService
+from registry.events.sanctions import SanctionService
 from registry.events.service import EventService
 from registry.registration.columns import column_report
 from registry.registration.service import RegistrationService
@@ -23,26 +25,49 @@ def _batch_response(results: list[dict], warnings: list[dict] | None = None):
     return ok(results, status, summary=summary, **({"warnings": warnings} if warnings else {}))
 
 
+def _submitted(service: type, roles: tuple[str, ...], *, canonical: bool, allow_csv: bool):
+    """Read the batch, apply it through ``service`` as the caller, commit once."""
+    principal = authenticate(*roles)
+    records = payload.batch(canonical=canonical, allow_csv=allow_csv)
+    session = get_session()
+    results = [
+        r.to_dict()
+        for r in service(session, actor=principal.actor, role=principal.role).submit(records)
+    ]
+    session.commit()
+    return records, results
+
+
 @bp.post("/registrations")
 def submit_registrations():
-    principal = authenticate("regulator")
-    records = payload.batch(canonical=True, allow_csv=True)
-    session = get_session()
-    service = RegistrationService(session, actor=principal.actor, role=principal.role)
-    results = [r.to_dict() for r in service.submit(records)]
-    session.commit()
+    records, results = _submitted(
+        RegistrationService, ("regulator",), canonical=True, allow_csv=True
+    )
     return _batch_response(results, column_report(records).warnings())
 
 
 @bp.post("/events")
 def submit_events():
     """Fulfillment records and complaints (platforms); fraud findings, sanctions (regulators)."""
-    principal = authenticate("platform", "regulator")
-    records = payload.batch(canonical=False, allow_csv=False)
-    session = get_session()
-    service = EventService(session, actor=principal.actor, role=principal.role)
-    results = [r.to_dict() for r in service.submit(records)]
-    session.commit()
+    _, results = _submitted(
+        EventService, ("platform", "regulator"), canonical=False, allow_csv=False
+    )
+    return _batch_response(results)
+
+
+@bp.post("/sanctions")
+def submit_sanctions():
+    """Regulators' decisions: penalties, listings and their removal, bans, credit repair."""
+    _, results = _submitted(SanctionService, ("regulator",), canonical=False, allow_csv=True)
+    return _batch_response(results)
+
+
+@bp.post("/fraud-reports")
+def submit_fraud_reports():
+    """Fraud reports with the amount lost and the evidence (regulators, platforms)."""
+    _, results = _submitted(
+        FraudReportService, ("platform", "regulator"), canonical=False, allow_csv=True
+    )
     return _batch_response(results)
 
 

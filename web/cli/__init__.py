@@ -1,6 +1,7 @@
 """Command-line tools, ``flask --app wsgi <command>``, grouped by area: data (migrations,
-imports, the demo set, audit, public texts), scores, the search index, tokens and keys, and
-running the registry (scheduler, prepare, domain checks)."""
+the demo set, audit, public texts), record imports (registrations, sanctions, fraud
+reports), scores, the search index, tokens and keys, and running the registry (scheduler,
+prepare, domain checks)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from flask import Flask
 
 def register(app: Flask) -> None:
     """Add every command to ``app.cli``."""
-    from . import data, feeds, index, keys, ops, scores
+    from . import data, feeds, index, keys, ops, records, scores
 
     app.cli.add_command(data.db_group)
     app.cli.add_command(feeds.feeds_group)
@@ -18,6 +19,8 @@ def register(app: Flask) -> None:
         keys.tokens,
         keys.revoke_token,
         data.import_registrations,
+        records.import_sanctions,
+        records.import_fraud_reports,
         data.verify_audit,
         data.load_demo,
         scores.rescore,

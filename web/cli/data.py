@@ -10,13 +10,12 @@ from flask import current_app
 from flask.cli import AppGroup, with_appcontext
 
 from registry.core import migrate
-from registry.core.errors import RegistryError
 from registry.journal import audit
 from registry.registration.columns import column_report
-from registry.registration.importing import parse_batch, sniff_format
 from registry.registration.service import RegistrationService
 
 from ..db import database, job_session
+from .records import ENCODING, FILE, FORMAT, apply_records, read_records
 
 db_group = AppGroup("db", help="Database schema (Alembic migrations).")
 
@@ -52,48 +51,19 @@ def db_current() -> None:
 
 @click.command("import-registrations")
 @with_appcontext
-@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["csv", "json", "jsonl"]),
-    default=None,
-    help="Default: from the file name.",
-)
-@click.option("--encoding", default=None, help="Default: UTF-8 (BOM or not) or GB18030.")
+@FILE
+@FORMAT
+@ENCODING
 @click.option("--verified-by", default="registry operator", show_default=True)
 def import_registrations(
     path: Path, fmt: str | None, encoding: str | None, verified_by: str
 ) -> None:
     """Import verified identities from a CSV, JSON or JSON Lines file."""
-    try:
-        records = list(
-            parse_batch(path.read_bytes(), fmt or sniff_format(None, path.name), encoding)
-        )
-    except OSError as exc:
-        raise click.ClickException(f"{path}: cannot read it: {exc.strerror or exc}") from None
-    except RegistryError as exc:
-        # One line that names the line of the file: the whole file is refused, nothing written.
-        raise click.ClickException(f"{path}: {exc.message}") from None
+    records = read_records(path, fmt, encoding, canonical=True)
     for warning in column_report(records).warnings():
         click.echo(f"{path.name}: warning: {warning['message']}", err=True)
-    counts = {"created": 0, "updated": 0, "unchanged": 0, "rejected": 0}
-    rejected = []
-    with job_session() as session:
-        service = RegistrationService(session, actor=f"regulator:{verified_by}")
-        with click.progressbar(length=len(records), label="importing", file=sys.stderr) as bar:
-            for result in service.submit(records):
-                counts[result.status] += 1
-                if result.status == "rejected":
-                    rejected.append(result)
-                bar.update(1)
-        session.commit()
-    for result in rejected:
-        detail = "; ".join(f"{k}: {v}" for k, v in result.errors.items())
-        click.echo(f"{path.name}:{result.line}: rejected: {detail}", err=True)
-    click.echo(", ".join(f"{v} {k}" for k, v in counts.items()) + f" ({len(records)} records)")
-    if rejected:
-        sys.exit(1)
+    actor = f"regulator:{verified_by}"
+    apply_records(path, records, lambda s: RegistrationService(s, actor=actor).submit)
 
 
 @click.command("verify-audit")

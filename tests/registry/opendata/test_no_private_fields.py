@@ -14,9 +14,11 @@ from decimal import Decimal
 import sqlalchemy as sa
 
 from registry.complaints.service import ComplaintService
+from registry.events.fraud import FraudReportService
+from registry.events.sanctions import SanctionService
 from registry.feeds import FeedService
 from registry.opendata import EXPORTS
-from registry.privacy.gate import PRIVATE, PUBLIC_TEXT, PUBLISHED_AS_IS
+from registry.privacy.gate import PRIVATE, PUBLIC_TEXT, PUBLISHED_AMOUNTS, PUBLISHED_AS_IS
 from registry.schema import metadata
 from registry.trust.tokens import Principal
 from web import jobs
@@ -29,7 +31,9 @@ from .conftest import add_events
 #: (tests/registry/privacy/test_public_text.py holds every text column to a decision);
 #: every other column, numbers of money included, is planted
 PUBLISHED = {
-    table: PUBLISHED_AS_IS.get(table, frozenset()) | set(PUBLIC_TEXT.get(table, {}))
+    table: PUBLISHED_AS_IS.get(table, frozenset())
+    | set(PUBLIC_TEXT.get(table, {}))
+    | PUBLISHED_AMOUNTS.get(table, frozenset())
     for table in metadata.tables
 }
 MARK = "ZQPRIV"
@@ -103,6 +107,44 @@ def _world(app, session) -> None:
         {"kind": "order", "order_ref": "SO-1", "buyer_ref": "B-1", "external_ref": "o1"},
         {"kind": "fraud_report", "category": "deposit_scam", "summary": "经查属实。"},
     )
+    decided = {
+        "seller": seller.public_id,
+        "authority": "杭州市市场监督管理局",
+        "decided_on": "2026-11-01",
+    }
+    results = list(
+        SanctionService(session, "regulator:amr", "regulator").submit(
+            [
+                {
+                    **decided,
+                    "kind": "administrative_penalty",
+                    "amount": 300000,
+                    "external_ref": "P1",
+                },
+                {**decided, "kind": "credit_repair", "refers_to": "P1", "external_ref": "R1"},
+                {
+                    **decided,
+                    "kind": "abnormal_operations",
+                    "reason": "unreachable",
+                    "external_ref": "A1",
+                },
+            ]
+        )
+    )
+    [fraud] = FraudReportService(session, "platform:mall", "platform").submit(
+        [
+            {
+                "seller": seller.public_id,
+                "scam_type": "deposit_scam",
+                "amount": "880",
+                "evidence_ref": "EV-9",
+                "occurred_at": "2026-11-20",
+                "external_ref": "F1",
+            }
+        ]
+    )
+    assert [r.status for r in [*results, fraud]] == ["created"] * 4
+    session.commit()
     feeds = FeedService(session)
     feed = feeds.add(
         "zj-amr", "https://feeds.example/zj.csv?key=k", "registrations", "csv", "regulator"

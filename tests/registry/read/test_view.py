@@ -10,6 +10,8 @@ import pytest
 from pydantic_core import to_jsonable_python
 from sqlalchemy import event, select
 
+from registry.events.models import Event, Sanction
+from registry.events.sanctions import SanctionService
 from registry.events.service import EventService
 from registry.read import display
 from registry.read.badges import FactsReader
@@ -51,6 +53,30 @@ def orm_record(session, seller: Seller) -> dict:
         .where(Domain.seller_id == seller.id, Domain.state.in_(BOUND_STATES))
         .order_by(Domain.id)
     ).scalars()
+    decisions = session.execute(
+        select(Sanction, Event)
+        .join(Event, Event.id == Sanction.event_id)
+        .where(Sanction.seller_id == seller.id)
+        .order_by(Sanction.decided_on.desc(), Event.id.desc())
+    ).all()
+    sanctions = [
+        {
+            "kind": d.kind,
+            "score_kind": e.kind,
+            "decision_number": d.decision_number,
+            "authority": d.authority,
+            "decided_on": d.decided_on,
+            "effective_from": d.effective_from,
+            "effective_until": d.effective_until,
+            "amount": d.amount,
+            "reason": d.reason,
+            "summary": e.summary,
+        }
+        for d, e in decisions
+        if display.sanction_published(
+            e.kind, d.decided_on, d.effective_until, e.lifted_at, d.repaired_at, e.resolution, NOW
+        )
+    ]
     score = session.get(SellerScore, seller.id)
     shown = display.shown(
         grade=score.display_grade if score else None,
@@ -92,6 +118,7 @@ def orm_record(session, seller: Seller) -> dict:
             }
             for d in domains
         ],
+        "sanctions": sanctions,
         "score": None
         if score is None
         else {
@@ -161,6 +188,29 @@ def _full_seller(session):
         )
     )
     session.commit()
+    penalty = {
+        "seller": seller.public_id,
+        "kind": "administrative_penalty",
+        "authority": "杭州市市场监督管理局",
+        "decided_on": (NOW - timedelta(days=40)).date().isoformat(),
+        "amount": "30000.5",
+        "summary": "虚假宣传，罚款。",
+    }
+    results = SanctionService(session, "regulator:t", "regulator").submit(
+        [
+            {**penalty, "decision_number": "杭市监罚〔2026〕1号"},
+            {**penalty, "decision_number": "杭市监罚〔2026〕2号", "amount": 200000},
+            {
+                **penalty,
+                "decision_number": "R-1",
+                "kind": "credit_repair",
+                "refers_to": "杭市监罚〔2026〕2号",
+                "amount": None,
+            },
+        ]
+    )
+    assert [r.status for r in results] == ["created"] * 3
+    session.commit()
     ScoreService(session, now=NOW).rescore_changed()
     session.commit()
     return seller
@@ -177,6 +227,10 @@ def _check_record_matches_the_orm(session):
     assert [d.domain for d in view.domains] == ["quanmao.example", "alpha.example"]
     assert [i.current for i in view.identities] == [True, False] and view.verified
     assert view.shown.flags == ("abnormal_operations",)
+    # The repaired penalty is no longer published; the other is, with its decision.
+    assert [(x.decision_number, str(x.amount)) for x in view.sanctions] == [
+        ("杭市监罚〔2026〕1号", "30000.50")
+    ]
 
 
 def test_the_api_record_is_the_one_the_orm_reads(session):
