@@ -76,7 +76,8 @@ def _latin_patterns(surname: list[str], given: list[str], initials: str) -> list
     if len("".join(surname + given)) >= 6:  # "huge", "mali": joined short names are words
         parts += [rf"(?i:{s}{g})", rf"(?i:{g}{s})"]
     for ini in {initials[:1], initials} - {""}:
-        ini = r"\.?\s?".join(ini) + r"\.?"
+        # Initials are characters of the name as written ("0-[" has "["): escaped like the rest.
+        ini = r"\.?\s?".join(re.escape(ch) for ch in ini) + r"\.?"
         parts += [rf"{ini}\s?(?i:{s})", rf"(?i:{s}),?\s(?:{ini})(?![A-Za-z])"]
     parts.append(rf"(?i:(?:Mr|Mrs|Ms|Miss|Mx|Dr|Madam|Mister)\.?\s+{s})")
     return parts

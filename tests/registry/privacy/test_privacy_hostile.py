@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from registry.privacy import scrub
@@ -142,6 +142,8 @@ _WORDS = st.lists(st.text(max_size=12), max_size=3)
 @settings(
     max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
+@example(text="0-[ 说", names=["0-["], keep=[])  # an initial that is regex syntax
+@example(text="a.(b", names=["a (b", "x-*"], keep=[])
 @given(text=_TEXT, names=_WORDS, keep=_WORDS)
 def test_scrub_never_fails_on_any_text_names_or_keep(caplog, text, names, keep):
     assert isinstance(scrub(text, names, keep), str)
