@@ -14,6 +14,8 @@ from typing import Any
 
 from sqlmodel import Session
 
+from ..events.fraud import FraudReportService
+from ..events.sanctions import SanctionService
 from ..events.service import EventService
 from ..registration.importing import RawRecord
 from ..registration.service import RegistrationService
@@ -34,5 +36,7 @@ class FeedKind:
 KINDS: dict[str, FeedKind] = {
     "registrations": FeedKind(True, ("regulator",), RegistrationService),
     "events": FeedKind(False, ("platform", "regulator"), EventService),
+    "sanctions": FeedKind(False, ("regulator",), SanctionService),
+    "fraud-reports": FeedKind(False, ("platform", "regulator"), FraudReportService),
 }
 FORMATS = ("csv", "json", "jsonl")

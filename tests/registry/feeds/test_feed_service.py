@@ -8,14 +8,14 @@ import pytest
 from sqlalchemy import select
 
 from registry.core.errors import Conflict, ValidationFailed
-from registry.events.models import Event
+from registry.events.models import Event, Sanction
 from registry.feeds import KINDS, FeedService
 
 from ...factories import make_seller
 
 
 def test_every_kind_names_its_roles_and_service():
-    assert set(KINDS) >= {"registrations", "events"}
+    assert set(KINDS) >= {"registrations", "events", "sanctions", "fraud-reports"}
     for kind in KINDS.values():
         assert kind.roles and callable(kind.apply)
 
@@ -64,3 +64,23 @@ def test_a_bad_feed_is_refused_naming_the_field(session, args, field):
     with pytest.raises(ValidationFailed) as caught:
         FeedService(session).add(*args)
     assert field in caught.value.details
+
+
+def test_a_sanctions_feed_applies_a_regulators_csv(session):
+    seller = make_seller(session)
+    service = FeedService(session)
+    feed = service.add("samr", "https://feeds.example/s.csv", "sanctions", "csv", "regulator")
+    body = (
+        "seller,kind,decision_number,authority,decided_on,amount,summary,external_ref\n"
+        f"{seller.public_id},administrative_penalty,杭市监罚〔2026〕1号,杭州市市场监督管理局,"
+        "2026-10-12,50000,虚假宣传,p-1\n"
+        "s-nobody,administrative_penalty,杭市监罚〔2026〕2号,杭州市市场监督管理局,"
+        "2026-10-12,50000,虚假宣传,p-2\n"
+    ).encode("gb18030")
+    counts = service.apply(feed, body, None)
+    assert (counts["created"], counts["rejected"]) == (1, 1)
+    assert counts["errors"][0]["line"] == 3
+    found = session.execute(select(Sanction).where(Sanction.external_ref == "p-1")).scalar_one()
+    event = session.get(Event, found.event_id)
+    assert event.source == "regulator:samr" and event.seller_id == seller.id
+    assert service.apply(feed, body, None)["created"] == 0
