@@ -52,9 +52,7 @@ class PlatformStore(SQLModel, table=True):
     """A platform's own store id, mapped by that platform (its source) to a seller."""
 
     __tablename__ = "platform_store"
-    __table_args__ = (
-        UniqueConstraint("source", "store_ref", name="uq_platform_store_source_ref"),
-    )
+    __table_args__ = (UniqueConstraint("source", "store_ref", name="uq_platform_store_source_ref"),)
     id: int | None = Field(default=None, primary_key=True)
     source: str = Field(max_length=120)
     store_ref: str = Field(max_length=128)
