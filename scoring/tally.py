@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from heapq import nlargest
 
+from .events import row_count
 from .model import (
     ABNORMAL_OPERATIONS,
     BURST_WINDOW_DAYS,
@@ -52,7 +53,6 @@ from .model import (
     grade_for,
     points_for,
 )
-from .events import row_count
 from .result import Cap, Contributor, Parts, Score
 from .times import as_dt, to_dt, to_ts, window
 
