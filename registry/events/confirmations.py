@@ -12,7 +12,7 @@ from sqlmodel import Session
 
 from .. import journal
 from ..complaints.purchases import verify_purchases
-from ..core.db import bulk_insert_ids
+from ..core.db import bulk_insert_ids, lock_for_write
 from ..core.errors import ValidationFailed
 from ..core.identifiers import clean_text
 from ..core.types import max_length, utcnow
@@ -124,6 +124,7 @@ class ConfirmationService:
             else:
                 row["seller_id"] = sid
                 rows.append((line, row))
+        lock_for_write(self.session)  # before looking, as for fulfillment days
         known = {
             (c.seller_id, c.order_ref): c
             for c in self.session.execute(

@@ -19,7 +19,7 @@ from sqlmodel import Session
 import scoring
 
 from .. import journal
-from ..core.db import bulk_insert, bulk_insert_ids
+from ..core.db import bulk_insert, bulk_insert_ids, lock_for_write
 from ..core.errors import ValidationFailed
 from ..core.identifiers import clean_text
 from ..core.types import max_length, utcnow
@@ -240,6 +240,9 @@ class FulfillmentService:
             resolved.append((line, row))
         if not resolved:
             return results
+        # Before looking: a concurrent batch with the same day must wait for this one's
+        # commit, then find its day, rather than insert it twice.
+        lock_for_write(self.session)
         found = self._existing(resolved)
         by_key: dict[tuple, Any] = {(d.seller_id, d.day): d for d in found}
         by_ref: dict[str, Any] = {d.external_ref: d for d in found if d.external_ref}

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from .. import journal
+from ..core.db import lock_for_write
 from ..core.errors import NotFound, ValidationFailed
 from ..core.identifiers import clean_text
 from ..core.types import max_length, utcnow
@@ -75,6 +76,7 @@ class StoreService:
         seller_id = resolve_sellers(self.session, {seller_ref}).get(seller_ref)
         if seller_id is None:
             raise ValidationFailed("store mapping rejected", {"seller": "no such seller"})
+        lock_for_write(self.session)  # before looking: two PUTs of one id make one mapping
         existing = self._get(store_ref)
         created = existing is None
         if existing is None:
