@@ -20,7 +20,7 @@ from ..journal import Change
 from ..registration.importing import RawRecord
 from ..registration.validation import parse_datetime
 from .fulfillment_models import OrderConfirmation
-from .service import CHUNK, FUTURE_TOLERANCE, EventResult, resolve_sellers
+from .service import FUTURE_TOLERANCE, EventResult, in_chunks, resolve_sellers
 from .stores import StoreService
 
 FIELDS = {"order_ref", "seller", "store", "buyer_ref", "confirmed_at"}
@@ -72,47 +72,15 @@ class ConfirmationService:
         self.stores = StoreService(session, actor, now=self.now)
 
     def submit(self, records: Iterable[RawRecord | dict[str, Any]]) -> Iterator[EventResult]:
-        chunk: list[RawRecord] = []
-        for i, record in enumerate(records, start=1):
-            chunk.append(record if isinstance(record, RawRecord) else RawRecord(i, record))
-            if len(chunk) >= CHUNK:
-                yield from self._apply(chunk)
-                chunk = []
-        if chunk:
+        for chunk in in_chunks(records):
             yield from self._apply(chunk)
 
     def _apply(self, chunk: list[RawRecord]) -> list[EventResult]:
-        results: list[EventResult] = []
+        named, results = self.stores.name_sellers(chunk)
         valid: list[tuple[int, dict[str, Any]]] = []
-        stores = self.stores.sellers_of(
-            str(r.data["store"]) for r in chunk if not r.error and r.data.get("store")
-        )
-        for record in chunk:
-            if record.error:
-                results.append(
-                    EventResult(record.line, "rejected", errors={"record": record.error})
-                )
-                continue
-            data = dict(record.data)
-            store = data.pop("store", None)
-            if store not in (None, ""):
-                if data.get("seller") not in (None, ""):
-                    results.append(
-                        EventResult(
-                            record.line, "rejected", errors={"store": "give seller or store"}
-                        )
-                    )
-                    continue
-                if str(store) not in stores:
-                    results.append(
-                        EventResult(
-                            record.line, "rejected", errors={"store": "not in your store mapping"}
-                        )
-                    )
-                    continue
-                data["seller"] = stores[str(store)]
+        for record in named:
             try:
-                valid.append((record.line, validate_confirmation(data, self.now)))
+                valid.append((record.line, validate_confirmation(record.data, self.now)))
             except ValidationFailed as exc:
                 results.append(EventResult(record.line, "rejected", errors=exc.details))
         sellers = resolve_sellers(self.session, {row["seller_ref"] for _, row in valid})

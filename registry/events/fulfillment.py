@@ -27,7 +27,7 @@ from ..journal import Change, ChangeKind
 from ..registration.importing import RawRecord
 from .fulfillment_models import AGGREGATE_KINDS, FulfillmentDay
 from .models import Event
-from .service import CHUNK, EventResult, EventService, resolve_sellers
+from .service import EventResult, EventService, in_chunks, resolve_sellers
 from .stores import StoreService
 
 PER_ORDER_KINDS = frozenset({scoring.ORDER, *scoring.FULFILLMENT_KINDS})
@@ -146,50 +146,17 @@ class FulfillmentService:
         self.stores = StoreService(session, actor, now=self.now)
 
     def submit(self, records: Iterable[RawRecord | dict[str, Any]]) -> Iterator[EventResult]:
-        chunk: list[RawRecord] = []
-        for i, record in enumerate(records, start=1):
-            chunk.append(record if isinstance(record, RawRecord) else RawRecord(i, record))
-            if len(chunk) >= CHUNK:
-                yield from self._apply(chunk)
-                chunk = []
-        if chunk:
+        for chunk in in_chunks(records):
             yield from self._apply(chunk)
 
     def _apply(self, chunk: list[RawRecord]) -> list[EventResult]:
-        results: list[EventResult] = []
+        named, results = self.stores.name_sellers(chunk)
         orders: list[RawRecord] = []
         days: list[RawRecord] = []
-        stores = self.stores.sellers_of(
-            str(r.data["store"]) for r in chunk if not r.error and r.data.get("store")
-        )
-        for record in chunk:
-            if record.error:
-                results.append(
-                    EventResult(record.line, "rejected", errors={"record": record.error})
-                )
-                continue
-            data = dict(record.data)
-            if data.get("store") not in (None, ""):
-                if data.get("seller") not in (None, ""):
-                    results.append(
-                        EventResult(
-                            record.line, "rejected", errors={"store": "give seller or store"}
-                        )
-                    )
-                    continue
-                seller = stores.get(str(data["store"]))
-                if seller is None:
-                    results.append(
-                        EventResult(
-                            record.line, "rejected", errors={"store": "not in your store mapping"}
-                        )
-                    )
-                    continue
-                data["seller"] = seller
-            data.pop("store", None)
-            if is_aggregate(data):
-                days.append(RawRecord(record.line, data))
-            elif clean_text(str(data.get("kind") or "")) not in PER_ORDER_KINDS:
+        for record in named:
+            if is_aggregate(record.data):
+                days.append(record)
+            elif clean_text(str(record.data.get("kind") or "")) not in PER_ORDER_KINDS:
                 results.append(
                     EventResult(
                         record.line,
@@ -198,7 +165,7 @@ class FulfillmentService:
                     )
                 )
             else:
-                orders.append(RawRecord(record.line, data))
+                orders.append(record)
         if orders:
             results.extend(self.events.submit(orders))
         if days:

@@ -15,9 +15,10 @@ from ..core.errors import NotFound, ValidationFailed
 from ..core.identifiers import clean_text
 from ..core.types import max_length, utcnow
 from ..journal import Change
+from ..registration.importing import RawRecord
 from ..registration.models import Seller
 from .fulfillment_models import PlatformStore
-from .service import resolve_sellers
+from .service import EventResult, resolve_sellers
 
 STORE_REF_LIMIT = max_length(PlatformStore, "store_ref")
 
@@ -166,6 +167,41 @@ class StoreService:
                 ).all()
             )
         return out
+
+    def name_sellers(self, chunk: list[RawRecord]) -> tuple[list[RawRecord], list[EventResult]]:
+        """Records whose ``store`` is replaced by its ``seller`` (this source's mapping), and
+        the results of those refused: unreadable, both given, or a store not mapped."""
+        stores = self.sellers_of(
+            str(r.data["store"]) for r in chunk if not r.error and r.data.get("store")
+        )
+        kept: list[RawRecord] = []
+        refused: list[EventResult] = []
+        for record in chunk:
+            if record.error:
+                refused.append(
+                    EventResult(record.line, "rejected", errors={"record": record.error})
+                )
+                continue
+            data = dict(record.data)
+            store = data.pop("store", None)
+            if store not in (None, ""):
+                if data.get("seller") not in (None, ""):
+                    refused.append(
+                        EventResult(
+                            record.line, "rejected", errors={"store": "give seller or store"}
+                        )
+                    )
+                    continue
+                if str(store) not in stores:
+                    refused.append(
+                        EventResult(
+                            record.line, "rejected", errors={"store": "not in your store mapping"}
+                        )
+                    )
+                    continue
+                data["seller"] = stores[str(store)]
+            kept.append(RawRecord(record.line, data))
+        return kept, refused
 
     def _mapping(self, row: PlatformStore) -> StoreMapping:
         public_id = self.session.get(Seller, row.seller_id).public_id  # type: ignore[union-attr]
