@@ -146,10 +146,22 @@ class FulfillmentService:
         self.stores = StoreService(session, actor, now=self.now)
 
     def submit(self, records: Iterable[RawRecord | dict[str, Any]]) -> Iterator[EventResult]:
+        """Apply the records a chunk at a time; the sellers whose days changed are marked
+        once per batch (a batch's days name the same sellers chunk after chunk)."""
+        added: dict[int, None] = {}
+        replaced: dict[int, None] = {}
         for chunk in in_chunks(records):
-            yield from self._apply(chunk)
+            yield from self._apply(chunk, added, replaced)
+        journal.record(
+            self.session,
+            at=self.now,
+            # A replaced day removed scored rows: those sellers are rescored from scratch.
+            changed={ChangeKind.EVENT: list(added), ChangeKind.EVENT_UPDATE: list(replaced)},
+        )
 
-    def _apply(self, chunk: list[RawRecord]) -> list[EventResult]:
+    def _apply(
+        self, chunk: list[RawRecord], added: dict[int, None], replaced: dict[int, None]
+    ) -> list[EventResult]:
         named, results = self.stores.name_sellers(chunk)
         orders: list[RawRecord] = []
         days: list[RawRecord] = []
@@ -169,7 +181,7 @@ class FulfillmentService:
         if orders:
             results.extend(self.events.submit(orders))
         if days:
-            results.extend(self._apply_days(days))
+            results.extend(self._apply_days(days, added, replaced))
         results.sort(key=lambda r: r.line)
         return results
 
@@ -187,7 +199,9 @@ class FulfillmentService:
         )
         return list(self.session.execute(query).scalars())
 
-    def _apply_days(self, records: list[RawRecord]) -> list[EventResult]:
+    def _apply_days(
+        self, records: list[RawRecord], added: dict[int, None], changed: dict[int, None]
+    ) -> list[EventResult]:
         results: list[EventResult] = []
         valid: list[tuple[int, dict[str, Any]]] = []
         today = self.now.date()
@@ -294,16 +308,9 @@ class FulfillmentService:
             for e in day_events(d, self.actor, self.now)
         ]
         bulk_insert(self.session, Event, scored)
-        journal.record(
-            self.session,
-            changes,
-            at=self.now,
-            # A replaced day removed scored rows: those sellers are rescored from scratch.
-            changed={
-                ChangeKind.EVENT: [r["seller_id"] for r in rows],
-                ChangeKind.EVENT_UPDATE: [d.seller_id for d in replaced.values()],
-            },
-        )
+        journal.record(self.session, changes, at=self.now)
+        added.update(dict.fromkeys(r["seller_id"] for r in rows))
+        changed.update(dict.fromkeys(d.seller_id for d in replaced.values()))
         return results
 
 
