@@ -9,8 +9,11 @@ run as the scheduler runs them, every 2 s beside the ingest; after the last batc
 until the change log is consumed: the time from the last batch's answer to then is the
 "settled" figure.
 
-Targets: the API at least 1/5 of the raw rate; every affected seller rescored and reindexed
-within 60 s of the last batch. ``--quick``: 50,000 rows.
+The ingest runs twice, each on its own copy: the server alone (the rate compared with the raw
+insert), then with the jobs beside it, as production runs the scheduler (the settled time,
+and the rate while the jobs share the machine's cores). Targets: the API at least 1/5 of the
+raw rate; every affected seller rescored and reindexed within 60 s of the last batch.
+``--quick``: 50,000 rows.
 """
 
 from __future__ import annotations
@@ -87,6 +90,7 @@ def copy_dataset(data: Any, into: Path) -> Any:
 
 
 def make_token(db: Path) -> str:
+    import registry.schema  # noqa: F401  (every table, for the ORM's foreign keys)
     from registry.core.db import make_engine, session_factory, writer
     from registry.trust.tokens import TokenService
 
@@ -237,17 +241,21 @@ def main() -> None:
     public_ids = sample_sellers(data.db, max(1, min(sellers, n // 30)))
     rows = make_rows(public_ids, n, datetime.now(UTC).date())
     with tempfile.TemporaryDirectory(prefix="ingest-bench-") as tmp:
-        api_copy = copy_dataset(data, Path(tmp) / "api")
+        alone = copy_dataset(data, Path(tmp) / "alone")
+        beside = copy_dataset(data, Path(tmp) / "beside")
         raw_copy = copy_dataset(data, Path(tmp) / "raw")
-        token = make_token(api_copy.db)
-        common.log(f"posting {n:,} aggregates of {len(public_ids):,} sellers in {BATCH} batches")
-        jobs = Jobs(api_copy)
-        with common.serve(api_copy) as server:
+        common.log(f"{n:,} aggregates of {len(public_ids):,} sellers, {BATCH} per batch")
+        common.log("API, the server alone")
+        with common.serve(alone) as server:
+            api_s, created, _last = post_all(server, make_token(alone.db), rows)
+        common.log("API, the rescore and reindex jobs beside it")
+        token = make_token(beside.db)
+        jobs = Jobs(beside)
+        with common.serve(beside) as server:
             jobs.thread.start()
-            api_s, created, last = post_all(server, token, rows)
+            beside_s, _created, last = post_all(server, token, rows)
             jobs.settle()
             settled_s = time.perf_counter() - last
-        rescored, reindexed = jobs.rescored, jobs.reindexed
         common.log("raw insert of the same rows")
         raw_s = raw_run(raw_copy.db, rows)
     result = {
@@ -257,23 +265,30 @@ def main() -> None:
         "created": created,
         "api_seconds": round(api_s, 3),
         "api_rows_per_s": round(n / api_s),
+        "api_with_jobs_seconds": round(beside_s, 3),
+        "api_with_jobs_rows_per_s": round(n / beside_s),
         "raw_seconds": round(raw_s, 3),
         "raw_rows_per_s": round(n / raw_s),
         "ratio_api_to_raw": round(raw_s / api_s, 3),
+        "ratio_api_with_jobs_to_raw": round(raw_s / beside_s, 3),
         "target_ratio": TARGET_RATIO,
-        "rescored": rescored,
-        "reindexed": reindexed,
+        "rescored": jobs.rescored,
+        "reindexed": jobs.reindexed,
         "settled_seconds_after_last_batch": round(settled_s, 2),
         "settle_target_seconds": SETTLE_TARGET_S,
         "quick": args.quick,
     }
-    print(f"{'path':<24}{'seconds':>10}{'rows/s':>12}")
-    print(f"{'API (HTTP, gunicorn)':<24}{api_s:>10.2f}{n / api_s:>12,.0f}")
-    print(f"{'raw executemany':<24}{raw_s:>10.2f}{n / raw_s:>12,.0f}")
+    print(f"{'path':<34}{'seconds':>10}{'rows/s':>12}{'of raw':>9}")
+    for label, seconds in (
+        ("API (HTTP, gunicorn)", api_s),
+        ("API, jobs beside (scheduler)", beside_s),
+        ("raw executemany", raw_s),
+    ):
+        print(f"{label:<34}{seconds:>10.2f}{n / seconds:>12,.0f}{raw_s / seconds:>9.3f}")
     print(
-        f"ratio {result['ratio_api_to_raw']} (target >= {TARGET_RATIO}); "
-        f"{rescored} rescored, {reindexed} reindexed, settled {settled_s:.1f} s after the "
-        f"last batch (target <= {SETTLE_TARGET_S:.0f} s)"
+        f"target: API >= {TARGET_RATIO} of raw; {jobs.rescored} rescores and "
+        f"{jobs.reindexed} reindexed sellers, settled {settled_s:.1f} s after the last batch "
+        f"(target <= {SETTLE_TARGET_S:.0f} s)"
     )
     out = args.out or RESULTS / "ingest_bench.json"
     common.log(f"wrote {common.write_json(out, result)}")

@@ -3,7 +3,7 @@ the store mapping, and the score they make."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -228,3 +228,21 @@ def test_the_incremental_rescore_follows_a_new_and_a_replaced_day(session):
     )
     assert after.value > first
     assert after.value == pytest.approx(full.value, abs=1e-9)
+
+
+def test_a_batch_of_several_chunks_marks_each_seller_once(session):
+    from registry.events.service import CHUNK
+    from registry.journal.models import ChangeLogEntry
+
+    seller = make_seller(session)
+    start = date(2020, 1, 1)
+    records = [
+        {"seller": seller.public_id, "day": (start + timedelta(days=i)).isoformat(), "orders": 5}
+        for i in range(CHUNK + 10)
+    ]
+    results = submit(session, records)
+    assert {r.status for r in results} == {"created"} and len(results) == CHUNK + 10
+    marks = session.execute(
+        select(ChangeLogEntry.kind).where(ChangeLogEntry.seller_id == seller.id)
+    ).scalars()
+    assert list(marks).count("event") == 1
