@@ -247,7 +247,7 @@ class FulfillmentService:
             pending = new.get(key)
             if pending is not None:  # the same day twice in one batch: the later one holds
                 same = all(pending[k] == row[k] for k in AGGREGATE_KINDS)
-                pending.update(row)
+                pending.update({k: v for k, v in row.items() if v is not None})
                 if ref:
                     by_ref[ref] = _Key(key)
                 results.append(EventResult(line, "unchanged" if same else "updated"))

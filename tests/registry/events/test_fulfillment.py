@@ -246,3 +246,15 @@ def test_a_batch_of_several_chunks_marks_each_seller_once(session):
         select(ChangeLogEntry.kind).where(ChangeLogEntry.seller_id == seller.id)
     ).scalars()
     assert list(marks).count("event") == 1
+
+
+def test_the_same_day_twice_in_one_batch_keeps_the_later_counts(session):
+    seller = make_seller(session)
+    results = submit(
+        session,
+        [day(seller, late_shipments=1, external_ref="D9"), day(seller, late_shipments=2)],
+    )
+    assert [r.status for r in results] == ["created", "updated"]
+    session.rollback()
+    [row] = session.execute(select(FulfillmentDay)).scalars()
+    assert row.late_shipments == 2 and row.external_ref == "D9"
