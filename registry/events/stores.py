@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlmodel import Session
 
 from .. import journal
@@ -150,6 +150,14 @@ class StoreService:
             .offset(offset)
         )
         return [StoreMapping(*row) for row in rows]
+
+    def count(self) -> int:
+        """How many store ids this source has mapped."""
+        return self.session.execute(
+            select(func.count())
+            .select_from(PlatformStore)
+            .where(PlatformStore.source == self.source)
+        ).scalar_one()
 
     def sellers_of(self, store_refs: Iterable[str]) -> dict[str, str]:
         """Map this source's store ids to their sellers' public ids (unknown ids left out)."""

@@ -178,8 +178,11 @@ def test_store_mappings_are_kept_per_platform(client, session):
     again = client.put("/api/v1/stores/shop-1", json={"seller": seller.public_id}, headers=auth(a))
     assert again.status_code == 200
     client.put("/api/v1/stores/shop-1", json={"seller": other.public_id}, headers=auth(b))
-    listed = client.get("/api/v1/stores", headers=auth(a)).json["data"]
-    assert [(m["store"], m["seller"]) for m in listed] == [("shop-1", seller.public_id)]
+    listed = client.get("/api/v1/stores", headers=auth(a))
+    assert [(m["store"], m["seller"]) for m in listed.json["data"]] == [
+        ("shop-1", seller.public_id)
+    ]
+    assert listed.json["meta"]["total"] == 1 and 'rel="first"' in listed.headers["Link"]
     assert client.delete("/api/v1/stores/shop-2", headers=auth(b)).status_code == 404
     record = {"store": "shop-1", "day": day(), "orders": 10}
     answer = post(client, a, [record])

@@ -10,8 +10,8 @@ from registry.events.stores import StoreService
 from .. import payload
 from ..auth import authenticate
 from ..db import get_session
-from ..envelope import ok
-from ..request import MAX_PER_PAGE, int_arg
+from ..envelope import ok, paged
+from ..request import page_args
 from . import bp
 from .submissions import _batch_response
 
@@ -44,11 +44,10 @@ def submit_order_confirmations():
 def list_stores():
     """The calling platform's store mapping (never another platform's)."""
     principal = authenticate("platform")
-    page = int_arg("page", 1, 1)
-    per_page = int_arg("per_page", 100, 1, MAX_PER_PAGE)
+    page = page_args(default=100)
     service = StoreService(get_session(), principal.actor)
-    mappings = service.list(limit=per_page, offset=(page - 1) * per_page)
-    return ok([m.to_dict() for m in mappings], page=page, per_page=per_page)
+    mappings = service.list(limit=page.size, offset=page.offset)
+    return paged([m.to_dict() for m in mappings], page, service.count())
 
 
 @bp.put("/stores/<store_id>")
