@@ -49,16 +49,16 @@ DEFECT_KINDS = tuple(dict.fromkeys(k for kinds in RATE_KINDS.values() for k in k
 
 _event = Event.__table__
 # Orders count only when a platform or regulator verified them (as the score counts them).
+_IN_WINDOW = and_(
+    _event.c.occurred_at > bindparam("since"),
+    or_(
+        and_(_event.c.kind == "order", one_of(_event.c.verification, VERIFIED_ORDER)),
+        one_of(_event.c.kind, DEFECT_KINDS),
+    ),
+)
 RECENT_FULFILLMENT = (
     select(_event.c.kind, func.sum(_event.c.count))
-    .where(
-        _event.c.seller_id == bindparam("seller_id"),
-        _event.c.occurred_at > bindparam("since"),
-        or_(
-            and_(_event.c.kind == "order", one_of(_event.c.verification, VERIFIED_ORDER)),
-            one_of(_event.c.kind, DEFECT_KINDS),
-        ),
-    )
+    .where(_event.c.seller_id == bindparam("seller_id"), _IN_WINDOW)
     .group_by(_event.c.kind)
 )
 
@@ -97,13 +97,31 @@ def since(now: datetime) -> datetime:
     return now - FULFILLMENT_WINDOW
 
 
-def read_fulfillment(connection: Any, seller_id: int, now: datetime) -> dict[str, Any]:
+def fulfillment_of(sums: Mapping[str, int]) -> dict[str, Any]:
     """The API record's ``fulfillment``: verified orders of the window and every rate."""
-    sums = dict(
-        connection.execute(RECENT_FULFILLMENT, {"seller_id": seller_id, "since": since(now)}).all()
-    )
     return {
         "window_days": FULFILLMENT_WINDOW.days,
         "orders": int(sums.get("order") or 0),
         "rates": {r.name: r.to_dict() for r in rates_of(sums)},
     }
+
+
+def read_fulfillment(connection: Any, seller_id: int, now: datetime) -> dict[str, Any]:
+    """The ``fulfillment`` of one seller's API record."""
+    return read_fulfillments(connection, [seller_id], now)[seller_id]
+
+
+def read_fulfillments(
+    connection: Any, seller_ids: Iterable[int], now: datetime
+) -> dict[int, dict[str, Any]]:
+    """The ``fulfillment`` of these sellers' records, in one statement (an export's chunk)."""
+    ids = list(seller_ids)
+    query = (
+        select(_event.c.seller_id, _event.c.kind, func.sum(_event.c.count))
+        .where(_event.c.seller_id.in_(ids), _IN_WINDOW)
+        .group_by(_event.c.seller_id, _event.c.kind)
+    )
+    sums: dict[int, dict[str, int]] = {sid: {} for sid in ids}
+    for sid, kind, total in connection.execute(query, {"since": since(now)}).all():
+        sums[sid][kind] = total
+    return {sid: fulfillment_of(s) for sid, s in sums.items()}
