@@ -65,7 +65,9 @@ def validate_confirmation(data: dict[str, Any], now: datetime) -> dict[str, Any]
 class ConfirmationService:
     """Records a platform's order confirmations; the caller commits."""
 
-    def __init__(self, session: Session, actor: str, now: datetime | None = None) -> None:
+    def __init__(
+        self, session: Session, actor: str, role: str = "platform", now: datetime | None = None
+    ) -> None:
         self.session = session
         self.actor = actor
         self.now = now or utcnow()

@@ -13,30 +13,20 @@ from ..db import get_session
 from ..envelope import ok, paged
 from ..request import page_args
 from . import bp
-from .submissions import _batch_response
+from .submissions import _batch_response, _submitted
 
 
 @bp.post("/fulfillment")
 def submit_fulfillment():
     """Per-order fulfillment events and per seller per day aggregates (JSON, JSON Lines, CSV)."""
-    principal = authenticate("platform")
-    records = payload.batch(canonical=False, allow_csv=True)
-    session = get_session()
-    service = FulfillmentService(session, actor=principal.actor, role=principal.role)
-    results = [r.to_dict() for r in service.submit(records)]
-    session.commit()
+    _, results = _submitted(FulfillmentService, ("platform",), canonical=False, allow_csv=True)
     return _batch_response(results)
 
 
 @bp.post("/order-confirmations")
 def submit_order_confirmations():
     """Orders the platform confirms: complaints naming them become purchase-verified."""
-    principal = authenticate("platform")
-    records = payload.batch(canonical=False, allow_csv=True)
-    session = get_session()
-    service = ConfirmationService(session, actor=principal.actor)
-    results = [r.to_dict() for r in service.submit(records)]
-    session.commit()
+    _, results = _submitted(ConfirmationService, ("platform",), canonical=False, allow_csv=True)
     return _batch_response(results)
 
 
