@@ -6,6 +6,7 @@ from __future__ import annotations
 from sqlmodel import SQLModel
 
 from .complaints import models as complaints
+from .events import fulfillment_models as fulfillment
 from .events import models as events
 from .feeds import models as feeds
 from .journal import models as journal
@@ -14,4 +15,4 @@ from .scores import models as scores
 from .trust import models as trust
 
 metadata = SQLModel.metadata
-ROOMS = (complaints, events, feeds, journal, registration, scores, trust)
+ROOMS = (complaints, events, feeds, fulfillment, journal, registration, scores, trust)

@@ -1,4 +1,4 @@
-"""Compute the published, reproducible merchant reputation score (SCORING.md, version 1).
+"""Compute the published, reproducible merchant reputation score (SCORING.md, version 2).
 
 Plain data in, a ``Score`` out: no clock (``now`` is a parameter), no I/O, stdlib only.
 

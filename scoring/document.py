@@ -81,5 +81,12 @@ def model_document() -> dict[str, Any]:
                 "else: counted as it is",
             ],
         },
+        "aggregates": {
+            "field": "count",
+            "kinds": [m.ORDER, *sorted(k for k in m.DEFECT_BASE if k != m.COMPLAINT)],
+            "rule": "an event with count c weighs c times one such event; it names no order "
+            "and no buyer, so neither the per-order nor the per-buyer rule applies to it",
+            "dated": "the start of its day, 00:00 UTC",
+        },
         "top_contributors": m.TOP_CONTRIBUTORS,
     }

@@ -6,7 +6,7 @@ import math
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from .events import Event, as_row
+from .events import COUNT_FIELD, Event, as_row, check_count
 from .model import ORDERS_PER_BUYER, WINDOW_EPOCH
 from .result import Score
 from .tally import BUYER_SECONDS, K_ORDER, Tally
@@ -93,6 +93,14 @@ def _full(items: Sequence, now_ts: float, epoch: datetime, events: bool) -> Tall
             if v != "platform" and v != "regulator":
                 continue
             buyer = item.buyer_ref if events else item[7]
+            if events:
+                c = item.count
+            else:
+                c = item[COUNT_FIELD] if len(item) > COUNT_FIELD else 1
+            if c != 1:  # an aggregate: no buyer, so no per-buyer limit (SCORING.md)
+                check_count(kind, c, item.order_ref if events else item[5], buyer)
+                n += c * exp((ts - now_ts) * k)
+                continue
             if buyer is None:
                 n += exp((ts - now_ts) * k)
                 continue

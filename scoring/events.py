@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from operator import attrgetter
@@ -31,7 +32,12 @@ ROW_FIELDS = (
     "event_id",
     "ends_at",
     "lifted_at",
+    "count",
 )
+# Rows of the first eleven fields (before ``count``) are still read, as one event each.
+COUNT_FIELD = ROW_FIELDS.index("count")
+# How many like events one aggregate row may stand for (a day of a very large store).
+MAX_COUNT = 10_000_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,8 +55,11 @@ class Event:
     event_id: str | None = None
     ends_at: datetime | None = None
     lifted_at: datetime | None = None
+    # An aggregate stands for ``count`` like events (SCORING.md, "Aggregates").
+    count: int = 1
 
     def __post_init__(self) -> None:
+        check_count(self.kind, self.count, self.order_ref, self.buyer_ref)
         if self.kind not in EVENT_KINDS:
             raise ValueError(f"unknown event kind {self.kind!r}")
         if self.severity not in SEVERITIES:
@@ -70,3 +79,25 @@ class Event:
 
 
 as_row = attrgetter(*ROW_FIELDS)
+
+
+def check_count(kind: str, count: object, order_ref: object, buyer_ref: object) -> None:
+    """Refuse a count the aggregate rule does not define (SCORING.md, "Aggregates")."""
+    if count == 1 and count.__class__ is int:
+        return
+    if count.__class__ is not int or not 0 <= count <= MAX_COUNT:  # type: ignore[operator]
+        raise ValueError(f"count must be an integer in [0, {MAX_COUNT}], not {count!r}")
+    if kind != ORDER and kind not in FULFILLMENT_KINDS:
+        raise ValueError(f"only orders and fulfillment defects carry a count, not {kind!r}")
+    if order_ref is not None or buyer_ref is not None:
+        raise ValueError("an aggregate (count other than 1) names no order or buyer")
+
+
+def row_count(row: Sequence) -> int:
+    """Return how many events a row stands for (1 for rows without the ``count`` field)."""
+    if len(row) <= COUNT_FIELD:
+        return 1
+    count = row[COUNT_FIELD]
+    if count != 1:
+        check_count(row[0], count, row[5], row[7])
+    return count

@@ -11,7 +11,7 @@ from bisect import bisect_right
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 
-SCORING_VERSION = 1
+SCORING_VERSION = 2
 
 # Event kinds.
 ORDER = "order"

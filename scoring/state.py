@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from .events import Event, as_row
+from .events import Event, as_row, row_count
 from .model import ORDER, SCORING_VERSION, VERIFIED_ORDER_SOURCES, WINDOW_EPOCH
 from .result import Score
 from .tally import Tally
@@ -47,7 +47,7 @@ class SellerState:
         tally.advance(ts)
         if row[0] == ORDER:
             if row[3] in VERIFIED_ORDER_SOURCES:
-                tally.add_order(ts, t, row[7])
+                tally.add_order(ts, t, row[7], row_count(row))
         else:
             tally.add(row, ts)
         self._applied += 1

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from heapq import nlargest
 
+from .events import row_count
 from .model import (
     ABNORMAL_OPERATIONS,
     BURST_WINDOW_DAYS,
@@ -140,11 +141,12 @@ class Tally:
         self.s_closed *= ff
         self.ref = ts
 
-    def add_order(self, ts: float, t: object, buyer: str | None) -> None:
-        """Count one verified order, at most ORDERS_PER_BUYER per buyer per window."""
+    def add_order(self, ts: float, t: object, buyer: str | None, count: int = 1) -> None:
+        """Count one verified order (or an aggregate of ``count``, which names no buyer), at
+        most ORDERS_PER_BUYER per buyer per window."""
         w = math.exp((ts - self.ref) * K_ORDER)
         if buyer is None:
-            self.orders += w
+            self.orders += w * count
             return
         key = (buyer, window(ts, t, self.epoch_ts, self.epoch, BUYER_SECONDS))
         got = self.buckets.get(key)
@@ -166,6 +168,7 @@ class Tally:
     def add(self, row: Sequence, ts: float) -> None:
         """Add one event other than an order (a row in ROW_FIELDS order)."""
         kind = row[0]
+        count = row_count(row)  # refuses a count on a kind the aggregate rule does not cover
         base = DEFECT_BASE.get(kind)
         if base is not None:
             try:
@@ -177,6 +180,9 @@ class Tally:
                 )
             except KeyError as exc:
                 raise ValueError(f"unknown severity, verification or resolution {exc}") from None
+            # An aggregate of defects names no order: each counts as on an order of its own,
+            # so together they weigh count times one (SCORING.md, "Aggregates").
+            w *= count
             if w > 0.0:
                 self._defect(kind, row, ts, w)
         elif kind == FRAUD_REPORT:

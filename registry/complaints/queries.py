@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from sqlmodel import Session
 
 from ..core.errors import NotFound
+from ..events.fulfillment_models import OrderConfirmation
 from ..events.models import Event
 from ..registration.models import Seller
 from ..trust.tokens import Principal, require_role
@@ -99,7 +100,7 @@ class ComplaintQueries:
         ).scalar_one()
 
     def purchase_verification(self, seller_id: int, order_ref: str | None) -> str:
-        """ "purchase" when a platform or regulator recorded this order of the seller."""
+        """ "purchase" when a platform or regulator recorded or confirmed this order."""
         if not order_ref:
             return "unverified"
         found = self.session.execute(
@@ -112,6 +113,15 @@ class ComplaintQueries:
             )
             .limit(1)
         ).first()
+        if found is None:  # or a platform confirmed the order (registry.events.confirmations)
+            found = self.session.execute(
+                select(OrderConfirmation.id)
+                .where(
+                    OrderConfirmation.seller_id == seller_id,
+                    OrderConfirmation.order_ref == order_ref,
+                )
+                .limit(1)
+            ).first()
         return "purchase" if found else "unverified"
 
     @staticmethod

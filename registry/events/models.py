@@ -65,6 +65,10 @@ class Event(SQLModel, table=True):
     # per source (see __table_args__).
     external_ref: str | None = Field(default=None, max_length=128)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    # How many like events this row stands for: a platform's daily aggregate (the day it
+    # belongs to in aggregate_id) is one row per kind (SCORING.md, "Aggregates").
+    count: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
+    aggregate_id: int | None = Field(default=None, foreign_key="fulfillment_day.id", index=True)
 
 
 class Sanction(SQLModel, table=True):

@@ -146,6 +146,18 @@ def resolve_sellers(session: Session, refs: set[str]) -> dict[str, int]:
     return out
 
 
+def in_chunks(records: Iterable[RawRecord | dict[str, Any]]) -> Iterator[list[RawRecord]]:
+    """The records CHUNK at a time, each numbered (a plain dict by its position)."""
+    chunk: list[RawRecord] = []
+    for i, record in enumerate(records, start=1):
+        chunk.append(record if isinstance(record, RawRecord) else RawRecord(i, record))
+        if len(chunk) >= CHUNK:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
 class EventService:
     """Records events for the score; the caller commits."""
 
@@ -156,13 +168,7 @@ class EventService:
         self.now = now or utcnow()
 
     def submit(self, records: Iterable[RawRecord | dict[str, Any]]) -> Iterator[EventResult]:
-        chunk: list[RawRecord] = []
-        for i, record in enumerate(records, start=1):
-            chunk.append(record if isinstance(record, RawRecord) else RawRecord(i, record))
-            if len(chunk) >= CHUNK:
-                yield from self._apply(chunk)
-                chunk = []
-        if chunk:
+        for chunk in in_chunks(records):
             yield from self._apply(chunk)
 
     def _apply(self, chunk: list[RawRecord]) -> list[EventResult]:

@@ -18,7 +18,9 @@ from typing import Any
 from sqlmodel import Session
 
 from ..complaints.queries import ComplaintQueries
+from ..core.types import utcnow
 from ..read.public import record
+from ..read.rates import read_fulfillments
 from ..read.view import SellerView, stream_views
 
 CHUNK = 500
@@ -66,15 +68,17 @@ def _json_lines(records: list[dict[str, Any]]) -> bytes:
     return text.encode("utf-8")
 
 
-def seller_record(view: SellerView) -> dict[str, Any]:
+def seller_record(view: SellerView, fulfillment: dict[str, Any] | None = None) -> dict[str, Any]:
     """A seller's open data record: the API's record, with its public counts."""
-    return {**record(view), "counts": dict(view.counts or {})}
+    return {**record(view, fulfillment), "counts": dict(view.counts or {})}
 
 
 def seller_lines(session: Session, chunk: int = CHUNK) -> Iterator[bytes]:
     """Yield sellers.jsonl: one JSON object per seller, in id order."""
+    now = utcnow()
     for views in stream_views(session, chunk=chunk):
-        yield _json_lines([seller_record(v) for v in views])
+        rates = read_fulfillments(session.connection(), [v.seller_id for v in views], now)
+        yield _json_lines([seller_record(v, rates[v.seller_id]) for v in views])
 
 
 def _cell(value: Any) -> Any:

@@ -156,6 +156,10 @@ PRIVATE: dict[str, frozenset[str]] = {
     # An operator's configuration: a feed's URL may carry its publisher's key.
     "feed": frozenset({"name", "url", "kind", "format", "role", "etag", "last_modified"}),
     "feed_run": frozenset({"outcome", "error"}),
+    # A platform's own fulfillment records: shown to that platform only, never publicly.
+    "fulfillment_day": frozenset({"source", "external_ref"}),
+    "platform_store": frozenset({"source", "store_ref"}),
+    "order_confirmation": frozenset({"source", "order_ref", "buyer_ref"}),
 }
 
 

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from functools import lru_cache
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import bindparam, select
 from sqlalchemy.engine import Dialect, Engine
 
 from ..complaints.models import Complaint
@@ -29,34 +29,11 @@ from ..scores.models import ScoreHistory, SellerScore
 from ..scores.service import stored_score
 from . import display
 from .peers import PEERS
+from .rates import PROFILE_RATES, RECENT_FULFILLMENT, Rate, rates_of
+from .rates import since as recent_since
 from .view import SellerView, read_views
 from .warnings import WARNING_KINDS
 
-FULFILLMENT_WINDOW = timedelta(days=90)
-# Published thresholds per 1,000 orders (SCORING.md anchors: Amazon and eBay).
-THRESHOLDS = {"late_shipment": 40.0, "seller_cancellation": 25.0, "disputes": 10.0}
-
-
-@dataclass(frozen=True)
-class Rate:
-    name: str
-    count: int
-    per_thousand: float | None
-    threshold: float
-
-    @property
-    def within(self) -> bool | None:
-        return None if self.per_thousand is None else self.per_thousand <= self.threshold
-
-
-# -- the profile page ------------------------------------------------------------------------
-
-FULFILLMENT_KINDS = {
-    "late_shipment": ("late_shipment",),
-    "seller_cancellation": ("seller_cancellation",),
-    "disputes": ("dispute_opened", "dispute_lost", "chargeback"),
-}
-VERIFIED_ORDER = ("platform", "regulator")  # who may verify an order that counts
 _seller, _score, _history = Seller.__table__, SellerScore.__table__, ScoreHistory.__table__
 _event, _complaint = Event.__table__, Complaint.__table__
 _SELLER_ID = bindparam("seller_id")
@@ -68,13 +45,8 @@ _HISTORY = (
     .where(_history.c.seller_id == _SELLER_ID)
     .order_by(_history.c.computed_at, _history.c.id)
 )
-# Orders are most of the events and matter only as a number; every other event is read.
-_RECENT_ORDERS = select(func.count()).where(
-    _event.c.seller_id == _SELLER_ID,
-    _event.c.kind == "order",
-    _event.c.occurred_at > bindparam("since"),
-    one_of(_event.c.verification, VERIFIED_ORDER),
-)
+# Orders are most of the events and matter only as a number (registry.read.rates); every
+# other event is read.
 _OTHER_EVENTS = (
     select(
         _event.c.id,
@@ -118,7 +90,7 @@ _PUBLIC_COMPLAINTS = (
 def _prepared(dialect: Dialect) -> SimpleNamespace:
     return SimpleNamespace(
         history=PreparedSelect(_HISTORY, dialect, ("seller_id",)),
-        recent_orders=PreparedSelect(_RECENT_ORDERS, dialect, ("seller_id", "since")),
+        recent=PreparedSelect(RECENT_FULFILLMENT, dialect, ("seller_id", "since")),
         other_events=PreparedSelect(_OTHER_EVENTS, dialect, ("seller_id",)),
         complaints=PreparedSelect(_PUBLIC_COMPLAINTS, dialect, ("seller_id",)),
         peer_scores=PreparedSelect(_PEER_SCORES, dialect, ("category",)),
@@ -203,7 +175,7 @@ def profile_of(
     rank: Callable[[str | None, float], tuple[float, int] | None],
 ) -> Profile:
     """The profile's projection of a seller's view, with its own sections read on top."""
-    since = now - FULFILLMENT_WINDOW
+    since = recent_since(now)
     sid = view.seller_id
     score, top = None, []
     if view.score is not None:
@@ -219,27 +191,23 @@ def profile_of(
             card.computed_at,
             stored_score(card).explain(lang),  # type: ignore[arg-type]
         )
-    orders, events, complaints = 0, [], []
+    sums: dict[str, int] = {}
+    events, complaints = [], []
     if view.has_events:
-        orders = q.recent_orders.all(cursor, seller_id=sid, since=since)[0][0]
+        sums = dict(q.recent.all(cursor, seller_id=sid, since=since))
         events = q.other_events.all(cursor, seller_id=sid)
         # Accepting a complaint records its event in the same transaction, and only accepted
         # complaints are public: without such an event there is no public complaint to read.
         if any(e.complaint_id is not None for e in events):
             complaints = q.complaints.all(cursor, seller_id=sid)
-    recent: dict[str, int] = {}
     outcomes: dict[str, dict[str, int]] = {}
     for e in events:
-        if e.occurred_at > since:
-            recent[e.kind] = recent.get(e.kind, 0) + 1
         if e.kind == "complaint":
             by_outcome = outcomes.setdefault(e.category or "other", {})
             key = e.resolution or "pending"
             by_outcome[key] = by_outcome.get(key, 0) + 1
-    rates = []
-    for name, kinds in FULFILLMENT_KINDS.items():
-        n = sum(recent.get(k, 0) for k in kinds)
-        rates.append(Rate(name, n, (1000.0 * n / orders) if orders else None, THRESHOLDS[name]))
+    orders = int(sums.get("order") or 0)
+    rates = rates_of(sums, PROFILE_RATES)
     dates = {str(e.id): e.occurred_at for e in events}  # contributors are never orders
     return Profile(
         seller=view,

@@ -13,7 +13,9 @@ from typing import Any
 from sqlmodel import Session, SQLModel
 
 from ..core.errors import NotFound
+from ..core.types import utcnow
 from ..scores.service import stored_score
+from .rates import read_fulfillment
 from .view import ScoreView, SellerView, read_views
 
 
@@ -199,9 +201,25 @@ def read_view(session: Session, *, public_id: str | None = None, seller_id: int 
     return views[0]
 
 
-def record(view: SellerView) -> dict[str, Any]:
-    """The API's record of a seller: the public record and what the public pages show."""
+def read_record(
+    session: Session,
+    *,
+    public_id: str | None = None,
+    seller_id: int | None = None,
+    now: datetime | None = None,
+) -> dict[str, Any]:
+    """The API's record of one seller, with its 90-day fulfillment rates (NotFound if none)."""
+    view = read_view(session, public_id=public_id, seller_id=seller_id)
+    rates = read_fulfillment(session.connection(), view.seller_id, now or utcnow())
+    return record(view, rates)
+
+
+def record(view: SellerView, fulfillment: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The API's record of a seller: the public record, what the public pages show and (when
+    read) its fulfillment rates beside the published thresholds (registry.read.rates)."""
     data = seller_public(view).model_dump(mode="json")
+    if fulfillment is not None:
+        data["fulfillment"] = fulfillment
     shown = view.shown
     data["shown"] = {
         "grade": shown.grade,

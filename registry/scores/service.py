@@ -40,6 +40,7 @@ EVENT_COLUMNS = (
     Event.id,
     Event.ends_at,
     Event.lifted_at,
+    Event.count,
 )
 FULL_BATCH = 20_000  # sellers per step of a full recomputation
 PUBLIC_FIELDS = ("value", "grade", "display_grade", "version", "verified", "caps")
@@ -341,7 +342,7 @@ class ScoreService:
         bounds = "%(lo)s AND %(hi)s" if pyformat else "? AND ?"
         sql = (
             f"SELECT seller_id, kind, {times[0]}, severity, verification, resolution, order_ref, "
-            f"complainant_ref, buyer_ref, id, {times[1]}, {times[2]} "
+            f"complainant_ref, buyer_ref, id, {times[1]}, {times[2]}, count "
             f"FROM event WHERE seller_id BETWEEN {bounds} ORDER BY seller_id"
         )
         # The DBAPI cursor itself: SQLAlchemy's per-row result handling would cost more

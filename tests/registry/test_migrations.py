@@ -25,6 +25,9 @@ TABLES = {
     "audit_log",
     "change_log",
     "job_cursor",
+    "fulfillment_day",
+    "platform_store",
+    "order_confirmation",
 }
 
 

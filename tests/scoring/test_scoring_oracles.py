@@ -55,7 +55,7 @@ def test_empty_history_is_exactly_75_and_nr():
     assert s.value == 75.0
     assert s.limited_history
     assert (s.grade, s.display_grade) == ("C", "NR")
-    assert s.version == scoring.SCORING_VERSION == 1
+    assert s.version == scoring.SCORING_VERSION == 2
     assert s.computed_at == NOW
 
 
@@ -137,7 +137,7 @@ def test_explanation_carries_parts_top_events_version_and_time():
     assert {c.event_id for c in s.parts.top} < {f"cb{i}" for i in range(6)}
     assert all(c.weight == 1.0 and c.points > 0 for c in s.parts.top)
     data = s.to_dict()
-    assert data["version"] == 1 and data["computed_at"] == NOW.isoformat()
+    assert data["version"] == 2 and data["computed_at"] == NOW.isoformat()
     assert scoring.recompute(data["parts"]) == s.value
 
 
@@ -164,7 +164,7 @@ def test_explanation_names_deductions_caps_and_limited_history():
 
 def test_model_document_is_json_and_complete():
     doc = json.loads(json.dumps(scoring.model_document()))
-    assert doc["version"] == 1
+    assert doc["version"] == 2
     assert doc["performance"]["orders_prior"] == 300
     assert doc["performance"]["defects_prior"] == 3
     assert doc["performance"]["defect_base"]["chargeback"] == 1.0

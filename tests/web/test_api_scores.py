@@ -8,6 +8,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import scoring
 from registry.scores.service import ScoreService
 
 from ..factories import make_seller, make_token
@@ -49,7 +50,7 @@ def test_events_api_then_score_in_seller_json(client, session):
     session.commit()
     data = client.get(f"/api/v1/sellers/{seller.public_id}").json["data"]
     score = data["score"]
-    assert score["version"] == 1 and score["grade"] and score["display_grade"]
+    assert score["version"] == scoring.SCORING_VERSION and score["grade"] and score["display_grade"]
     assert "text_zh" in score["explanation"] and score["caps"] == []
     history = client.get(f"/api/v1/sellers/{seller.public_id}/score-history").json["data"]
     assert len(history) == 1 and history[0]["value"] == score["value"]
@@ -100,7 +101,7 @@ def test_regulator_can_be_consumer_of_events_but_merchant_cannot(client, session
 
 def test_scoring_model_is_published(client):
     data = client.get("/api/v1/scoring/model").json["data"]
-    assert data["version"] == 1
+    assert data["version"] == scoring.SCORING_VERSION
     text = json.dumps(data)
     assert "300" in text and "180" in text
 

@@ -7,7 +7,7 @@ from flask import request
 import scoring
 from registry.core.errors import ValidationFailed
 from registry.read import display
-from registry.read.public import read_view, record
+from registry.read.public import read_record
 from registry.registration.sellers import SellerService
 from registry.scores.service import ScoreService
 from search import IndexMissingError, QueryError
@@ -25,7 +25,7 @@ API_FILTERS = ("grade", "province", "city", "category")
 
 @bp.get("/sellers/<public_id>")
 def get_seller(public_id: str):
-    return ok(record(read_view(get_session(), public_id=public_id)))
+    return ok(read_record(get_session(), public_id=public_id))
 
 
 @bp.get("/lookup")
@@ -41,7 +41,7 @@ def lookup():
         raise ValidationFailed(
             "give one of code, domain or url", {"code": "e.g. ?code=91110000600037341L"}
         )
-    return ok(record(read_view(service.session, seller_id=seller.id)))
+    return ok(read_record(service.session, seller_id=seller.id))
 
 
 @bp.get("/sellers")

@@ -10,7 +10,7 @@ from flask import Flask
 
 def register(app: Flask) -> None:
     """Add every command to ``app.cli``."""
-    from . import data, feeds, index, keys, ops, records, scores
+    from . import data, feeds, fulfillment, index, keys, ops, records, scores
 
     app.cli.add_command(data.db_group)
     app.cli.add_command(feeds.feeds_group)
@@ -21,6 +21,7 @@ def register(app: Flask) -> None:
         data.import_registrations,
         records.import_sanctions,
         records.import_fraud_reports,
+        fulfillment.import_fulfillment,
         data.verify_audit,
         data.load_demo,
         scores.rescore,

@@ -14,8 +14,11 @@ from decimal import Decimal
 import sqlalchemy as sa
 
 from registry.complaints.service import ComplaintService
+from registry.events.confirmations import ConfirmationService
 from registry.events.fraud import FraudReportService
+from registry.events.fulfillment import FulfillmentService
 from registry.events.sanctions import SanctionService
+from registry.events.stores import StoreService
 from registry.feeds import FeedService
 from registry.opendata import EXPORTS
 from registry.privacy.gate import PRIVATE, PUBLIC_TEXT, PUBLISHED_AMOUNTS, PUBLISHED_AS_IS
@@ -144,6 +147,13 @@ def _world(app, session) -> None:
         ]
     )
     assert [r.status for r in [*results, fraud]] == ["created"] * 4
+    platform = "platform:privacy-test"
+    StoreService(session, platform).put("STORE-PRIVATE-1", {"seller": seller.public_id})
+    session.commit()
+    day = {"store": "STORE-PRIVATE-1", "day": "2026-01-05", "orders": 9, "external_ref": "D-1"}
+    list(FulfillmentService(session, platform, "platform").submit([day]))
+    confirmed = {"seller": seller.public_id, "order_ref": "SO-9", "confirmed_at": "2026-01-05"}
+    list(ConfirmationService(session, platform).submit([{**confirmed, "buyer_ref": "B-9"}]))
     session.commit()
     feeds = FeedService(session)
     feed = feeds.add(
@@ -240,6 +250,6 @@ def test_the_planting_finds_a_leak(app, client, session, monkeypatch):
     with engine.connect() as conn:
         leaked = conn.execute(sa.text("SELECT contact FROM complaint LIMIT 1")).scalar_one()
     original = records.seller_record
-    monkeypatch.setattr(records, "seller_record", lambda v: {**original(v), "x": leaked})
+    monkeypatch.setattr(records, "seller_record", lambda *a: {**original(*a), "x": leaked})
     body = _exports(client)["sellers.jsonl"]
     assert PLANTED.findall(body) == [leaked]

@@ -1,0 +1,329 @@
+"""Record a platform's fulfillment data: per-order events and per seller per day aggregates.
+
+A per-order record is an event (``EventService``); an aggregate is one ``FulfillmentDay`` per
+source, seller and day, scored as one event per non-zero count (SCORING.md, "Aggregates").
+A re-sent day replaces that source's day (its events are replaced, and the seller rescored
+from scratch); another source's day of the same seller is another record. Either may name
+the seller by the platform's own store id (``registry.events.stores``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from datetime import UTC, date, datetime, time
+from typing import Any
+
+from sqlalchemy import delete, or_, select
+from sqlmodel import Session
+
+import scoring
+
+from .. import journal
+from ..core.db import bulk_insert, bulk_insert_ids, lock_for_write
+from ..core.errors import ValidationFailed
+from ..core.identifiers import clean_text
+from ..core.types import max_length, utcnow
+from ..journal import Change, ChangeKind
+from ..registration.importing import RawRecord
+from .fulfillment_models import AGGREGATE_KINDS, FulfillmentDay
+from .models import Event
+from .service import EventResult, EventService, in_chunks, resolve_sellers
+from .stores import StoreService
+
+PER_ORDER_KINDS = frozenset({scoring.ORDER, *scoring.FULFILLMENT_KINDS})
+# A day's count above this is a typing error, not a store (the largest sell ~10^6 a day).
+MAX_DAY_COUNT = 5_000_000
+EARLIEST_DAY = date(2000, 1, 1)
+# Each of these counts is of the day's completed orders (counted by order date, as Amazon
+# counts its defect rate), so it cannot exceed them; cancelled orders were never completed.
+WITHIN_ORDERS = (
+    "late_shipments",
+    "non_delivery",
+    "not_as_described",
+    "disputes_opened",
+    "chargebacks",
+)
+REF_LIMIT = max_length(FulfillmentDay, "external_ref")
+AGGREGATE_FIELDS = {"seller", "store", "day", "external_ref", *AGGREGATE_KINDS}
+
+
+def is_aggregate(data: dict[str, Any]) -> bool:
+    """Tell an aggregate (it has a ``day``) from a per-order event."""
+    return "day" in data
+
+
+def parse_count(raw: Any) -> int:
+    """Return a count (a JSON integer or a CSV cell of digits), or raise ValueError."""
+    if raw is None or raw == "":
+        return 0
+    if raw.__class__ is int:
+        value = raw
+    elif isinstance(raw, str) and clean_text(raw).isascii() and clean_text(raw).isdigit():
+        value = int(clean_text(raw))
+    elif isinstance(raw, float) and raw.is_integer():
+        value = int(raw)
+    else:
+        raise ValueError("must be a non-negative integer")
+    if value < 0:
+        raise ValueError("must be a non-negative integer")
+    if value > MAX_DAY_COUNT:
+        raise ValueError(f"more than {MAX_DAY_COUNT:,} in one day")
+    return value
+
+
+def validate_aggregate(data: dict[str, Any], today: date) -> dict[str, Any]:
+    """Validate one daily aggregate into FulfillmentDay columns (``seller_ref`` to resolve)."""
+    errors: dict[str, str] = {}
+    unknown = sorted(set(data) - AGGREGATE_FIELDS)
+    errors.update({str(key)[:40]: "not a field of a daily aggregate" for key in unknown[:20]})
+    seller_ref = clean_text(str(data.get("seller") or ""))
+    if not seller_ref:
+        errors["seller"] = "seller (public id or credit code) or store is required"
+    elif len(seller_ref) > 64:
+        errors["seller"] = "longer than 64 characters"
+    row: dict[str, Any] = {}
+    try:
+        day = date.fromisoformat(clean_text(str(data.get("day") or "")))
+    except ValueError:
+        errors["day"] = "day must be a date (YYYY-MM-DD)"
+    else:
+        if day > today:
+            errors["day"] = "day is in the future"
+        elif day < EARLIEST_DAY:
+            errors["day"] = f"day is before {EARLIEST_DAY.isoformat()}"
+        row["day"] = day
+    for key in AGGREGATE_KINDS:
+        try:
+            row[key] = parse_count(data.get(key))
+        except ValueError as exc:
+            errors[key] = str(exc)
+    if "orders" in row:
+        for key in WITHIN_ORDERS:
+            if row.get(key, 0) > row["orders"]:
+                errors[key] = f"more than the day's {row['orders']} orders"
+    if row.get("disputes_lost", 0) > row.get("disputes_opened", 0) and "disputes_opened" in row:
+        errors["disputes_lost"] = "more than the disputes opened"
+    ref = data.get("external_ref")
+    ref = (clean_text(str(ref)) or None) if ref not in (None, "") else None
+    if ref is not None and len(ref) > REF_LIMIT:
+        errors["external_ref"] = f"longer than {REF_LIMIT} characters"
+    if errors:
+        raise ValidationFailed("aggregate rejected", errors)
+    row["external_ref"] = ref
+    row["seller_ref"] = seller_ref
+    return row
+
+
+def day_events(day_row: dict[str, Any], source: str, now: datetime) -> list[dict[str, Any]]:
+    """The event rows a day is scored as: one per non-zero count, at the day's start."""
+    at = datetime.combine(day_row["day"], time(0), UTC)
+    return [
+        {
+            "seller_id": day_row["seller_id"],
+            "kind": kind,
+            "occurred_at": at,
+            "severity": "minor",
+            "verification": "platform",
+            "source": source,
+            "count": day_row[key],
+            "aggregate_id": day_row["id"],
+            "created_at": now,
+        }
+        for key, kind in AGGREGATE_KINDS.items()
+        if day_row[key]
+    ]
+
+
+class FulfillmentService:
+    """Records a platform's fulfillment batch; the caller commits."""
+
+    def __init__(self, session: Session, actor: str, role: str, now: datetime | None = None):
+        self.session = session
+        self.actor = actor
+        self.role = role
+        self.now = now or utcnow()
+        self.events = EventService(session, actor=actor, role=role, now=self.now)
+        self.stores = StoreService(session, actor, now=self.now)
+
+    def submit(self, records: Iterable[RawRecord | dict[str, Any]]) -> Iterator[EventResult]:
+        """Apply the records a chunk at a time; the sellers whose days changed are marked
+        once per batch (a batch's days name the same sellers chunk after chunk)."""
+        added: dict[int, None] = {}
+        replaced: dict[int, None] = {}
+        for chunk in in_chunks(records):
+            yield from self._apply(chunk, added, replaced)
+        journal.record(
+            self.session,
+            at=self.now,
+            # A replaced day removed scored rows: those sellers are rescored from scratch.
+            changed={ChangeKind.EVENT: list(added), ChangeKind.EVENT_UPDATE: list(replaced)},
+        )
+
+    def _apply(
+        self, chunk: list[RawRecord], added: dict[int, None], replaced: dict[int, None]
+    ) -> list[EventResult]:
+        named, results = self.stores.name_sellers(chunk)
+        orders: list[RawRecord] = []
+        days: list[RawRecord] = []
+        for record in named:
+            if is_aggregate(record.data):
+                days.append(record)
+            elif clean_text(str(record.data.get("kind") or "")) not in PER_ORDER_KINDS:
+                results.append(
+                    EventResult(
+                        record.line,
+                        "rejected",
+                        errors={"kind": "a fulfillment record is an order or a fulfillment defect"},
+                    )
+                )
+            else:
+                orders.append(record)
+        if orders:
+            results.extend(self.events.submit(orders))
+        if days:
+            results.extend(self._apply_days(days, added, replaced))
+        results.sort(key=lambda r: r.line)
+        return results
+
+    def _existing(self, valid: list[tuple[int, dict[str, Any]]]) -> list[FulfillmentDay]:
+        keys = [(row["seller_id"], row["day"]) for _, row in valid]
+        refs = [row["external_ref"] for _, row in valid if row["external_ref"]]
+        sellers = sorted({k[0] for k in keys})
+        days = sorted({k[1] for k in keys})
+        query = select(FulfillmentDay).where(
+            FulfillmentDay.source == self.actor,
+            or_(
+                FulfillmentDay.seller_id.in_(sellers) & FulfillmentDay.day.in_(days),
+                FulfillmentDay.external_ref.in_(refs or [""]),
+            ),
+        )
+        return list(self.session.execute(query).scalars())
+
+    def _apply_days(
+        self, records: list[RawRecord], added: dict[int, None], changed: dict[int, None]
+    ) -> list[EventResult]:
+        results: list[EventResult] = []
+        valid: list[tuple[int, dict[str, Any]]] = []
+        today = self.now.date()
+        for record in records:
+            try:
+                valid.append((record.line, validate_aggregate(record.data, today)))
+            except ValidationFailed as exc:
+                results.append(EventResult(record.line, "rejected", errors=exc.details))
+        sellers = resolve_sellers(self.session, {row["seller_ref"] for _, row in valid})
+        resolved = []
+        for line, row in valid:
+            sid = sellers.get(row.pop("seller_ref"))
+            if sid is None:
+                results.append(EventResult(line, "rejected", errors={"seller": "no such seller"}))
+                continue
+            row["seller_id"] = sid
+            resolved.append((line, row))
+        if not resolved:
+            return results
+        # Before looking: a concurrent batch with the same day must wait for this one's
+        # commit, then find its day, rather than insert it twice.
+        lock_for_write(self.session)
+        found = self._existing(resolved)
+        by_key: dict[tuple, Any] = {(d.seller_id, d.day): d for d in found}
+        by_ref: dict[str, Any] = {d.external_ref: d for d in found if d.external_ref}
+        new: dict[tuple, dict[str, Any]] = {}  # this batch's new days, by key
+        new_lines: dict[tuple, int] = {}
+        replaced: dict[int, FulfillmentDay] = {}
+        changes: list[Change] = []
+        for line, row in resolved:
+            key = (row["seller_id"], row["day"])
+            ref = row["external_ref"]
+            owner = by_ref.get(ref) if ref else None
+            if owner is not None and (owner.seller_id, owner.day) != key:
+                results.append(
+                    EventResult(
+                        line,
+                        "rejected",
+                        errors={"external_ref": "already used for another seller or day"},
+                    )
+                )
+                continue
+            pending = new.get(key)
+            if pending is not None:  # the same day twice in one batch: the later one holds
+                same = all(pending[k] == row[k] for k in AGGREGATE_KINDS)
+                pending.update({k: v for k, v in row.items() if v is not None})
+                if ref:
+                    by_ref[ref] = _Key(key)
+                results.append(EventResult(line, "unchanged" if same else "updated"))
+                continue
+            existing = by_key.get(key)
+            if existing is None:
+                row.update(source=self.actor, created_at=self.now, updated_at=self.now)
+                new[key], new_lines[key] = row, line
+                if ref:
+                    by_ref[ref] = _Key(key)
+                continue
+            diff = {
+                k: (getattr(existing, k), row[k])
+                for k in (*AGGREGATE_KINDS, "external_ref")
+                if getattr(existing, k) != row[k] and (k != "external_ref" or row[k])
+            }
+            if not diff:
+                results.append(EventResult(line, "unchanged", existing.id))
+                continue
+            for k, (_old, value) in diff.items():
+                setattr(existing, k, value)
+            existing.updated_at = self.now
+            if ref:
+                by_ref[ref] = existing
+            replaced[existing.id] = existing  # type: ignore[index]
+            changes.append(
+                Change(
+                    self.actor,
+                    "fulfillment_day.update",
+                    "fulfillment_day",
+                    str(existing.id),
+                    {k: v[0] for k, v in diff.items()},
+                    {k: v[1] for k, v in diff.items()},
+                )
+            )
+            results.append(EventResult(line, "updated", existing.id))
+        self.session.flush()
+        if replaced:
+            self.session.execute(delete(Event).where(Event.aggregate_id.in_(list(replaced))))
+        rows = list(new.values())
+        ids = bulk_insert_ids(self.session, FulfillmentDay, rows)
+        for key, day_id in zip(new, ids):
+            results.append(EventResult(new_lines[key], "created", day_id))
+        if rows:
+            changes.append(
+                Change(
+                    self.actor,
+                    "fulfillment_day.create_batch",
+                    "fulfillment_day_batch",
+                    f"{ids[0]}-{ids[-1]}",
+                    None,
+                    {"days": len(rows), "orders": sum(r["orders"] for r in rows)},
+                )
+            )
+        scored = [
+            e
+            for d in [*rows, *({**_columns(d), "id": d.id} for d in replaced.values())]
+            for e in day_events(d, self.actor, self.now)
+        ]
+        bulk_insert(self.session, Event, scored)
+        journal.record(self.session, changes, at=self.now)
+        added.update(dict.fromkeys(r["seller_id"] for r in rows))
+        changed.update(dict.fromkeys(d.seller_id for d in replaced.values()))
+        return results
+
+
+class _Key:
+    """An external_ref taken by a day of this batch not yet inserted."""
+
+    def __init__(self, key: tuple) -> None:
+        self.seller_id, self.day = key
+
+
+def _columns(day: FulfillmentDay) -> dict[str, Any]:
+    return {
+        "seller_id": day.seller_id,
+        "day": day.day,
+        **{k: getattr(day, k) for k in AGGREGATE_KINDS},
+    }

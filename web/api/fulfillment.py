@@ -1,0 +1,61 @@
+"""Platforms submit fulfillment data: per-order records and daily aggregates, their own store
+ids, and the orders they confirm."""
+
+from __future__ import annotations
+
+from registry.events.confirmations import ConfirmationService
+from registry.events.fulfillment import FulfillmentService
+from registry.events.stores import StoreService
+
+from .. import payload
+from ..auth import authenticate
+from ..db import get_session
+from ..envelope import ok, paged
+from ..request import page_args
+from . import bp
+from .submissions import _batch_response, _submitted
+
+
+@bp.post("/fulfillment")
+def submit_fulfillment():
+    """Per-order fulfillment events and per seller per day aggregates (JSON, JSON Lines, CSV)."""
+    _, results = _submitted(FulfillmentService, ("platform",), canonical=False, allow_csv=True)
+    return _batch_response(results)
+
+
+@bp.post("/order-confirmations")
+def submit_order_confirmations():
+    """Orders the platform confirms: complaints naming them become purchase-verified."""
+    _, results = _submitted(ConfirmationService, ("platform",), canonical=False, allow_csv=True)
+    return _batch_response(results)
+
+
+@bp.get("/stores")
+def list_stores():
+    """The calling platform's store mapping (never another platform's)."""
+    principal = authenticate("platform")
+    page = page_args(default=100)
+    service = StoreService(get_session(), principal.actor)
+    mappings = service.list(limit=page.size, offset=page.offset)
+    return paged([m.to_dict() for m in mappings], page, service.count())
+
+
+@bp.put("/stores/<store_id>")
+def put_store(store_id: str):
+    """Map one of the platform's store ids to a seller: ``{"seller": "<public id or code>"}``."""
+    principal = authenticate("platform")
+    data = payload.json_object()
+    session = get_session()
+    mapping, created = StoreService(session, principal.actor).put(store_id, data)
+    session.commit()
+    return ok(mapping.to_dict(), 201 if created else 200)
+
+
+@bp.delete("/stores/<store_id>")
+def delete_store(store_id: str):
+    """Forget one of the platform's store ids."""
+    principal = authenticate("platform")
+    session = get_session()
+    StoreService(session, principal.actor).delete(store_id)
+    session.commit()
+    return ok({"store": store_id, "deleted": True})
