@@ -15,6 +15,7 @@ from typing import Any
 from sqlmodel import Session
 
 from ..events.fraud import FraudReportService
+from ..events.fulfillment import FulfillmentService
 from ..events.sanctions import SanctionService
 from ..events.service import EventService
 from ..registration.importing import RawRecord
@@ -38,5 +39,6 @@ KINDS: dict[str, FeedKind] = {
     "events": FeedKind(False, ("platform", "regulator"), EventService),
     "sanctions": FeedKind(False, ("regulator",), SanctionService),
     "fraud-reports": FeedKind(False, ("platform", "regulator"), FraudReportService),
+    "fulfillment": FeedKind(False, ("platform",), FulfillmentService),
 }
 FORMATS = ("csv", "json", "jsonl")

@@ -15,7 +15,7 @@ from ...factories import make_seller
 
 
 def test_every_kind_names_its_roles_and_service():
-    assert set(KINDS) >= {"registrations", "events", "sanctions", "fraud-reports"}
+    assert set(KINDS) >= {"registrations", "events", "sanctions", "fraud-reports", "fulfillment"}
     for kind in KINDS.values():
         assert kind.roles and callable(kind.apply)
 
@@ -83,4 +83,19 @@ def test_a_sanctions_feed_applies_a_regulators_csv(session):
     found = session.execute(select(Sanction).where(Sanction.external_ref == "p-1")).scalar_one()
     event = session.get(Event, found.event_id)
     assert event.source == "regulator:samr" and event.seller_id == seller.id
+    assert service.apply(feed, body, None)["created"] == 0
+
+
+def test_a_fulfillment_feed_applies_daily_aggregates(session):
+    seller = make_seller(session)
+    service = FeedService(session)
+    feed = service.add(
+        "shop-days", "https://feeds.example/d.jsonl", "fulfillment", "jsonl", "platform"
+    )
+    day = {"seller": seller.public_id, "day": "2026-11-30", "orders": 120, "late_shipments": 3}
+    lines = [{**day, "external_ref": "d-1"}, {**day, "orders": -1, "external_ref": "d-2"}]
+    body = "\n".join(json.dumps(line) for line in lines).encode()
+    counts = service.apply(feed, body, None)
+    assert (counts["created"], counts["rejected"]) == (1, 1)
+    assert counts["errors"][0]["line"] == 2
     assert service.apply(feed, body, None)["created"] == 0
