@@ -130,47 +130,11 @@ def seller_public(view: SellerView) -> SellerPublic:
         business_scope=view.business_scope,
         category=view.category,
         verified=view.verified,
-        identities=[
-            IdentityPublic(
-                scheme=i.scheme,
-                value=i.value,
-                verified_by=i.verified_by,
-                verifier_role=i.verifier_role,
-                verified_at=i.verified_at,
-                expires_at=i.expires_at,
-                current=i.current,
-            )
-            for i in view.identities
-        ],
-        stores=[
-            StorePublic(platform=s.platform, store_name=s.store_name, store_url=s.store_url)
-            for s in view.stores
-        ],
-        domains=[
-            DomainPublic(
-                domain=d.domain,
-                state=d.state,
-                icp_number=d.icp_number,
-                proven_at=d.proven_at,
-                last_checked_at=d.last_checked_at,
-            )
-            for d in view.domains
-        ],
-        sanctions=[
-            SanctionPublic(
-                kind=x.kind,
-                score_kind=x.score_kind,
-                decision_number=x.decision_number,
-                authority=x.authority,
-                decided_on=x.decided_on,
-                effective_from=x.effective_from,
-                effective_until=x.effective_until,
-                amount=x.amount,
-                reason=x.reason,
-                summary=x.summary,
-            )
-            for x in view.sanctions
-        ],
+        # The lines of the view carry the public models' field names: each is read as one.
+        identities=[IdentityPublic.model_validate(i) for i in view.identities],
+        stores=[StorePublic.model_validate(s) for s in view.stores],
+        domains=[DomainPublic.model_validate(d) for d in view.domains],
+        sanctions=[SanctionPublic.model_validate(x) for x in view.sanctions],
         score=None
         if score is None
         else ScorePublic(
