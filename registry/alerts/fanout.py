@@ -1,0 +1,258 @@
+"""Alerts derived from the journal after commit: one event per change, one delivery per watcher.
+
+The journal is the outbox. Every write appends its audit entries and change-log marks in its
+own transaction (``journal.record``), so a change that rolled back left nothing to derive, and
+one that committed is found by the next run whatever happened to the process in between. The
+cursors advance in the same transaction as the deliveries they produced: a run killed
+halfway is done again, and the unique keys make the second run add nothing twice.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import or_, select
+from sqlmodel import Session
+
+from ..complaints.models import Complaint
+from ..core.types import utcnow
+from ..events.models import Event
+from ..events.service import SANCTION_KINDS
+from ..journal import ChangeKind, changelog
+from ..journal.audit import entries_after
+from ..journal.models import JobCursor
+from ..registration.models import Seller
+from ..scores.models import ScoreHistory
+from .models import AlertEvent, Delivery, Subscription, SubscriptionSeller
+
+AUDIT_CURSOR = "alerts-audit"  # last audit entry id read
+SCORE_CURSOR = "alerts-scores"  # last change-log sequence number read
+#: complaint moves whose outcome the public record shows
+OUTCOME_ACTIONS = {
+    "complaint.confirm": None,  # the outcome is in the entry (resolved / unresolved)
+    "complaint.unconfirmed": "unconfirmed",
+    "complaint.invalid": "invalid",
+    "complaint.no_response": "no_response",
+}
+_NOT_SCORES = tuple(kind for kind in ChangeKind if kind is not ChangeKind.SCORE)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    key: str
+    type: str
+    seller_id: int
+    occurred_at: datetime
+    data: dict[str, Any]
+
+
+def iso(value: datetime | None) -> str | None:
+    return None if value is None else value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def start_cursors(session: Session) -> None:
+    """Start reading the journal at its head, unless already reading (history is not sent)."""
+    if session.get(JobCursor, AUDIT_CURSOR) is None:
+        _, top = entries_after(session, 0, ())  # no entity asked for: only the head
+        changelog.advance(session, AUDIT_CURSOR, top)
+    if session.get(JobCursor, SCORE_CURSOR) is None:
+        changelog.advance(session, SCORE_CURSOR, changelog.head(session))
+
+
+def derive(session: Session, now: datetime | None = None, limit: int = 1000) -> int:
+    """Turn what the journal recorded since the last run into alert deliveries; return how
+    many deliveries were added. The caller commits."""
+    now = now or utcnow()
+    start_cursors(session)
+    entries, audit_last = entries_after(
+        session, changelog.cursor(session, AUDIT_CURSOR), ("event", "complaint"), limit
+    )
+    scored, score_last = changelog.pending(session, SCORE_CURSOR, limit, exclude_kinds=_NOT_SCORES)
+    candidates = _from_audit(session, entries)
+    added = 0
+    if candidates or scored:
+        watchers = _watchers(session, {c.seller_id for c in candidates} | set(scored))
+        candidates += _grade_changes(session, [sid for sid in scored if watchers.get(sid)])
+        added = _store(session, candidates, watchers, now)
+    changelog.advance(session, AUDIT_CURSOR, audit_last)
+    changelog.advance(session, SCORE_CURSOR, score_last)
+    return added
+
+
+def _from_audit(session: Session, entries: list) -> list[Candidate]:
+    created = {
+        int(entity_id)
+        for _, action, entity, entity_id, _ in entries
+        if entity == "event" and action.endswith(".create") and entity_id.isdigit()
+    }
+    out: list[Candidate] = []
+    if created:
+        for event in session.execute(select(Event).where(Event.id.in_(created))).scalars():
+            if event.kind in SANCTION_KINDS:
+                kind = "sanction"
+            elif event.kind == "fraud_report" and event.verification != "unverified":
+                kind = "fraud_report"
+            else:
+                continue
+            data = {
+                "kind": event.kind,
+                "severity": event.severity,
+                "verification": event.verification,
+                "category": event.category,
+                "ends_at": iso(event.ends_at),
+                "summary": event.summary,  # the public copy: scrubbed on its way in
+            }
+            out.append(
+                Candidate(f"event:{event.id}", kind, event.seller_id, event.occurred_at, data)
+            )
+    moves = [
+        (audit_id, int(entity_id), action, new or {})
+        for audit_id, action, entity, entity_id, new in entries
+        if entity == "complaint" and action in OUTCOME_ACTIONS and entity_id.isdigit()
+    ]
+    if moves:
+        complaints = {
+            c.id: c
+            for c in session.execute(
+                select(Complaint).where(Complaint.id.in_({m[1] for m in moves}))
+            ).scalars()
+        }
+        for audit_id, complaint_id, action, new in moves:
+            complaint = complaints.get(complaint_id)
+            if complaint is None:
+                continue
+            outcome = OUTCOME_ACTIONS[action] or new.get("outcome")
+            data = {
+                "complaint": complaint.public_id,
+                "category": complaint.category,
+                "status": new.get("status"),
+                "outcome": outcome,
+            }
+            out.append(
+                Candidate(
+                    f"complaint:{audit_id}",
+                    "complaint_outcome",
+                    complaint.seller_id,
+                    complaint.updated_at,
+                    data,
+                )
+            )
+    return out
+
+
+def _grade_changes(session: Session, seller_ids: list[int]) -> list[Candidate]:
+    """A grade change per seller whose newest score point shows another grade than the one
+    before it (each SCORE mark of the change log comes with one new point)."""
+    out = []
+    for sid in seller_ids:
+        points = (
+            session.execute(
+                select(ScoreHistory)
+                .where(ScoreHistory.seller_id == sid)
+                .order_by(ScoreHistory.id.desc())
+                .limit(2)
+            )
+            .scalars()
+            .all()
+        )
+        if len(points) < 2 or points[0].display_grade == points[1].display_grade:
+            continue
+        new, old = points
+        data = {
+            "old_grade": old.display_grade,
+            "new_grade": new.display_grade,
+            "scoring_version": new.version,
+        }
+        out.append(Candidate(f"grade:{new.id}", "grade_changed", sid, new.computed_at, data))
+    return out
+
+
+def _watchers(session: Session, seller_ids: set[int]) -> dict[int, list[int]]:
+    """Return, per seller, the active subscriptions watching it (by seller, region, category)."""
+    if not seller_ids:
+        return {}
+    out: dict[int, list[int]] = {sid: [] for sid in seller_ids}
+    for sub_id, sid in session.execute(
+        select(SubscriptionSeller.subscription_id, SubscriptionSeller.seller_id)
+        .join(Subscription, Subscription.id == SubscriptionSeller.subscription_id)
+        .where(Subscription.active, SubscriptionSeller.seller_id.in_(seller_ids))
+    ):
+        out[sid].append(sub_id)
+    broad = session.execute(
+        select(Subscription.id, Subscription.region, Subscription.category).where(
+            Subscription.active,
+            or_(Subscription.region.is_not(None), Subscription.category.is_not(None)),
+        )
+    ).all()
+    if broad:
+        for seller in session.execute(
+            select(
+                Seller.id, Seller.province, Seller.city, Seller.area_code, Seller.category
+            ).where(Seller.id.in_(seller_ids))
+        ):
+            for sub_id, region, category in broad:
+                if (region and in_region(region, seller)) or (
+                    category and category == seller.category
+                ):
+                    out[seller.id].append(sub_id)
+    return out
+
+
+def in_region(region: str, seller: Any) -> bool:
+    """A region is a province or city name, or the leading digits of an area code."""
+    if region.isdigit():
+        return bool(seller.area_code) and seller.area_code.startswith(region)
+    return region in (seller.province, seller.city)
+
+
+def _store(
+    session: Session, candidates: list[Candidate], watchers: dict[int, list[int]], now: datetime
+) -> int:
+    wanted = [c for c in candidates if watchers.get(c.seller_id)]
+    if not wanted:
+        return 0
+    known = {
+        key: event_id
+        for key, event_id in session.execute(
+            select(AlertEvent.key, AlertEvent.id).where(AlertEvent.key.in_([c.key for c in wanted]))
+        )
+    }
+    public = dict(
+        session.execute(
+            select(Seller.id, Seller.public_id).where(Seller.id.in_({c.seller_id for c in wanted}))
+        ).all()
+    )
+    added = 0
+    for c in wanted:
+        if c.key in known:
+            continue  # derived before: a run that died after its commit's work was redone
+        public_id = f"evt_{uuid.uuid4().hex}"
+        event = AlertEvent(
+            public_id=public_id,
+            key=c.key,
+            type=c.type,
+            seller_id=c.seller_id,
+            occurred_at=c.occurred_at,
+            payload={
+                "id": public_id,
+                "type": c.type,
+                "seller": public[c.seller_id],
+                "occurred_at": iso(c.occurred_at),
+                "data": c.data,
+            },
+            created_at=now,
+        )
+        session.add(event)
+        session.flush()
+        for sub_id in dict.fromkeys(watchers[c.seller_id]):
+            session.add(
+                Delivery(
+                    subscription_id=sub_id, event_id=event.id, next_attempt_at=now, created_at=now
+                )
+            )
+            added += 1
+    session.flush()
+    return added
