@@ -26,7 +26,7 @@ class Receiver:
         owner = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):  # noqa: N802 - http.server's naming
+            def do_POST(self):  # http.server names it
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length)
                 owner.requests.append(Received(self.path, dict(self.headers), body))

@@ -156,3 +156,28 @@ def test_back_off_doubles_with_jitter_and_stops_after_the_window():
         assert ceiling / 2 <= delay <= ceiling
     late = made + timedelta(hours=23, minutes=59)
     assert policy.next_attempt(12, made, late) is None
+
+
+@pytest.mark.postgres
+def test_alerts_on_postgresql(pg_engine):
+    """The same path on the production database: derived once, rolled back never."""
+    factory = session_factory(writer(pg_engine))
+    with factory() as s:
+        seller = make_seller(s)
+        token = TokenService(s).create(name="pg watcher", role="platform")[1]
+        service = SubscriptionService(s, token.id, "platform:pg", box=BOX, allow_private=True)
+        service.create({"url": "http://127.0.0.1:9/hook", "sellers": [seller.public_id]})
+        s.commit()
+    with factory() as s:
+        submit(s, seller, kind="trading_ban", external_ref="rolled-back")
+        s.rollback()
+    with factory() as s:
+        submit(s, seller, kind="licence_revoked")
+        s.commit()
+    with factory() as s:
+        assert fanout.derive(s) == 1
+        s.commit()
+    with factory() as s:
+        assert fanout.derive(s) == 0
+        [item] = delivery.due(s, utcnow())
+        assert b'"kind":"licence_revoked"' in item.body
