@@ -16,6 +16,7 @@ from sqlmodel import Session
 from .. import journal
 from ..core.outbound import HttpClient, OutboundError
 from ..journal import Change
+from .fanout import listening
 from .models import AlertEvent, Delivery, DeliveryAttempt, Subscription
 from .service import check_target
 from .signing import HEADER, SecretBox, signature
@@ -77,7 +78,7 @@ def due(session: Session, now: datetime, limit: int = 50) -> list[Due]:
         select(Delivery, Subscription.url, Subscription.secret_encrypted, AlertEvent.payload)
         .join(Subscription, Subscription.id == Delivery.subscription_id)
         .join(AlertEvent, AlertEvent.id == Delivery.event_id)
-        .where(Delivery.status == "pending", Delivery.next_attempt_at <= now, Subscription.active)
+        .where(Delivery.status == "pending", Delivery.next_attempt_at <= now, listening(now))
         .order_by(Delivery.next_attempt_at, Delivery.id)
         .limit(limit)
     ).all()

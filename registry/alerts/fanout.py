@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import ColumnElement, and_, or_, select
 from sqlmodel import Session
 
 from ..complaints.models import Complaint
@@ -26,6 +26,7 @@ from ..journal.audit import entries_after
 from ..journal.models import JobCursor
 from ..registration.models import Seller
 from ..scores.models import ScoreHistory
+from ..trust.models import ApiToken
 from .models import AlertEvent, Delivery, Subscription, SubscriptionSeller
 
 AUDIT_CURSOR = "alerts-audit"  # last audit entry id read
@@ -53,20 +54,32 @@ def iso(value: datetime | None) -> str | None:
     return None if value is None else value.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
-def start_cursors(session: Session) -> None:
-    """Start reading the journal at its head, unless already reading (history is not sent)."""
-    if session.get(JobCursor, AUDIT_CURSOR) is None:
-        _, top = entries_after(session, 0, ())  # no entity asked for: only the head
-        changelog.advance(session, AUDIT_CURSOR, top)
-    if session.get(JobCursor, SCORE_CURSOR) is None:
-        changelog.advance(session, SCORE_CURSOR, changelog.head(session))
+def listening(now: datetime) -> ColumnElement[bool]:
+    """Subscriptions that get alerts: active, of a token neither revoked nor expired."""
+    token = select(ApiToken.id).where(
+        ApiToken.id == Subscription.token_id,
+        ApiToken.revoked_at.is_(None),
+        or_(ApiToken.expires_at.is_(None), ApiToken.expires_at > now),
+    )
+    return and_(Subscription.active, token.exists())
+
+
+def skip_to_head(session: Session, *, unless_started: bool = False) -> None:
+    """Move both cursors to the journal's head: what happened before is not sent."""
+    if unless_started and session.get(JobCursor, AUDIT_CURSOR) is not None:
+        return
+    _, top = entries_after(session, 0, ())  # no entity asked for: only the head
+    changelog.advance(session, AUDIT_CURSOR, top)
+    changelog.advance(session, SCORE_CURSOR, changelog.head(session))
 
 
 def derive(session: Session, now: datetime | None = None, limit: int = 1000) -> int:
     """Turn what the journal recorded since the last run into alert deliveries; return how
     many deliveries were added. The caller commits."""
     now = now or utcnow()
-    start_cursors(session)
+    if session.execute(select(Subscription.id).where(listening(now)).limit(1)).first() is None:
+        skip_to_head(session)  # nobody listens; a later subscriber wants no history
+        return 0
     entries, audit_last = entries_after(
         session, changelog.cursor(session, AUDIT_CURSOR), ("event", "complaint"), limit
     )
@@ -74,7 +87,7 @@ def derive(session: Session, now: datetime | None = None, limit: int = 1000) -> 
     candidates = _from_audit(session, entries)
     added = 0
     if candidates or scored:
-        watchers = _watchers(session, {c.seller_id for c in candidates} | set(scored))
+        watchers = _watchers(session, {c.seller_id for c in candidates} | set(scored), now)
         candidates += _grade_changes(session, [sid for sid in scored if watchers.get(sid)])
         added = _store(session, candidates, watchers, now)
     changelog.advance(session, AUDIT_CURSOR, audit_last)
@@ -85,7 +98,7 @@ def derive(session: Session, now: datetime | None = None, limit: int = 1000) -> 
 def _from_audit(session: Session, entries: list) -> list[Candidate]:
     created = {
         int(entity_id)
-        for _, action, entity, entity_id, _ in entries
+        for _, _, action, entity, entity_id, _ in entries
         if entity == "event" and action.endswith(".create") and entity_id.isdigit()
     }
     out: list[Candidate] = []
@@ -109,18 +122,18 @@ def _from_audit(session: Session, entries: list) -> list[Candidate]:
                 Candidate(f"event:{event.id}", kind, event.seller_id, event.occurred_at, data)
             )
     moves = [
-        (audit_id, int(entity_id), action, new or {})
-        for audit_id, action, entity, entity_id, new in entries
+        (audit_id, at, int(entity_id), action, new or {})
+        for audit_id, at, action, entity, entity_id, new in entries
         if entity == "complaint" and action in OUTCOME_ACTIONS and entity_id.isdigit()
     ]
     if moves:
         complaints = {
             c.id: c
             for c in session.execute(
-                select(Complaint).where(Complaint.id.in_({m[1] for m in moves}))
+                select(Complaint).where(Complaint.id.in_({m[2] for m in moves}))
             ).scalars()
         }
-        for audit_id, complaint_id, action, new in moves:
+        for audit_id, at, complaint_id, action, new in moves:
             complaint = complaints.get(complaint_id)
             if complaint is None:
                 continue
@@ -136,7 +149,7 @@ def _from_audit(session: Session, entries: list) -> list[Candidate]:
                     f"complaint:{audit_id}",
                     "complaint_outcome",
                     complaint.seller_id,
-                    complaint.updated_at,
+                    at,  # when it moved (the complaint may have moved again since)
                     data,
                 )
             )
@@ -170,7 +183,7 @@ def _grade_changes(session: Session, seller_ids: list[int]) -> list[Candidate]:
     return out
 
 
-def _watchers(session: Session, seller_ids: set[int]) -> dict[int, list[int]]:
+def _watchers(session: Session, seller_ids: set[int], now: datetime) -> dict[int, list[int]]:
     """Return, per seller, the active subscriptions watching it (by seller, region, category)."""
     if not seller_ids:
         return {}
@@ -178,12 +191,12 @@ def _watchers(session: Session, seller_ids: set[int]) -> dict[int, list[int]]:
     for sub_id, sid in session.execute(
         select(SubscriptionSeller.subscription_id, SubscriptionSeller.seller_id)
         .join(Subscription, Subscription.id == SubscriptionSeller.subscription_id)
-        .where(Subscription.active, SubscriptionSeller.seller_id.in_(seller_ids))
+        .where(listening(now), SubscriptionSeller.seller_id.in_(seller_ids))
     ):
         out[sid].append(sub_id)
     broad = session.execute(
         select(Subscription.id, Subscription.region, Subscription.category).where(
-            Subscription.active,
+            listening(now),
             or_(Subscription.region.is_not(None), Subscription.category.is_not(None)),
         )
     ).all()

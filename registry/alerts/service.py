@@ -18,7 +18,7 @@ from ..core.types import max_length, new_public_id, utcnow
 from ..journal import Change
 from ..registration.models import Seller
 from ..registration.sellers import SellerService
-from .fanout import iso, start_cursors
+from .fanout import iso, skip_to_head
 from .models import AlertEvent, Delivery, DeliveryAttempt, Subscription, SubscriptionSeller
 from .signing import SecretBox, new_secret
 
@@ -115,7 +115,7 @@ class SubscriptionService:
         )
         self.session.add(subscription)
         # Alerts follow the journal from here on: a first subscription sends no history.
-        start_cursors(self.session)
+        skip_to_head(self.session, unless_started=True)
         self.session.flush()
         for seller_id in sellers:
             self.session.add(

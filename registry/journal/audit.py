@@ -184,8 +184,8 @@ def verify_chain(session: Session, batch: int = 5000) -> ChainReport:
 
 def entries_after(
     session: Session, after_id: int, entities: Iterable[str], limit: int = 1000
-) -> tuple[list[tuple[int, str, str, str, Any]], int]:
-    """Return audit entries of ``entities`` after id ``after_id`` as (id, action, entity,
+) -> tuple[list[tuple[int, datetime, str, str, str, Any]], int]:
+    """Return audit entries of ``entities`` after id ``after_id`` as (id, at, action, entity,
     entity id, new value), and the id a consumer may advance to.
 
     Entries are appended under the write lock (the hash chain needs it), so ids are handed out
@@ -195,6 +195,7 @@ def entries_after(
     rows = session.execute(
         select(
             AuditEntry.id,
+            AuditEntry.at,
             AuditEntry.action,
             AuditEntry.entity,
             AuditEntry.entity_id,
@@ -207,4 +208,4 @@ def entries_after(
         .limit(limit)
     ).all()
     last = rows[-1][0] if len(rows) >= limit else max(top, after_id)
-    return [(r[0], r[1], r[2], r[3], json.loads(r[4]) if r[4] else None) for r in rows], last
+    return [(*r[:5], json.loads(r[5]) if r[5] else None) for r in rows], last

@@ -181,3 +181,19 @@ def test_alerts_on_postgresql(pg_engine):
         assert fanout.derive(s) == 0
         [item] = delivery.due(s, utcnow())
         assert b'"kind":"licence_revoked"' in item.body
+
+
+def test_a_revoked_tokens_subscriptions_get_nothing(db, session):
+    seller = make_seller(session)
+    sub = watch(db, seller)
+    with db.writer() as s:
+        submit(s, seller, kind="licence_revoked", external_ref="before")
+        s.commit()
+    assert len(derived(db)) == 1
+    with db.writer() as s:
+        TokenService(s).revoke(sub.token_id, "regulator:test")
+        submit(s, seller, kind="trading_ban", external_ref="after")
+        s.commit()
+    assert len(derived(db)) == 1  # nothing new derived for it
+    with db.reader() as s:
+        assert delivery.due(s, utcnow()) == []  # and what was queued is not sent
