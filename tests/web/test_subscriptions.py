@@ -265,3 +265,22 @@ def test_region_and_category_subscriptions_match_their_sellers(
     jobs.deliver_alerts(local_app)
     sellers = sorted(json.loads(r.body)["seller"] for r in receiver.requests)
     assert sellers == sorted([zhejiang.public_id] * 2 + [beijing.public_id])
+
+
+def test_deliveries_page_like_every_list(local_app, client, session, receiver):
+    seller = make_seller(session)
+    watcher, regulator = make_token(session, "platform"), make_token(session, "regulator")
+    sub = subscribe(client, watcher, receiver.url, sellers=[seller.public_id])
+    for ref in "abc":
+        sanction(client, regulator, seller, external_ref=ref)
+    jobs.derive_alerts(local_app)
+    path = f"/api/v1/subscriptions/{sub['id']}/deliveries"
+    first = client.get(path, query_string={"per_page": 2}, headers=bearer(watcher))
+    meta = first.json["meta"]
+    assert (meta["total"], meta["pages"], len(first.json["data"])) == (3, 2, 2)
+    assert 'rel="next"' in first.headers["Link"]
+    second = client.get(path, query_string={"per_page": 2, "page": 2}, headers=bearer(watcher))
+    events = [d["event"] for d in first.json["data"] + second.json["data"]]
+    assert len(set(events)) == 3
+    bad = client.get(path, query_string={"per_page": 0}, headers=bearer(watcher))
+    assert bad.status_code == 422

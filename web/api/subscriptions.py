@@ -9,9 +9,9 @@ from registry.alerts.service import SubscriptionService
 from .. import payload
 from ..auth import authenticate
 from ..db import get_session
-from ..envelope import ok
+from ..envelope import ok, paged
 from ..outbound import secret_box
-from ..request import MAX_PER_PAGE, int_arg
+from ..request import page_args
 from . import bp
 
 
@@ -57,7 +57,6 @@ def delete_subscription(public_id: str):
 @bp.get("/subscriptions/<public_id>/deliveries")
 def subscription_deliveries(public_id: str):
     """Deliveries newest first, each with every attempt; ``page`` and ``per_page``."""
-    page = int_arg("page", 1, 1)
-    per_page = int_arg("per_page", 20, 1, MAX_PER_PAGE)
-    rows, total = _service().deliveries(public_id, page, per_page)
-    return ok(rows, total=total, page=page, per_page=per_page)
+    page = page_args()
+    rows, total = _service().deliveries(public_id, page.number, page.size)
+    return paged(rows, page, total)
