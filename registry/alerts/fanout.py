@@ -19,7 +19,7 @@ from sqlmodel import Session
 
 from ..complaints.models import Complaint
 from ..core.types import utcnow
-from ..events.models import Event
+from ..events.models import Event, Sanction
 from ..events.service import SANCTION_KINDS
 from ..journal import ChangeKind, changelog
 from ..journal.audit import entries_after
@@ -81,7 +81,7 @@ def derive(session: Session, now: datetime | None = None, limit: int = 1000) -> 
         skip_to_head(session)  # nobody listens; a later subscriber wants no history
         return 0
     entries, audit_last = entries_after(
-        session, changelog.cursor(session, AUDIT_CURSOR), ("event", "complaint"), limit
+        session, changelog.cursor(session, AUDIT_CURSOR), ("event", "sanction", "complaint"), limit
     )
     scored, score_last = changelog.pending(session, SCORE_CURSOR, limit, exclude_kinds=_NOT_SCORES)
     candidates = _from_audit(session, entries)
@@ -95,14 +95,28 @@ def derive(session: Session, now: datetime | None = None, limit: int = 1000) -> 
     return added
 
 
+def _created_events(entries: list) -> set[int]:
+    """Ids of the events these entries created: an event of its own, or the score event of a
+    regulator's finding (audited as its decision, which names the event)."""
+    out = set()
+    for _, _, action, entity, entity_id, new in entries:
+        if entity == "event" and action.endswith(".create") and entity_id.isdigit():
+            out.add(int(entity_id))
+        elif entity == "sanction" and action == "sanction.create" and new and new.get("event_id"):
+            out.add(int(new["event_id"]))  # only the id: the entry also holds private text
+    return out
+
+
 def _from_audit(session: Session, entries: list) -> list[Candidate]:
-    created = {
-        int(entity_id)
-        for _, _, action, entity, entity_id, _ in entries
-        if entity == "event" and action.endswith(".create") and entity_id.isdigit()
-    }
+    created = _created_events(entries)
     out: list[Candidate] = []
     if created:
+        decisions = {
+            d.event_id: d
+            for d in session.execute(
+                select(Sanction).where(Sanction.event_id.in_(created))
+            ).scalars()
+        }
         for event in session.execute(select(Event).where(Event.id.in_(created))).scalars():
             if event.kind in SANCTION_KINDS:
                 kind = "sanction"
@@ -118,6 +132,9 @@ def _from_audit(session: Session, entries: list) -> list[Candidate]:
                 "ends_at": iso(event.ends_at),
                 "summary": event.summary,  # the public copy: scrubbed on its way in
             }
+            decision = decisions.get(event.id)
+            if decision is not None and decision.repaired_at is None:
+                data["decision"] = decision_facts(decision)
             out.append(
                 Candidate(f"event:{event.id}", kind, event.seller_id, event.occurred_at, data)
             )
@@ -154,6 +171,21 @@ def _from_audit(session: Session, entries: list) -> list[Candidate]:
                 )
             )
     return out
+
+
+def decision_facts(decision: Sanction) -> dict[str, Any]:
+    """A regulator's decision as published (registry.privacy.gate: PUBLISHED_AS_IS and
+    PUBLISHED_AMOUNTS of ``sanction``)."""
+    return {
+        "kind": decision.kind,
+        "decision_number": decision.decision_number,
+        "authority": decision.authority,
+        "decided_on": decision.decided_on.isoformat(),
+        "effective_from": decision.effective_from and decision.effective_from.isoformat(),
+        "effective_until": decision.effective_until and decision.effective_until.isoformat(),
+        "amount": None if decision.amount is None else str(decision.amount),
+        "reason": decision.reason,
+    }
 
 
 def _grade_changes(session: Session, seller_ids: list[int]) -> list[Candidate]:

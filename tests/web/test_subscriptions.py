@@ -284,3 +284,32 @@ def test_deliveries_page_like_every_list(local_app, client, session, receiver):
     assert len(set(events)) == 3
     bad = client.get(path, query_string={"per_page": 0}, headers=bearer(watcher))
     assert bad.status_code == 422
+
+
+def test_a_decision_posted_to_the_sanctions_api_alerts_with_its_facts(
+    local_app, client, session, receiver
+):
+    seller = make_seller(session)
+    watcher, regulator = make_token(session, "platform"), make_token(session, "regulator")
+    subscribe(client, watcher, receiver.url, sellers=[seller.public_id])
+    record = {
+        "seller": seller.public_id,
+        "kind": "administrative_penalty",
+        "decision_number": "杭市监罚〔2026〕A-1号",
+        "authority": "杭州市市场监督管理局",
+        "decided_on": (utcnow() - timedelta(days=3)).date().isoformat(),
+        "amount": 50000,
+        "summary": "销售假冒商品，联系人电话13812345678。",
+        "external_ref": "A-1",
+    }
+    posted = client.post("/api/v1/sanctions", json=[record], headers=bearer(regulator))
+    assert posted.status_code == 200, posted.json
+    assert jobs.derive_alerts(local_app) == 1
+    jobs.deliver_alerts(local_app)
+    [got] = receiver.requests
+    event = json.loads(got.body)
+    assert event["type"] == "sanction"
+    decision = event["data"]["decision"]
+    assert decision["kind"] == "administrative_penalty" and decision["amount"] == "50000.00"
+    assert decision["decision_number"] == "杭市监罚〔2026〕A-1号"
+    assert "13812345678" not in got.body.decode()
