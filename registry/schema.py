@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from sqlmodel import SQLModel
 
+from .alerts import models as alerts
 from .complaints import models as complaints
 from .events import fulfillment_models as fulfillment
 from .events import models as events
@@ -15,4 +16,4 @@ from .scores import models as scores
 from .trust import models as trust
 
 metadata = SQLModel.metadata
-ROOMS = (complaints, events, feeds, fulfillment, journal, registration, scores, trust)
+ROOMS = (alerts, complaints, events, feeds, fulfillment, journal, registration, scores, trust)

@@ -79,4 +79,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         # Without hop counts no X-Forwarded-* header is believed.
         app.wsgi_app = ProxyFix(app.wsgi_app, **hops)  # type: ignore[method-assign]
     cli.register(app)
+    from .outbound import warn_if_private
+
+    warn_if_private(app)
     return app

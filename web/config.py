@@ -31,6 +31,17 @@ ENV_KEYS = (
     "FEED_DEADLINE",
     "FEED_MAX_BYTES",
     "FEED_RETRIES",
+    "DOMAIN_PROOF_SCHEME",
+    "DOMAIN_PROOF_PORT",
+    "OUTBOUND_RESOLVE",
+    "OUTBOUND_CONNECT_TIMEOUT",
+    "OUTBOUND_READ_TIMEOUT",
+    "ALERT_SECRET_KEY",
+    "ALERT_RETRY_BASE_SECONDS",
+    "ALERT_RETRY_MAX_SECONDS",
+    "ALERT_RETRY_WINDOW_HOURS",
+    "ALERT_DISABLE_AFTER_FAILURES",
+    "ALERT_DELIVERY_BATCH",
 )
 INT_KEYS = {
     "MAX_CONTENT_LENGTH",
@@ -41,8 +52,22 @@ INT_KEYS = {
     "PROXY_FIX_X_PREFIX",
     "FEED_MAX_BYTES",
     "FEED_RETRIES",
+    "DOMAIN_PROOF_PORT",
+    "ALERT_DISABLE_AFTER_FAILURES",
+    "ALERT_DELIVERY_BATCH",
 }
-FLOAT_KEYS = {"FEED_CONNECT_TIMEOUT", "FEED_READ_TIMEOUT", "FEED_DEADLINE"}
+FLOAT_KEYS = {
+    "FEED_CONNECT_TIMEOUT",
+    "FEED_READ_TIMEOUT",
+    "FEED_DEADLINE",
+    "OUTBOUND_CONNECT_TIMEOUT",
+    "OUTBOUND_READ_TIMEOUT",
+    "ALERT_RETRY_BASE_SECONDS",
+    "ALERT_RETRY_MAX_SECONDS",
+    "ALERT_RETRY_WINDOW_HOURS",
+}
+#: ``name=address,name=address`` in the environment (like curl's --resolve)
+MAP_KEYS = {"OUTBOUND_RESOLVE"}
 LIST_KEYS = {"TRUSTED_HOSTS"}  # comma-separated in the environment
 BOOL_KEYS = {"RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", "OUTBOUND_ALLOW_PRIVATE"}
 #: the forwarded headers ProxyFix may believe, by how many proxies set each (0: none)
@@ -77,6 +102,19 @@ def defaults(instance_path: str) -> dict:
         "FEED_DEADLINE": 120.0,
         "FEED_MAX_BYTES": 64 * 1024 * 1024,
         "FEED_RETRIES": 3,
+        # Every outbound call: seconds to connect, and to wait for each read of the answer
+        # (the whole answer is bounded by their sum).
+        "OUTBOUND_CONNECT_TIMEOUT": 3.0,
+        "OUTBOUND_READ_TIMEOUT": 5.0,
+        # Webhook alerts: back-off from the base to the maximum (with jitter) for the window,
+        # and the failed attempts in a row that disable a subscription. The secret key
+        # encrypts the signing secrets (default: random, kept in the instance folder).
+        "ALERT_SECRET_KEY": None,
+        "ALERT_RETRY_BASE_SECONDS": 30.0,
+        "ALERT_RETRY_MAX_SECONDS": 3600.0,
+        "ALERT_RETRY_WINDOW_HOURS": 24.0,
+        "ALERT_DISABLE_AFTER_FAILURES": 30,
+        "ALERT_DELIVERY_BATCH": 50,
         "SHARED_DATA_DIR": None,
         # How often (seconds) a worker asks the change log which cached badges and pages to
         # forget: nothing public is staler than this.
@@ -121,7 +159,12 @@ def from_environment() -> dict:
                 try:
                     out[key] = float(value)
                 except ValueError:
-                    raise ValueError(f"{key} must be a number of seconds, not {value!r}") from None
+                    raise ValueError(f"{key} must be a number, not {value!r}") from None
+            elif key in MAP_KEYS:
+                pairs = [p.split("=", 1) for p in value.split(",") if p.strip()]
+                if any(len(p) != 2 for p in pairs):
+                    raise ValueError(f"{key} must be name=address pairs, not {value!r}")
+                out[key] = {name.strip(): address.strip() for name, address in pairs}
             elif key in LIST_KEYS:
                 out[key] = [v.strip() for v in value.split(",") if v.strip()] or None
             elif key in BOOL_KEYS:

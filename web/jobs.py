@@ -29,6 +29,8 @@ SCHEDULE: dict[str, tuple[str, str, dict]] = {
     "open-data": ("write_open_data", "cron", {"hour": 4, "minute": 7}),
     # Each feed has its own interval; this asks every minute which are due.
     "feeds": ("pull_feeds", "interval", {"minutes": 1}),
+    "alerts-derive": ("derive_alerts", "interval", {"seconds": 2}),
+    "alerts-deliver": ("deliver_alerts", "interval", {"seconds": 5}),
 }
 
 
@@ -231,6 +233,75 @@ def pull_feeds(app: Flask, names: tuple[str, ...] = ()) -> list[dict]:
     for summary in summaries:
         log.info("feed %(feed)s: %(outcome)s", summary)
     return summaries
+
+
+def derive_alerts(app: Flask, now: datetime | None = None) -> int:
+    """Turn committed changes (the journal) into webhook deliveries for their watchers."""
+    from registry.alerts.fanout import derive
+
+    from .db import database
+
+    with app.app_context(), database().writer() as session:
+        added = derive(session, now)
+        session.commit()
+    if added:
+        log.info("alerts: %d deliveries queued", added)
+    return added
+
+
+def retry_policy(app: Flask):
+    """The back-off and disabling rules of webhook deliveries, from the configuration."""
+    from datetime import timedelta
+
+    from registry.alerts.delivery import RetryPolicy
+
+    config = app.config
+    return RetryPolicy(
+        base_seconds=float(config["ALERT_RETRY_BASE_SECONDS"]),
+        max_seconds=float(config["ALERT_RETRY_MAX_SECONDS"]),
+        window=timedelta(hours=float(config["ALERT_RETRY_WINDOW_HOURS"])),
+        disable_after=int(config["ALERT_DISABLE_AFTER_FAILURES"]),
+    )
+
+
+def deliver_alerts(app: Flask, now: datetime | None = None) -> dict[str, int]:
+    """POST the deliveries that are due. The due list is a read and every POST is made with
+    no transaction open: the write lock is taken only to record each answer."""
+    from registry.alerts import delivery
+    from registry.core.types import utcnow
+
+    from .db import database
+    from .outbound import http_client, secret_box
+
+    now = now or utcnow()
+    policy, box = retry_policy(app), secret_box(app)
+    counts: dict[str, int] = {}
+    with app.app_context():
+        with database().reader() as session:
+            items = delivery.due(session, now, int(app.config["ALERT_DELIVERY_BATCH"]))
+        if not items:
+            return counts
+        disabled: set[int] = set()
+        with http_client(app) as http:
+            for item in items:
+                if item.subscription_id in disabled:
+                    continue  # disabled by an earlier answer of this run
+                outcome = delivery.send(
+                    http,
+                    item,
+                    box,
+                    allow_private=app.config["OUTBOUND_ALLOW_PRIVATE"],
+                    resolve=app.config.get("OUTBOUND_RESOLVE") or None,
+                )
+                with database().writer() as session:
+                    status = delivery.record(session, item, outcome, policy, now)
+                    session.commit()
+                if status == "disabled":
+                    disabled.add(item.subscription_id)
+                if status:
+                    counts[status] = counts.get(status, 0) + 1
+    log.info("alert deliveries: %s", counts)
+    return counts
 
 
 def build_scheduler(app: Flask, blocking: bool = True):

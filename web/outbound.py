@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import logging
+
 from flask import Flask
 
+from registry.alerts.signing import SecretBox
 from registry.core.outbound import HttpClient
+
+from .config import secret_key
+
+log = logging.getLogger(__name__)
 
 
 def http_client(app: Flask) -> HttpClient:
@@ -12,7 +19,10 @@ def http_client(app: Flask) -> HttpClient:
     return HttpClient(
         allow_private=app.config["OUTBOUND_ALLOW_PRIVATE"],
         resolve=app.config.get("OUTBOUND_RESOLVE") or None,
-        timeout=(3.0, 5.0),
+        timeout=(
+            float(app.config["OUTBOUND_CONNECT_TIMEOUT"]),
+            float(app.config["OUTBOUND_READ_TIMEOUT"]),
+        ),
     )
 
 
@@ -29,3 +39,19 @@ def feed_client(app: Flask) -> HttpClient:
         user_agent="merchant-registry/0.1 (+pulled feeds)",
         retries=feed_retries(app.config["FEED_RETRIES"]),
     )
+
+
+def warn_if_private(app: Flask) -> None:
+    """Say loudly, at start, that outbound calls may reach private and loopback addresses."""
+    if app.config["OUTBOUND_ALLOW_PRIVATE"]:
+        log.warning(
+            "OUTBOUND_ALLOW_PRIVATE is on: webhooks, feeds and domain proofs may reach "
+            "loopback and private addresses. Never set it outside a local test set-up."
+        )
+
+
+def secret_box(app: Flask) -> SecretBox:
+    """Return the box that seals webhook signing secrets (ALERT_SECRET_KEY, else a key made
+    once in the instance folder: losing it leaves every subscription unable to sign)."""
+    key = app.config.get("ALERT_SECRET_KEY") or secret_key(app.instance_path, "alert_secret_key")
+    return SecretBox(key)

@@ -338,6 +338,42 @@ class HttpClient:
                 response.close()
         raise RedirectRefused(f"more than {self.max_redirects} redirects from {url}")
 
+    def post(
+        self,
+        url: str,
+        body: bytes,
+        headers: Mapping[str, str],
+        *,
+        timeout: tuple[float, float] | None = None,
+        max_bytes: int = 65_536,
+    ) -> HttpResponse:
+        """POST ``body`` once and return the (limited) answer, whatever its status.
+
+        No redirect is followed: a webhook that moved says so with its status, and following
+        it would send the signed body to a host nobody subscribed.
+        """
+        _check_url(url)
+        timeouts = self.timeout if timeout is None else timeout
+        deadline = time.monotonic() + sum(timeouts)
+        try:
+            response = self.session.post(
+                url,
+                data=body,
+                headers=dict(headers),
+                timeout=timeouts,
+                allow_redirects=False,
+                stream=True,
+            )
+        except requests.Timeout as exc:
+            raise Timeout(f"{url} did not answer in time") from exc
+        except requests.RequestException as exc:
+            raise ConnectionFailed(f"could not post to {url}: {exc}") from exc
+        try:
+            answer = _read_limited(response, max_bytes, deadline=deadline)
+            return HttpResponse(url, response.status_code, dict(response.headers), answer)
+        finally:
+            response.close()
+
     def _send(
         self, url: str, timeouts: tuple[float, float], headers: Mapping[str, str] | None = None
     ) -> requests.Response:

@@ -15,7 +15,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlmodel import Session
 
 from ..core.db import bulk_insert, lock_for_write
@@ -180,3 +180,32 @@ def verify_chain(session: Session, batch: int = 5000) -> ChainReport:
             prev = entry_hash
             checked += 1
             last_id = row_id
+
+
+def entries_after(
+    session: Session, after_id: int, entities: Iterable[str], limit: int = 1000
+) -> tuple[list[tuple[int, datetime, str, str, str, Any]], int]:
+    """Return audit entries of ``entities`` after id ``after_id`` as (id, at, action, entity,
+    entity id, new value), and the id a consumer may advance to.
+
+    Entries are appended under the write lock (the hash chain needs it), so ids are handed out
+    in commit order: a consumer that has read up to N never later finds a smaller id appear.
+    """
+    top = session.execute(select(func.coalesce(func.max(AuditEntry.id), 0))).scalar_one()
+    rows = session.execute(
+        select(
+            AuditEntry.id,
+            AuditEntry.at,
+            AuditEntry.action,
+            AuditEntry.entity,
+            AuditEntry.entity_id,
+            AuditEntry.new,
+        )
+        .where(
+            AuditEntry.id > after_id, AuditEntry.id <= top, AuditEntry.entity.in_(list(entities))
+        )
+        .order_by(AuditEntry.id)
+        .limit(limit)
+    ).all()
+    last = rows[-1][0] if len(rows) >= limit else max(top, after_id)
+    return [(*r[:5], json.loads(r[5]) if r[5] else None) for r in rows], last

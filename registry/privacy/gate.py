@@ -120,6 +120,8 @@ PUBLISHED_AS_IS: dict[str, frozenset[str]] = {
     # A regulator's published decision: its number, the authority's name, a reason code.
     "sanction": frozenset({"kind", "decision_number", "authority", "reason"}),
     "fraud_detail": frozenset({"currency"}),
+    # Webhook alerts, built by the registry from the public columns above only.
+    "alert_event": frozenset({"public_id", "type", "payload"}),
 }
 
 # Amounts published as decided: a regulator's fine is part of its public decision. Every
@@ -160,6 +162,13 @@ PRIVATE: dict[str, frozenset[str]] = {
     "fulfillment_day": frozenset({"source", "external_ref"}),
     "platform_store": frozenset({"source", "store_ref"}),
     "order_confirmation": frozenset({"source", "order_ref", "buyer_ref"}),
+    # A subscription and its deliveries are shown to the token that owns them, to no one else.
+    "alert_subscription": frozenset(
+        {"public_id", "url", "region", "category", "secret_encrypted", "disabled_reason"}
+    ),
+    "alert_event": frozenset({"key"}),
+    "alert_delivery": frozenset({"status"}),
+    "alert_attempt": frozenset({"error"}),
 }
 
 

@@ -7,4 +7,12 @@ from flask import Blueprint
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 # The handler modules register their routes on ``bp``.
-from . import badges, complaints, export, fulfillment, sellers, submissions  # noqa: E402,F401
+from . import (  # noqa: E402,F401
+    badges,
+    complaints,
+    export,
+    fulfillment,
+    sellers,
+    submissions,
+    subscriptions,
+)

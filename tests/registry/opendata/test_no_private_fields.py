@@ -13,6 +13,7 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 
+from registry.alerts.service import SubscriptionService
 from registry.complaints.service import ComplaintService
 from registry.events.confirmations import ConfirmationService
 from registry.events.fraud import FraudReportService
@@ -23,8 +24,9 @@ from registry.feeds import FeedService
 from registry.opendata import EXPORTS
 from registry.privacy.gate import PRIVATE, PUBLIC_TEXT, PUBLISHED_AMOUNTS, PUBLISHED_AS_IS
 from registry.schema import metadata
-from registry.trust.tokens import Principal
+from registry.trust.tokens import Principal, TokenService
 from web import jobs
+from web.outbound import secret_box
 
 from ...factories import make_seller, make_token, new_code
 from ...web.helpers import settle
@@ -103,6 +105,12 @@ def _world(app, session) -> None:
             complaint.id, "已联系买家处理。", principal=Principal(2, "shop", "merchant", seller.id)
         )
     session.commit()
+    app.config["OUTBOUND_ALLOW_PRIVATE"] = True  # a watcher on a closed local port
+    watcher = TokenService(session).create(name="watcher", role="platform")[1]
+    SubscriptionService(
+        session, watcher.id, "platform:watcher", box=secret_box(app), allow_private=True
+    ).create({"url": "http://127.0.0.1:9/hook", "sellers": [seller.public_id]})
+    session.commit()
     add_events(
         session,
         seller,
@@ -165,6 +173,8 @@ def _world(app, session) -> None:
     settle(app)
     jobs.issue_attestations(app)
     jobs.renew_attestations(app)
+    jobs.derive_alerts(app)
+    jobs.deliver_alerts(app)  # refused: an attempt with its error
 
 
 def _plant(app) -> dict[str, int]:

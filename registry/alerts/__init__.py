@@ -1,0 +1,1 @@
+"""Watch alerts: webhook subscriptions, the events derived from the journal, their delivery."""
