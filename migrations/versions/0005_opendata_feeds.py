@@ -1,6 +1,6 @@
 """pulled feeds and their runs
 
-Revision ID: 0005_opendata
+Revision ID: 0005
 Revises: 0004
 Create Date: 2026-12-02 18:00:00
 
@@ -17,7 +17,7 @@ from alembic import op
 
 import registry.core.types
 
-revision = "0005_opendata"
+revision = "0005"
 down_revision = "0004"
 branch_labels = None
 depends_on = None

@@ -257,7 +257,7 @@ def test_feed_commands_add_list_status_remove(local, runner, served):
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--kind", "sanctions"], "Invalid value for '--kind'"),
+        (["--kind", "court-rulings"], "Invalid value for '--kind'"),
         (["--token-role", "platform"], "registrations are applied as regulator"),
     ],
 )

@@ -1,7 +1,7 @@
 """sanction and fraud_detail: the typed facts of sanctions and fraud reports
 
-Revision ID: 0005_sanctions
-Revises: 0005_opendata
+Revision ID: 0006
+Revises: 0005
 Create Date: 2026-12-02 17:16:14
 
 - ``sanction``: a regulator's decision (decision number, authority, dates, amount, reason
@@ -19,8 +19,8 @@ from alembic import op
 
 import registry.core.types
 
-revision = "0005_sanctions"
-down_revision = "0005_opendata"
+revision = "0006"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 

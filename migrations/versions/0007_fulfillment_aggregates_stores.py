@@ -1,7 +1,7 @@
 """fulfillment aggregates, platform store ids, order confirmations
 
-Revision ID: 0005_fulfillment
-Revises: 0005_sanctions
+Revision ID: 0007
+Revises: 0006
 Create Date: 2026-12-02 17:30:00
 
 - ``fulfillment_day``: a platform's counts for one seller and day (one per source, seller
@@ -21,8 +21,8 @@ from alembic import op
 
 import registry.core.types
 
-revision = "0005_fulfillment"
-down_revision = "0005_sanctions"
+revision = "0007"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 

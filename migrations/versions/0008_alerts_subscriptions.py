@@ -1,7 +1,7 @@
 """alert subscriptions, alert events, deliveries and their attempts
 
-Revision ID: 0005_alerts
-Revises: 0005_fulfillment
+Revision ID: 0008
+Revises: 0007
 Create Date: 2026-12-02 17:30:00
 
 Webhook subscriptions (to sellers, a region or a category), the alerts derived from the
@@ -16,8 +16,8 @@ from alembic import op
 
 import registry.core.types
 
-revision = "0005_alerts"
-down_revision = "0005_fulfillment"
+revision = "0008"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 
