@@ -10,7 +10,7 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-import registry.models.base
+import registry.core.types
 ${imports if imports else ""}
 
 revision = ${repr(up_revision)}

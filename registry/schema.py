@@ -7,6 +7,7 @@ from sqlmodel import SQLModel
 
 from .alerts import models as alerts
 from .complaints import models as complaints
+from .disputes import models as disputes
 from .events import fulfillment_models as fulfillment
 from .events import models as events
 from .feeds import models as feeds
@@ -16,4 +17,15 @@ from .scores import models as scores
 from .trust import models as trust
 
 metadata = SQLModel.metadata
-ROOMS = (alerts, complaints, events, feeds, fulfillment, journal, registration, scores, trust)
+ROOMS = (
+    alerts,
+    complaints,
+    disputes,
+    events,
+    feeds,
+    fulfillment,
+    journal,
+    registration,
+    scores,
+    trust,
+)

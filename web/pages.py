@@ -199,6 +199,7 @@ def _render_profile(engine, public_id: str) -> tuple[int, str]:
         frauds=page.frauds,
         sanctions=page.sanctions,
         decisions=page.decisions,
+        disputes=page.disputes,
         lang=lang,
     )
     return page.seller.seller_id, html

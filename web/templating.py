@@ -274,6 +274,18 @@ LABELS = {
         "weidian": _l("Weidian"),
     },
     "scheme": {"cn_uscc": _l("Unified Social Credit Code"), "eu_vat": _l("EU VAT number")},
+    "dispute_kind": {
+        "correction": _l("Correction of the record"),
+        "abnormal_removal": _l("Removal from the abnormal-operations list"),
+        "credit_repair": _l("Credit repair"),
+    },
+    "dispute_status": {
+        "open": _l("With the record's source"),
+        "upheld": _l("Record upheld"),
+        "withdrawn": _l("Record withdrawn"),
+        "granted": _l("Granted"),
+        "refused": _l("Refused"),
+    },
     "seller_category": {
         "electronics": _l("Electronics"),
         "apparel": _l("Apparel"),
@@ -364,6 +376,8 @@ LABEL_HELPERS = {
     "platform_label": "platform",
     "scheme_label": "scheme",
     "seller_category_label": "seller_category",
+    "dispute_kind_label": "dispute_kind",
+    "dispute_status_label": "dispute_status",
 }
 _LABELLERS: dict[Any, dict[str, Callable[[Any], str]]] = {}
 

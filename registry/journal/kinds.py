@@ -23,3 +23,5 @@ class ChangeKind(StrEnum):
     SCORE = "score"
     #: public copies of texts were derived again from their originals (rescrub)
     PUBLIC_TEXT = "public_text"
+    #: a dispute of a record was filed or decided (what the profile shows beside the record)
+    DISPUTE = "dispute"

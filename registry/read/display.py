@@ -165,6 +165,20 @@ def holds_demo(bind: Session | Connection | Engine) -> bool:
     return bind.execute(_HOLDS_DEMO).first() is not None
 
 
+#: the resolution of a record overturned by its source, a regulator or a moderator
+WITHDRAWN = "invalid"
+
+
+def withdrawn(resolution: str | None) -> bool:
+    """Whether a record is overturned: it weighs nothing (SCORING.md) and is not shown."""
+    return resolution == WITHDRAWN
+
+
+def not_withdrawn(column: Any) -> Any:
+    """The SQL condition of ``withdrawn`` on a resolution column: the record is shown."""
+    return column.is_(None) | (column != WITHDRAWN)
+
+
 def sanction_published(
     score_kind: str,
     decided_on: date,
@@ -178,7 +192,7 @@ def sanction_published(
     published, as Credit China does), not overturned nor lifted, and inside the window its
     cap holds (SCORING.md C: 3 years, or longer while it is in effect; an abnormal-operations
     listing until it is removed)."""
-    if repaired_at is not None or resolution == "invalid":
+    if repaired_at is not None or withdrawn(resolution):
         return False
     if lifted_at is not None and lifted_at <= now:
         return False

@@ -23,6 +23,7 @@ from ..complaints.rules import PUBLIC_STATES
 from ..core.errors import NotFound
 from ..core.prepared import PreparedSelect, one_of
 from ..core.types import utcnow
+from ..disputes.models import Dispute
 from ..events.models import Event
 from ..registration.models import Seller
 from ..scores.models import ScoreHistory, SellerScore
@@ -35,7 +36,7 @@ from .view import SellerView, read_views
 from .warnings import WARNING_KINDS
 
 _seller, _score, _history = Seller.__table__, SellerScore.__table__, ScoreHistory.__table__
-_event, _complaint = Event.__table__, Complaint.__table__
+_event, _complaint, _dispute = Event.__table__, Complaint.__table__, Dispute.__table__
 _SELLER_ID = bindparam("seller_id")
 
 
@@ -85,6 +86,25 @@ _PUBLIC_COMPLAINTS = (
     .order_by(_complaint.c.created_at.desc(), _complaint.c.id.desc())
 )
 
+# A seller's disputes of its records and their decisions: only what is published of them.
+_DISPUTES = (
+    select(
+        _dispute.c.public_id.label("id"),
+        _dispute.c.kind,
+        _dispute.c.event_id,
+        _event.c.kind.label("record_kind"),
+        _event.c.occurred_at.label("record_at"),
+        _dispute.c.status,
+        _dispute.c.statement,
+        _dispute.c.created_at,
+        _dispute.c.decided_at,
+        _dispute.c.reason,
+    )
+    .join(_event, _event.c.id == _dispute.c.event_id)
+    .where(_dispute.c.seller_id == _SELLER_ID)
+    .order_by(_dispute.c.created_at.desc(), _dispute.c.id.desc())
+)
+
 
 @lru_cache(maxsize=8)
 def _prepared(dialect: Dialect) -> SimpleNamespace:
@@ -93,6 +113,7 @@ def _prepared(dialect: Dialect) -> SimpleNamespace:
         recent=PreparedSelect(RECENT_FULFILLMENT, dialect, ("seller_id", "since")),
         other_events=PreparedSelect(_OTHER_EVENTS, dialect, ("seller_id",)),
         complaints=PreparedSelect(_PUBLIC_COMPLAINTS, dialect, ("seller_id",)),
+        disputes=PreparedSelect(_DISPUTES, dialect, ("seller_id",)),
         peer_scores=PreparedSelect(_PEER_SCORES, dialect, ("category",)),
     )
 
@@ -127,6 +148,7 @@ class Profile:
     frauds: list[Any]
     decisions: list[Any]  # regulators' findings in force, with their decisions (SanctionLine)
     sanctions: list[Any]  # sanction events recorded without a decision
+    disputes: list[Any]  # the seller's disputes of its records, newest first
 
     @property
     def shown(self) -> display.Shown:
@@ -192,8 +214,9 @@ def profile_of(
             stored_score(card).explain(lang),  # type: ignore[arg-type]
         )
     sums: dict[str, int] = {}
-    events, complaints = [], []
-    if view.has_events:
+    events, complaints, disputes = [], [], []
+    if view.has_events:  # a dispute is of an event: without events there is none
+        disputes = q.disputes.all(cursor, seller_id=sid)
         sums = dict(q.recent.all(cursor, seller_id=sid, since=since))
         events = q.other_events.all(cursor, seller_id=sid)
         # Accepting a complaint records its event in the same transaction, and only accepted
@@ -209,6 +232,7 @@ def profile_of(
     orders = int(sums.get("order") or 0)
     rates = rates_of(sums, PROFILE_RATES)
     dates = {str(e.id): e.occurred_at for e in events}  # contributors are never orders
+    shown = [e for e in events if not display.withdrawn(e.resolution)]
     return Profile(
         seller=view,
         score=score,
@@ -223,10 +247,9 @@ def profile_of(
             if c.get("points", 0) > 0.05
         ],
         complaints=complaints,
-        platform_complaints=[e for e in events if e.kind == "complaint" and e.complaint_id is None],
-        frauds=[e for e in events if e.kind == "fraud_report"],
+        platform_complaints=[e for e in shown if e.kind == "complaint" and e.complaint_id is None],
+        frauds=[e for e in shown if e.kind == "fraud_report"],
         decisions=list(view.sanctions),
-        sanctions=[
-            e for e in events if e.kind in WARNING_KINDS and e.id not in view.decided_events
-        ],
+        sanctions=[e for e in shown if e.kind in WARNING_KINDS and e.id not in view.decided_events],
+        disputes=disputes,
     )

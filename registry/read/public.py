@@ -14,6 +14,7 @@ from sqlmodel import Session, SQLModel
 
 from ..core.errors import NotFound
 from ..core.types import utcnow
+from ..disputes import service as disputes
 from ..scores.service import stored_score
 from .rates import read_fulfillment
 from .view import ScoreView, SellerView, read_views
@@ -64,6 +65,7 @@ class ScorePublic(SQLModel):
 class SanctionPublic(SQLModel):
     """A regulator's finding in force (repaired, removed or expired ones are not shown)."""
 
+    event_id: int  # the record's id: what a dispute of it names
     kind: str
     score_kind: str
     decision_number: str | None
@@ -175,7 +177,9 @@ def read_record(
     """The API's record of one seller, with its 90-day fulfillment rates (NotFound if none)."""
     view = read_view(session, public_id=public_id, seller_id=seller_id)
     rates = read_fulfillment(session.connection(), view.seller_id, now or utcnow())
-    return record(view, rates)
+    data = record(view, rates)
+    data["disputes"] = disputes.published(session, view.seller_id) if view.has_events else []
+    return data
 
 
 def record(view: SellerView, fulfillment: dict[str, Any] | None = None) -> dict[str, Any]:

@@ -72,7 +72,7 @@ def narrative_documents(session: Session, seller_ids: list[int]) -> tuple[list[d
     docs, drop = [], []
     for event_id, kind, summary, resolution, created_at, public_id in rows:
         doc_id = f"e{event_id}"
-        if not summary or resolution == "invalid":
+        if not summary or display.withdrawn(resolution):
             drop.append(doc_id)
             continue
         docs.append(

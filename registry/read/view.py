@@ -372,7 +372,7 @@ def _counts_query(lo: int, hi: int):
         .where(
             _event.c.seller_id.between(lo, hi),
             _event.c.kind.not_in(_NOT_COUNTED),
-            (_event.c.resolution.is_(None)) | (_event.c.resolution != "invalid"),
+            display.not_withdrawn(_event.c.resolution),
         )
         .group_by(_event.c.seller_id, _event.c.kind)
     )

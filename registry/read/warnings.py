@@ -12,6 +12,7 @@ import scoring
 from ..core.types import utcnow
 from ..events.models import Event
 from ..registration.models import Seller
+from . import display
 
 WARNING_KINDS = tuple(sorted(scoring.SANCTION_KINDS))
 
@@ -27,6 +28,7 @@ def recent_warnings(
         .where(
             Event.occurred_at > now - timedelta(days=3 * 365),
             Event.lifted_at.is_(None),
+            display.not_withdrawn(Event.resolution),
             or_(
                 Event.kind.in_(WARNING_KINDS),
                 and_(Event.kind == "fraud_report", Event.verification == "regulator"),

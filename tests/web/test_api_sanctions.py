@@ -116,6 +116,7 @@ def test_the_public_record_shows_the_decision_and_nothing_private(
     record = client.get(f"/api/v1/sellers/{seller.public_id}").json["data"]
     [shown] = record["sanctions"]
     assert shown == {
+        "event_id": answer.json["data"][0]["event_id"],  # what a dispute of it names
         "kind": "administrative_penalty",
         "score_kind": "sanction_major_fine",
         "decision_number": "杭市监罚〔2026〕P-1号",

@@ -10,6 +10,7 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 from . import (  # noqa: E402,F401
     badges,
     complaints,
+    disputes,
     export,
     fulfillment,
     sellers,

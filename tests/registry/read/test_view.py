@@ -61,6 +61,7 @@ def orm_record(session, seller: Seller) -> dict:
     ).all()
     sanctions = [
         {
+            "event_id": e.id,
             "kind": d.kind,
             "score_kind": e.kind,
             "decision_number": d.decision_number,

@@ -1,0 +1,67 @@
+"""Disputes: a merchant disputes its seller's record; the record's source decides."""
+
+from __future__ import annotations
+
+from flask import request
+
+from registry.core.errors import ValidationFailed
+from registry.disputes.models import STATES
+from registry.disputes.service import DisputeService, Filer, public
+
+from .. import payload
+from ..auth import authenticate
+from ..db import get_session
+from ..envelope import ok, paged
+from ..request import page_args
+from . import bp
+
+
+def merchant_filer(principal) -> Filer:
+    """A merchant token speaks for its one seller."""
+    sellers = frozenset({principal.seller_id} if principal.seller_id is not None else ())
+    return Filer(principal.actor, sellers)
+
+
+@bp.post("/sellers/<public_id>/disputes")
+def file_dispute(public_id: str):
+    """Dispute a record (``correction``), or ask for an abnormal-operations removal or a
+    credit repair: ``{"kind", "event_id", "statement"}`` (the seller's merchant token)."""
+    principal = authenticate("merchant")
+    session = get_session()
+    dispute = DisputeService(session).file(
+        merchant_filer(principal), public_id, payload.json_object()
+    )
+    session.commit()
+    return ok(public(dispute, private=True), 201)
+
+
+@bp.get("/disputes")
+def list_disputes():
+    """A source's queue (platforms, regulators: ``status``, default open; ``all`` for every
+    state), or a merchant's own disputes, newest first."""
+    principal = authenticate("merchant", "platform", "regulator")
+    service = DisputeService(get_session())
+    if principal.role == "merchant":
+        rows = service.of_sellers(merchant_filer(principal).seller_ids)
+        return ok([public(d, private=True) for d in rows])
+    status = request.args.get("status", "open")
+    if status not in (*STATES, "all"):
+        raise ValidationFailed("unknown status", {"status": "one of " + ", ".join(STATES)})
+    page = page_args()
+    rows, total = service.queue(
+        principal.actor, None if status == "all" else status, page.number, page.size
+    )
+    return paged([public(d, private=True) for d in rows], page, total)
+
+
+@bp.post("/disputes/<public_id>/decision")
+def decide_dispute(public_id: str):
+    """The source decides: ``{"outcome", "reason"}`` (upheld or withdrawn for a correction;
+    granted or refused for a removal or a repair)."""
+    principal = authenticate("platform", "regulator")
+    session = get_session()
+    dispute = DisputeService(session).decide(
+        public_id, principal.actor, principal.role, payload.json_object()
+    )
+    session.commit()
+    return ok(public(dispute, private=True))
