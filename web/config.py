@@ -33,6 +33,7 @@ ENV_KEYS = (
     "FEED_RETRIES",
     "DOMAIN_PROOF_SCHEME",
     "DOMAIN_PROOF_PORT",
+    "DOMAIN_PROOF_DEADLINE",
     "OUTBOUND_RESOLVE",
     "OUTBOUND_CONNECT_TIMEOUT",
     "OUTBOUND_READ_TIMEOUT",
@@ -60,6 +61,7 @@ FLOAT_KEYS = {
     "FEED_CONNECT_TIMEOUT",
     "FEED_READ_TIMEOUT",
     "FEED_DEADLINE",
+    "DOMAIN_PROOF_DEADLINE",
     "OUTBOUND_CONNECT_TIMEOUT",
     "OUTBOUND_READ_TIMEOUT",
     "ALERT_RETRY_BASE_SECONDS",
@@ -93,6 +95,8 @@ def defaults(instance_path: str) -> dict:
         # Domain proofs are fetched over https from public addresses only; tests relax both.
         "DOMAIN_PROOF_SCHEME": "https",
         "DOMAIN_PROOF_PORT": None,
+        # seconds a proof fetch may take in all (connect, redirects, body)
+        "DOMAIN_PROOF_DEADLINE": 15.0,
         "OUTBOUND_ALLOW_PRIVATE": False,
         "OUTBOUND_RESOLVE": {},
         # Pulled feeds (web.jobs.pull_feeds): seconds to connect, per read, and for the whole

@@ -347,13 +347,32 @@ class HttpClient:
         timeout: tuple[float, float] | None = None,
         max_bytes: int = 65_536,
     ) -> HttpResponse:
-        """POST ``body`` once and return the (limited) answer, whatever its status.
+        """POST ``body`` once and return the (limited) answer, whatever its status, within
+        the connect and read timeouts together in all (a receiver that drips its answer is
+        cut off there, see ``registry.core.deadline``).
 
         No redirect is followed: a webhook that moved says so with its status, and following
         it would send the signed body to a host nobody subscribed.
         """
         _check_url(url)
         timeouts = self.timeout if timeout is None else timeout
+        total = sum(timeouts)
+        with Deadline(total) as watch:
+            try:
+                return self._post(url, body, headers, timeouts, max_bytes)
+            except OutboundError:
+                if watch.expired:
+                    raise Timeout(f"{url} took longer than {total:g} s in all") from None
+                raise
+
+    def _post(
+        self,
+        url: str,
+        body: bytes,
+        headers: Mapping[str, str],
+        timeouts: tuple[float, float],
+        max_bytes: int,
+    ) -> HttpResponse:
         deadline = time.monotonic() + sum(timeouts)
         try:
             response = self.session.post(

@@ -92,14 +92,16 @@ def check_proof(
     now: datetime,
     scheme: str = "https",
     port: int | None = None,
+    deadline: float | None = None,
 ) -> ProofResult:
-    """Fetch a domain's proof file and say whether it holds the token; never raise for a failure."""
+    """Fetch a domain's proof file and say whether it holds the token, within ``deadline``
+    seconds in all (redirects and body included); never raise for a failure."""
     try:
         url = proof_url(domain, scheme, port)
     except ValueError as exc:
         return ProofResult(False, INVALID_DOMAIN, str(exc), "", now)
     try:
-        response = http.get(url, max_bytes=PROOF_MAX_BYTES)
+        response = http.get(url, max_bytes=PROOF_MAX_BYTES, deadline=deadline)
     except OutboundError as exc:
         return ProofResult(False, exc.code, exc.message, url, now)
     if not contains_token(response.body, expected_token):

@@ -10,13 +10,13 @@ from sqlalchemy import or_, select
 from sqlmodel import Session
 
 from .. import journal
+from ..core.db import lock_for_write
 from ..core.errors import Conflict, Forbidden, ValidationFailed
-from ..core.outbound import HttpClient
 from ..core.types import utcnow
 from ..core.urls import normalize_domain
 from ..journal import Change, ChangeKind
 from ..trust.tokens import Principal
-from .domain_proof import WELL_KNOWN_PATH, ProofResult, check_proof, issue_token
+from .domain_proof import WELL_KNOWN_PATH, ProofResult, issue_token
 from .models import BOUND_STATES, Domain, Seller
 
 MAX_FAILURES = 3
@@ -40,6 +40,15 @@ def within(domain: str, domains: Iterable[str]) -> bool:
     ``shop.example``.
     """
     return any(domain == d or domain.endswith("." + d) for d in domains)
+
+
+@dataclass(frozen=True)
+class DueCheck:
+    """A domain due for a proof check, read before the fetch."""
+
+    domain_id: int
+    domain: str
+    token: str
 
 
 class DomainService:
@@ -190,18 +199,22 @@ class DomainService:
         self.session.flush()
         return row.state
 
-    def check_due(
-        self, http: HttpClient, *, scheme: str = "https", port: int | None = None, limit: int = 100
-    ) -> dict[str, int]:
-        """Check what is due; return how many domains ended in each state."""
-        counts: dict[str, int] = {}
-        for row in self.due_for_check(limit):
-            result = check_proof(
-                http, row.domain, row.proof_token or "", now=self.now, scheme=scheme, port=port
-            )
-            state = self.record_check(row, result)
-            counts[state] = counts.get(state, 0) + 1
-        return counts
+    def due_checks(self, limit: int = 100) -> list[DueCheck]:
+        """What is due for a check, as plain values: the fetches happen after this read's
+        transaction ends (``apply_check`` writes each result)."""
+        return [
+            DueCheck(row.id, row.domain, row.proof_token or "")  # type: ignore[arg-type]
+            for row in self.due_for_check(limit)
+        ]
+
+    def apply_check(self, due: DueCheck, result: ProofResult) -> str | None:
+        """Record one fetched result under the write lock; None when the domain changed
+        while it was fetched (removed, or a new token issued): that result proves nothing."""
+        lock_for_write(self.session)
+        row = self.session.get(Domain, due.domain_id, with_for_update=True)
+        if row is None or row.domain != due.domain or (row.proof_token or "") != due.token:
+            return None
+        return self.record_check(row, result)
 
     def bound_domains(self, seller_id: int) -> list[str]:
         return list(
