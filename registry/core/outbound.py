@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any, Self, cast
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import SplitResult, urljoin, urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -28,6 +28,7 @@ DEFAULT_MAX_BYTES = 1_000_000
 DEFAULT_MAX_REDIRECTS = 3
 DEFAULT_USER_AGENT = "merchant-registry/0.1 (+domain verification)"
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+DEFAULT_PORTS = {"http": 80, "https": 443}
 _CHUNK = 8192
 
 
@@ -417,8 +418,9 @@ class HttpClient:
         parts = urlsplit(target)
         if parts.scheme not in ("http", "https"):
             raise RedirectRefused(f"redirect to a {parts.scheme!r} URL refused")
-        if urlsplit(current).scheme == "https" and parts.scheme == "http":
-            raise RedirectRefused("redirect from https to http refused")
+        here = urlsplit(current)
+        if parts.scheme != here.scheme:
+            raise RedirectRefused(f"redirect from {here.scheme} to {parts.scheme} refused")
         if parts.username is not None or parts.password is not None:
             raise RedirectRefused("redirect to a URL with credentials refused")
         if _host_of(target) != _host_of(current):
@@ -426,7 +428,20 @@ class HttpClient:
             raise RedirectRefused(
                 f"redirect from {_host_of(current)} to {_host_of(target)} refused"
             )
+        if _port_of(parts) != _port_of(here):
+            # Another port of the same name is another server (often another tenant's).
+            raise RedirectRefused(
+                f"redirect from port {_port_of(here)} to port {_port_of(parts)} refused"
+            )
         return target
+
+
+def _port_of(parts: SplitResult) -> int | None:
+    """The port a URL names, or its scheme's (None: a port that is no number)."""
+    try:
+        return parts.port or DEFAULT_PORTS[parts.scheme]
+    except ValueError:
+        return None
 
 
 def _check_url(url: str) -> None:

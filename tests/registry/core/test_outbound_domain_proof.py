@@ -247,6 +247,27 @@ def test_check_proof_follows_a_redirect_on_the_same_host(http, server):
     assert server.seen == [WELL_KNOWN_PATH, "/proof.txt"]
 
 
+@pytest.mark.parametrize(
+    "location",
+    [
+        "http://127.0.0.1:{other}/proof.txt",  # another port: another server
+        "https://127.0.0.1:{port}/proof.txt",  # another scheme
+        "http://127.0.0.1/proof.txt",  # the scheme's own port, which is not this one
+    ],
+)
+def test_a_same_host_redirect_keeps_the_scheme_and_the_port(http, server, location):
+    token = issue_token()
+    with socket.socket() as other:  # a second server of the same host, also serving it
+        other.bind(("127.0.0.1", 0))
+        target = location.format(port=server.port, other=other.getsockname()[1])
+        server.special[WELL_KNOWN_PATH] = lambda h: _send(
+            h, 302, Location=target, Content_Length="0"
+        )
+        result = _check(http, server, token)
+    assert (result.ok, result.reason) == (False, "redirect_refused"), result
+    assert server.seen == [WELL_KNOWN_PATH]
+
+
 def test_check_proof_gives_up_after_too_many_redirects(http, server):
     server.special["/loop"] = lambda h: _send(h, 302, Location="/loop", Content_Length="0")
     server.special[WELL_KNOWN_PATH] = server.special["/loop"]
