@@ -15,7 +15,7 @@ from registry.registration.columns import column_report
 from registry.registration.service import RegistrationService
 
 from ..db import database, job_session
-from .records import ENCODING, FILE, FORMAT, apply_records, read_records
+from .records import CHUNK_OPTION, ENCODING, FILE, FORMAT, apply_records, read_records
 
 db_group = AppGroup("db", help="Database schema (Alembic migrations).")
 
@@ -54,16 +54,17 @@ def db_current() -> None:
 @FILE
 @FORMAT
 @ENCODING
+@CHUNK_OPTION
 @click.option("--verified-by", default="registry operator", show_default=True)
 def import_registrations(
-    path: Path, fmt: str | None, encoding: str | None, verified_by: str
+    path: Path, fmt: str | None, encoding: str | None, chunk: int, verified_by: str
 ) -> None:
     """Import verified identities from a CSV, JSON or JSON Lines file."""
     records = read_records(path, fmt, encoding, canonical=True)
     for warning in column_report(records).warnings():
         click.echo(f"{path.name}: warning: {warning['message']}", err=True)
     actor = f"regulator:{verified_by}"
-    apply_records(path, records, lambda s: RegistrationService(s, actor=actor).submit)
+    apply_records(path, records, lambda s: RegistrationService(s, actor=actor).submit, chunk)
 
 
 @click.command("verify-audit")

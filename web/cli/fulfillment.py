@@ -10,7 +10,7 @@ from flask.cli import with_appcontext
 from registry.core.identifiers import clean_text
 from registry.events.fulfillment import FulfillmentService
 
-from .records import ENCODING, FILE, FORMAT, apply_records, read_records
+from .records import CHUNK_OPTION, ENCODING, FILE, FORMAT, apply_records, read_records
 
 SOURCE_LIMIT = 100
 
@@ -28,13 +28,16 @@ def platform_actor(name: str) -> str:
 @FILE
 @FORMAT
 @ENCODING
+@CHUNK_OPTION
 @click.option(
     "--source",
     required=True,
     help="The platform, as its API token is named: records and days are that source's.",
 )
-def import_fulfillment(path: Path, fmt: str | None, encoding: str | None, source: str) -> None:
+def import_fulfillment(
+    path: Path, fmt: str | None, encoding: str | None, chunk: int, source: str
+) -> None:
     """Import per-order fulfillment records and daily aggregates (CSV, JSON, JSON Lines)."""
     actor = platform_actor(source)
     records = read_records(path, fmt, encoding, canonical=False)
-    apply_records(path, records, lambda s: FulfillmentService(s, actor, "platform").submit)
+    apply_records(path, records, lambda s: FulfillmentService(s, actor, "platform").submit, chunk)
