@@ -25,6 +25,7 @@ def register(app: Flask) -> None:
         data.verify_audit,
         data.load_demo,
         scores.rescore,
+        scores.check_scores,
         ops.scheduler,
         ops.prepare,
         index.reindex,

@@ -34,3 +34,23 @@ def rescore(everyone: bool, full: bool) -> None:
         f"{summary.sellers} sellers rescored, {summary.changed} changed "
         f"({summary.incremental} incremental, {summary.full} from all events)"
     )
+
+
+@click.command("check-scores")
+@click.option("--sample", default=1000, show_default=True, help="How many sellers to recompute.")
+@click.option("--seed", type=int, default=None, help="Choose the same sample again.")
+@with_appcontext
+def check_scores(sample: int, seed: int | None) -> None:
+    """Recompute a sample of stored scores from their events; exit 1 on any difference."""
+    from registry.scores.check import check_scores as check
+
+    with job_session() as session:
+        report = check(session, sample, seed)
+    for d in report.differences[:50]:
+        click.echo(f"{d.public_id}: {d.field}: stored {d.stored!r}, recomputed {d.recomputed!r}")
+    click.echo(
+        f"{report.checked} scores recomputed, {len(report.differences)} differences"
+        f" ({report.pending} sellers changed since their last rescore, not checked)"
+    )
+    if not report.ok:
+        sys.exit(1)
