@@ -1,5 +1,5 @@
 """Command-line tools, ``flask --app wsgi <command>``, grouped by area: data (migrations,
-the demo set, audit, public texts), record imports (registrations, sanctions, fraud
+the demo set, audit, public texts, backups), record imports (registrations, sanctions, fraud
 reports), scores, the search index, tokens and keys, and running the registry (scheduler,
 prepare, domain checks)."""
 
@@ -10,7 +10,7 @@ from flask import Flask
 
 def register(app: Flask) -> None:
     """Add every command to ``app.cli``."""
-    from . import data, feeds, fulfillment, index, keys, ops, records, scores
+    from . import backup, data, feeds, fulfillment, index, keys, ops, records, scores
 
     app.cli.add_command(data.db_group)
     app.cli.add_command(feeds.feeds_group)
@@ -34,5 +34,7 @@ def register(app: Flask) -> None:
         keys.revoke_signing_key,
         ops.check_domains,
         data.rescrub,
+        backup.backup,
+        backup.restore,
     ):
         app.cli.add_command(command)
