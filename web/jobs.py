@@ -66,7 +66,7 @@ def rescore_all(app: Flask) -> int:
     from .db import database
 
     with app.app_context(), database().writer() as session:
-        summary = ScoreService(session).rescore_all()
+        summary = ScoreService(session).rescore_all(commit=session.commit)
         session.commit()
     log.info("nightly rescore: %d sellers, %d changed", summary.sellers, summary.changed)
     return summary.sellers

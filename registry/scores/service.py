@@ -255,12 +255,16 @@ class ScoreService:
         full: bool = False,
         batch: int = FULL_BATCH,
         progress: Callable[[int], None] | None = None,
+        commit: Callable[[], None] | None = None,
     ) -> RescoreSummary:
         """Rescore every seller: nightly, since decay moves scores even when nothing happens.
 
         A seller with a current stored state is brought forward from it without reading its
         events; the others (all of them with ``full``) are recomputed from their events in
-        seller-id ranges, streaming rows straight from the database cursor.
+        seller-id ranges, streaming rows straight from the database cursor. ``commit``, called
+        after each range, ends its transaction: other writers then wait at most one range
+        (about 2 s at 20,000 sellers), not the whole pass (99 s at 1,000,000), and a pass
+        that is stopped leaves whole ranges, each scored as of the pass's ``now``.
         """
         total = RescoreSummary()
         last_id = 0
@@ -281,6 +285,8 @@ class ScoreService:
                 if not ids:
                     return total
                 total.add(self._rescore_range(ids, full))
+                if commit is not None:
+                    commit()
                 last_id = ids[-1]
                 if progress:
                     progress(len(ids))

@@ -75,3 +75,49 @@ def test_a_seller_changed_since_its_rescore_is_pending(runner, app, client, sess
     result = runner.invoke(args=["check-scores"])
     assert result.exit_code == 0, result.output
     assert "29 scores recomputed, 0 differences (1 sellers changed" in result.output
+
+
+def test_a_full_rescore_commits_per_range_and_a_stopped_one_leaves_whole_ranges(
+    runner, app, session
+):
+    from sqlalchemy import event as sa_event
+    from sqlalchemy.orm import Session as OrmSession
+
+    from registry.scores.models import SellerScore
+    from registry.scores.service import ScoreService
+
+    _demo(runner, app)
+    commits = []
+
+    def counted(_session):
+        commits.append(1)
+
+    sa_event.listen(OrmSession, "after_commit", counted)
+    try:
+        result = runner.invoke(args=["rescore", "--all", "--full", "--batch", "7"])
+    finally:
+        sa_event.remove(OrmSession, "after_commit", counted)
+    assert result.exit_code == 0, result.output
+    assert len(commits) >= 30 // 7  # one transaction per range, not one for the pass
+
+    # A pass that dies after its second range (as a killed process would: the open
+    # transaction is rolled back) leaves two whole ranges rescored as of its own moment.
+    later = datetime.now(UTC) + timedelta(days=30)
+    done = []
+
+    def commit_then_die():
+        session.commit()
+        done.append(1)
+        if len(done) == 2:
+            raise KeyboardInterrupt
+
+    try:
+        ScoreService(session, now=later).rescore_all(full=True, batch=7, commit=commit_then_die)
+    except KeyboardInterrupt:
+        session.rollback()
+    moments = session.execute(select(SellerScore.computed_at)).scalars().all()
+    assert sum(1 for m in moments if m == later) == 14
+    checked = runner.invoke(args=["check-scores"])
+    assert checked.exit_code == 0 and "0 differences" in checked.output, checked.output
+    again = runner.invoke(args=["rescore", "--all"])
+    assert again.exit_code == 0 and "30 sellers rescored" in again.output, again.output

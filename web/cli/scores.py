@@ -7,14 +7,23 @@ import sys
 import click
 from flask.cli import with_appcontext
 
+from registry.scores.service import FULL_BATCH
+
 from ..db import job_session
 
 
 @click.command("rescore")
 @click.option("--all", "everyone", is_flag=True, help="Every seller, not only changed ones.")
 @click.option("--full", is_flag=True, help="Recompute from all events, ignoring stored state.")
+@click.option(
+    "--batch",
+    default=FULL_BATCH,
+    show_default=True,
+    type=click.IntRange(1, 1_000_000),
+    help="With --all: sellers per transaction (other writers wait at most one).",
+)
 @with_appcontext
-def rescore(everyone: bool, full: bool) -> None:
+def rescore(everyone: bool, full: bool, batch: int) -> None:
     """Rescore changed sellers (or all of them) now."""
     from sqlalchemy import func, select
 
@@ -26,7 +35,9 @@ def rescore(everyone: bool, full: bool) -> None:
         if everyone:
             total = session.execute(select(func.count()).select_from(Seller)).scalar_one()
             with click.progressbar(length=total, label="rescoring", file=sys.stderr) as bar:
-                summary = service.rescore_all(full=full, progress=bar.update)
+                summary = service.rescore_all(
+                    full=full, batch=batch, progress=bar.update, commit=session.commit
+                )
         else:
             summary = service.rescore_changed(limit=1_000_000)
         session.commit()
