@@ -25,6 +25,7 @@ ENV_KEYS = (
     "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED",
     "AUTH_FAILURE_LIMIT",
     "OPEN_DATA_DIR",
+    "SECURITY_CONTACT",
     "OUTBOUND_ALLOW_PRIVATE",
     "FEED_CONNECT_TIMEOUT",
     "FEED_READ_TIMEOUT",
@@ -92,6 +93,8 @@ def defaults(instance_path: str) -> dict:
         # The nightly open data files (web.jobs.write_open_data), served by /api/v1/export;
         # None: the instance folder's opendata/ (open_data_dir).
         "OPEN_DATA_DIR": None,
+        # where vulnerabilities are reported (e-mail or https URL), at /.well-known/security.txt
+        "SECURITY_CONTACT": None,
         # Domain proofs are fetched over https from public addresses only; tests relax both.
         "DOMAIN_PROOF_SCHEME": "https",
         "DOMAIN_PROOF_PORT": None,

@@ -5,8 +5,12 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, render_template
+from datetime import timedelta
+
+from flask import Blueprint, Response, abort, current_app, render_template, url_for
 from sqlalchemy import text
+
+from registry.core.types import utcnow
 
 from .auth import authenticate
 from .db import get_session
@@ -19,6 +23,25 @@ bp = Blueprint("ops", __name__)
 def healthz():
     get_session().execute(text("SELECT 1"))
     return {"status": "ok"}
+
+
+@bp.get("/.well-known/security.txt")
+def security_txt():
+    """Where to report a vulnerability (RFC 9116), when the operator names a contact."""
+    contact = current_app.config.get("SECURITY_CONTACT")
+    if not contact:
+        abort(404)
+    if "@" in contact and not contact.startswith(("mailto:", "https://")):
+        contact = f"mailto:{contact}"
+    expires = (utcnow() + timedelta(days=365)).replace(microsecond=0)
+    lines = [
+        f"Contact: {contact}",
+        f"Expires: {expires.isoformat().replace('+00:00', 'Z')}",
+        "Preferred-Languages: zh, en",
+        f"Canonical: {url_for('ops.security_txt', _external=True)}",
+        "",
+    ]
+    return Response("\n".join(lines), mimetype="text/plain")
 
 
 @bp.get("/ops/feeds")
