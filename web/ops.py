@@ -3,9 +3,8 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 from flask import Blueprint, Response, abort, current_app, render_template, url_for
 from sqlalchemy import text
