@@ -23,10 +23,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import inspect, select, text
+from sqlalchemy import inspect, text
 from sqlalchemy.engine import Engine, make_url
 
-from ..journal.models import AuditEntry
+from ..journal import audit
 
 
 class BackupError(Exception):
@@ -60,11 +60,7 @@ def describe(engine: Engine) -> tuple[str | None, dict[str, int], str | None]:
         revision = None
         if "alembic_version" in names:
             revision = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
-        head = None
-        if AuditEntry.__tablename__ in names:
-            head = conn.execute(
-                select(AuditEntry.entry_hash).order_by(AuditEntry.id.desc()).limit(1)
-            ).scalar()
+        head = audit.head_hash(conn) if "audit_log" in names else None
     return revision, tables, head
 
 

@@ -16,6 +16,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.engine import Connection
 from sqlmodel import Session
 
 from ..core.db import bulk_insert, lock_for_write
@@ -209,3 +210,10 @@ def entries_after(
     ).all()
     last = rows[-1][0] if len(rows) >= limit else max(top, after_id)
     return [(*r[:5], json.loads(r[5]) if r[5] else None) for r in rows], last
+
+
+def head_hash(connection: Connection) -> str | None:
+    """The newest entry's hash: what a copy of the log must end with (None: no entry)."""
+    return connection.execute(
+        select(AuditEntry.entry_hash).order_by(AuditEntry.id.desc()).limit(1)
+    ).scalar()

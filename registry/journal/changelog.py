@@ -91,3 +91,17 @@ def advance(session: Session, consumer: str, seq: int) -> None:
 
 def head(session: Session) -> int:
     return session.execute(select(func.coalesce(func.max(ChangeLogEntry.seq), 0))).scalar_one()
+
+
+def changed_after(session: Session, consumer: str, seller_ids: Iterable[int]) -> set[int]:
+    """Which of ``seller_ids`` changed after ``consumer``'s cursor (not consumed yet)."""
+    ids = list(seller_ids)
+    if not ids:
+        return set()
+    return set(
+        session.execute(
+            select(ChangeLogEntry.seller_id).where(
+                ChangeLogEntry.seq > cursor(session, consumer), ChangeLogEntry.seller_id.in_(ids)
+            )
+        ).scalars()
+    )

@@ -22,7 +22,6 @@ import scoring
 
 from ..events.models import Event
 from ..journal import changelog
-from ..journal.models import ChangeLogEntry
 from ..registration.models import Seller
 from .models import SellerScore
 from .service import EVENT_COLUMNS, RESCORE_CONSUMER, verified_sellers
@@ -82,14 +81,7 @@ def check_scores(session: Session, size: int = 1000, seed: int | None = None) ->
     ids = _sample(session, size, random.Random(seed))
     if not ids:
         return report
-    cursor = changelog.cursor(session, RESCORE_CONSUMER)
-    pending = set(
-        session.execute(
-            select(ChangeLogEntry.seller_id).where(
-                ChangeLogEntry.seq > cursor, ChangeLogEntry.seller_id.in_(ids)
-            )
-        ).scalars()
-    )
+    pending = changelog.changed_after(session, RESCORE_CONSUMER, ids)
     report.pending = len(pending)
     stored = {
         row.seller_id: row
