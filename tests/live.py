@@ -69,18 +69,26 @@ class LiveSite:
     """gunicorn and the scheduler on the files under *folder*: a copy of the SQLite file
     *database* and, when given, of the index folder *index* (see the module docstring)."""
 
-    def __init__(self, folder: Path, database: Path, index: Path | None = None) -> None:
+    def __init__(
+        self,
+        folder: Path,
+        database: Path | None,
+        index: Path | None = None,
+        database_url: str | None = None,
+    ) -> None:
+        """``database``: a SQLite file to copy; or ``database_url``, a migrated database."""
         from web import create_app
 
         self.folder = folder
         self.db_path = folder / "registry.db"
-        shutil.copy(database, self.db_path)
+        if database is not None:
+            shutil.copy(database, self.db_path)
         self.index_dir = folder / "index"
         if index is not None:
             shutil.copytree(index, self.index_dir)
         self.env = {
             **os.environ,
-            "DATABASE_URL": f"sqlite:///{self.db_path}",
+            "DATABASE_URL": database_url or f"sqlite:///{self.db_path}",
             "SEARCH_INDEX_DIR": str(self.index_dir),
             "SIGNING_KEY_DIR": str(folder / "keys"),
             "REGISTRY_INSTANCE_PATH": str(folder / "instance"),

@@ -11,14 +11,18 @@ from flask import Flask, Response, current_app, jsonify, render_template, reques
 from flask.globals import request_ctx
 from flask.json.provider import DefaultJSONProvider
 from pydantic import BaseModel
-from werkzeug.exceptions import HTTPException
+from sqlalchemy.exc import DBAPIError
+from werkzeug.exceptions import HTTPException, ServiceUnavailable
 
+from registry.core.db import unavailable
 from registry.core.errors import RegistryError
 
 from .page_errors import page_message
 from .request import Page
 
 log = logging.getLogger(__name__)
+#: what a 503 asks a client to wait while the database restarts or fails over
+RETRY_AFTER_SECONDS = 5
 
 
 class IsoJSONProvider(DefaultJSONProvider):
@@ -121,6 +125,21 @@ def register(app: Flask) -> None:
         for header in ("Allow", "Retry-After"):
             if original.headers.get(header):
                 response.headers[header] = original.headers[header]
+        return response, status
+
+    @app.errorhandler(DBAPIError)
+    def _database_error(exc: DBAPIError):
+        if not unavailable(exc):
+            return _unexpected(exc)
+        # Restarting, failed over or busy: say so, and when to come back.
+        log.warning("database unavailable on %s %s: %s", request.method, request.path, exc.orig)
+        if _wants_json():
+            response, status = error(
+                503, "database_unavailable", "the registry's database is briefly unavailable"
+            )
+        else:
+            response, status = app.make_response(_page(503, ServiceUnavailable())), 503
+        response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
         return response, status
 
     @app.errorhandler(Exception)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
@@ -9,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import DateTime, event, text
 from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session, create_engine
 
@@ -79,6 +81,22 @@ def writer(engine: Engine) -> Engine:
 def session_factory(engine: Engine) -> sessionmaker:
     """Return a factory of SQLModel sessions bound to ``engine``."""
     return sessionmaker(engine, class_=Session, expire_on_commit=False)
+
+
+def unavailable(exc: BaseException) -> bool:
+    """Whether a database error means the database is out of reach for now (restarting,
+    a connection lost, SQLite busy past its timeout): a 503 worth retrying, not a 500. The
+    pool then checks each connection before use (``pool_pre_ping``) and recovers by itself."""
+    if not isinstance(exc, DBAPIError):
+        return False
+    if exc.connection_invalidated:
+        return True
+    orig = exc.orig
+    if isinstance(orig, sqlite3.OperationalError):
+        return "database is locked" in str(orig) or "database is busy" in str(orig)
+    module = type(orig).__module__
+    # psycopg's OperationalError: the server shut down or is starting, the connection broke
+    return module.startswith("psycopg") and isinstance(exc, OperationalError | InterfaceError)
 
 
 def is_sqlite(session: Session) -> bool:
