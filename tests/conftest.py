@@ -7,6 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from registry.core.db import make_engine
 from registry.core.migrate import upgrade
@@ -15,6 +16,11 @@ from web import create_app
 from .factories import make_token
 
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+
+# No per-example deadline: on a shared 2-core machine a loaded moment is not a failure, and
+# speed is measured by the benchmarks (bench/), not by unit tests.
+settings.register_profile("registry", deadline=None)
+settings.load_profile("registry")
 
 # live_site: a real gunicorn (2 workers) and scheduler (tests/live.py)
 pytest_plugins = ("tests.live",)

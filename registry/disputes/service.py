@@ -304,9 +304,14 @@ def public(dispute: Dispute, *, private: bool = False) -> dict[str, Any]:
     return out
 
 
-def published(session: Session, seller_id: int) -> list[dict[str, Any]]:
-    """A seller's disputes as the public sees them, newest first."""
+def published(session: Session, seller_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
+    """The sellers' disputes as the public sees them, newest first, by seller (one query)."""
+    out: dict[int, list[dict[str, Any]]] = {sid: [] for sid in seller_ids}
+    if not seller_ids:
+        return out
     rows = session.execute(
-        select(Dispute).where(Dispute.seller_id == seller_id).order_by(Dispute.id.desc())
+        select(Dispute).where(Dispute.seller_id.in_(seller_ids)).order_by(Dispute.id.desc())
     ).scalars()
-    return [public(d) for d in rows]
+    for dispute in rows:
+        out[dispute.seller_id].append(public(dispute))
+    return out

@@ -19,6 +19,7 @@ from sqlmodel import Session
 
 from ..complaints.queries import ComplaintQueries
 from ..core.types import utcnow
+from ..disputes import service as disputes
 from ..read.public import record
 from ..read.rates import read_fulfillments
 from ..read.view import SellerView, stream_views
@@ -68,9 +69,13 @@ def _json_lines(records: list[dict[str, Any]]) -> bytes:
     return text.encode("utf-8")
 
 
-def seller_record(view: SellerView, fulfillment: dict[str, Any] | None = None) -> dict[str, Any]:
+def seller_record(
+    view: SellerView,
+    fulfillment: dict[str, Any] | None = None,
+    disputed: list[dict[str, Any]] | None = None,
+) -> dict[str, Any]:
     """A seller's open data record: the API's record, with its public counts."""
-    return {**record(view, fulfillment), "counts": dict(view.counts or {})}
+    return {**record(view, fulfillment, disputed), "counts": dict(view.counts or {})}
 
 
 def seller_lines(session: Session, chunk: int = CHUNK) -> Iterator[bytes]:
@@ -78,7 +83,10 @@ def seller_lines(session: Session, chunk: int = CHUNK) -> Iterator[bytes]:
     now = utcnow()
     for views in stream_views(session, chunk=chunk):
         rates = read_fulfillments(session.connection(), [v.seller_id for v in views], now)
-        yield _json_lines([seller_record(v, rates[v.seller_id]) for v in views])
+        found = disputes.published(session, [v.seller_id for v in views if v.has_events])
+        yield _json_lines(
+            [seller_record(v, rates[v.seller_id], found.get(v.seller_id, [])) for v in views]
+        )
 
 
 def _cell(value: Any) -> Any:

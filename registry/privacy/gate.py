@@ -84,6 +84,8 @@ PUBLIC_TEXT: dict[str, dict[str, str]] = {
         "merchant_reply": "merchant_reply_original",
         "status_reason": "status_reason_original",
     },
+    # A seller's statement disputing a record, and its source's reason for the decision.
+    "dispute": {"statement": "statement_original", "reason": "reason_original"},
 }
 
 # Published as submitted: a business's registered facts, checked by regulators, and words the
@@ -120,6 +122,7 @@ PUBLISHED_AS_IS: dict[str, frozenset[str]] = {
     # A regulator's published decision: its number, the authority's name, a reason code.
     "sanction": frozenset({"kind", "decision_number", "authority", "reason"}),
     "fraud_detail": frozenset({"currency"}),
+    "dispute": frozenset({"public_id", "kind", "status"}),
     # Webhook alerts, built by the registry from the public columns above only.
     "alert_event": frozenset({"public_id", "type", "payload"}),
 }
@@ -146,6 +149,8 @@ PRIVATE: dict[str, frozenset[str]] = {
     "identity": frozenset({"evidence_ref"}),
     "sanction": frozenset({"source", "external_ref"}),
     "fraud_detail": frozenset({"evidence_ref"}),
+    # Who filed and who decides: accounts and sources, named only to them and moderators.
+    "dispute": frozenset({"queue", "filed_by", "decided_by"}),
     "identity_revision": frozenset({"field", "old_value", "new_value", "changed_by"}),
     "domain": frozenset({"proof_token", "last_check_result", "verified_by"}),
     "api_token": frozenset({"name", "role", "prefix", "digest"}),

@@ -177,17 +177,23 @@ def read_record(
     """The API's record of one seller, with its 90-day fulfillment rates (NotFound if none)."""
     view = read_view(session, public_id=public_id, seller_id=seller_id)
     rates = read_fulfillment(session.connection(), view.seller_id, now or utcnow())
-    data = record(view, rates)
-    data["disputes"] = disputes.published(session, view.seller_id) if view.has_events else []
-    return data
+    found = disputes.published(session, [view.seller_id] if view.has_events else [])
+    return record(view, rates, found.get(view.seller_id, []))
 
 
-def record(view: SellerView, fulfillment: dict[str, Any] | None = None) -> dict[str, Any]:
+def record(
+    view: SellerView,
+    fulfillment: dict[str, Any] | None = None,
+    disputed: list[dict[str, Any]] | None = None,
+) -> dict[str, Any]:
     """The API's record of a seller: the public record, what the public pages show and (when
-    read) its fulfillment rates beside the published thresholds (registry.read.rates)."""
+    read) its fulfillment rates beside the published thresholds (registry.read.rates) and
+    its disputes of records with their decisions (registry.disputes)."""
     data = seller_public(view).model_dump(mode="json")
     if fulfillment is not None:
         data["fulfillment"] = fulfillment
+    if disputed is not None:
+        data["disputes"] = disputed
     shown = view.shown
     data["shown"] = {
         "grade": shown.grade,

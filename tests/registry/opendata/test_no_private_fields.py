@@ -15,6 +15,7 @@ import sqlalchemy as sa
 
 from registry.alerts.service import SubscriptionService
 from registry.complaints.service import ComplaintService
+from registry.disputes.service import DisputeService, Filer
 from registry.events.confirmations import ConfirmationService
 from registry.events.fraud import FraudReportService
 from registry.events.fulfillment import FulfillmentService
@@ -155,6 +156,16 @@ def _world(app, session) -> None:
         ]
     )
     assert [r.status for r in [*results, fraud]] == ["created"] * 4
+    DisputeService(session).file(
+        Filer("merchant:privacy-test", frozenset({seller.id})),
+        seller.public_id,
+        {
+            "kind": "correction",
+            "event_id": fraud.event_id,
+            "statement": "该报告与本店无关，请核实。",
+        },
+    )
+    session.commit()
     platform = "platform:privacy-test"
     StoreService(session, platform).put("STORE-PRIVATE-1", {"seller": seller.public_id})
     session.commit()
