@@ -3,11 +3,17 @@
 Layout of an index directory ``path``::
 
     path/CURRENT          name of the live generation, replaced atomically (os.replace)
-    path/WRITER_LOCK      Whoosh file lock held by the one writer (apply or rebuild)
+    path/WRITER_LOCK      Whoosh file lock held by the one writer of the live generation
+                          (an apply of changes, or a rebuild's switch)
+    path/BUILD_LOCK       held by the one rebuild filling a new generation
     path/gen-<ns>-<pid>/  a Whoosh index, plus META.json and SEQUENCE.json
 
-A rebuild fills a new generation and then swaps CURRENT, so a reader sees the old
-index or the new one, never a half-built one.
+A rebuild fills a new generation off to the side, holding only BUILD_LOCK: the live one
+keeps taking changes meanwhile. It then takes WRITER_LOCK just to swap CURRENT, so a reader
+sees the old index or the new one, never a half-built one, and the new one replays the
+change log from the sequence it was built at. A rebuild that was killed leaves a partial
+generation that never became live; the next rebuild deletes it (it holds BUILD_LOCK, so no
+other rebuild is filling it) and keeps the last live ones.
 """
 
 from __future__ import annotations
@@ -29,8 +35,11 @@ from search.errors import IndexBusyError, IndexMissingError
 
 POINTER = "CURRENT"
 LOCK_NAME = "WRITER_LOCK"
+BUILD_LOCK_NAME = "BUILD_LOCK"
 META = "META.json"
 SEQUENCE = "SEQUENCE.json"
+#: written into a generation as it becomes live: one without it never was (a killed rebuild)
+LIVE_SINCE = "LIVE_SINCE"
 GEN_PREFIX = "gen-"
 
 
@@ -120,6 +129,7 @@ class IndexStore:
 
     def switch(self, gen: Path) -> None:
         """Make *gen* the live generation in one atomic rename."""
+        _write_atomically(gen / LIVE_SINCE, time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()))
         _write_atomically(self.path / POINTER, gen.name + "\n")
 
     def generations(self) -> list[Path]:
@@ -129,10 +139,16 @@ class IndexStore:
         return sorted(p for p in self.path.iterdir() if p.name.startswith(GEN_PREFIX))
 
     def remove_old(self, keep: int = 1) -> None:
-        """Delete generations older than the live one, keeping *keep* of them for slow readers."""
+        """Delete what no reader needs: generations that were live before, but the newest
+        *keep* (for slow readers, and the last good one), and every generation that never
+        became live (a rebuild killed mid-way). Call it holding BUILD_LOCK."""
         live = self.current_dir()
-        older = [g for g in self.generations() if live is None or g.name < live.name]
-        for gen in older[: max(0, len(older) - keep)]:
+        if live is None:
+            return
+        others = [g for g in self.generations() if g.name != live.name]
+        were_live = [g for g in others if (g / LIVE_SINCE).exists()]
+        partial = [g for g in others if not (g / LIVE_SINCE).exists()]
+        for gen in [*were_live[: max(0, len(were_live) - keep)], *partial]:
             shutil.rmtree(gen, ignore_errors=True)
 
     # -- sequence --------------------------------------------------------
@@ -165,13 +181,24 @@ class IndexStore:
     @contextmanager
     def writer_lock(self, timeout: float) -> Iterator[None]:
         """Hold the index's writer lock, waiting up to *timeout* seconds for it."""
+        with self._lock(LOCK_NAME, timeout, "writing"):
+            yield
+
+    @contextmanager
+    def build_lock(self, timeout: float) -> Iterator[None]:
+        """Hold the lock of the one rebuild, waiting up to *timeout* seconds for it."""
+        with self._lock(BUILD_LOCK_NAME, timeout, "rebuilding"):
+            yield
+
+    @contextmanager
+    def _lock(self, name: str, timeout: float, doing: str) -> Iterator[None]:
         self.path.mkdir(parents=True, exist_ok=True)
-        lock = FileStorage(str(self.path)).lock(LOCK_NAME)
+        lock = FileStorage(str(self.path)).lock(name)
         deadline = time.monotonic() + max(0.0, timeout)
         while not lock.acquire(blocking=False):
             if time.monotonic() >= deadline:
                 raise IndexBusyError(
-                    f"another process is writing the {self.kind} index at {self.path}"
+                    f"another process is {doing} the {self.kind} index at {self.path}"
                 )
             time.sleep(0.02)
         try:
