@@ -51,6 +51,8 @@ def make_test_app(folder: Path, template: Path):
             # Changes show on the very next view (production polls the change log each second).
             "CACHE_POLL_SECONDS": 0.0,
             "WTF_CSRF_ENABLED": True,
+            # Rate limits are tested where they are the subject (tests/web/test_rate_limits.py).
+            "RATELIMIT_ENABLED": False,
             "SHARED_DATA_DIR": str(SHARED_DATA),
         }
     )

@@ -95,6 +95,8 @@ class LiveSite:
             "SECRET_KEY": "live-test",
             "DIGEST_SECRET": "live-test-digest",
             "FLASK_APP": "wsgi",
+            # The tests ask one site many times from one address (rate limits have their own).
+            "RATELIMIT_ENABLED": "0",
         }
         # The same settings as the served app (the environment's), for seeding and reading.
         self.app = create_app(

@@ -47,6 +47,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         envelope,
         headers,
         i18n,
+        limits,
         links,
         ops,
         pages,
@@ -73,6 +74,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(api.bp)
     csrf.exempt(api.bp)  # the JSON API authenticates with bearer tokens, not cookies
     throttle.init_app(app)
+    limits.init_app(app)  # after every blueprint: it decides a limit for each route
     hops = {arg: int(app.config[key] or 0) for key, arg in settings.PROXY_FIX_KEYS.items()}
     if any(hops.values()):
         # Outermost, so that the badge's fast path sees the client's address and scheme too.

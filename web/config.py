@@ -23,6 +23,7 @@ ENV_KEYS = (
     "PROXY_FIX_X_PREFIX",
     "RATELIMIT_STORAGE_URI",
     "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED",
+    "RATELIMIT_ENABLED",
     "AUTH_FAILURE_LIMIT",
     "OPEN_DATA_DIR",
     "SECURITY_CONTACT",
@@ -72,7 +73,7 @@ FLOAT_KEYS = {
 #: ``name=address,name=address`` in the environment (like curl's --resolve)
 MAP_KEYS = {"OUTBOUND_RESOLVE"}
 LIST_KEYS = {"TRUSTED_HOSTS"}  # comma-separated in the environment
-BOOL_KEYS = {"RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", "OUTBOUND_ALLOW_PRIVATE"}
+BOOL_KEYS = {"RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", "RATELIMIT_ENABLED", "OUTBOUND_ALLOW_PRIVATE"}
 #: the forwarded headers ProxyFix may believe, by how many proxies set each (0: none)
 PROXY_FIX_KEYS = {
     "PROXY_FIX_X_FOR": "x_for",
@@ -147,6 +148,8 @@ def defaults(instance_path: str) -> dict:
         "RATELIMIT_STRATEGY": "moving-window",
         "RATELIMIT_KEY_PREFIX": "merchant-registry",
         "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": False,
+        # per-client limits of web.limits (Flask-Limiter); 0 turns them off (benchmarks)
+        "RATELIMIT_ENABLED": True,
         "BABEL_DEFAULT_LOCALE": "zh_Hans_CN",
         "JSON_AS_ASCII": False,
     }
