@@ -171,7 +171,8 @@ class ConsumerSteps:
             ).scalar_one()
             if count >= limit:
                 raise RateLimited(
-                    "too many codes asked; please try again in an hour", {"retry_after": 3600}
+                    "too many codes asked; please try again in an hour",
+                    {"retry_after": 3600, "reason": "codes_limited"},
                 )
         code = f"{secrets.randbelow(10**6):06d}"
         self.session.add(

@@ -85,7 +85,13 @@ class Mediation:
         complaint.updated_at = self.now
         self.steps.audit(complaint, actor, "complaint.reply_link", None, None)
         due = complaint.rebuttal_due_at if complaint.status == "rebutted" else complaint.reply_due_at
-        self.steps.notices.merchant(complaint, "reply_requested", token=token, reply_due=day(due))
+        self.steps.notices.merchant(
+            complaint,
+            "reply_requested",
+            token=token,
+            reply_due=day(due),
+            narrative=complaint.narrative_public,
+        )
         return token
 
     # -- merchant and consumer ------------------------------------------------------------
@@ -168,6 +174,12 @@ class Mediation:
             raise ValidationFailed("resolved must be true or false", {"resolved": "a boolean"})
         complaint = self.steps.load(complaint_id)
         check_token(complaint.complainant_token_digest, token, "complainant link")
+        return self.confirm_proved(complaint, resolved)
+
+    def confirm_proved(self, complaint: Complaint | int | str, resolved: bool) -> Complaint:
+        """``confirm`` for a complainant already proved (their status page's session)."""
+        if not isinstance(complaint, Complaint):
+            complaint = self.steps.load(complaint)
         self.steps.require(complaint, "confirm", ("merchant_replied",))
         complaint.outcome = "resolved" if resolved else "unresolved"
         self.steps.move(

@@ -212,6 +212,11 @@ class ComplaintQueries:
             "decided_at": complaint.decided_at,
         }
 
+    def merchant_reached(self, complaint_id: int) -> bool:
+        """Whether the newest message to this complaint's merchant has somewhere to go."""
+        notes = [n for n in notices_for(self.session, complaint_id) if n["audience"] == "merchant"]
+        return bool(notes) and notes[-1]["status"] != "unreachable"
+
     def moderator_view(self, complaint: Complaint, actor: Principal) -> dict[str, Any]:
         """Return the public view plus the private fields a moderator needs (no digests)."""
         require_role(actor, "moderator")

@@ -145,6 +145,10 @@ class ComplaintService:
         """Close the complaint with the consumer's answer to the merchant's reply."""
         return self.mediation.confirm(complaint_id, token, resolved)
 
+    def merchant_reached(self, complaint_id: int) -> bool:
+        """Whether the newest message to the merchant of this complaint has an address."""
+        return self.queries.merchant_reached(complaint_id)
+
     # -- the complainant ------------------------------------------------------------------
 
     def open_with_token(self, complaint_id: int | str, token: str | None) -> Complaint:

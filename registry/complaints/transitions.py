@@ -119,7 +119,14 @@ class Transitions:
         )
         token = new_reply_token(complaint)
         due = day(complaint.reply_due_at)
-        self.notices.merchant(complaint, "reply_requested", token=token, reply_due=due)
+        # The merchant reads the (scrubbed) account here even when it is not published.
+        self.notices.merchant(
+            complaint,
+            "reply_requested",
+            token=token,
+            reply_due=due,
+            narrative=complaint.narrative_public,
+        )
         self.notices.consumer(complaint, "accepted", reply_due=due)
         return token
 
