@@ -77,6 +77,9 @@ class Escalations:
         errors: dict[str, str] = {}
         if decision not in DECISIONS:
             errors["decision"] = f"one of {', '.join(DECISIONS)}"
+        if not isinstance(reason, str):
+            errors["decision_reason"] = "a text"
+            reason = ""
         said = text_field({"decision_reason": reason}, "decision_reason", errors, True)
         if errors:
             raise ValidationFailed("decision rejected", errors)
