@@ -8,7 +8,7 @@ from registry.core.errors import BadPayload, NotFound
 
 from .. import payload
 from ..auth import authenticate
-from ..complaint_pages import client_key, complaint_service
+from ..complaint_pages import client_key, complaint_service, status_link
 from ..db import get_session
 from ..envelope import ok, paged
 from ..headers import private
@@ -27,7 +27,10 @@ def file_complaint():
     """Anyone may file; the answer holds the private token to confirm the outcome later."""
     data = payload.json_object()
     session = get_session()
-    complaint, token = complaint_service(session).file(data, client_key())
+    complaint, token = complaint_service(session).file(
+        {**data, "locale": data.get("locale") if isinstance(data.get("locale"), str) else None},
+        client_key(),
+    )
     session.commit()
     return ok(
         {
@@ -37,6 +40,8 @@ def file_complaint():
             "follow_url": external_url(
                 "complaints.complaint", fragment={"token": token}, public_id=complaint.public_id
             ),
+            # The complainant's own page: their text, the timeline, rebut and escalate.
+            "status_url": status_link(complaint.public_id, token),
         },
         201,
     )
