@@ -17,8 +17,10 @@ from flask import (
     redirect,
     render_template,
     request,
-    session as cookie,
     url_for,
+)
+from flask import (
+    session as cookie,
 )
 from werkzeug.wrappers import Response
 

@@ -56,8 +56,10 @@ class ComplaintForm(FlaskForm):
     contact = StringField(
         _l("Phone or e-mail (private, never published)"),
         validators=[DataRequired(), Length(max=200)],
-        description=_l("With an e-mail address you are told of every step, and can get a code "
-                       "there if you lose your private link."),
+        description=_l(
+            "With an e-mail address you are told of every step, and can get a code "
+            "there if you lose your private link."
+        ),
     )
     publish_narrative = RadioField(
         _l("What may the public read?"),

@@ -49,9 +49,7 @@ _COMPLAINT_COLUMNS = (
 def upgrade() -> None:
     with op.batch_alter_table("complaint") as batch:
         for name, type_, nullable, default in _COMPLAINT_COLUMNS:
-            batch.add_column(
-                sa.Column(name, type_, nullable=nullable, server_default=default)
-            )
+            batch.add_column(sa.Column(name, type_, nullable=nullable, server_default=default))
         batch.create_index("ix_complaint_escalated_at", ["escalated_at"])
     # The defaults filled the existing rows; new rows get theirs from the models.
     with op.batch_alter_table("complaint") as batch:

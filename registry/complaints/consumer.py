@@ -91,7 +91,8 @@ class ConsumerSteps:
             raise Conflict("this answer was rebutted already", {"status": complaint.status})
         if not self.can_rebut(complaint):
             raise Conflict(
-                "a reply can be rebutted within 10 days only", {"rebut_by": self.rebut_by(complaint)}
+                "a reply can be rebutted within 10 days only",
+                {"rebut_by": self.rebut_by(complaint)},
             )
         shown = self.steps.public(complaint, body, max_length(Complaint, "rebuttal"))
         complaint.rebuttal, complaint.rebuttal_original = shown.public, shown.original

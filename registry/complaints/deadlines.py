@@ -8,8 +8,8 @@ from sqlalchemy import and_, or_, select
 from sqlmodel import Session
 
 from .models import Complaint
-from .queries import ComplaintQueries
 from .notices import day
+from .queries import ComplaintQueries
 from .rules import (
     AUTO_ACCEPT_REASON,
     CONFIRM_PERIOD,

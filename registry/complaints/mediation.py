@@ -84,7 +84,9 @@ class Mediation:
         token = new_reply_token(complaint)
         complaint.updated_at = self.now
         self.steps.audit(complaint, actor, "complaint.reply_link", None, None)
-        due = complaint.rebuttal_due_at if complaint.status == "rebutted" else complaint.reply_due_at
+        due = (
+            complaint.rebuttal_due_at if complaint.status == "rebutted" else complaint.reply_due_at
+        )
         self.steps.notices.merchant(
             complaint,
             "reply_requested",

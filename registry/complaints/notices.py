@@ -13,8 +13,6 @@ from ..notify import enqueue, mail_address
 from ..registration.models import Seller
 from .models import Complaint
 
-#: the regulators' desk address (e.g. a shared mailbox), set by the registry's operator
-REGULATOR_ADDRESS_KEY = "regulator_address"
 
 
 def day(value: datetime | None) -> str:

@@ -17,8 +17,8 @@ from ..core.errors import Conflict
 from ..core.types import max_length
 from ..events.models import Event
 from ..journal import Change, ChangeKind
-from ..trust.tokens import digest
 from ..privacy.gate import PublicText, fit, public_text, seller_names
+from ..trust.tokens import digest
 from .models import Complaint
 from .notices import Notices, day
 from .queries import ComplaintQueries

@@ -12,8 +12,8 @@ from sqlmodel import Session
 
 from ..core.types import utcnow
 from ..privacy import normalize_contact
-from .models import Notification
 from .messages import TEMPLATES
+from .models import Notification
 
 AUDIENCES = ("consumer", "merchant", "regulator")
 LOCALES = ("zh", "en")
@@ -58,7 +58,9 @@ def enqueue(
         recipient=recipient,
         locale=locale_of(locale),
         template=template,
-        context=context if recipient else {k: v for k, v in context.items() if k not in SECRET_KEYS},
+        context=context
+        if recipient
+        else {k: v for k, v in context.items() if k not in SECRET_KEYS},
         complaint_id=complaint_id,
         status="queued" if recipient else "unreachable",
         next_attempt_at=now if recipient else None,

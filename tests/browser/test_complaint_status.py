@@ -15,7 +15,10 @@ NARRATIVES = {
     "en": "买的投影仪收到时屏幕有裂痕，商家说是运输问题，让我自己找快递公司。",
 }
 CONTACTS = {"zh": "13700002222", "en": "13700003333"}
-STATUS = {"zh": ("已转交监管部门", "消费者已反驳答复"), "en": ("With the regulator", "Consumer rebutted the reply")}
+STATUS = {
+    "zh": ("已转交监管部门", "消费者已反驳答复"),
+    "en": ("With the regulator", "Consumer rebutted the reply"),
+}
 
 
 def _answer(page, registry, complaint_id: str) -> None:
@@ -63,7 +66,9 @@ def test_file_follow_and_then_rebut_or_escalate(page, registry, screenshot_dir, 
     assert page.locator("#timeline li").count() == 3
     assert page.locator("#rebut-form").count() == 1 and page.locator("#escalate-form").count() == 1
     if lang == "zh":
-        page.locator("textarea[name=rebut-rebuttal]").fill("到现在也没有收到退款，请商家给出退款凭证。")
+        page.locator("textarea[name=rebut-rebuttal]").fill(
+            "到现在也没有收到退款，请商家给出退款凭证。"
+        )
         with page.expect_navigation():
             page.locator("#rebut-form button").click()
         assert page.locator("#status").inner_text() == STATUS[lang][1]

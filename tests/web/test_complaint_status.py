@@ -73,7 +73,10 @@ def test_a_wrong_token_opens_nothing(client, session):
     # Another complaint's token opens only its own complaint.
     other_seller = make_seller(session)
     other_path, other_token = file_form(
-        client, other_seller, contact="13900001111", narrative="买的手机是翻新机，商家拒绝退货退款。"
+        client,
+        other_seller,
+        contact="13900001111",
+        narrative="买的手机是翻新机，商家拒绝退货退款。",
     )
     assert open_status(client, path, other_token).status_code == 401
     assert open_status(client, other_path, other_token).status_code == 303
@@ -112,7 +115,11 @@ def test_rebut_then_escalate_from_the_status_page(app, client, session):
     assert 'id="accept-form"' in html and "已经补发" in html
     sent = client.post(
         path,
-        data={"action": "rebut", "rebut-rebuttal": "没有收到补发的货。", "rebut-csrf_token": csrf(html)},
+        data={
+            "action": "rebut",
+            "rebut-rebuttal": "没有收到补发的货。",
+            "rebut-csrf_token": csrf(html),
+        },
     )
     assert sent.status_code == 303
     session.expire_all()

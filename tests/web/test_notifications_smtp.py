@@ -32,7 +32,7 @@ class Inbox:
         self.refuse = refuse
         self.refused = 0
 
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's name)
+    async def handle_DATA(self, server, session, envelope):
         if self.refused < self.refuse:
             self.refused += 1
             return "451 4.3.0 try again later"
@@ -167,8 +167,12 @@ def test_a_message_is_given_up_after_the_last_attempt(app, session, smtp):
     app.config["NOTIFY_MAX_ATTEMPTS"] = 2
     seller = make_seller(session)
     service(app, session).file(
-        {"seller": seller.public_id, "category": "contract_fulfillment", "narrative": NARRATIVE,
-         "contact": "buyer@example.com"},
+        {
+            "seller": seller.public_id,
+            "category": "contract_fulfillment",
+            "narrative": NARRATIVE,
+            "contact": "buyer@example.com",
+        },
         "client-1",
     )
     session.commit()
@@ -185,8 +189,12 @@ def test_an_unreachable_server_is_retried_too(app, session):
     app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=free_port(), SMTP_TIMEOUT=2)
     seller = make_seller(session)
     service(app, session).file(
-        {"seller": seller.public_id, "category": "contract_fulfillment", "narrative": NARRATIVE,
-         "contact": "buyer@example.com"},
+        {
+            "seller": seller.public_id,
+            "category": "contract_fulfillment",
+            "narrative": NARRATIVE,
+            "contact": "buyer@example.com",
+        },
         "client-1",
     )
     session.commit()
@@ -211,8 +219,12 @@ def test_without_a_registered_e_mail_nobody_is_invented(app, session, smtp, clie
     inbox = smtp()
     seller = make_seller(session)  # no contact e-mail on record
     complaint, _ = service(app, session).file(
-        {"seller": seller.public_id, "category": "contract_fulfillment", "narrative": NARRATIVE,
-         "contact": "13812345678"},  # a phone: no message can be sent either
+        {
+            "seller": seller.public_id,
+            "category": "contract_fulfillment",
+            "narrative": NARRATIVE,
+            "contact": "13812345678",
+        },  # a phone: no message can be sent either
         "client-1",
     )
     session.commit()

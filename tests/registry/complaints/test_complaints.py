@@ -14,7 +14,6 @@ from registry.core.errors import (
     Conflict,
     Forbidden,
     NotFound,
-    Unauthorized,
 )
 from registry.events.models import Event
 from registry.journal.audit import verify_chain

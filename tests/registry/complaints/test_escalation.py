@@ -55,7 +55,9 @@ def test_rebut_only_once_and_needs_text(session):
         service(session).rebut(complaint.id, "  ")
     svc = service(session, NOW + DAY)
     svc.rebut(complaint.id, "没有收到货。")
-    svc.reply(complaint.id, "已补发。", principal=Principal(9, "shop", "merchant", complaint.seller_id))
+    svc.reply(
+        complaint.id, "已补发。", principal=Principal(9, "shop", "merchant", complaint.seller_id)
+    )
     session.commit()
     assert complaint.status == "merchant_replied" and complaint.rebuttal_answer == "已补发。"
     assert complaint.confirm_due_at == NOW + DAY + timedelta(days=15)
@@ -124,7 +126,12 @@ def test_the_regulator_decides_and_the_decision_is_public(session, decision, res
     assert [c["id"] for c in queue] == [complaint.public_id]
     # The whole file: the words as typed, the contact, every step.
     assert queue[0]["contact"] == "13812345678" and queue[0]["narrative_original"]
-    assert [s["step"] for s in queue[0]["timeline"]] == ["filed", "accepted", "replied", "escalated"]
+    assert [s["step"] for s in queue[0]["timeline"]] == [
+        "filed",
+        "accepted",
+        "replied",
+        "escalated",
+    ]
     svc.decide(complaint.id, REGULATOR, decision, "经调查，商家已发货但未妥投。")
     session.commit()
     assert complaint.status == "closed" and complaint.outcome == f"regulator_{decision}"
