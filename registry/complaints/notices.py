@@ -14,7 +14,6 @@ from ..registration.models import Seller
 from .models import Complaint
 
 
-
 def day(value: datetime | None) -> str:
     """A deadline as the messages show it: ``2026-06-08 09:00 UTC``."""
     return value.strftime("%Y-%m-%d %H:%M UTC") if value else ""

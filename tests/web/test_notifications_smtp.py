@@ -236,3 +236,29 @@ def test_without_a_registered_e_mail_nobody_is_invented(app, session, smtp, clie
     merchant = [n for n in view["notifications"] if n["audience"] == "merchant"]
     assert [n["status"] for n in merchant] == ["unreachable"]
     assert all(n["status"] == "unreachable" for n in view["notifications"])
+
+
+def test_a_registration_e_mail_is_kept_privately_and_used_for_the_merchant(app, session, client):
+    from registry.registration.columns import canonical_key
+
+    # The publicity system's e-mail columns fill it (no longer ignored).
+    assert canonical_key("电子邮箱") == canonical_key("E-mail") == "contact_email"
+    seller = make_seller(session, contact_email="Shop@Seller.TEST")
+    assert seller.contact_email == "shop@seller.test"
+    record = client.get(f"/api/v1/sellers/{seller.public_id}").get_data(as_text=True)
+    page = client.get(f"/sellers/{seller.public_id}").get_data(as_text=True)
+    assert "shop@seller.test" not in record.lower() and "shop@seller.test" not in page.lower()
+    complaint, _ = service(app, session).file(
+        {
+            "seller": seller.public_id,
+            "category": "contract_fulfillment",
+            "narrative": NARRATIVE,
+            "contact": "13812345678",
+        },
+        "client-1",
+    )
+    service(app, session).accept(complaint.id, MODERATOR)
+    session.commit()
+    assert service(app, session).merchant_reached(complaint.id)
+    with pytest.raises(Exception, match="contact_email"):
+        make_seller(session, contact_email="not an address")
