@@ -12,6 +12,7 @@ from .events import fulfillment_models as fulfillment
 from .events import models as events
 from .feeds import models as feeds
 from .journal import models as journal
+from .notify import models as notify
 from .registration import models as registration
 from .scores import models as scores
 from .trust import models as trust
@@ -25,6 +26,7 @@ ROOMS = (
     feeds,
     fulfillment,
     journal,
+    notify,
     registration,
     scores,
     trust,

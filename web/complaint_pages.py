@@ -10,16 +10,39 @@ from __future__ import annotations
 
 import hashlib
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask import (
+    session as cookie,
+)
 from werkzeug.wrappers import Response
 
 from registry.complaints.service import ComplaintService
-from registry.core.errors import RegistryError, ValidationFailed
+from registry.complaints.timeline import next_deadline, timeline
+from registry.core.errors import RegistryError, Unauthorized, ValidationFailed
 from registry.registration.sellers import SellerService
 
 from .db import get_session
-from .forms import ComplaintForm, ConfirmForm, ReplyForm
+from .forms import (
+    AcceptOutcomeForm,
+    CodeForm,
+    ComplaintForm,
+    ConfirmForm,
+    EscalateForm,
+    OpenForm,
+    RebutForm,
+    RecoverForm,
+    ReplyForm,
+)
 from .headers import private
+from .i18n import select_locale
 from .links import external_url, with_fragment
 from .page_errors import field_message, page_message
 
@@ -32,7 +55,11 @@ def client_key() -> str:
 
 
 def complaint_service(session) -> ComplaintService:
-    return ComplaintService(session, secret=current_app.config["DIGEST_SECRET"])
+    return ComplaintService(
+        session,
+        secret=current_app.config["DIGEST_SECRET"],
+        regulator_address=current_app.config.get("REGULATOR_MAIL_TO"),
+    )
 
 
 def _token_out_of_query(endpoint: str, public_id: str) -> Response | None:
@@ -54,6 +81,7 @@ def complain(public_id: str):
     if form.validate_on_submit():
         data = {k: v for k, v in form.data.items() if k != "csrf_token"}
         data["amount"] = None if data["amount"] is None else str(data["amount"])
+        data["locale"] = select_locale()
         try:
             complaint, token = complaint_service(session).file(
                 {**data, "seller": public_id}, client_key()
@@ -71,12 +99,30 @@ def complain(public_id: str):
                 "complaint_filed.html",
                 complaint=complaint,
                 seller=seller,
-                link=external_url(
-                    "complaints.complaint", fragment={"token": token}, public_id=complaint.public_id
-                ),
+                link=status_link(complaint.public_id, token),
+                periods=periods(),
             )
     status = 400 if request.method == "POST" else 200
-    return render_template("complain.html", form=form, seller=seller, problem=problem), status
+    return render_template(
+        "complain.html", form=form, seller=seller, problem=problem, periods=periods()
+    ), status
+
+
+def status_link(public_id: str, token: str) -> str:
+    """The complainant's private link: their status page, the token in the fragment."""
+    return external_url("complaints.status", fragment={"token": token}, public_id=public_id)
+
+
+def periods() -> dict[str, int]:
+    """The days a consumer is told of (from the rules, so that pages never disagree)."""
+    from registry.complaints import rules
+
+    return {
+        "moderation": rules.MODERATION_PERIOD.days,
+        "reply": rules.REPLY_PERIOD.days,
+        "rebut": rules.REBUT_PERIOD.days,
+        "confirm": rules.CONFIRM_PERIOD.days,
+    }
 
 
 @bp.route("/complaints/<public_id>", methods=["GET", "POST"])
@@ -140,3 +186,143 @@ def reply(public_id: str):
     return render_template(
         "reply.html", complaint=view, seller=seller, form=form, token=token, problem=problem
     )
+
+
+#: the session keys of the complainant's access: complaints opened with their private link,
+#: and the contact digest a one-time code proved
+OPENED, PROVED = "complaints_opened", "complainant"
+_ACTIONS = {"rebut": RebutForm, "escalate": EscalateForm, "accept": AcceptOutcomeForm}
+
+
+def _may_see(row) -> bool:
+    return row.public_id in cookie.get(OPENED, []) or (
+        bool(row.complainant_ref) and cookie.get(PROVED) == row.complainant_ref
+    )
+
+
+def _remember(public_id: str) -> None:
+    opened = [p for p in cookie.get(OPENED, []) if p != public_id]
+    cookie[OPENED] = [public_id, *opened][:20]
+
+
+@bp.route("/complaints/<public_id>/status", methods=["GET", "POST"])
+@private
+def status(public_id: str):
+    """The complainant's own page: their text, the timeline, the next deadline, the answers,
+    and what they may do next. Opened with the private link (its token POSTed once, then
+    remembered in the signed session) or after a one-time code."""
+    moved = _token_out_of_query("complaints.status", public_id)
+    if moved is not None:
+        return moved
+    session = get_session()
+    service = complaint_service(session)
+    row = service.get(public_id)
+    problem, code = None, 200
+    action = request.form.get("action", "") if request.method == "POST" else ""
+    if action == "open":
+        form = OpenForm()
+        if form.validate_on_submit():
+            try:
+                service.open_with_token(row.id, form.token.data.strip())
+            except Unauthorized as exc:
+                problem, code = page_message(exc), 401
+            else:
+                _remember(row.public_id)
+                return redirect(url_for("complaints.status", public_id=public_id), 303)
+        else:
+            problem, code = page_message(ValidationFailed("no token")), 400
+    if not _may_see(row):
+        return render_template(
+            "status_open.html", public_id=public_id, form=OpenForm(), problem=problem
+        ), (code if problem else 200)
+    forms = {name: cls(prefix=name) for name, cls in _ACTIONS.items()}
+    if action in forms:
+        form = forms[action]
+        if form.validate_on_submit():
+            try:
+                if action == "rebut":
+                    service.rebut(row.id, form.rebuttal.data)
+                elif action == "escalate":
+                    service.escalate(row.id, form.escalation_reason.data or None)
+                else:
+                    service.mediation.confirm_proved(row.id, True)
+                session.commit()
+            except RegistryError as exc:
+                session.rollback()
+                problem, code = page_message(exc), exc.status
+            else:
+                flash(action)
+                return redirect(url_for("complaints.status", public_id=public_id), 303)
+        else:
+            problem, code = page_message(ValidationFailed("form")), 400
+    view = service.queries.public_view(row, full=True)
+    return render_template(
+        "status.html",
+        row=row,
+        complaint=view,
+        seller=SellerService(session).get(view["seller"]),
+        steps=timeline(session, row),
+        deadline=next_deadline(row),
+        can_rebut=service.consumer.can_rebut(row),
+        rebut_by=service.consumer.rebut_by(row),
+        can_escalate=row.status in ("merchant_replied", "no_response"),
+        can_accept=row.status == "merchant_replied",
+        forms=forms,
+        problem=problem,
+        periods=periods(),
+    ), code
+
+
+@bp.route("/complaints/recover", methods=["GET", "POST"])
+@private
+def recover():
+    """A lost link: a one-time code is sent to the contact given at filing. The answer is
+    the same whether or not that contact filed anything."""
+    form, code_form = RecoverForm(prefix="ask"), CodeForm(prefix="code")
+    problem, status_code, sent = None, 200, False
+    if request.method == "POST" and request.form.get("step") == "ask":
+        if form.validate_on_submit():
+            session = get_session()
+            try:
+                complaint_service(session).consumer.request_code(form.contact.data, client_key())
+                session.commit()
+                sent = True
+                code_form.contact.data = form.contact.data
+            except RegistryError as exc:
+                session.rollback()
+                problem, status_code = page_message(exc), exc.status
+        else:
+            problem, status_code = page_message(ValidationFailed("form")), 400
+    elif request.method == "POST" and request.form.get("step") == "code":
+        if code_form.validate_on_submit():
+            session = get_session()
+            try:
+                ref = complaint_service(session).consumer.redeem_code(
+                    code_form.contact.data, code_form.code.data
+                )
+                session.commit()  # a wrong code counts against the code's attempts
+            except RegistryError as exc:
+                session.rollback()
+                ref, problem, status_code = None, page_message(exc), exc.status
+            if ref is not None:
+                cookie[PROVED] = ref
+                return redirect(url_for("complaints.mine"), 303)
+            if problem is None:
+                problem, status_code = page_message(Unauthorized("wrong code")), 401
+            sent = True
+        else:
+            problem, status_code, sent = page_message(ValidationFailed("form")), 400, True
+    return render_template(
+        "recover.html", form=form, code_form=code_form, sent=sent, problem=problem
+    ), status_code
+
+
+@bp.get("/complaints/mine")
+@private
+def mine():
+    """The complaints filed with the contact a one-time code proved."""
+    ref = cookie.get(PROVED)
+    if not ref:
+        return redirect(url_for("complaints.recover"), 303)
+    rows = complaint_service(get_session()).consumer.mine(ref)
+    return render_template("mine.html", complaints=rows)

@@ -45,6 +45,19 @@ ENV_KEYS = (
     "ALERT_RETRY_WINDOW_HOURS",
     "ALERT_DISABLE_AFTER_FAILURES",
     "ALERT_DELIVERY_BATCH",
+    "SMTP_HOST",
+    "SMTP_PORT",
+    "SMTP_USER",
+    "SMTP_PASSWORD",
+    "SMTP_STARTTLS",
+    "SMTP_TIMEOUT",
+    "MAIL_FROM",
+    "MAIL_OUTBOX_DIR",
+    "REGULATOR_MAIL_TO",
+    "NOTIFY_RETRY_BASE_SECONDS",
+    "NOTIFY_RETRY_MAX_SECONDS",
+    "NOTIFY_MAX_ATTEMPTS",
+    "NOTIFY_BATCH",
 )
 INT_KEYS = {
     "MAX_CONTENT_LENGTH",
@@ -58,6 +71,9 @@ INT_KEYS = {
     "DOMAIN_PROOF_PORT",
     "ALERT_DISABLE_AFTER_FAILURES",
     "ALERT_DELIVERY_BATCH",
+    "SMTP_PORT",
+    "NOTIFY_MAX_ATTEMPTS",
+    "NOTIFY_BATCH",
 }
 FLOAT_KEYS = {
     "FEED_CONNECT_TIMEOUT",
@@ -69,11 +85,19 @@ FLOAT_KEYS = {
     "ALERT_RETRY_BASE_SECONDS",
     "ALERT_RETRY_MAX_SECONDS",
     "ALERT_RETRY_WINDOW_HOURS",
+    "SMTP_TIMEOUT",
+    "NOTIFY_RETRY_BASE_SECONDS",
+    "NOTIFY_RETRY_MAX_SECONDS",
 }
 #: ``name=address,name=address`` in the environment (like curl's --resolve)
 MAP_KEYS = {"OUTBOUND_RESOLVE"}
 LIST_KEYS = {"TRUSTED_HOSTS"}  # comma-separated in the environment
-BOOL_KEYS = {"RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", "RATELIMIT_ENABLED", "OUTBOUND_ALLOW_PRIVATE"}
+BOOL_KEYS = {
+    "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED",
+    "RATELIMIT_ENABLED",
+    "OUTBOUND_ALLOW_PRIVATE",
+    "SMTP_STARTTLS",
+}
 #: the forwarded headers ProxyFix may believe, by how many proxies set each (0: none)
 PROXY_FIX_KEYS = {
     "PROXY_FIX_X_FOR": "x_for",
@@ -123,6 +147,23 @@ def defaults(instance_path: str) -> dict:
         "ALERT_RETRY_WINDOW_HOURS": 24.0,
         "ALERT_DISABLE_AFTER_FAILURES": 30,
         "ALERT_DELIVERY_BATCH": 50,
+        # Notifications (web.jobs.send_notifications): SMTP, or without SMTP_HOST files in
+        # MAIL_OUTBOX_DIR (default instance/outbox/); back-off from the base (doubling) to
+        # the maximum, then given up after NOTIFY_MAX_ATTEMPTS. REGULATOR_MAIL_TO: the
+        # regulators' desk, told of each escalation (the queue itself is the API).
+        "SMTP_HOST": None,
+        "SMTP_PORT": 587,
+        "SMTP_USER": None,
+        "SMTP_PASSWORD": None,
+        "SMTP_STARTTLS": False,
+        "SMTP_TIMEOUT": 10.0,
+        "MAIL_FROM": "registry@localhost",
+        "MAIL_OUTBOX_DIR": None,
+        "REGULATOR_MAIL_TO": None,
+        "NOTIFY_RETRY_BASE_SECONDS": 60.0,
+        "NOTIFY_RETRY_MAX_SECONDS": 3600.0,
+        "NOTIFY_MAX_ATTEMPTS": 8,
+        "NOTIFY_BATCH": 50,
         "SHARED_DATA_DIR": None,
         # How often (seconds) a worker asks the change log which cached badges and pages to
         # forget: nothing public is staler than this.

@@ -56,6 +56,19 @@ class ComplaintForm(FlaskForm):
     contact = StringField(
         _l("Phone or e-mail (private, never published)"),
         validators=[DataRequired(), Length(max=200)],
+        description=_l(
+            "With an e-mail address you are told of every step, and can get a code "
+            "there if you lose your private link."
+        ),
+    )
+    publish_narrative = RadioField(
+        _l("What may the public read?"),
+        validators=[DataRequired()],
+        default="yes",
+        choices=[
+            SelectChoice("yes", _l("My account of what happened, with personal data hidden")),
+            SelectChoice("no", _l("Only the kind of problem and the outcome")),
+        ],
     )
 
 
@@ -72,3 +85,41 @@ class ConfirmForm(FlaskForm):
             SelectChoice("no", _l("No, it was not resolved")),
         ],
     )
+
+
+class OpenForm(FlaskForm):
+    """The private code of a complaint's link (filled in from the fragment by the script)."""
+
+    token = StringField(_l("Private code"), validators=[DataRequired(), Length(max=200)])
+
+
+class RebutForm(FlaskForm):
+    rebuttal = TextAreaField(
+        _l("Your answer to the merchant"), validators=[DataRequired(), Length(max=5000)]
+    )
+
+
+class EscalateForm(FlaskForm):
+    escalation_reason = TextAreaField(
+        _l("Why the regulator should look at it (optional)"),
+        validators=[Optional(), Length(max=1000)],
+    )
+
+
+class AcceptOutcomeForm(FlaskForm):
+    """Accept the merchant's answer: the complaint closes resolved."""
+
+
+class RecoverForm(FlaskForm):
+    contact = StringField(
+        _l("The phone number or e-mail address you gave when you filed"),
+        validators=[DataRequired(), Length(max=200)],
+    )
+
+
+class CodeForm(FlaskForm):
+    contact = StringField(
+        _l("The phone number or e-mail address you gave when you filed"),
+        validators=[DataRequired(), Length(max=200)],
+    )
+    code = StringField(_l("One-time code"), validators=[DataRequired(), Length(max=12)])

@@ -31,6 +31,7 @@ SCHEDULE: dict[str, tuple[str, str, dict]] = {
     "feeds": ("pull_feeds", "interval", {"minutes": 1}),
     "alerts-derive": ("derive_alerts", "interval", {"seconds": 2}),
     "alerts-deliver": ("deliver_alerts", "interval", {"seconds": 5}),
+    "notifications": ("send_notifications", "interval", {"seconds": 10}),
 }
 
 
@@ -206,7 +207,11 @@ def complaint_deadlines(app: Flask) -> int:
     from .db import database
 
     with app.app_context(), database().writer() as session:
-        counts = ComplaintService(session, secret=app.config["DIGEST_SECRET"]).enforce_deadlines()
+        counts = ComplaintService(
+            session,
+            secret=app.config["DIGEST_SECRET"],
+            regulator_address=app.config.get("REGULATOR_MAIL_TO"),
+        ).enforce_deadlines()
         session.commit()
     if any(counts.values()):
         log.info("complaint deadlines: %s", counts)
@@ -324,6 +329,62 @@ def deliver_alerts(app: Flask, now: datetime | None = None) -> dict[str, int]:
                 if status:
                     counts[status] = counts.get(status, 0) + 1
     log.info("alert deliveries: %s", counts)
+    return counts
+
+
+def mail_settings(app: Flask):
+    """Where messages go, from the configuration: SMTP, or files in instance/outbox/."""
+    from pathlib import Path
+
+    from registry.notify.messages import MailSettings
+
+    config = app.config
+    return MailSettings(
+        host=config.get("SMTP_HOST") or None,
+        port=int(config.get("SMTP_PORT") or 587),
+        user=config.get("SMTP_USER") or None,
+        password=config.get("SMTP_PASSWORD") or None,
+        sender=config["MAIL_FROM"],
+        starttls=bool(config.get("SMTP_STARTTLS")),
+        outbox_dir=Path(config.get("MAIL_OUTBOX_DIR") or Path(app.instance_path) / "outbox"),
+        timeout=float(config.get("SMTP_TIMEOUT") or 10.0),
+    )
+
+
+def send_notifications(app: Flask, now: datetime | None = None) -> dict[str, int]:
+    """Send the queued messages that are due (registry.notify). The due list is a read and
+    each message is sent with no transaction open; only recording its outcome writes."""
+    from registry.core.types import utcnow
+    from registry.notify import outbox
+    from registry.notify.messages import compose, render, send
+
+    from .db import database
+
+    now = now or utcnow()
+    config = app.config
+    policy = outbox.RetryPolicy(
+        base_seconds=float(config["NOTIFY_RETRY_BASE_SECONDS"]),
+        max_seconds=float(config["NOTIFY_RETRY_MAX_SECONDS"]),
+        max_attempts=int(config["NOTIFY_MAX_ATTEMPTS"]),
+    )
+    settings = mail_settings(app)
+    counts: dict[str, int] = {}
+    with app.app_context():
+        with database().reader() as session:
+            items = outbox.due(session, now, int(config["NOTIFY_BATCH"]))
+        for item in items:
+            subject, body = render(item.template, item.locale, item.context, config["BASE_URL"])
+            message = compose(settings, item.recipient, subject, body)
+            error = send(settings, message, f"{now:%Y%m%dT%H%M%S}-{item.id}-{item.template}")
+            if error:
+                log.warning("notification %d to be retried: %s", item.id, error)
+            with database().writer() as session:
+                status = outbox.record(session, item.id, error, policy, now)
+                session.commit()
+            if status:
+                counts[status] = counts.get(status, 0) + 1
+    if counts:
+        log.info("notifications: %s", counts)
     return counts
 
 

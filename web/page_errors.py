@@ -48,6 +48,8 @@ CASES = {
         "A near-identical complaint against this seller was filed in the last 7 days."
     ),
     "rate_limited": _l("Too many complaints from this connection. Please try again later."),
+    "codes_limited": _l("Too many codes were asked. Please try again in an hour."),
+    "wrong_code": _l("This code is wrong or has expired. Ask for a new one."),
     "bad_link": _l("This link is not valid, or it has already been used."),
     "not_allowed": _l("This is not allowed."),
     "wrong_stage": _l("This cannot be done at the complaint’s current stage."),
@@ -80,6 +82,8 @@ FIELDS = {
     "category": _l("Choose the kind of problem."),
     "amount": _l("The amount must be a number from 0 to 10,000,000."),
     "reply": _l("Write a reply of at most 5,000 characters."),
+    "rebuttal": _l("Write your answer in at most 5,000 characters."),
+    "escalation_reason": _l("Write at most 1,000 characters."),
 }
 FIELD_DEFAULT = _l("Check this answer: it is too long or not valid.")
 _SELLER_PAGES = (
@@ -87,7 +91,7 @@ _SELLER_PAGES = (
     "complaints.complain",
     *("badge.embed", "badge.verify", "badge.badge_svg", "badge.badge_js"),
 )
-_COMPLAINT_PAGES = ("complaints.complaint", "complaints.reply")
+_COMPLAINT_PAGES = ("complaints.complaint", "complaints.reply", "complaints.status")
 
 
 class PageProblem(HTTPException):
@@ -125,7 +129,8 @@ def _case(exc: BaseException) -> tuple[str | None, dict[str, Any]]:
         reason = (exc.details or {}).get("reason") if isinstance(exc.details, dict) else None
         return (reason if reason in CASES else "wrong_stage"), {}
     if isinstance(exc, RateLimited):
-        return "rate_limited", {}
+        reason = (exc.details or {}).get("reason") if isinstance(exc.details, dict) else None
+        return (reason if reason in CASES else "rate_limited"), {}
     if isinstance(exc, Unauthorized):
         return "bad_link", {}
     if isinstance(exc, Forbidden):

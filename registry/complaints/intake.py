@@ -14,11 +14,13 @@ from ..core.errors import Conflict, RateLimited, ValidationFailed
 from ..core.identifiers import clean_text
 from ..core.types import max_length, new_public_id
 from ..events.models import COMPLAINT_CATEGORIES
+from ..notify import locale_of
 from ..privacy import keyed_digest, normalize_contact
 from ..privacy.gate import public_text, seller_names
 from ..registration.models import Seller
 from ..trust.tokens import digest
 from .models import Complaint
+from .notices import day
 from .queries import ComplaintQueries
 from .rules import (
     COMPLAINANT_ACTOR,
@@ -82,6 +84,7 @@ class ComplaintIntake:
             moderation_due_at=self.now + MODERATION_PERIOD,
             complainant_token_digest=digest(token),
             client_digest=client,
+            locale=locale_of(data.get("locale")),
             created_at=self.now,
             updated_at=self.now,
         )
@@ -98,7 +101,11 @@ class ComplaintIntake:
                 "seller_id": complaint.seller_id,
                 "category": complaint.category,
                 "verification": complaint.verification,
+                "publish_narrative": complaint.publish_narrative,
             },
+        )
+        self.transitions.notices.consumer(
+            complaint, "filed", token=token, moderation_due=day(complaint.moderation_due_at)
         )
         return complaint, token
 
@@ -125,6 +132,7 @@ class ComplaintIntake:
             "contact": text_field(data, "contact", errors),
             "amount": amount_field(data.get("amount"), errors),
         }
+        consent = consent_field(data.get("publish_narrative", True), errors)
         ref = None
         if row["contact"] and "contact" not in errors:
             try:
@@ -133,7 +141,13 @@ class ComplaintIntake:
                 errors["contact"] = "a phone number or an e-mail address"
         if errors:
             raise ValidationFailed("complaint rejected: " + ", ".join(sorted(errors)), errors)
-        return {**row, "seller_id": seller_id, "category": category, "complainant_ref": ref}
+        return {
+            **row,
+            "seller_id": seller_id,
+            "category": category,
+            "complainant_ref": ref,
+            "publish_narrative": consent,
+        }
 
     def _check_rate(self, client: str) -> None:
         since = self.now - timedelta(days=1)
@@ -189,3 +203,16 @@ class ComplaintIntake:
                 "a near-identical complaint against this seller was filed in the last 7 days",
                 {"reason": "duplicate_narrative"},
             )
+
+
+def consent_field(value: Any, errors: dict) -> bool:
+    """The complainant's choice to publish the narrative: a boolean, or a form's yes/no."""
+    if isinstance(value, bool):
+        return value
+    text = clean_text(str(value)).lower() if value is not None else ""
+    if text in ("yes", "true", "1", "narrative"):
+        return True
+    if text in ("no", "false", "0", "category_only"):
+        return False
+    errors["publish_narrative"] = "true (publish the scrubbed narrative) or false"
+    return True

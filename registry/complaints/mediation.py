@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hmac
-import secrets
 from datetime import datetime
 
 from ..core.errors import Forbidden, Unauthorized, ValidationFailed
@@ -11,17 +10,19 @@ from ..core.types import max_length
 from ..events.models import SEVERITIES
 from ..trust.tokens import Principal, digest, require_role
 from .models import Complaint
+from .notices import day
 from .queries import ComplaintQueries
 from .rules import (
     COMPLAINANT_ACTOR,
+    CONFIRM_PERIOD,
     CONFIRMED_REASON,
     INVALIDATABLE,
     LATE_REPLY_REASON,
-    REPLY_PREFIX,
+    REBUT_PERIOD,
     SYSTEM_ACTOR,
     text_field,
 )
-from .transitions import Transitions
+from .transitions import Transitions, new_reply_token
 
 
 class Mediation:
@@ -41,8 +42,7 @@ class Mediation:
             raise ValidationFailed("unknown severity", {"severity": f"one of {SEVERITIES}"})
         complaint = self.steps.load(complaint_id)
         self.steps.require(complaint, "accept", ("submitted",))
-        self.steps.notify_merchant(complaint, actor.actor, None, severity)
-        return new_reply_token(complaint)
+        return self.steps.notify_merchant(complaint, actor.actor, None, severity)
 
     def reject(self, complaint_id: int | str, actor: Principal, reason: str) -> Complaint:
         """Refuse a submitted complaint with a public reason; no event is created."""
@@ -50,8 +50,8 @@ class Mediation:
         reason = public_reason(reason)
         complaint = self.steps.load(complaint_id)
         self.steps.require(complaint, "reject", ("submitted",))
-        complaint.complainant_token_digest = None
         self.steps.move(complaint, "rejected", actor.actor, "complaint.reject", reason)
+        self.steps.notices.consumer(complaint, "rejected", reason=complaint.status_reason)
         return complaint
 
     def mark_invalid(self, complaint_id: int | str, actor: Principal, reason: str) -> Complaint:
@@ -60,9 +60,10 @@ class Mediation:
         reason = public_reason(reason)
         complaint = self.steps.load(complaint_id)
         self.steps.require(complaint, "mark invalid", INVALIDATABLE)
-        complaint.reply_token_digest = complaint.complainant_token_digest = None
+        complaint.reply_token_digest = None
         self.steps.move(complaint, "invalid", actor.actor, "complaint.invalid", reason)
         self.steps.resolve(complaint, "invalid", actor.actor)
+        self.steps.notices.consumer(complaint, "invalid", reason=complaint.status_reason)
         return complaint
 
     def reissue_reply_token(self, complaint_id: int | str, actor: Principal) -> str:
@@ -73,16 +74,26 @@ class Mediation:
     def issue_reply_link(self, complaint_id: int | str, actor: str = SYSTEM_ACTOR) -> str:
         """Return a new one-time reply token for a complaint awaiting the merchant.
 
-        For the notifier, for complaints in ``awaiting_reply_link()`` (auto-accepted ones);
-        any earlier link stops working.
+        For complaints in ``awaiting_reply_link()`` (accepted before the outbox), or a lost
+        link; any earlier link stops working. The merchant is sent the new link too.
         """
         complaint = self.steps.load(complaint_id)
         self.steps.require(
-            complaint, "issue a reply link for", ("merchant_notified", "no_response")
+            complaint, "issue a reply link for", ("merchant_notified", "no_response", "rebutted")
         )
         token = new_reply_token(complaint)
         complaint.updated_at = self.now
         self.steps.audit(complaint, actor, "complaint.reply_link", None, None)
+        due = (
+            complaint.rebuttal_due_at if complaint.status == "rebutted" else complaint.reply_due_at
+        )
+        self.steps.notices.merchant(
+            complaint,
+            "reply_requested",
+            token=token,
+            reply_due=day(due),
+            narrative=complaint.narrative_public,
+        )
         return token
 
     # -- merchant and consumer ------------------------------------------------------------
@@ -109,6 +120,8 @@ class Mediation:
         body = text_field({"reply": text}, "reply", errors, multiline=True)
         if errors:
             raise ValidationFailed("reply rejected", errors)
+        if complaint.status == "rebutted":
+            return self._answer_rebuttal(complaint, body, actor)
         due = complaint.reply_due_at
         if complaint.status == "merchant_notified" and due is not None and self.now > due:
             self.steps.expire_reply(complaint, SYSTEM_ACTOR)
@@ -117,6 +130,7 @@ class Mediation:
         reply = self.steps.public(complaint, body, max_length(Complaint, "merchant_reply"))
         complaint.merchant_reply, complaint.merchant_reply_original = reply.public, reply.original
         complaint.replied_at = self.now
+        complaint.confirm_due_at = self.now + CONFIRM_PERIOD
         complaint.reply_token_digest = None
         self.steps.move(
             complaint,
@@ -129,6 +143,31 @@ class Mediation:
             self.steps.shown_changed(complaint)
         else:
             self.steps.resolve(complaint, "unresolved", actor)
+        self.steps.notices.consumer(
+            complaint,
+            "replied",
+            reply=complaint.merchant_reply,
+            rebut_by=day(self.now + REBUT_PERIOD),
+            confirm_by=day(complaint.confirm_due_at),
+        )
+        return complaint
+
+    def _answer_rebuttal(self, complaint: Complaint, body: str | None, actor: str) -> Complaint:
+        """The merchant's answer to the consumer's rebuttal: the consumer decides next."""
+        answer = self.steps.public(complaint, body, max_length(Complaint, "rebuttal_answer"))
+        complaint.rebuttal_answer = answer.public
+        complaint.rebuttal_answer_original = answer.original
+        complaint.rebuttal_answered_at = self.now
+        complaint.confirm_due_at = self.now + CONFIRM_PERIOD
+        complaint.reply_token_digest = None
+        self.steps.move(complaint, "merchant_replied", actor, "complaint.rebuttal_answer", None)
+        self.steps.shown_changed(complaint)
+        self.steps.notices.consumer(
+            complaint,
+            "rebuttal_answered",
+            answer=complaint.rebuttal_answer,
+            confirm_by=day(complaint.confirm_due_at),
+        )
         return complaint
 
     def confirm(self, complaint_id: int | str, token: str, resolved: bool) -> Complaint:
@@ -137,8 +176,13 @@ class Mediation:
             raise ValidationFailed("resolved must be true or false", {"resolved": "a boolean"})
         complaint = self.steps.load(complaint_id)
         check_token(complaint.complainant_token_digest, token, "complainant link")
+        return self.confirm_proved(complaint, resolved)
+
+    def confirm_proved(self, complaint: Complaint | int | str, resolved: bool) -> Complaint:
+        """``confirm`` for a complainant already proved (their status page's session)."""
+        if not isinstance(complaint, Complaint):
+            complaint = self.steps.load(complaint)
         self.steps.require(complaint, "confirm", ("merchant_replied",))
-        complaint.complainant_token_digest = None
         complaint.outcome = "resolved" if resolved else "unresolved"
         self.steps.move(
             complaint,
@@ -157,14 +201,8 @@ class Mediation:
         # The public record shows the complaint closed with its outcome, even when the
         # scoring event stays as it was (then resolve marked nothing).
         self.steps.shown_changed(complaint)
+        self.steps.notices.merchant(complaint, "closed", outcome=complaint.outcome)
         return complaint
-
-
-def new_reply_token(complaint: Complaint) -> str:
-    """Give the merchant a new one-time reply link (any earlier one stops working)."""
-    token = REPLY_PREFIX + secrets.token_urlsafe(32)
-    complaint.reply_token_digest = digest(token)
-    return token
 
 
 def check_token(stored: str | None, token: str | None, what: str) -> None:

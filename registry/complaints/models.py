@@ -21,7 +21,11 @@ COMPLAINT_STATES = (
     "unresolved",
     "closed",
     "invalid",
+    "rebutted",
+    "escalated",
 )
+#: what a regulator may decide of an escalated complaint (the outcome is ``regulator_<it>``)
+DECISIONS = ("upheld", "settled", "dismissed")
 
 
 class Complaint(SQLModel, table=True):
@@ -57,5 +61,51 @@ class Complaint(SQLModel, table=True):
     complainant_token_digest: str | None = Field(default=None, max_length=64)
     # HMAC of the web layer's client key, for rate limits: never the address itself.
     client_digest: str | None = Field(default=None, max_length=64, index=True)
+    # The consumer's choice at filing: publish the (scrubbed) narrative, or only the category
+    # and the outcome. Every public projection asks ``shows_text``.
+    publish_narrative: bool = Field(default=True)
+    # The language the complainant filed in: their messages are written in it.
+    locale: str = Field(default="zh", max_length=8)
+    confirm_due_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # One rebuttal of the merchant's answer (public scrubbed; as typed, private), and the
+    # merchant's answer to it.
+    rebuttal: str | None = Field(default=None, max_length=5000)
+    rebuttal_original: str | None = Field(default=None, max_length=5000)
+    rebutted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    rebuttal_due_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    rebuttal_answer: str | None = Field(default=None, max_length=5000)
+    rebuttal_answer_original: str | None = Field(default=None, max_length=5000)
+    rebuttal_answered_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # The regulator's queue (the 12315 model): when and why it went there, and the decision.
+    escalated_at: datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)
+    escalation_reason: str | None = Field(default=None, max_length=1000)
+    escalation_reason_original: str | None = Field(default=None, max_length=1000)
+    decision: str | None = Field(default=None, max_length=16)
+    decision_reason: str | None = Field(default=None, max_length=1000)
+    decision_reason_original: str | None = Field(default=None, max_length=1000)
+    decided_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    decided_by: str | None = Field(default=None, max_length=120)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+    @property
+    def shows_text(self) -> bool:
+        """Whether the public may read the complaint's words (narrative, replies, rebuttal)."""
+        return bool(self.publish_narrative)
+
+
+class AccessCode(SQLModel, table=True):
+    """A one-time code sent to a complainant's contact to open their complaints' pages.
+
+    Recorded for every request, whether or not the contact filed anything, so that the
+    throttle counts (and answers) alike for both."""
+
+    __tablename__ = "complaint_access_code"
+    id: int | None = Field(default=None, primary_key=True)
+    complainant_ref: str = Field(max_length=64, index=True)
+    client_digest: str = Field(max_length=64, index=True)
+    code_digest: str = Field(max_length=64)
+    attempts: int = Field(default=0)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    expires_at: datetime = Field(sa_type=UTCDateTime)
+    used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -12,6 +12,7 @@ from sqlmodel import Session
 from ..core.errors import NotFound
 from ..events.fulfillment_models import OrderConfirmation
 from ..events.models import Event
+from ..notify import notices_for
 from ..registration.models import Seller
 from ..trust.tokens import Principal, require_role
 from .models import Complaint
@@ -32,6 +33,16 @@ _PUBLIC_COLUMNS = (
     "replied_at",
     "reply_due_at",
     "outcome",
+    "publish_narrative",
+    "rebuttal",
+    "rebutted_at",
+    "rebuttal_answer",
+    "rebuttal_answered_at",
+    "escalated_at",
+    "escalation_reason",
+    "decision",
+    "decision_reason",
+    "decided_at",
 )
 
 
@@ -155,14 +166,20 @@ class ComplaintQueries:
                 return
             last = rows[-1].id
 
-    def public_view(self, complaint: Complaint, seller: str | None = None) -> dict[str, Any]:
+    def public_view(
+        self, complaint: Complaint, seller: str | None = None, full: bool = False
+    ) -> dict[str, Any]:
         """Return what anyone may see: never contact, name, original text or digests.
 
         A complaint no moderator has accepted (submitted, rejected, invalid) shows none of
-        its text: unmoderated or found false, it is nobody's to read. ``seller``: the
-        seller's public id, when the caller read it already.
+        its text: unmoderated or found false, it is nobody's to read; nor does one whose
+        complainant chose to publish only its category and outcome (``narrative_shown`` is
+        then False). ``seller``: the seller's public id, when the caller read it already.
+        ``full``: the scrubbed texts whatever the consent (the parties, moderators and
+        regulators read them).
         """
-        shown = complaint.status in PUBLIC_STATES
+        consented = bool(complaint.publish_narrative)
+        shown = complaint.status in PUBLIC_STATES and (consented or full)
         if seller is None:
             if complaint.seller_id not in self._seller_ids:
                 self._seller_ids[complaint.seller_id] = self.session.execute(
@@ -182,15 +199,33 @@ class ComplaintQueries:
             "replied_at": complaint.replied_at if shown else None,
             "reply_late": shown and self.reply_late(complaint),
             "outcome": complaint.outcome,
+            "narrative_shown": consented,
+            "rebuttal": complaint.rebuttal if shown else None,
+            "rebutted_at": complaint.rebutted_at if shown else None,
+            "rebuttal_answer": complaint.rebuttal_answer if shown else None,
+            "rebuttal_answered_at": complaint.rebuttal_answered_at if shown else None,
+            "escalated_at": complaint.escalated_at,
+            "escalation_reason": complaint.escalation_reason if shown else None,
+            # A regulator's decision is published, whatever the complainant chose.
+            "decision": complaint.decision,
+            "decision_reason": complaint.decision_reason,
+            "decided_at": complaint.decided_at,
         }
+
+    def merchant_reached(self, complaint_id: int) -> bool:
+        """Whether the newest message to this complaint's merchant has somewhere to go."""
+        notes = [n for n in notices_for(self.session, complaint_id) if n["audience"] == "merchant"]
+        return bool(notes) and notes[-1]["status"] != "unreachable"
 
     def moderator_view(self, complaint: Complaint, actor: Principal) -> dict[str, Any]:
         """Return the public view plus the private fields a moderator needs (no digests)."""
         require_role(actor, "moderator")
         return {
-            **self.public_view(complaint),
+            **self.public_view(complaint, full=True),
             "narrative": complaint.narrative_public,
             "merchant_reply": complaint.merchant_reply,
+            # Messages the registry could not send (no address on record) show here.
+            "notifications": notices_for(self.session, complaint.id),
             "narrative_original": complaint.narrative_original,
             "merchant_reply_original": complaint.merchant_reply_original,
             "status_reason_original": complaint.status_reason_original,

@@ -18,6 +18,12 @@ MODERATION_PERIOD = timedelta(days=7)
 REPLY_PERIOD = timedelta(days=15)
 CONFIRM_PERIOD = timedelta(days=15)
 REPEAT_WINDOW = timedelta(days=90)
+REBUT_PERIOD = timedelta(days=10)
+REBUTTAL_ANSWER_PERIOD = timedelta(days=15)
+ACCESS_CODE_LIFETIME = timedelta(minutes=15)
+ACCESS_CODE_ATTEMPTS = 5
+#: access codes asked per hour: from one client, and for one contact
+ACCESS_CODES_PER_CLIENT, ACCESS_CODES_PER_CONTACT = 5, 3
 NEAR_DUPLICATE_WINDOW = timedelta(days=7)
 NEAR_DUPLICATE_RATIO = 0.9
 HOURLY_LIMIT, DAILY_LIMIT = 5, 20
@@ -27,13 +33,39 @@ SOURCE = "complaint-intake"
 SYSTEM_ACTOR = "system:deadlines"
 COMPLAINANT_ACTOR = "complainant"
 COMPLAINANT_PREFIX, REPLY_PREFIX = "cpt_", "crt_"
-OPEN_STATES = ("submitted", "accepted", "merchant_notified", "merchant_replied")
-PUBLIC_STATES = ("merchant_notified", "merchant_replied", "no_response", "closed")
-INVALIDATABLE = ("accepted", "merchant_notified", "merchant_replied", "no_response", "closed")
+OPEN_STATES = (
+    "submitted",
+    "accepted",
+    "merchant_notified",
+    "merchant_replied",
+    "rebutted",
+    "escalated",
+)
+PUBLIC_STATES = (
+    "merchant_notified",
+    "merchant_replied",
+    "no_response",
+    "closed",
+    "rebutted",
+    "escalated",
+)
+INVALIDATABLE = (
+    "accepted",
+    "merchant_notified",
+    "merchant_replied",
+    "no_response",
+    "closed",
+    "rebutted",
+)
+#: where a consumer may ask for the regulator: the answer is refused, or none came in time
+ESCALATABLE = ("merchant_replied", "no_response")
+REGULATOR_ACTOR = "regulator"
 AUTO_ACCEPT_REASON = "审核期限已过，自动受理"
 NO_RESPONSE_REASON = "商家未在15天内答复"
 LATE_REPLY_REASON = "商家逾期答复"
 UNCONFIRMED_REASON = "消费者未在15天内确认处理结果"
+REBUTTAL_UNANSWERED_REASON = "商家未在15天内回应消费者的反驳"
+ESCALATED_REASON = "消费者申请转交监管部门"
 CONFIRMED_REASON = {True: "消费者确认已解决", False: "消费者确认未解决"}
 # What a person types: (fewest, most) characters; the most is what the column holds.
 _LIMITS = {
@@ -46,6 +78,9 @@ _LIMITS = {
         ("contact", 1, "contact"),
         ("reply", 1, "merchant_reply"),
         ("reason", 1, "status_reason"),
+        ("rebuttal", 1, "rebuttal_original"),
+        ("escalation_reason", 0, "escalation_reason_original"),
+        ("decision_reason", 1, "decision_reason_original"),
     )
 }
 

@@ -5,7 +5,9 @@ The path of a complaint (every step audited, ``updated_at`` moved)::
     submitted --accept / 7 days--> merchant_notified --reply--> merchant_replied --confirm--> closed
         |                                 |  15 days                  |  15 days unconfirmed
         +--reject--> rejected             +--> no_response --late reply--+--> closed (unconfirmed)
-    any state after acceptance --mark_invalid--> invalid
+    merchant_replied --rebut (once, 10 days)--> rebutted --answer / 15 days--> merchant_replied
+    merchant_replied, no_response --escalate--> escalated --regulator decides--> closed
+    any state after acceptance (but escalated) --mark_invalid--> invalid
 
 Choices (see also ``registry.privacy``):
 
@@ -24,16 +26,25 @@ Choices (see also ``registry.privacy``):
   refile"); no_response counts as closed for the "open complaint" rule (90 days still apply).
 - Rate limits count stored complaints per client digest (HMAC of the web layer's key).
 - Changes the public sees without a new resolution (a late reply) are marked "complaint".
-- A moderator's ``accept`` returns the merchant's reply token; an automatic acceptance
-  creates none (a job's result is logged): the notifier takes ``awaiting_reply_link()`` and
-  calls ``issue_reply_link``. Merchants with an API token can always reply.
+- Every step queues the messages of the party who must act next in its own transaction
+  (``notices``, the ``registry.notify`` outbox): on acceptance (a moderator's or the clock's)
+  the merchant is sent its reply link at the seller's registered contact e-mail, or the
+  outbox records that nobody could be told; the complainant is told every step at the
+  e-mail they gave. ``accept`` still returns the reply token. Rows accepted before the
+  outbox existed are in ``awaiting_reply_link()``. Merchants with an API token can always reply.
+- The complainant's private token opens their status page for as long as the case exists;
+  each step checks the state, not whether the token was used.
+- Escalation (the 12315 model) leaves the scoring event as it is; the regulator's decision
+  sets it (``escalation.DECISION_RESOLUTION``, docs/SCORING.md).
 - Public: complaints from merchant_notified on; submitted, rejected and invalid ones are not
   listed (unmoderated or found false text). Views hold aware datetimes, not strings.
 
 ComplaintService is the one door; its parts are collaborators with public methods: the
 periods, limits and input checks are in ``rules``; filing in ``intake``; what moderators,
-merchants and consumers do in ``mediation``; the deadline job's part in ``deadlines``; the
-audited steps both of them take in ``transitions``; reads and views in ``queries``.
+merchants and consumers do in ``mediation``; the complainant's own steps and the lost-link
+recovery in ``consumer``; the regulator's queue in ``escalation``; the deadline job's part in
+``deadlines``; the audited steps all of them take in ``transitions``; who is told in
+``notices``; reads and views in ``queries`` and ``timeline``.
 """
 
 from __future__ import annotations
@@ -45,7 +56,9 @@ from sqlmodel import Session
 
 from ..core.types import utcnow
 from ..trust.tokens import Principal
+from .consumer import ConsumerSteps
 from .deadlines import ComplaintDeadlines
+from .escalation import Escalations
 from .intake import ComplaintIntake
 from .mediation import Mediation
 from .models import Complaint
@@ -69,11 +82,12 @@ class ComplaintService:
         secret: str | bytes | None = None,
         hourly_limit: int = HOURLY_LIMIT,
         daily_limit: int = DAILY_LIMIT,
+        regulator_address: str | None = None,
     ) -> None:
         self.session = session
         self.now = now or utcnow()
         self.queries = ComplaintQueries(session)
-        steps = Transitions(session, self.now, self.queries)
+        steps = Transitions(session, self.now, self.queries, regulator_address)
         self.intake = ComplaintIntake(
             session,
             self.now,
@@ -85,6 +99,8 @@ class ComplaintService:
         )
         self.mediation = Mediation(self.now, steps, self.queries)
         self.deadlines = ComplaintDeadlines(session, self.now, steps, self.queries)
+        self.consumer = ConsumerSteps(session, self.now, steps, self.queries, secret)
+        self.escalations = Escalations(session, self.now, steps, self.queries)
 
     # -- intake ---------------------------------------------------------------------------
 
@@ -128,6 +144,34 @@ class ComplaintService:
     def confirm(self, complaint_id: int | str, token: str, resolved: bool) -> Complaint:
         """Close the complaint with the consumer's answer to the merchant's reply."""
         return self.mediation.confirm(complaint_id, token, resolved)
+
+    def merchant_reached(self, complaint_id: int) -> bool:
+        """Whether the newest message to the merchant of this complaint has an address."""
+        return self.queries.merchant_reached(complaint_id)
+
+    # -- the complainant ------------------------------------------------------------------
+
+    def open_with_token(self, complaint_id: int | str, token: str | None) -> Complaint:
+        """Return the complaint whose private token this is, or raise Unauthorized."""
+        return self.consumer.open(complaint_id, token)
+
+    def rebut(self, complaint_id: int | str, text: str) -> Complaint:
+        """The complainant answers the merchant's reply (once, within 10 days)."""
+        return self.consumer.rebut(complaint_id, text)
+
+    def escalate(self, complaint_id: int | str, reason: str | None = None) -> Complaint:
+        """The complainant refuses the answer (or none came): to the regulator's queue."""
+        return self.consumer.escalate(complaint_id, reason)
+
+    # -- the regulator ----------------------------------------------------------------------
+
+    def escalation_queue(self, actor: Principal, limit: int = 50, offset: int = 0) -> list[Any]:
+        """Escalated complaints with their whole file, for regulators."""
+        return self.escalations.queue(actor, limit, offset)
+
+    def decide(self, complaint_id: int | str, actor: Principal, decision: Any, reason: Any):
+        """Record and publish the regulator's decision on an escalated complaint."""
+        return self.escalations.decide(complaint_id, actor, decision, reason)
 
     # -- deadlines ------------------------------------------------------------------------
 

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -17,18 +18,27 @@ from ..core.types import max_length
 from ..events.models import Event
 from ..journal import Change, ChangeKind
 from ..privacy.gate import PublicText, fit, public_text, seller_names
+from ..trust.tokens import digest
 from .models import Complaint
+from .notices import Notices, day
 from .queries import ComplaintQueries
-from .rules import MODERATE_AMOUNT, NO_RESPONSE_REASON, REPLY_PERIOD, SOURCE
+from .rules import MODERATE_AMOUNT, NO_RESPONSE_REASON, REPLY_PERIOD, REPLY_PREFIX, SOURCE
 
 
 class Transitions:
     """Moves complaints from state to state in the caller's transaction."""
 
-    def __init__(self, session: Session, now: datetime, queries: ComplaintQueries) -> None:
+    def __init__(
+        self,
+        session: Session,
+        now: datetime,
+        queries: ComplaintQueries,
+        regulator_address: str | None = None,
+    ) -> None:
         self.session = session
         self.now = now
         self.queries = queries
+        self.notices = Notices(session, now, regulator_address)
 
     def load(self, complaint_id: int | str) -> Complaint:
         """Return the complaint re-read under the write lock (a transition decides on it)."""
@@ -50,8 +60,9 @@ class Transitions:
 
     def notify_merchant(
         self, complaint: Complaint, actor: str, reason: str | None, severity: str | None
-    ) -> None:
-        """Accept: the merchant is notified and the scoring event created."""
+    ) -> str:
+        """Accept: the scoring event is created, the merchant is sent its reply link (at its
+        registered e-mail) and the complainant told; return the reply token."""
         if complaint.verification == "unverified":
             complaint.verification = self.queries.purchase_verification(
                 complaint.seller_id, complaint.order_ref
@@ -73,8 +84,12 @@ class Transitions:
             order_ref=complaint.order_ref if unverified is False else None,
             complainant_ref=complaint.complainant_ref if unverified is False else None,
             category=complaint.category,
-            summary=fit(complaint.narrative_public, max_length(Event, "summary")),
-            summary_original=complaint.narrative_original,
+            # Without the complainant's consent no word of theirs reaches the event, which
+            # the profile, the exports and the search index show.
+            summary=fit(complaint.narrative_public, max_length(Event, "summary"))
+            if complaint.shows_text
+            else None,
+            summary_original=complaint.narrative_original if complaint.shows_text else None,
             complaint_id=complaint.id,
             created_at=self.now,
         )
@@ -102,6 +117,18 @@ class Transitions:
             at=self.now,
             changed={ChangeKind.EVENT: [complaint.seller_id]},
         )
+        token = new_reply_token(complaint)
+        due = day(complaint.reply_due_at)
+        # The merchant reads the (scrubbed) account here even when it is not published.
+        self.notices.merchant(
+            complaint,
+            "reply_requested",
+            token=token,
+            reply_due=due,
+            narrative=complaint.narrative_public,
+        )
+        self.notices.consumer(complaint, "accepted", reply_due=due)
+        return token
 
     def move(
         self,
@@ -127,6 +154,7 @@ class Transitions:
         # The reply link stays valid: a late reply is still recorded and shown.
         self.move(complaint, "no_response", actor, "complaint.no_response", NO_RESPONSE_REASON)
         self.resolve(complaint, "unanswered", actor)
+        self.notices.consumer(complaint, "no_response", reply_due=day(complaint.reply_due_at))
 
     def resolve(self, complaint: Complaint, resolution: str, actor: str) -> None:
         """Set the complaint event's resolution and mark the seller for a full rescore."""
@@ -168,3 +196,10 @@ class Transitions:
             names=[complaint.complainant_name],
             keep=seller_names(self.session, [complaint.seller_id]).get(complaint.seller_id, ()),
         )
+
+
+def new_reply_token(complaint: Complaint) -> str:
+    """Give the merchant a new one-time reply link (any earlier one stops working)."""
+    token = REPLY_PREFIX + secrets.token_urlsafe(32)
+    complaint.reply_token_digest = digest(token)
+    return token

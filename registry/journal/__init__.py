@@ -7,7 +7,8 @@ marks of the sellers it touched, in the caller's transaction.
 from __future__ import annotations
 
 from .audit import Change
+from .history import history
 from .kinds import ChangeKind
 from .writes import record
 
-__all__ = ["Change", "ChangeKind", "record"]
+__all__ = ["Change", "ChangeKind", "history", "record"]

@@ -6,7 +6,7 @@ import json
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Text
+from sqlalchemy import Index, Text
 from sqlmodel import Field, SQLModel
 
 from ..core.types import UTCDateTime, utcnow
@@ -16,6 +16,8 @@ class AuditEntry(SQLModel, table=True):
     """Append-only; ``entry_hash`` chains each row to the one before it."""
 
     __tablename__ = "audit_log"
+    # A complaint's timeline is read from its audit entries (registry.complaints.timeline).
+    __table_args__ = (Index("ix_audit_log_entity", "entity", "entity_id"),)
     id: int | None = Field(default=None, primary_key=True)
     at: datetime = Field(sa_type=UTCDateTime)
     actor: str = Field(max_length=120)

@@ -83,6 +83,10 @@ PUBLIC_TEXT: dict[str, dict[str, str]] = {
         "narrative_public": "narrative_original",
         "merchant_reply": "merchant_reply_original",
         "status_reason": "status_reason_original",
+        "rebuttal": "rebuttal_original",
+        "rebuttal_answer": "rebuttal_answer_original",
+        "escalation_reason": "escalation_reason_original",
+        "decision_reason": "decision_reason_original",
     },
     # A seller's statement disputing a record, and its source's reason for the decision.
     "dispute": {"statement": "statement_original", "reason": "reason_original"},
@@ -114,7 +118,10 @@ PUBLISHED_AS_IS: dict[str, frozenset[str]] = {
     "store": frozenset({"platform", "store_key", "store_name", "store_url"}),
     "domain": frozenset({"domain", "icp_number", "state"}),
     "event": frozenset({"kind", "severity", "verification", "resolution", "category"}),
-    "complaint": frozenset({"public_id", "category", "verification", "status", "outcome"}),
+    "complaint": frozenset(
+        # ``decision``: a regulator's decision (upheld, settled, dismissed) is published.
+        {"public_id", "category", "verification", "status", "outcome", "decision"}
+    ),
     # What the registry computes and signs itself.
     "seller_score": frozenset({"grade", "display_grade", "caps", "parts"}),
     "score_history": frozenset({"grade", "display_grade"}),
@@ -144,8 +151,17 @@ PRIVATE: dict[str, frozenset[str]] = {
             "reply_token_digest",
             "complainant_token_digest",
             "client_digest",
+            "locale",
+            "decided_by",
         }
     ),
+    # A complainant's one-time codes and the outbox: their recipients' only.
+    "complaint_access_code": frozenset({"complainant_ref", "client_digest", "code_digest"}),
+    "notification": frozenset(
+        {"audience", "recipient", "locale", "template", "context", "status", "last_error"}
+    ),
+    # Where the registry writes to a seller about complaints: never shown.
+    "seller": frozenset({"contact_email"}),
     "identity": frozenset({"evidence_ref"}),
     "sanction": frozenset({"source", "external_ref"}),
     "fraud_detail": frozenset({"evidence_ref"}),

@@ -15,7 +15,7 @@ from functools import lru_cache
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, case, select
 from sqlalchemy.engine import Dialect, Engine
 
 from ..complaints.models import Complaint
@@ -78,9 +78,16 @@ _PUBLIC_COMPLAINTS = (
         _complaint.c.status,
         _complaint.c.status_reason,
         _complaint.c.created_at,
-        _complaint.c.narrative_public.label("narrative"),
-        _complaint.c.merchant_reply,
+        # Only its category and outcome when the complainant chose not to publish the words.
+        case((_complaint.c.publish_narrative, _complaint.c.narrative_public), else_=None).label(
+            "narrative"
+        ),
+        case((_complaint.c.publish_narrative, _complaint.c.merchant_reply), else_=None).label(
+            "merchant_reply"
+        ),
         _complaint.c.outcome,
+        _complaint.c.decision,
+        _complaint.c.decision_reason,
     )
     .where(_complaint.c.seller_id == _SELLER_ID, one_of(_complaint.c.status, PUBLIC_STATES))
     .order_by(_complaint.c.created_at.desc(), _complaint.c.id.desc())

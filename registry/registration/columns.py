@@ -93,6 +93,8 @@ COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
         "registration_office",
         "authority",
     ),
+    # Kept private: where the registry tells the seller of a complaint (never published).
+    "contact_email": ("邮箱", "电子邮箱", "联系邮箱", "email", "e_mail", "contact_email"),
     "registered_address": (
         "住所",
         "经营场所",
@@ -178,7 +180,7 @@ IGNORED_COLUMNS: dict[str, tuple[str, tuple[str, ...]]] = {
     ),
     "contact": (
         "the registry publishes no contact details",
-        ("电话", "联系电话", "邮箱", "电子邮箱", "phone", "telephone", "email", "e_mail"),
+        ("电话", "联系电话", "phone", "telephone"),
     ),
 }
 

@@ -37,6 +37,9 @@ class Seller(SellerBase, table=True):
     public_id: str = Field(max_length=16, unique=True)
     # Bumped on every change the public sees; the search index stores it to find stale entries.
     version: int = Field(default=1)
+    # The registered contact e-mail, private: where the registry tells the seller of a
+    # complaint (never published, never shown to consumers).
+    contact_email: str | None = Field(default=None, max_length=200)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 

@@ -11,6 +11,7 @@ from ..core.errors import ValidationFailed
 from ..core.identifiers import SCHEMES, clean_text, normalize_identifier, region_of_uscc
 from ..core.types import max_length
 from ..core.urls import normalize_domain, normalize_store_url
+from ..privacy.contacts import normalize_contact
 from .models import ENTITY_TYPES, Domain, Identity, Seller, Store
 
 # How long a regulator's verification stands when the record gives no expiry: yearly
@@ -54,6 +55,7 @@ _LIMITS = {
     )
 }
 _EVIDENCE_LIMIT = max_length(Identity, "evidence_ref")
+_EMAIL_LIMIT = max_length(Seller, "contact_email")
 _ICP_LIMIT = max_length(Domain, "icp_number")
 _STORE_NAME_LIMIT = max_length(Store, "store_name")
 _STORE_URL_LIMIT = max_length(Store, "store_url")
@@ -186,6 +188,15 @@ def validate_registration(data: dict[str, Any], now: datetime) -> Registration:
     for key in ("former_names", "aliases"):
         if key in data:
             seller[key] = _names(data[key])
+    if data.get("contact_email") not in (None, ""):
+        address = clean_text(str(data["contact_email"]))
+        if "@" not in address or len(address) > _EMAIL_LIMIT:
+            errors["contact_email"] = "not an e-mail address"
+        else:
+            try:
+                seller["contact_email"] = normalize_contact(address).removeprefix("mailto:")
+            except ValueError:
+                errors["contact_email"] = "not an e-mail address"
     identity: dict[str, Any] = {}
     if "evidence_ref" in data:
         identity["evidence_ref"] = clean_text(str(data["evidence_ref"]))[:_EVIDENCE_LIMIT]

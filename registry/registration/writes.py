@@ -13,7 +13,7 @@ from .. import journal
 from ..core.db import bulk_insert, bulk_insert_ids
 from ..journal import Change, ChangeKind
 from ..journal.audit import canonical_json
-from .models import Domain, Identity, IdentityRevision, Seller, SellerBase, Store
+from .models import Domain, Identity, IdentityRevision, Seller, Store
 from .validation import Registration
 
 SELLER_FIELDS = (
@@ -32,6 +32,7 @@ SELLER_FIELDS = (
     "city",
     "business_scope",
     "category",
+    "contact_email",  # private (registry.privacy.gate): read by the complaint notices only
 )
 IDENTITY_FIELDS = ("evidence_ref", "verified_at", "expires_at")
 
@@ -237,7 +238,7 @@ def _text(value: Any) -> str | None:
 def _model_defaults() -> dict[str, Any]:
     out = {}
     for name in SELLER_FIELDS:
-        info = SellerBase.model_fields[name]
+        info = Seller.model_fields[name]
         out[name] = info.default_factory if info.default_factory is not None else info.default
     return out
 

@@ -11,6 +11,7 @@ from . import (  # noqa: E402,F401
     badges,
     complaints,
     disputes,
+    escalations,
     export,
     fulfillment,
     sellers,

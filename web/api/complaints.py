@@ -8,7 +8,7 @@ from registry.core.errors import BadPayload, NotFound
 
 from .. import payload
 from ..auth import authenticate
-from ..complaint_pages import client_key, complaint_service
+from ..complaint_pages import client_key, complaint_service, status_link
 from ..db import get_session
 from ..envelope import ok, paged
 from ..headers import private
@@ -27,7 +27,10 @@ def file_complaint():
     """Anyone may file; the answer holds the private token to confirm the outcome later."""
     data = payload.json_object()
     session = get_session()
-    complaint, token = complaint_service(session).file(data, client_key())
+    complaint, token = complaint_service(session).file(
+        {**data, "locale": data.get("locale") if isinstance(data.get("locale"), str) else None},
+        client_key(),
+    )
     session.commit()
     return ok(
         {
@@ -37,6 +40,8 @@ def file_complaint():
             "follow_url": external_url(
                 "complaints.complaint", fragment={"token": token}, public_id=complaint.public_id
             ),
+            # The complainant's own page: their text, the timeline, rebut and escalate.
+            "status_url": status_link(complaint.public_id, token),
         },
         201,
     )
@@ -62,7 +67,8 @@ def moderation_queue():
 @bp.post("/complaints/<public_id>/<action>")
 @private
 def complaint_action(public_id: str, action: str):
-    """accept | reject | invalid (moderators), reply (merchants), confirm (the consumer)."""
+    """accept | reject | invalid | reply-link (moderators), reply (merchants), confirm |
+    rebut | escalate (the consumer, with the private token)."""
     data = payload.json_object(optional=True)
     session = get_session()
     service = complaint_service(session)
@@ -72,7 +78,11 @@ def complaint_action(public_id: str, action: str):
         actor = authenticate("moderator")
         if action == "accept":
             token = service.accept(row.id, actor, severity=data.get("severity"))
-            out["reply_url"] = _reply_url(public_id, token)
+            # The merchant is sent its link at the seller's registered e-mail; without one,
+            # nobody could be told, and the moderator gets the link to pass on.
+            out["merchant_notified"] = service.merchant_reached(row.id)
+            if not out["merchant_notified"]:
+                out["reply_url"] = _reply_url(public_id, token)
         elif action == "reject":
             service.reject(row.id, actor, str(data.get("reason", "")))
         elif action == "invalid":
@@ -84,6 +94,13 @@ def complaint_action(public_id: str, action: str):
         service.reply(
             row.id, str(data.get("reply", "")), principal=principal, token=data.get("token")
         )
+    elif action in ("rebut", "escalate"):
+        service.open_with_token(row.id, str(data.get("token", "")))
+        if action == "rebut":
+            service.rebut(row.id, str(data.get("rebuttal", "")))
+        else:
+            reason = data.get("reason")
+            service.escalate(row.id, None if reason is None else str(reason))
     elif action == "confirm":
         resolved = data.get("resolved")
         if not isinstance(resolved, bool):

@@ -2,7 +2,8 @@
    fragment, "#token=...", which the browser never sends to any server. This script puts the
    token into the form's token field and hides the field where it would otherwise be pasted;
    the language links keep the fragment so that the page in the other language still has it.
-   Without JavaScript the field stays visible and the token can be pasted into it. */
+   Without JavaScript the field stays visible and the token can be pasted into it. A form
+   marked data-autosubmit (the status page's "open" form) is sent at once. */
 (function () {
   "use strict";
 
@@ -25,6 +26,11 @@
       var details = form.closest("details");
       if (details) {
         details.open = true;
+      }
+      // The status page's only form opens it: nothing is left for the reader to type.
+      if (form.hasAttribute("data-autosubmit") && !form.dataset.sent) {
+        form.dataset.sent = "1";
+        form.submit();
       }
     });
     var links = document.querySelectorAll("nav.lang a[href]");

@@ -109,7 +109,8 @@ def test_reject_needs_a_reason_and_creates_no_event(session):
     service(session).reject(complaint.id, MODERATOR, "内容与商家无关")
     session.commit()
     assert complaint.status == "rejected" and complaint.status_reason == "内容与商家无关"
-    assert complaint.complainant_token_digest is None
+    # The private link still opens the status page, which shows the reason.
+    assert service(session).open_with_token(complaint.id, ctoken) is complaint
     assert session.execute(select(Event)).first() is None
     with pytest.raises(Conflict):
         service(session).accept(complaint.id, MODERATOR)
@@ -229,9 +230,8 @@ def test_consumer_confirms_the_outcome(session, resolved, resolution):
     service(session).confirm(complaint.id, ctoken, resolved)
     session.commit()
     assert complaint.status == "closed" and complaint.outcome == resolution
-    assert complaint.complainant_token_digest is None
     assert event_of(session, complaint).resolution == resolution
-    with pytest.raises(Unauthorized):
+    with pytest.raises(Conflict):
         service(session).confirm(complaint.id, ctoken, resolved)
 
 

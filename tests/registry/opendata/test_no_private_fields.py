@@ -83,6 +83,7 @@ def _world(app, session) -> None:
     )
     make_seller(session, identifier=code, legal_name="杭州隐私测试二有限公司")  # a revision
     make_token(session, "platform")
+    seller.contact_email = "shop-private@example.com"  # the outbox's merchant address
     service = ComplaintService(session, secret=app.config["DIGEST_SECRET"])
     moderator = Principal(1, "moderator", "moderator")
     for n, narrative in enumerate(
@@ -105,6 +106,14 @@ def _world(app, session) -> None:
         service.reply(
             complaint.id, "已联系买家处理。", principal=Principal(2, "shop", "merchant", seller.id)
         )
+        if n == 0:  # a rebuttal and the merchant's answer to it
+            service.rebut(complaint.id, "商家并未联系我，电话13911112220可查。")
+            service.reply(
+                complaint.id, "已再次联系。", principal=Principal(2, "shop", "merchant", seller.id)
+            )
+        else:  # a case with the regulator, and a one-time code for its contact
+            service.escalate(complaint.id, "商家答复不实，请监管部门处理。")
+            service.consumer.request_code(f"1391111222{n}", "client-recover")
     session.commit()
     app.config["OUTBOUND_ALLOW_PRIVATE"] = True  # a watcher on a closed local port
     watcher = TokenService(session).create(name="watcher", role="platform")[1]

@@ -1,0 +1,112 @@
+"""The regulator's queue (the 12315 model): escalated complaints with everything attached,
+and the regulator's published decision."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlmodel import Session
+
+from ..core.errors import ValidationFailed
+from ..core.types import max_length
+from ..trust.tokens import Principal, require_role
+from .models import DECISIONS, Complaint
+from .queries import ComplaintQueries
+from .rules import text_field
+from .timeline import timeline
+from .transitions import Transitions
+
+#: the scoring event's resolution each decision sets (None: it stays as it was);
+#: see docs/SCORING.md, "Escalated complaints"
+DECISION_RESOLUTION = {"upheld": None, "settled": "resolved", "dismissed": "invalid"}
+
+
+class Escalations:
+    """Read the queue; record a decision (regulator tokens only)."""
+
+    def __init__(
+        self, session: Session, now: datetime, transitions: Transitions, queries: ComplaintQueries
+    ) -> None:
+        self.session = session
+        self.now = now
+        self.steps = transitions
+        self.queries = queries
+
+    def queue(self, actor: Principal, limit: int = 50, offset: int = 0) -> list[dict[str, Any]]:
+        """Escalated complaints, the longest waiting first, each with its whole file."""
+        require_role(actor, "regulator")
+        rows = self.session.execute(
+            select(Complaint)
+            .where(Complaint.status == "escalated")
+            .order_by(Complaint.escalated_at, Complaint.id)
+            .limit(limit)
+            .offset(offset)
+        ).scalars()
+        return [self.case_file(c) for c in rows]
+
+    def total(self) -> int:
+        return self.session.execute(
+            select(func.count()).select_from(Complaint).where(Complaint.status == "escalated")
+        ).scalar_one()
+
+    def case_file(self, complaint: Complaint) -> dict[str, Any]:
+        """Everything a regulator needs: the texts as typed, the parties' answers, the steps."""
+        return {
+            **self.queries.public_view(complaint, full=True),
+            "narrative_original": complaint.narrative_original,
+            "merchant_reply_original": complaint.merchant_reply_original,
+            "rebuttal_original": complaint.rebuttal_original,
+            "rebuttal_answer_original": complaint.rebuttal_answer_original,
+            "escalation_reason_original": complaint.escalation_reason_original,
+            "order_ref": complaint.order_ref,
+            "amount": None if complaint.amount is None else str(complaint.amount),
+            "desired_resolution": complaint.desired_resolution,
+            "complainant_name": complaint.complainant_name,
+            "contact": complaint.contact,
+            "reply_due_at": complaint.reply_due_at,
+            "timeline": timeline(self.session, complaint),
+        }
+
+    def decide(
+        self, complaint_id: int | str, actor: Principal, decision: Any, reason: Any
+    ) -> Complaint:
+        """Close an escalated complaint with the regulator's decision, published."""
+        require_role(actor, "regulator")
+        errors: dict[str, str] = {}
+        if decision not in DECISIONS:
+            errors["decision"] = f"one of {', '.join(DECISIONS)}"
+        if not isinstance(reason, str):
+            errors["decision_reason"] = "a text"
+            reason = ""
+        said = text_field({"decision_reason": reason}, "decision_reason", errors, True)
+        if errors:
+            raise ValidationFailed("decision rejected", errors)
+        complaint = self.steps.load(complaint_id)
+        self.steps.require(complaint, "decide", ("escalated",))
+        shown = self.steps.public(complaint, said, max_length(Complaint, "decision_reason"))
+        complaint.decision = decision
+        complaint.decision_reason, complaint.decision_reason_original = shown.public, shown.original
+        complaint.decided_at, complaint.decided_by = self.now, actor.actor
+        complaint.outcome = f"regulator_{decision}"
+        self.steps.move(
+            complaint,
+            "closed",
+            actor.actor,
+            "complaint.decide",
+            None,
+            decision=decision,
+            outcome=complaint.outcome,
+        )
+        resolution = DECISION_RESOLUTION[decision]
+        if resolution == "resolved" and (
+            complaint.replied_at is None or self.queries.reply_late(complaint)
+        ):
+            resolution = "unresolved"  # as for a consumer's "resolved" after a late reply
+        if resolution is not None:
+            self.steps.resolve(complaint, resolution, actor.actor)
+        self.steps.shown_changed(complaint)
+        for notice in (self.steps.notices.consumer, self.steps.notices.merchant):
+            notice(complaint, "decided", decision=decision, reason=complaint.decision_reason)
+        return complaint

@@ -1,0 +1,40 @@
+"""The regulator's queue of escalated complaints (the 12315 model) and its decisions."""
+
+from __future__ import annotations
+
+from .. import payload
+from ..auth import authenticate
+from ..complaint_pages import complaint_service
+from ..db import get_session
+from ..envelope import ok, paged
+from ..headers import private
+from ..request import page_args
+from . import bp
+
+
+@bp.get("/escalations")
+@private
+def escalations():
+    """Escalated complaints, the longest waiting first, each with its whole file."""
+    actor = authenticate("regulator")
+    service = complaint_service(get_session())
+    page = page_args(default=50, most=100)
+    return paged(
+        service.escalation_queue(actor, page.size, page.offset),
+        page,
+        service.escalations.total(),
+    )
+
+
+@bp.post("/escalations/<public_id>/decision")
+@private
+def decide_escalation(public_id: str):
+    """Record the regulator's decision (upheld, settled, dismissed) with a public reason."""
+    actor = authenticate("regulator")
+    data = payload.json_object()
+    session = get_session()
+    service = complaint_service(session)
+    row = service.get(public_id)
+    service.decide(row.id, actor, data.get("decision"), data.get("reason"))
+    session.commit()
+    return ok(service.public_view(row))
