@@ -45,6 +45,9 @@ FORM_LIMITS: dict[str, str] = {
     "complaints.complain": "10/hour",
     "complaints.complaint": "30/hour",
     "complaints.reply": "30/hour",
+    "complaints.status": "60/hour",
+    # a one-time code to a contact (the service also counts per client and per contact)
+    "complaints.recover": "10/hour",
 }
 #: every other writing route (partners' batches are few and large: a batch is one request)
 WRITE_LIMIT = "120/minute"
