@@ -175,7 +175,13 @@ def reply(public_id: str):
     problem = None
     if form.validate_on_submit():
         try:
-            service.reply(row.id, form.reply.data, token=token)
+            service.reply(
+                row.id,
+                form.reply.data,
+                token=token,
+                response=form.response.data,
+                settlement=form.settlement.data,
+            )
             session.commit()
             return redirect(url_for("complaints.complaint", public_id=public_id))
         except RegistryError as exc:

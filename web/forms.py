@@ -8,6 +8,7 @@ from wtforms import DecimalField, RadioField, SelectField, StringField, TextArea
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from registry.complaints.rules import MAX_AMOUNT, RESPONSES
 from registry.events.models import COMPLAINT_CATEGORIES
 
 from .templating import LABELS
@@ -73,6 +74,16 @@ class ComplaintForm(FlaskForm):
 
 
 class ReplyForm(FlaskForm):
+    response = RadioField(
+        _l("What does your answer do?"),
+        default="explanation",
+        validators=[Optional()],  # an answer that says nothing more is an explanation
+        choices=[SelectChoice(k, LABELS["merchant_response"][k]) for k in RESPONSES],
+    )
+    settlement = AmountField(
+        _l("Settlement offered (yuan), for monetary relief"),
+        validators=[Optional(), NumberRange(min=0.01, max=float(MAX_AMOUNT))],
+    )
     reply = TextAreaField(_l("Your public reply"), validators=[DataRequired(), Length(max=5000)])
 
 

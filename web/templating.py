@@ -300,6 +300,12 @@ LABELS = {
         "weidian": _l("Weidian"),
     },
     "scheme": {"cn_uscc": _l("Unified Social Credit Code"), "eu_vat": _l("EU VAT number")},
+    "merchant_response": {
+        "monetary_relief": _l("Offers money (a settlement)"),
+        "non_monetary_relief": _l("Offers other relief (replacement, repair, correction)"),
+        "explanation": _l("Explains, offers no relief"),
+        "in_progress": _l("Still working on it"),
+    },
     "dispute_kind": {
         "correction": _l("Correction of the record"),
         "abnormal_removal": _l("Removal from the abnormal-operations list"),
@@ -405,6 +411,7 @@ LABEL_HELPERS = {
     "scheme_label": "scheme",
     "seller_category_label": "seller_category",
     "dispute_kind_label": "dispute_kind",
+    "response_label": "merchant_response",
     "dispute_status_label": "dispute_status",
 }
 _LABELLERS: dict[Any, dict[str, Callable[[Any], str]]] = {}

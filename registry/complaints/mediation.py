@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hmac
 from datetime import datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from ..core.errors import Forbidden, Unauthorized, ValidationFailed
 from ..core.types import max_length
@@ -18,7 +20,9 @@ from .rules import (
     CONFIRMED_REASON,
     INVALIDATABLE,
     LATE_REPLY_REASON,
+    MAX_AMOUNT,
     REBUT_PERIOD,
+    RESPONSES,
     SYSTEM_ACTOR,
     text_field,
 )
@@ -105,8 +109,12 @@ class Mediation:
         *,
         principal: Principal | None = None,
         token: str | None = None,
+        response: str | None = None,
+        settlement: Any = None,
     ) -> Complaint:
-        """Record the merchant's public answer (by merchant token or one-time reply link)."""
+        """Record the merchant's public answer (by merchant token or one-time reply link):
+        its text, what it does (``response``, one of RESPONSES; by default an explanation)
+        and, for monetary relief, the ``settlement`` offered (yuan)."""
         complaint = self.steps.load(complaint_id)
         if principal is not None:
             require_role(principal, "merchant")
@@ -118,8 +126,10 @@ class Mediation:
             actor = "merchant:reply-link"
         errors: dict[str, str] = {}
         body = text_field({"reply": text}, "reply", errors, multiline=True)
+        kind, offer = _response(response, settlement, errors)
         if errors:
             raise ValidationFailed("reply rejected", errors)
+        complaint.merchant_response, complaint.settlement_amount = kind, offer
         if complaint.status == "rebutted":
             return self._answer_rebuttal(complaint, body, actor)
         due = complaint.reply_due_at
@@ -147,6 +157,8 @@ class Mediation:
             complaint,
             "replied",
             reply=complaint.merchant_reply,
+            response=kind,
+            settlement=None if offer is None else f"{offer:.2f}",
             rebut_by=day(self.now + REBUT_PERIOD),
             confirm_by=day(complaint.confirm_due_at),
         )
@@ -220,3 +232,32 @@ def public_reason(reason: str) -> str:
     if errors:
         raise ValidationFailed("a public reason is required", errors)
     return value
+
+
+def _response(
+    response: str | None, settlement: Any, errors: dict[str, str]
+) -> tuple[str, Decimal | None]:
+    """The reply's response kind and the money it offers (checked)."""
+    kind = response or "explanation"
+    if kind not in RESPONSES:
+        errors["response"] = "one of " + ", ".join(RESPONSES)
+        return kind, None
+    if settlement in (None, ""):
+        if kind == "monetary_relief":
+            errors["settlement"] = "the amount offered (yuan) is required for monetary relief"
+        return kind, None
+    if kind != "monetary_relief":
+        errors["settlement"] = "only monetary relief offers an amount"
+        return kind, None
+    try:
+        offer = Decimal(str(settlement).strip().replace(",", ""))
+    except InvalidOperation:
+        errors["settlement"] = "not a number"
+        return kind, None
+    if not offer.is_finite() or offer <= 0 or offer > MAX_AMOUNT:
+        errors["settlement"] = f"more than 0 and at most {MAX_AMOUNT:,.0f} yuan"
+        return kind, None
+    if -offer.as_tuple().exponent > 2:  # type: ignore[operator]
+        errors["settlement"] = "at most 2 decimals"
+        return kind, None
+    return kind, offer.quantize(Decimal("0.01"))

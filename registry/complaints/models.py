@@ -54,6 +54,10 @@ class Complaint(SQLModel, table=True):
     merchant_reply: str | None = Field(default=None, max_length=5000)
     merchant_reply_original: str | None = Field(default=None, max_length=5000)
     replied_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # What the merchant's answer does (rules.RESPONSES, as CFPB publishes a company's
+    # response), and the money it offers the consumer (shown to the two parties only).
+    merchant_response: str | None = Field(default=None, max_length=24)
+    settlement_amount: Decimal | None = Field(default=None, sa_type=Numeric(12, 2))
     outcome: str | None = Field(default=None, max_length=24)
     # SHA-256 of the one-time link token a merchant may answer with.
     reply_token_digest: str | None = Field(default=None, max_length=64)

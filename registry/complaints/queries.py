@@ -30,6 +30,7 @@ _PUBLIC_COLUMNS = (
     "created_at",
     "narrative_public",
     "merchant_reply",
+    "merchant_response",
     "replied_at",
     "reply_due_at",
     "outcome",
@@ -198,6 +199,11 @@ class ComplaintQueries:
             "merchant_reply": complaint.merchant_reply if shown else None,
             "replied_at": complaint.replied_at if shown else None,
             "reply_late": shown and self.reply_late(complaint),
+            # What the answer does is published, as CFPB publishes a company's response;
+            # the money offered stays between the parties.
+            "merchant_response": (
+                complaint.merchant_response if complaint.status in PUBLIC_STATES else None
+            ),
             "outcome": complaint.outcome,
             "narrative_shown": consented,
             "rebuttal": complaint.rebuttal if shown else None,

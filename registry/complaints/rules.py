@@ -14,6 +14,10 @@ from ..core.identifiers import clean_text
 from ..core.types import max_length
 from .models import Complaint
 
+#: what a merchant's answer does, as CFPB publishes a company's response to a complaint:
+#: relief in money (an offer the consumer accepts or not), other relief (a replacement, a
+#: repair, a corrected record), an explanation only, or still working on it
+RESPONSES = ("monetary_relief", "non_monetary_relief", "explanation", "in_progress")
 MODERATION_PERIOD = timedelta(days=7)
 REPLY_PERIOD = timedelta(days=15)
 CONFIRM_PERIOD = timedelta(days=15)

@@ -137,9 +137,19 @@ class ComplaintService:
         *,
         principal: Principal | None = None,
         token: str | None = None,
+        response: str | None = None,
+        settlement: Any = None,
     ) -> Complaint:
-        """Record the merchant's public answer (by merchant token or one-time reply link)."""
-        return self.mediation.reply(complaint_id, text, principal=principal, token=token)
+        """Record the merchant's public answer (by merchant token or one-time reply link),
+        what it does (rules.RESPONSES) and the money it offers."""
+        return self.mediation.reply(
+            complaint_id,
+            text,
+            principal=principal,
+            token=token,
+            response=response,
+            settlement=settlement,
+        )
 
     def confirm(self, complaint_id: int | str, token: str, resolved: bool) -> Complaint:
         """Close the complaint with the consumer's answer to the merchant's reply."""

@@ -120,7 +120,16 @@ PUBLISHED_AS_IS: dict[str, frozenset[str]] = {
     "event": frozenset({"kind", "severity", "verification", "resolution", "category"}),
     "complaint": frozenset(
         # ``decision``: a regulator's decision (upheld, settled, dismissed) is published.
-        {"public_id", "category", "verification", "status", "outcome", "decision"}
+        # ``merchant_response``: what the merchant's answer does (CFPB publishes it too).
+        {
+            "public_id",
+            "category",
+            "verification",
+            "status",
+            "outcome",
+            "decision",
+            "merchant_response",
+        }
     ),
     # What the registry computes and signs itself.
     "seller_score": frozenset({"grade", "display_grade", "caps", "parts"}),

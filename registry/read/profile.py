@@ -85,6 +85,7 @@ _PUBLIC_COMPLAINTS = (
         case((_complaint.c.publish_narrative, _complaint.c.merchant_reply), else_=None).label(
             "merchant_reply"
         ),
+        _complaint.c.merchant_response,
         _complaint.c.outcome,
         _complaint.c.decision,
         _complaint.c.decision_reason,

@@ -92,7 +92,12 @@ def complaint_action(public_id: str, action: str):
     elif action == "reply":
         principal = authenticate() if request.headers.get("Authorization") else None
         service.reply(
-            row.id, str(data.get("reply", "")), principal=principal, token=data.get("token")
+            row.id,
+            str(data.get("reply", "")),
+            principal=principal,
+            token=data.get("token"),
+            response=data.get("response"),
+            settlement=data.get("settlement"),
         )
     elif action in ("rebut", "escalate"):
         service.open_with_token(row.id, str(data.get("token", "")))

@@ -158,6 +158,7 @@ def test_public_view_never_leaks_private_fields(session):
         "id",
         "seller",
         "category",
+        "merchant_response",
         "status",
         "status_reason",
         "verification",
