@@ -80,6 +80,15 @@ FIELDS = {
     "category": _l("Choose the kind of problem."),
     "amount": _l("The amount must be a number from 0 to 10,000,000."),
     "reply": _l("Write a reply of at most 5,000 characters."),
+    "site": _l(
+        "Give the site’s address, such as shop.example.cn. An IP address, a name without a "
+        "public domain, a public suffix such as github.io, or a marketplace shop cannot be "
+        "reported here."
+    ),
+    "evidence": _l(
+        "Attach at most 5 files, each a JPEG or PNG photo or a PDF of at most 5 MB, "
+        "without scripts."
+    ),
 }
 FIELD_DEFAULT = _l("Check this answer: it is too long or not valid.")
 _SELLER_PAGES = (

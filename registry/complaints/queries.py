@@ -163,13 +163,13 @@ class ComplaintQueries:
         seller's public id, when the caller read it already.
         """
         shown = complaint.status in PUBLIC_STATES
-        if seller is None:
+        if seller is None and complaint.seller_id is not None:
             if complaint.seller_id not in self._seller_ids:
                 self._seller_ids[complaint.seller_id] = self.session.execute(
                     select(Seller.public_id).where(Seller.id == complaint.seller_id)
                 ).scalar_one()
             seller = self._seller_ids[complaint.seller_id]
-        return {
+        view = {
             "id": complaint.public_id,
             "seller": seller,
             "category": complaint.category,
@@ -183,6 +183,10 @@ class ComplaintQueries:
             "reply_late": shown and self.reply_late(complaint),
             "outcome": complaint.outcome,
         }
+        if complaint.seller_id is None:
+            # A site named instead of a seller: its registrable domain, never the host typed.
+            view["site"] = complaint.site_domain
+        return view
 
     def moderator_view(self, complaint: Complaint, actor: Principal) -> dict[str, Any]:
         """Return the public view plus the private fields a moderator needs (no digests)."""

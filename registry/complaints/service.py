@@ -39,6 +39,7 @@ audited steps both of them take in ``transitions``; reads and views in ``queries
 from __future__ import annotations
 
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from sqlmodel import Session
@@ -46,11 +47,13 @@ from sqlmodel import Session
 from ..core.types import utcnow
 from ..trust.tokens import Principal
 from .deadlines import ComplaintDeadlines
+from .evidence import EvidenceStore, clean_all
 from .intake import ComplaintIntake
 from .mediation import Mediation
 from .models import Complaint
 from .queries import ComplaintQueries
-from .rules import DAILY_LIMIT, HOURLY_LIMIT, SYSTEM_ACTOR
+from .rules import COMPLAINANT_ACTOR, DAILY_LIMIT, HOURLY_LIMIT, SYSTEM_ACTOR
+from .sites import SiteReports
 from .transitions import Transitions
 
 
@@ -69,6 +72,7 @@ class ComplaintService:
         secret: str | bytes | None = None,
         hourly_limit: int = HOURLY_LIMIT,
         daily_limit: int = DAILY_LIMIT,
+        evidence_dir: str | Path | None = None,
     ) -> None:
         self.session = session
         self.now = now or utcnow()
@@ -85,12 +89,27 @@ class ComplaintService:
         )
         self.mediation = Mediation(self.now, steps, self.queries)
         self.deadlines = ComplaintDeadlines(session, self.now, steps, self.queries)
+        #: complaints about sites nobody has identified (counts, the regulators' queue)
+        self.sites = SiteReports(session, self.now)
+        #: evidence files (None: this service stores none, and filing with files is refused)
+        self.evidence = (
+            EvidenceStore(session, Path(evidence_dir), self.now) if evidence_dir else None
+        )
 
     # -- intake ---------------------------------------------------------------------------
 
-    def file(self, data: dict[str, Any], client_key: str) -> tuple[Complaint, str]:
-        """File a complaint; return it and the complainant's one-time token (shown once)."""
-        return self.intake.file(data, client_key)
+    def file(
+        self, data: dict[str, Any], client_key: str, evidence: list[bytes] | None = None
+    ) -> tuple[Complaint, str]:
+        """File a complaint, with optional evidence files; return it and the complainant's
+        one-time token (shown once)."""
+        files = clean_all(list(evidence or []))  # checked before anything is written
+        if files and self.evidence is None:
+            raise ValueError("filing evidence needs the service's evidence_dir")
+        complaint, token = self.intake.file(data, client_key)
+        if files and self.evidence is not None:
+            self.evidence.attach(complaint, files, COMPLAINANT_ACTOR)
+        return complaint, token
 
     # -- mediation ------------------------------------------------------------------------
 

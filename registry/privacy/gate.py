@@ -112,7 +112,10 @@ PUBLISHED_AS_IS: dict[str, frozenset[str]] = {
     "store": frozenset({"platform", "store_key", "store_name", "store_url"}),
     "domain": frozenset({"domain", "icp_number", "state"}),
     "event": frozenset({"kind", "severity", "verification", "resolution", "category"}),
-    "complaint": frozenset({"public_id", "category", "verification", "status", "outcome"}),
+    # site_domain: the registrable domain a report names, counted in public under it.
+    "complaint": frozenset(
+        {"public_id", "category", "verification", "status", "outcome", "site_domain"}
+    ),
     # What the registry computes and signs itself.
     "seller_score": frozenset({"grade", "display_grade", "caps", "parts"}),
     "score_history": frozenset({"grade", "display_grade"}),
@@ -137,6 +140,7 @@ PRIVATE: dict[str, frozenset[str]] = {
             "desired_resolution",
             "complainant_name",
             "contact",
+            "site_host",
             "complainant_ref",
             "reply_token_digest",
             "complainant_token_digest",
@@ -169,6 +173,8 @@ PRIVATE: dict[str, frozenset[str]] = {
     "alert_event": frozenset({"key"}),
     "alert_delivery": frozenset({"status"}),
     "alert_attempt": frozenset({"error"}),
+    # Evidence is shown to the complaint's parties and moderators only, never publicly.
+    "complaint_evidence": frozenset({"public_id", "media_type", "stored_name", "sha256"}),
 }
 
 
@@ -197,7 +203,7 @@ def rescrub(session: Session, batch: int = 1000) -> dict[str, int]:
             if not rows:
                 break
             last = rows[-1].id
-            keep = seller_names(session, {r.seller_id for r in rows})
+            keep = seller_names(session, {r.seller_id for r in rows if r.seller_id is not None})
             for row in rows:
                 if table == "event":
                     names = [complainants.get(row.complaint_id)]
@@ -206,12 +212,16 @@ def rescrub(session: Session, batch: int = 1000) -> dict[str, int]:
                 for public, private in PUBLIC_TEXT[table].items():
                     limit = getattr(model, public).property.columns[0].type.length or 4000
                     shown = public_text(
-                        getattr(row, private), limit=limit, names=names, keep=keep[row.seller_id]
+                        getattr(row, private),
+                        limit=limit,
+                        names=names,
+                        keep=keep.get(row.seller_id, ()),
                     )
                     if getattr(row, private) is not None and getattr(row, public) != shown.public:
                         setattr(row, public, shown.public)
                         counts[table] += 1
-                        changed.add(row.seller_id)
+                        if row.seller_id is not None:  # an unidentified site's is unpublished
+                            changed.add(row.seller_id)
             session.flush()
     journal.record(session, changed={ChangeKind.PUBLIC_TEXT: sorted(changed)})
     return counts
