@@ -127,9 +127,13 @@ PUBLISHED_AS_IS: dict[str, frozenset[str]] = {
     "alert_event": frozenset({"public_id", "type", "payload"}),
 }
 
-# Amounts published as decided: a regulator's fine is part of its public decision. Every
-# other amount (what a complainant or a fraud victim lost) is private.
-PUBLISHED_AMOUNTS: dict[str, frozenset[str]] = {"sanction": frozenset({"amount"})}
+# Amounts published as decided: a regulator's fine is part of its public decision, and what a
+# scam took in a regulator's or platform's fraud report is the size of the harm (no victim
+# is named; registry.read.display.fraud_loss). What a complainant paid stays private.
+PUBLISHED_AMOUNTS: dict[str, frozenset[str]] = {
+    "sanction": frozenset({"amount"}),
+    "fraud_detail": frozenset({"amount"}),
+}
 
 # Never read by a public view (moderators, the audit, jobs and digests only).
 PRIVATE: dict[str, frozenset[str]] = {
