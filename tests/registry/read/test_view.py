@@ -82,7 +82,11 @@ def orm_record(session, seller: Seller) -> dict:
     reports = session.execute(
         select(Event, FraudDetail)
         .outerjoin(FraudDetail, FraudDetail.event_id == Event.id)
-        .where(Event.seller_id == seller.id, Event.kind == "fraud_report")
+        .where(
+            Event.seller_id == seller.id,
+            Event.kind == "fraud_report",
+            display.not_withdrawn(Event.resolution),
+        )
         .order_by(Event.occurred_at.desc(), Event.id.desc())
     ).all()
     fraud_reports = []

@@ -1,7 +1,7 @@
 """complaints about unidentified sites; complaint evidence
 
-Revision ID: 0009
-Revises: 0008
+Revision ID: 0010
+Revises: 0009
 Create Date: 2026-12-03 15:00:00
 
 A complaint may name a site instead of a seller (``seller_id`` empty until the site's domain
@@ -17,8 +17,8 @@ from alembic import op
 
 import registry.core.types
 
-revision = "0009"
-down_revision = "0008"
+revision = "0010"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 
