@@ -180,3 +180,23 @@ def test_empty_search_links_to_the_report_form(client, session, runner):
     assert runner.invoke(args=["reindex"]).exit_code == 0
     html = client.get("/search", query_string={"q": "没有这家店铺名称"}).get_data(as_text=True)
     assert "/report-site" in html
+
+
+def test_the_regulators_page_of_unidentified_domains(client, session):
+    for n in range(2):
+        site_report(client, f"s{n}.busy-scam.cn", n)
+    site_report(client, "quiet-scam.cn", 5)
+    assert client.get("/ops/sites").status_code == 401
+    moderator = make_token(session, "moderator")
+    assert (
+        client.get("/ops/sites", headers={"Authorization": f"Bearer {moderator}"}).status_code
+        == 403
+    )
+    regulator = make_token(session, "regulator")
+    page = client.get(
+        "/ops/sites", query_string={"lang": "zh"}, headers={"Authorization": f"Bearer {regulator}"}
+    )
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and "无法确认经营者的网站" in html
+    assert html.index("busy-scam.cn") < html.index("quiet-scam.cn")
+    assert "1390000" not in html and page.headers["Cache-Control"] == "no-store"
