@@ -180,3 +180,26 @@ def test_a_registration_with_the_domain_attaches_the_reports(session):
         session.execute(select(Complaint.id).where(Complaint.status == "unidentified")).first()
         is None
     )
+
+
+@pytest.mark.postgres
+def test_reports_counted_queued_and_attached_on_postgresql(pg_session):
+    session = pg_session
+    report(session, "shop.pg-scam.cn", 1)
+    report(session, "pg-scam.cn", 2, now=NOW + timedelta(hours=3), category="false_advertising")
+    report(session, "other-pg.cn", 3)
+    summary = SiteReports(session, NOW).summary("www.pg-scam.cn")
+    assert (summary.reports, summary.first_seen, summary.last_seen) == (
+        2,
+        NOW,
+        NOW + timedelta(hours=3),
+    )
+    assert [(s.domain, s.reports) for s in SiteReports(session, NOW).queue()] == [
+        ("pg-scam.cn", 2),
+        ("other-pg.cn", 1),
+    ]
+    seller = make_seller(session)
+    DomainService(session, NOW).bind_by_regulator(seller, "pg-scam.cn", REGULATOR)
+    session.commit()
+    assert SiteReports(session, NOW).queue_total() == 1
+    assert service(session).moderation_total() == 2
