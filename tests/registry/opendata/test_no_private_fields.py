@@ -18,6 +18,7 @@ from PIL import Image
 
 from registry.alerts.service import SubscriptionService
 from registry.complaints.service import ComplaintService
+from registry.disputes.service import DisputeService, Filer
 from registry.events.confirmations import ConfirmationService
 from registry.events.fraud import FraudReportService
 from registry.events.fulfillment import FulfillmentService
@@ -179,6 +180,16 @@ def _world(app, session) -> None:
         ]
     )
     assert [r.status for r in [*results, fraud]] == ["created"] * 4
+    # a merchant's dispute of the fraud report (its statement's original is private)
+    DisputeService(session).file(
+        Filer("merchant:shop", frozenset({seller.id})),
+        seller.public_id,
+        {
+            "kind": "correction",
+            "event_id": fraud.event_id,
+            "statement": "该记录有误，已全额退款给买家。",
+        },
+    )
     platform = "platform:privacy-test"
     StoreService(session, platform).put("STORE-PRIVATE-1", {"seller": seller.public_id})
     session.commit()
