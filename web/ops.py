@@ -67,7 +67,6 @@ def feeds():
 def unidentified_sites():
     """Regulators: the domains consumers reported with no registered seller, most first."""
     from registry.complaints.sites import SiteReports
-    from registry.core.types import utcnow
 
     from .request import page_args
 
