@@ -3,10 +3,13 @@ the web root, and shown only to the complainant, the merchant and moderators."""
 
 from __future__ import annotations
 
+import functools
 import io
+import random
 from pathlib import Path
 
 from PIL import ExifTags, Image
+from pypdf import PdfReader, PdfWriter
 from werkzeug.datastructures import FileStorage, MultiDict
 from werkzeug.test import encode_multipart
 
@@ -39,7 +42,30 @@ def png() -> bytes:
     return out.getvalue()
 
 
-PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n" + b"trailer<<>>\n%%EOF\n"
+def pdf_with_metadata() -> bytes:
+    writer = PdfWriter()
+    writer.add_blank_page(width=200, height=200)
+    writer.add_metadata({"/Author": "Zhang San", "/Title": "my bank statement"})
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+PDF = pdf_with_metadata()
+
+
+@functools.lru_cache(maxsize=2)
+def noise_pdf(side: int) -> bytes:
+    """A real PDF of one page of noise (a JPEG that does not compress): about 4 MB at 2200."""
+    noise = random.Random(side).randbytes(side * side * 3)
+    out = io.BytesIO()
+    Image.frombytes("RGB", (side, side), noise).save(out, "PDF", quality=90)
+    return out.getvalue()
+
+
+def padded_pdf(size: int) -> bytes:
+    """A PDF of about *size* bytes: a comment after its end, and the end marker again."""
+    return PDF + b"%" + b"0" * (size - len(PDF) - 8) + b"\n%%EOF\n"
 
 
 def multipart(fields: dict, files: list[tuple[bytes, str]], url: str, client):
@@ -104,6 +130,8 @@ def test_a_renamed_executable_is_refused(client, session, app):
     # a JPEG signature on garbage is no image either
     fake = file_with(client, seller, [(b"\xff\xd8\xff\xe0" + b"x" * 500, "a.jpg")])
     assert fake.status_code == 422
+    broken = b"%PDF-1.7\n" + b"garbage " * 50 + b"\n%%EOF\n"
+    assert file_with(client, seller, [(broken, "x.pdf")]).status_code == 422
     html = b"<html><script>alert(1)</script></html>"
     assert file_with(client, seller, [(html, "x.pdf")]).status_code == 422
     active = PDF.replace(b"/Catalog", b"/Catalog/OpenAction<</S/JavaScript/JS(app.alert(1))>>")
@@ -125,15 +153,16 @@ def test_six_files_are_refused(client, session, app):
 
 def test_a_six_megabyte_file_is_refused(client, session, app):
     seller = make_seller(session)
-    big = PDF[:-7] + b"%" + b"0" * (6 * 1024 * 1024) + b"\n%%EOF\n"
+    big = padded_pdf(6 * 1024 * 1024)
     response = file_with(client, seller, [(big, "big.pdf")])
     assert response.status_code == 413 and response.json["error"]["code"] == "payload_too_large"
     assert evidence_files(app) == []
-    # five files of almost 5 MB pass the body limit that guards every other route
-    near = PDF[:-7] + b"%" + b"0" * (5 * 1024 * 1024 - 200) + b"\n%%EOF\n"
+    # five files of 4 MB pass the body limit (16 MB) that guards every other route
+    near = noise_pdf(2200)
+    assert 3.5 * 1024 * 1024 < len(near) < 5 * 1024 * 1024
     ok = file_with(client, seller, [(near, f"{n}.pdf") for n in range(5)])
     assert ok.status_code == 201, ok.json
-    too_much = file_with(client, seller, [(near, f"{n}.pdf") for n in range(6)], contact="x@y.cn")
+    too_much = file_with(client, seller, [(near, f"{n}.pdf") for n in range(7)], contact="x@y.cn")
     assert too_much.status_code == 413  # past the evidence body limit: refused unread
 
 
@@ -222,3 +251,22 @@ def test_the_complainant_downloads_through_the_page_with_csrf(client, session):
     got = client.post(url, data={"token": token, "csrf_token": csrf(page)})
     assert got.status_code == 200 and got.mimetype == "image/png"
     assert client.post(url, data={"token": "x", "csrf_token": csrf(page)}).status_code == 403
+
+
+def test_a_pdf_comes_out_without_its_document_information(client, session):
+    seller = make_seller(session)
+    assert b"Zhang San" in PDF or PdfReader(io.BytesIO(PDF)).metadata["/Author"] == "Zhang San"
+    filed = file_with(client, seller, [(PDF, "statement.pdf")]).json["data"]
+    token = filed["token"]
+    [ev] = client.get(
+        f"/api/v1/complaints/{filed['id']}/evidence", headers={"X-Complaint-Token": token}
+    ).json["data"]
+    got = client.get(
+        f"/api/v1/complaints/{filed['id']}/evidence/{ev['id']}",
+        headers={"X-Complaint-Token": token},
+    )
+    assert got.status_code == 200 and got.mimetype == "application/pdf"
+    clean = PdfReader(io.BytesIO(got.data))
+    assert len(clean.pages) == 1
+    assert "/Author" not in (clean.metadata or {}) and "/Title" not in (clean.metadata or {})
+    assert b"Zhang San" not in got.data and b"bank statement" not in got.data
