@@ -55,6 +55,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         throttle,
     )
     from .payload import init_app as read_bodies_safely
+    from .payload import limit_evidence_bodies
     from .sessions import CookieSessions
 
     app.session_interface = CookieSessions()
@@ -64,6 +65,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     envelope.register(app)
     links.refuse_unlisted_hosts(app)
     headers.init_app(app)
+    limit_evidence_bodies(app)  # before the CSRF check reads a form
     csrf = CSRFProtect(app)
     app.register_blueprint(pages.bp)
     app.register_blueprint(complaint_pages.bp)

@@ -24,11 +24,13 @@ from flask import (
 )
 from werkzeug.wrappers import Response
 
+from registry.complaints.models import ComplaintEvidence
 from registry.complaints.service import ComplaintService
 from registry.complaints.timeline import next_deadline, timeline
-from registry.core.errors import RegistryError, Unauthorized, ValidationFailed
+from registry.core.errors import NotFound, RegistryError, Unauthorized, ValidationFailed
 from registry.registration.sellers import SellerService
 
+from .config import evidence_dir
 from .db import get_session
 from .forms import (
     AcceptOutcomeForm,
@@ -40,11 +42,13 @@ from .forms import (
     RebutForm,
     RecoverForm,
     ReplyForm,
+    SiteReportForm,
 )
 from .headers import private
 from .i18n import select_locale
 from .links import external_url, with_fragment
 from .page_errors import field_message, page_message
+from .payload import evidence_files
 
 bp = Blueprint("complaints", __name__)
 
@@ -59,6 +63,7 @@ def complaint_service(session) -> ComplaintService:
         session,
         secret=current_app.config["DIGEST_SECRET"],
         regulator_address=current_app.config.get("REGULATOR_MAIL_TO"),
+        evidence_dir=evidence_dir(current_app),
     )
 
 
@@ -71,37 +76,43 @@ def _token_out_of_query(endpoint: str, public_id: str) -> Response | None:
     return redirect(url, 303)
 
 
+def _file(session, form, about: dict) -> tuple[object, str | None, str | None]:
+    """File what the form holds about a seller or a site: (complaint, link, problem)."""
+    if not form.validate_on_submit():
+        return None, None, None
+    data = {k: v for k, v in form.data.items() if k not in ("csrf_token", "evidence")}
+    data["amount"] = None if data["amount"] is None else str(data["amount"])
+    data["locale"] = select_locale()
+    try:
+        complaint, token = complaint_service(session).file(
+            {**data, **about}, client_key(), evidence_files()
+        )
+        session.commit()
+    except RegistryError as exc:
+        session.rollback()
+        if isinstance(exc.details, dict):
+            for field in exc.details:
+                if field in form:
+                    form[field].errors = [*form[field].errors, field_message(field)]
+        return None, None, page_message(exc)
+    return complaint, status_link(complaint.public_id, token), None
+
+
 @bp.route("/sellers/<public_id>/complain", methods=["GET", "POST"])
 @private
 def complain(public_id: str):
     session = get_session()
     seller = SellerService(session).get(public_id)
     form = ComplaintForm()
-    problem = None
-    if form.validate_on_submit():
-        data = {k: v for k, v in form.data.items() if k != "csrf_token"}
-        data["amount"] = None if data["amount"] is None else str(data["amount"])
-        data["locale"] = select_locale()
-        try:
-            complaint, token = complaint_service(session).file(
-                {**data, "seller": public_id}, client_key()
-            )
-            session.commit()
-        except ValidationFailed as exc:
-            for field in exc.details or {}:
-                if field in form:
-                    form[field].errors = [*form[field].errors, field_message(field)]
-            problem = page_message(exc)
-        except RegistryError as exc:
-            problem = page_message(exc)
-        else:
-            return render_template(
-                "complaint_filed.html",
-                complaint=complaint,
-                seller=seller,
-                link=status_link(complaint.public_id, token),
-                periods=periods(),
-            )
+    complaint, link, problem = _file(session, form, {"seller": public_id})
+    if complaint is not None:
+        return render_template(
+            "complaint_filed.html",
+            complaint=complaint,
+            seller=seller,
+            link=link,
+            periods=periods(),
+        )
     status = 400 if request.method == "POST" else 200
     return render_template(
         "complain.html", form=form, seller=seller, problem=problem, periods=periods()
@@ -123,6 +134,28 @@ def periods() -> dict[str, int]:
         "rebut": rules.REBUT_PERIOD.days,
         "confirm": rules.CONFIRM_PERIOD.days,
     }
+
+
+@bp.route("/report-site", methods=["GET", "POST"])
+@private
+def report_site():
+    """Report a site no registered seller is bound to (reached from an empty search)."""
+    session = get_session()
+    form = SiteReportForm()
+    if request.method == "GET" and not form.site.data:
+        form.site.data = (request.args.get("site") or "")[:2000]
+    complaint, link, problem = _file(session, form, {"site": form.site.data or ""})
+    if complaint is not None:
+        seller = None
+        if complaint.seller_id is not None:  # the site turned out to be a registered seller's
+            seller = SellerService(session).get(
+                complaint_service(session).public_view(complaint)["seller"]
+            )
+        return render_template(
+            "complaint_filed.html", complaint=complaint, seller=seller, link=link, periods=periods()
+        )
+    status = 400 if request.method == "POST" else 200
+    return render_template("report_site.html", form=form, problem=problem), status
 
 
 @bp.route("/complaints/<public_id>", methods=["GET", "POST"])
@@ -148,7 +181,7 @@ def complaint(public_id: str):
             session.rollback()
             problem = page_message(exc)
     view = service.public_view(row)
-    seller = SellerService(session).get(view["seller"])
+    seller = SellerService(session).get(view["seller"]) if view["seller"] else None
     return render_template(
         "complaint.html",
         complaint=view,
@@ -188,6 +221,8 @@ def reply(public_id: str):
             session.rollback()
             problem = page_message(exc)
     view = service.public_view(row)
+    if not view["seller"]:
+        raise NotFound("this complaint has no seller to reply yet")
     seller = SellerService(session).get(view["seller"])
     return render_template(
         "reply.html", complaint=view, seller=seller, form=form, token=token, problem=problem
@@ -332,3 +367,30 @@ def mine():
         return redirect(url_for("complaints.recover"), 303)
     rows = complaint_service(get_session()).consumer.mine(ref)
     return render_template("mine.html", complaints=rows)
+
+
+_EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png", "application/pdf": "pdf"}
+
+
+def evidence_response(row: ComplaintEvidence, data: bytes) -> Response:
+    """An evidence file as a download that no browser runs or shows inline."""
+    response = Response(data, mimetype=row.media_type)
+    name = f"evidence-{row.public_id[3:15]}.{_EXTENSIONS.get(row.media_type, 'bin')}"
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    response.headers["Content-Security-Policy"] = "sandbox; default-src 'none'"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@bp.post("/complaints/<public_id>/evidence/<evidence_id>")
+@private
+def evidence(public_id: str, evidence_id: str):
+    """An evidence file for the holder of the complainant's or the merchant's private token
+    (POSTed with the form's CSRF token, checked for every form: a token never travels in
+    an address)."""
+    service = complaint_service(get_session())
+    row = service.get(public_id)
+    found, data = service.evidence.open(
+        row, evidence_id, token=request.form.get("token", "").strip() or None
+    )
+    return evidence_response(found, data)

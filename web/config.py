@@ -27,6 +27,7 @@ ENV_KEYS = (
     "AUTH_FAILURE_LIMIT",
     "OPEN_DATA_DIR",
     "SECURITY_CONTACT",
+    "EVIDENCE_DIR",
     "OUTBOUND_ALLOW_PRIVATE",
     "FEED_CONNECT_TIMEOUT",
     "FEED_READ_TIMEOUT",
@@ -120,6 +121,8 @@ def defaults(instance_path: str) -> dict:
         "OPEN_DATA_DIR": None,
         # where vulnerabilities are reported (e-mail or https URL), at /.well-known/security.txt
         "SECURITY_CONTACT": None,
+        # None: the instance folder's evidence/ (evidence_dir); never a static folder.
+        "EVIDENCE_DIR": None,
         # Domain proofs are fetched over https from public addresses only; tests relax both.
         "DOMAIN_PROOF_SCHEME": "https",
         "DOMAIN_PROOF_PORT": None,
@@ -228,6 +231,11 @@ def from_environment() -> dict:
 def open_data_dir(app) -> Path:
     """Where the nightly open data files are written and served from."""
     return Path(app.config.get("OPEN_DATA_DIR") or Path(app.instance_path) / "opendata")
+
+
+def evidence_dir(app) -> Path:
+    """Where complaint evidence is kept (outside the web root, served by no static route)."""
+    return Path(app.config.get("EVIDENCE_DIR") or Path(app.instance_path) / "evidence")
 
 
 def secret_key(instance_path: str, name: str = "secret_key") -> str:

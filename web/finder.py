@@ -7,8 +7,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from registry.complaints.sites import SiteReports, SiteSummary
 from registry.core.errors import NotFound, ValidationFailed
 from registry.core.identifiers import clean_text, is_valid_uscc, looks_like_uscc
+from registry.core.types import utcnow
 from registry.core.urls import normalize_store_url
 from registry.registration.models import Seller
 from registry.registration.sellers import SellerService
@@ -38,6 +40,8 @@ class Finding:
     results: SearchResults | None = None
     note: str | None = None
     notes: list[str] = field(default_factory=list)
+    #: a site no registered seller is bound to, with what consumers reported of it
+    site: SiteSummary | None = None
 
 
 def find(
@@ -57,19 +61,29 @@ def find(
             return Finding(query, "code", exact=sellers.by_code(compact))
         except NotFound:
             return Finding(query, "code", note="unknown_code")
+    site = None
     if shape_of(query).locators:
         route = "url" if normalize_store_url(query) else "domain"
         try:
             seller = sellers.by_store_url(query) if route == "url" else sellers.by_domain(query)
             return Finding(query, route, exact=seller)
         except (NotFound, ValidationFailed):
-            # Not registered: still search the words of the host in names (a shop's brand).
-            pass
+            # Not registered: still search the words of the host in names (a shop's brand),
+            # and say what consumers reported of the site.
+            site = unidentified_site(session, query)
     try:
         results = _search(query[:MAX_QUERY], Filters.of(filters or {}), page, per_page)
     except IndexMissingError:
-        return Finding(query, "text", note="index_missing")
-    return Finding(query, "text", results=results)
+        return Finding(query, "text", note="index_missing", site=site)
+    return Finding(query, "text", results=results, site=site)
+
+
+def unidentified_site(session, text: str) -> SiteSummary | None:
+    """The reports of the site *text* names, or None when it names no reportable site."""
+    try:
+        return SiteReports(session, utcnow()).summary(text)
+    except ValidationFailed:
+        return None
 
 
 class _PerIndexVersion:

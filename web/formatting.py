@@ -68,7 +68,8 @@ def _formatted(lang: str, kind: str, value) -> str:
 
 
 def format_filters(lang: str | None) -> dict[str, Callable[[Any], str]]:
-    """fmtint, fmtnum, fmtdate and fmtdatetime for ``lang`` (None: the request's language)."""
+    """fmtint, fmtnum, fmtmoney, fmtdate and fmtdatetime for ``lang`` (None: the request's
+    language)."""
 
     def lang_of() -> str:
         return lang or current_lang()
@@ -80,7 +81,16 @@ def format_filters(lang: str | None) -> dict[str, Callable[[Any], str]]:
             return _formatted(lang_of(), "date", value)
         return str(value or "")
 
+    def fmtmoney(value, currency: str | None = None) -> str:
+        """An amount in its currency as the reader's language writes it (CN¥1,299.50)."""
+        if value is None:
+            return ""
+        return numbers.format_currency(
+            value, currency or "CNY", locale=_BABEL_LOCALES[lang_of()], numbering_system="latn"
+        )
+
     return {
+        "fmtmoney": fmtmoney,
         "fmtint": lambda v: _formatted(lang_of(), "int", v),
         "fmtnum": lambda v: _formatted(lang_of(), "num", v),
         "fmtdate": fmtdate,

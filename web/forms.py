@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DecimalField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import (
+    DecimalField,
+    MultipleFileField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
@@ -70,6 +77,23 @@ class ComplaintForm(FlaskForm):
             SelectChoice("yes", _l("My account of what happened, with personal data hidden")),
             SelectChoice("no", _l("Only the kind of problem and the outcome")),
         ],
+    )
+    # Read by web.payload.evidence_files and checked by content in the service.
+    evidence = MultipleFileField(
+        _l("Evidence (optional, private)"),
+        description=_l(
+            "Photos (JPEG or PNG) or PDF documents: at most 5 files of 5 MB each. "
+            "Only you, the merchant and the moderators can open them; location and camera "
+            "data are removed from photos."
+        ),
+    )
+
+
+class SiteReportForm(ComplaintForm):
+    site = StringField(
+        _l("The website or shop address"),
+        validators=[DataRequired(), Length(max=2000)],
+        description=_l("As it appears in your browser, for example https://shop.example.cn/item/1"),
     )
 
 

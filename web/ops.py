@@ -60,3 +60,22 @@ def feeds():
         for f in service.feeds()
     ]
     return render_template("ops_feeds.html", feeds=rows, runs=service.runs(10))
+
+
+@bp.get("/ops/sites")
+@private
+def unidentified_sites():
+    """Regulators: the domains consumers reported with no registered seller, most first."""
+    from registry.complaints.sites import SiteReports
+
+    from .request import page_args
+
+    authenticate("regulator")
+    reports = SiteReports(get_session(), utcnow())
+    page = page_args(default=50, most=200)
+    return render_template(
+        "ops_sites.html",
+        sites=reports.queue(page.size, page.offset),
+        total=reports.queue_total(),
+        page=page,
+    )

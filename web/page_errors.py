@@ -84,6 +84,15 @@ FIELDS = {
     "reply": _l("Write a reply of at most 5,000 characters."),
     "rebuttal": _l("Write your answer in at most 5,000 characters."),
     "escalation_reason": _l("Write at most 1,000 characters."),
+    "site": _l(
+        "Give the site’s address, such as shop.example.cn. An IP address, a name without a "
+        "public domain, a public suffix such as github.io, or a marketplace shop cannot be "
+        "reported here."
+    ),
+    "evidence": _l(
+        "Attach at most 5 files, each a JPEG or PNG photo or a PDF of at most 5 MB, "
+        "without scripts."
+    ),
 }
 FIELD_DEFAULT = _l("Check this answer: it is too long or not valid.")
 _SELLER_PAGES = (

@@ -14,7 +14,7 @@ from registry.core.cache import SellerCache
 from registry.read import display, profile
 from registry.read.warnings import recent_warnings
 from registry.registration.sellers import SellerService
-from search import QueryError
+from search import QueryError, shape_of
 
 from . import result_html
 from .charts import bar_rows, line_chart
@@ -67,6 +67,9 @@ def search():
     query = arg("q", "") or ""
     if len(query) > MAX_QUERY_TEXT:
         raise PageProblem("query_too_long", n=len(query), limit=MAX_QUERY_TEXT)
+    if shape_of(query[:MAX_QUERY_TEXT]).locators:
+        # A site's reports change with every report filed, not with the index: never kept.
+        return _render_search(page)
     return rendered(("search", request.full_path, current_lang()), lambda: _render_search(page))
 
 

@@ -15,7 +15,8 @@ from typing import Any
 from flask import Flask, current_app, request
 from werkzeug.exceptions import BadRequest, HTTPException
 
-from registry.core.errors import BadPayload, UnsupportedMediaType
+from registry.complaints.evidence import MAX_BYTES, MAX_FILES
+from registry.core.errors import BadPayload, UnsupportedMediaType, ValidationFailed
 from registry.core.payload import LIMITS, Limits, decode_text, load_object
 from registry.registration.importing import RawRecord, parse_batch, sniff_format
 
@@ -53,6 +54,50 @@ def batch(*, canonical: bool, allow_csv: bool) -> list[RawRecord]:
             "empty body: send a JSON array, JSON Lines" + (" or CSV" if allow_csv else "")
         )
     return list(parse_batch(body, fmt, _charset(), canonical=canonical, limits=limits()))
+
+
+#: a complaint's body with its evidence: five files of 5 MB, and the form around them
+EVIDENCE_BODY_LIMIT = MAX_FILES * MAX_BYTES + 1024 * 1024
+
+
+#: the routes that take a complaint with its evidence
+EVIDENCE_ENDPOINTS = frozenset(
+    {"api.file_complaint", "complaints.complain", "complaints.report_site"}
+)
+
+
+def _allow_evidence_body() -> None:
+    """Raise the body limit of a complaint with evidence (multipart only: every other body
+    keeps MAX_CONTENT_LENGTH)."""
+    if request.endpoint in EVIDENCE_ENDPOINTS and request.mimetype == "multipart/form-data":
+        request.max_content_length = max(
+            EVIDENCE_BODY_LIMIT, current_app.config.get("MAX_CONTENT_LENGTH") or 0
+        )
+
+
+def limit_evidence_bodies(app: Flask) -> None:
+    """Before any other hook reads the form (the CSRF check does): register first."""
+    app.before_request(_allow_evidence_body)
+
+
+def evidence_files(name: str = "evidence") -> list[bytes]:
+    """The files of a multipart field, each read to at most one byte past the limit (the
+    service refuses what is too large, too many, or not what its content says)."""
+    files = [f for f in request.files.getlist(name) if f.filename or f.content_length]
+    if len(files) > MAX_FILES:
+        raise ValidationFailed(f"at most {MAX_FILES} files", {name: f"at most {MAX_FILES} files"})
+    out = []
+    for f in files:
+        data = f.stream.read(MAX_BYTES + 1)
+        if not data:
+            continue  # an empty file input sends an empty part
+        out.append(data)
+    return out
+
+
+def form_object() -> dict[str, Any]:
+    """The text fields of a multipart or url-encoded body, one value each (the first)."""
+    return {key: request.form.get(key) for key in request.form}
 
 
 class _Input:

@@ -250,6 +250,7 @@ LABELS = {
         "disputes": _l("Disputes and chargebacks"),
     },
     "complaint_status": {
+        "unidentified": _l("Waiting for the seller to be identified"),
         "submitted": _l("Awaiting moderation"),
         "accepted": _l("Accepted"),
         "rejected": _l("Rejected"),
@@ -298,6 +299,13 @@ LABELS = {
         "jd": _l("JD.com"),
         "pinduoduo": _l("Pinduoduo"),
         "weidian": _l("Weidian"),
+    },
+    # registry.events.sanction_rules.ABNORMAL_REASONS: why a business was listed
+    "abnormal_reason": {
+        "annual_report": _l("No annual report filed in time"),
+        "disclosure_overdue": _l("Information not disclosed by the date ordered"),
+        "false_disclosure": _l("Disclosed information false or concealing facts"),
+        "unreachable": _l("Not reachable at the registered address"),
     },
     "scheme": {"cn_uscc": _l("Unified Social Credit Code"), "eu_vat": _l("EU VAT number")},
     "merchant_response": {
@@ -409,6 +417,7 @@ LABEL_HELPERS = {
     "deadline_label": "deadline",
     "platform_label": "platform",
     "scheme_label": "scheme",
+    "abnormal_reason_label": "abnormal_reason",
     "seller_category_label": "seller_category",
     "dispute_kind_label": "dispute_kind",
     "response_label": "merchant_response",

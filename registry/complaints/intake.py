@@ -33,6 +33,7 @@ from .rules import (
     near_identical,
     text_field,
 )
+from .sites import UNIDENTIFIED, SiteReports
 from .transitions import Transitions
 
 
@@ -68,7 +69,8 @@ class ComplaintIntake:
         lock_for_write(self.session)  # the rate and duplicate checks hold until the commit
         self._check_rate(client)
         row = self._validate(data)
-        self._check_duplicates(row["seller_id"], row["complainant_ref"], row["narrative_original"])
+        self._check_duplicates(row, row["complainant_ref"], row["narrative_original"])
+        identified = row["seller_id"] is not None
         token = COMPLAINANT_PREFIX + secrets.token_urlsafe(32)
         complaint = Complaint(
             **row,
@@ -77,11 +79,16 @@ class ComplaintIntake:
                 row["narrative_original"],
                 limit=max_length(Complaint, "narrative_public"),
                 names=[row["complainant_name"]],
-                keep=seller_names(self.session, [row["seller_id"]]).get(row["seller_id"], ()),
+                keep=seller_names(self.session, [row["seller_id"]]).get(row["seller_id"], ())
+                if identified
+                else (),
             ).public,
-            verification=self.queries.purchase_verification(row["seller_id"], row["order_ref"]),
-            status="submitted",
-            moderation_due_at=self.now + MODERATION_PERIOD,
+            verification=self.queries.purchase_verification(row["seller_id"], row["order_ref"])
+            if identified
+            else "unverified",
+            # A site nobody is bound to waits for its seller: no moderation clock runs yet.
+            status="submitted" if identified else UNIDENTIFIED,
+            moderation_due_at=self.now + MODERATION_PERIOD if identified else None,
             complainant_token_digest=digest(token),
             client_digest=client,
             locale=locale_of(data.get("locale")),
@@ -96,25 +103,37 @@ class ComplaintIntake:
             "complaint.file",
             None,
             {
-                "status": "submitted",
+                "status": complaint.status,
                 "public_id": complaint.public_id,
                 "seller_id": complaint.seller_id,
+                "site_domain": complaint.site_domain,
                 "category": complaint.category,
                 "verification": complaint.verification,
                 "publish_narrative": complaint.publish_narrative,
             },
         )
-        self.transitions.notices.consumer(
-            complaint, "filed", token=token, moderation_due=day(complaint.moderation_due_at)
-        )
+        if complaint.seller_id is None:  # a site nobody has identified: no moderation yet
+            self.transitions.notices.consumer(complaint, "site_reported", token=token)
+        else:
+            self.transitions.notices.consumer(
+                complaint, "filed", token=token, moderation_due=day(complaint.moderation_due_at)
+            )
         return complaint, token
 
     def _validate(self, data: dict[str, Any]) -> dict[str, Any]:
         errors: dict[str, str] = {}
         seller_ref = clean_text(data.get("seller"))
-        seller_id = None
-        if not seller_ref:
-            errors["seller"] = "required (the seller's public id)"
+        site_text = clean_text(data.get("site"))
+        seller_id, site = None, None
+        if seller_ref and site_text:
+            errors["site"] = "name the seller or the site, not both"
+        elif site_text:
+            try:
+                seller_id, site = SiteReports(self.session, self.now).resolve(site_text)
+            except ValidationFailed as exc:
+                errors["site"] = (exc.details or {}).get("site", exc.message)
+        elif not seller_ref:
+            errors["seller"] = "required (the seller's public id), or the site's address as site"
         else:
             seller_id = self.session.execute(
                 select(Seller.id).where(Seller.public_id == seller_ref)
@@ -144,6 +163,8 @@ class ComplaintIntake:
         return {
             **row,
             "seller_id": seller_id,
+            "site_host": site.host if site else None,
+            "site_domain": site.domain if site else None,
             "category": category,
             "complainant_ref": ref,
             "publish_narrative": consent,
@@ -171,15 +192,20 @@ class ComplaintIntake:
                     {"retry_after": max(1, int(wait.total_seconds()) + 1)},
                 )
 
-    def _check_duplicates(self, seller_id: int, ref: str, narrative: str) -> None:
+    def _check_duplicates(self, row: dict[str, Any], ref: str, narrative: str) -> None:
+        # The same rules for a seller and for a site: the site by its registrable domain.
+        if row["seller_id"] is not None:
+            against = Complaint.seller_id == row["seller_id"]
+        else:
+            against = Complaint.site_domain == row["site_domain"]
         mine = self.session.execute(
             select(Complaint.id)
             .where(
-                Complaint.seller_id == seller_id,
+                against,
                 Complaint.complainant_ref == ref,
                 Complaint.status != "rejected",
                 or_(
-                    Complaint.status.in_(OPEN_STATES),
+                    Complaint.status.in_((*OPEN_STATES, UNIDENTIFIED)),
                     Complaint.created_at > self.now - REPEAT_WINDOW,
                 ),
             )
@@ -193,7 +219,7 @@ class ComplaintIntake:
             )
         recent = self.session.execute(
             select(Complaint.narrative_original).where(
-                Complaint.seller_id == seller_id,
+                against,
                 Complaint.status != "rejected",
                 Complaint.created_at > self.now - NEAR_DUPLICATE_WINDOW,
             )

@@ -11,6 +11,9 @@ from sqlmodel import Field, SQLModel
 from ..core.types import UTCDateTime, utcnow
 
 COMPLAINT_STATES = (
+    # filed against a site no registered seller is bound to: waits, unmoderated and
+    # unpublished, until the site's domain is bound (registry.complaints.sites)
+    "unidentified",
     "submitted",
     "accepted",
     "rejected",
@@ -33,7 +36,12 @@ class Complaint(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     public_id: str = Field(max_length=16, unique=True)
-    seller_id: int = Field(foreign_key="seller.id", index=True)
+    # None while the complaint names only a site nobody has identified (status unidentified)
+    seller_id: int | None = Field(default=None, foreign_key="seller.id", index=True)
+    # The site named instead of a seller: its host (private) and registrable domain (the
+    # key its reports are counted under; it stays after the complaint reaches a seller).
+    site_host: str | None = Field(default=None, max_length=253)
+    site_domain: str | None = Field(default=None, max_length=253, index=True)
     category: str = Field(max_length=32)
     narrative_original: str = Field(max_length=5000)
     narrative_public: str = Field(max_length=5000)
@@ -113,3 +121,23 @@ class AccessCode(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     expires_at: datetime = Field(sa_type=UTCDateTime)
     used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+EVIDENCE_TYPES = ("image/jpeg", "image/png", "application/pdf")
+
+
+class ComplaintEvidence(SQLModel, table=True):
+    """A file a complainant attached: kept outside the web root under a random name, shown
+    only to the complainant, the merchant and moderators (registry.complaints.evidence)."""
+
+    __tablename__ = "complaint_evidence"
+
+    id: int | None = Field(default=None, primary_key=True)
+    public_id: str = Field(max_length=40, unique=True)
+    complaint_id: int = Field(foreign_key="complaint.id", index=True)
+    # what the content was found to be (never the client's word for it)
+    media_type: str = Field(max_length=40)
+    stored_name: str = Field(max_length=80, unique=True)
+    size: int
+    sha256: str = Field(max_length=64)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

@@ -28,9 +28,12 @@ class Notices:
         self.regulator_address = regulator_address
 
     def _context(self, complaint: Complaint, **extra: Any) -> dict[str, Any]:
-        seller = self.session.execute(
-            select(Seller.legal_name).where(Seller.id == complaint.seller_id)
-        ).scalar_one()
+        # A report of a site nobody has identified names its domain until it is attached.
+        seller = complaint.site_domain
+        if complaint.seller_id is not None:
+            seller = self.session.execute(
+                select(Seller.legal_name).where(Seller.id == complaint.seller_id)
+            ).scalar_one()
         return {
             "public_id": complaint.public_id,
             "seller_name": seller,

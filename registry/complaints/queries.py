@@ -181,13 +181,13 @@ class ComplaintQueries:
         """
         consented = bool(complaint.publish_narrative)
         shown = complaint.status in PUBLIC_STATES and (consented or full)
-        if seller is None:
+        if seller is None and complaint.seller_id is not None:
             if complaint.seller_id not in self._seller_ids:
                 self._seller_ids[complaint.seller_id] = self.session.execute(
                     select(Seller.public_id).where(Seller.id == complaint.seller_id)
                 ).scalar_one()
             seller = self._seller_ids[complaint.seller_id]
-        return {
+        view = {
             "id": complaint.public_id,
             "seller": seller,
             "category": complaint.category,
@@ -217,6 +217,10 @@ class ComplaintQueries:
             "decision_reason": complaint.decision_reason,
             "decided_at": complaint.decided_at,
         }
+        if complaint.seller_id is None:
+            # A site named instead of a seller: its registrable domain, never the host typed.
+            view["site"] = complaint.site_domain
+        return view
 
     def merchant_reached(self, complaint_id: int) -> bool:
         """Whether the newest message to this complaint's merchant has somewhere to go."""

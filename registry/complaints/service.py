@@ -50,6 +50,7 @@ recovery in ``consumer``; the regulator's queue in ``escalation``; the deadline 
 from __future__ import annotations
 
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from sqlmodel import Session
@@ -59,11 +60,13 @@ from ..trust.tokens import Principal
 from .consumer import ConsumerSteps
 from .deadlines import ComplaintDeadlines
 from .escalation import Escalations
+from .evidence import EvidenceStore, clean_all
 from .intake import ComplaintIntake
 from .mediation import Mediation
 from .models import Complaint
 from .queries import ComplaintQueries
-from .rules import DAILY_LIMIT, HOURLY_LIMIT, SYSTEM_ACTOR
+from .rules import COMPLAINANT_ACTOR, DAILY_LIMIT, HOURLY_LIMIT, SYSTEM_ACTOR
+from .sites import SiteReports
 from .transitions import Transitions
 
 
@@ -83,6 +86,7 @@ class ComplaintService:
         hourly_limit: int = HOURLY_LIMIT,
         daily_limit: int = DAILY_LIMIT,
         regulator_address: str | None = None,
+        evidence_dir: str | Path | None = None,
     ) -> None:
         self.session = session
         self.now = now or utcnow()
@@ -101,12 +105,27 @@ class ComplaintService:
         self.deadlines = ComplaintDeadlines(session, self.now, steps, self.queries)
         self.consumer = ConsumerSteps(session, self.now, steps, self.queries, secret)
         self.escalations = Escalations(session, self.now, steps, self.queries)
+        #: complaints about sites nobody has identified (counts, the regulators' queue)
+        self.sites = SiteReports(session, self.now)
+        #: evidence files (None: this service stores none, and filing with files is refused)
+        self.evidence = (
+            EvidenceStore(session, Path(evidence_dir), self.now) if evidence_dir else None
+        )
 
     # -- intake ---------------------------------------------------------------------------
 
-    def file(self, data: dict[str, Any], client_key: str) -> tuple[Complaint, str]:
-        """File a complaint; return it and the complainant's one-time token (shown once)."""
-        return self.intake.file(data, client_key)
+    def file(
+        self, data: dict[str, Any], client_key: str, evidence: list[bytes] | None = None
+    ) -> tuple[Complaint, str]:
+        """File a complaint, with optional evidence files; return it and the complainant's
+        one-time token (shown once)."""
+        files = clean_all(list(evidence or []))  # checked before anything is written
+        if files and self.evidence is None:
+            raise ValueError("filing evidence needs the service's evidence_dir")
+        complaint, token = self.intake.file(data, client_key)
+        if files and self.evidence is not None:
+            self.evidence.attach(complaint, files, COMPLAINANT_ACTOR)
+        return complaint, token
 
     # -- mediation ------------------------------------------------------------------------
 

@@ -18,6 +18,7 @@ log = logging.getLogger(__name__)
 
 TEMPLATES = (
     "filed",
+    "site_reported",
     "accepted",
     "reply_requested",
     "rejected",

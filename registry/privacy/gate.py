@@ -121,6 +121,7 @@ PUBLISHED_AS_IS: dict[str, frozenset[str]] = {
     "complaint": frozenset(
         # ``decision``: a regulator's decision (upheld, settled, dismissed) is published.
         # ``merchant_response``: what the merchant's answer does (CFPB publishes it too).
+        # ``site_domain``: the registrable domain a report names, counted in public under it.
         {
             "public_id",
             "category",
@@ -129,6 +130,7 @@ PUBLISHED_AS_IS: dict[str, frozenset[str]] = {
             "outcome",
             "decision",
             "merchant_response",
+            "site_domain",
         }
     ),
     # What the registry computes and signs itself.
@@ -143,9 +145,13 @@ PUBLISHED_AS_IS: dict[str, frozenset[str]] = {
     "alert_event": frozenset({"public_id", "type", "payload"}),
 }
 
-# Amounts published as decided: a regulator's fine is part of its public decision. Every
-# other amount (what a complainant or a fraud victim lost) is private.
-PUBLISHED_AMOUNTS: dict[str, frozenset[str]] = {"sanction": frozenset({"amount"})}
+# Amounts published as decided: a regulator's fine is part of its public decision, and what a
+# scam took in a regulator's or platform's fraud report is the size of the harm (no victim
+# is named; registry.read.display.fraud_loss). What a complainant paid stays private.
+PUBLISHED_AMOUNTS: dict[str, frozenset[str]] = {
+    "sanction": frozenset({"amount"}),
+    "fraud_detail": frozenset({"amount"}),
+}
 
 # Never read by a public view (moderators, the audit, jobs and digests only).
 PRIVATE: dict[str, frozenset[str]] = {
@@ -156,6 +162,7 @@ PRIVATE: dict[str, frozenset[str]] = {
             "desired_resolution",
             "complainant_name",
             "contact",
+            "site_host",
             "complainant_ref",
             "reply_token_digest",
             "complainant_token_digest",
@@ -199,6 +206,8 @@ PRIVATE: dict[str, frozenset[str]] = {
     "alert_event": frozenset({"key"}),
     "alert_delivery": frozenset({"status"}),
     "alert_attempt": frozenset({"error"}),
+    # Evidence is shown to the complaint's parties and moderators only, never publicly.
+    "complaint_evidence": frozenset({"public_id", "media_type", "stored_name", "sha256"}),
 }
 
 
@@ -227,7 +236,7 @@ def rescrub(session: Session, batch: int = 1000) -> dict[str, int]:
             if not rows:
                 break
             last = rows[-1].id
-            keep = seller_names(session, {r.seller_id for r in rows})
+            keep = seller_names(session, {r.seller_id for r in rows if r.seller_id is not None})
             for row in rows:
                 if table == "event":
                     names = [complainants.get(row.complaint_id)]
@@ -236,12 +245,16 @@ def rescrub(session: Session, batch: int = 1000) -> dict[str, int]:
                 for public, private in PUBLIC_TEXT[table].items():
                     limit = getattr(model, public).property.columns[0].type.length or 4000
                     shown = public_text(
-                        getattr(row, private), limit=limit, names=names, keep=keep[row.seller_id]
+                        getattr(row, private),
+                        limit=limit,
+                        names=names,
+                        keep=keep.get(row.seller_id, ()),
                     )
                     if getattr(row, private) is not None and getattr(row, public) != shown.public:
                         setattr(row, public, shown.public)
                         counts[table] += 1
-                        changed.add(row.seller_id)
+                        if row.seller_id is not None:  # an unidentified site's is unpublished
+                            changed.add(row.seller_id)
             session.flush()
     journal.record(session, changed={ChangeKind.PUBLIC_TEXT: sorted(changed)})
     return counts

@@ -14,8 +14,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
 from typing import Any
 
+from babel.numbers import get_currency_precision
 from sqlalchemy import select
 from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session
@@ -203,3 +205,23 @@ def sanction_published(
     if score_kind == scoring.ABNORMAL_OPERATIONS:
         return ends is None or ends > now
     return max(since + CAP_WINDOW, ends or since) > now
+
+
+def fraud_loss(amount: Any, currency: str | None) -> tuple[Decimal, str] | None:
+    """What a fraud report's amount lost is shown as: the amount to its currency's minor
+    unit, and the ISO 4217 code (CNY when none was given); None when no amount was given.
+
+    A regulator's or platform's report of what a scam took is the size of the harm, not a
+    person's data (the victim is never named): it is published, as a fine is.
+    """
+    if amount is None:
+        return None
+    code = (currency or "CNY").upper()
+    try:
+        places = get_currency_precision(code)
+    except Exception:  # an unknown code cannot be recorded (events.fields); be safe anyway
+        places = 2
+    value = Decimal(str(amount))
+    if not value.is_finite():
+        return None
+    return value.quantize(Decimal(1).scaleb(-places)), code

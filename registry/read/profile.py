@@ -256,7 +256,7 @@ def profile_of(
         ],
         complaints=complaints,
         platform_complaints=[e for e in shown if e.kind == "complaint" and e.complaint_id is None],
-        frauds=[e for e in shown if e.kind == "fraud_report"],
+        frauds=list(view.frauds),
         decisions=list(view.sanctions),
         sanctions=[e for e in shown if e.kind in WARNING_KINDS and e.id not in view.decided_events],
         disputes=disputes,

@@ -78,6 +78,17 @@ class SanctionPublic(SQLModel):
     summary: str | None
 
 
+class FraudReportPublic(SQLModel):
+    """A fraud report: scam type, verification, when, the amount lost and its currency."""
+
+    scam_type: str | None
+    verification: str
+    occurred_at: datetime | None
+    amount: Decimal | None  # in the currency's own units, as a decimal string
+    currency: str | None  # ISO 4217
+    summary: str | None
+
+
 class SellerPublic(SQLModel):
     id: str
     legal_name: str
@@ -98,6 +109,7 @@ class SellerPublic(SQLModel):
     stores: list[StorePublic]
     domains: list[DomainPublic]
     sanctions: list[SanctionPublic]
+    fraud_reports: list[FraudReportPublic]
     score: ScorePublic | None
     version: int
     updated_at: datetime
@@ -137,6 +149,17 @@ def seller_public(view: SellerView) -> SellerPublic:
         stores=[StorePublic.model_validate(s) for s in view.stores],
         domains=[DomainPublic.model_validate(d) for d in view.domains],
         sanctions=[SanctionPublic.model_validate(x) for x in view.sanctions],
+        fraud_reports=[
+            FraudReportPublic(
+                scam_type=f.category,
+                verification=f.verification,
+                occurred_at=f.occurred_at,
+                amount=f.amount,
+                currency=f.currency,
+                summary=f.summary,
+            )
+            for f in view.frauds
+        ],
         score=None
         if score is None
         else ScorePublic(

@@ -31,6 +31,7 @@ from ..events.models import Event
 from ..registration.models import BOUND_STATES, Domain, Identity, Seller, Store
 from ..scores.models import SellerScore
 from . import decisions, display
+from . import frauds as fraud_reports
 from .warnings import WARNING_KINDS
 
 
@@ -110,6 +111,9 @@ class SellerView:
     counts: dict[str, int] | None = None  # public events by kind, read by stream_views only
     sanctions: tuple[decisions.SanctionLine, ...] = ()  # published findings, newest first
     decided_events: frozenset[int] = frozenset()  # events with a decision, published or not
+    frauds: tuple[
+        fraud_reports.FraudLine, ...
+    ] = ()  # fraud reports with what was lost, newest first
 
     @property
     def verified(self) -> bool:
@@ -192,6 +196,12 @@ _sanction_rows = (
     .where(decisions.SELLER == _seller.c.id, decisions.JOIN)
     .scalar_subquery()
 )
+_fraud_rows = (
+    select(_json_rows(*fraud_reports.COLUMNS))
+    .select_from(fraud_reports.FROM)
+    .where(fraud_reports.SELLER == _seller.c.id, fraud_reports.WHERE)
+    .scalar_subquery()
+)
 # Read for every view: what the badge shows (its hot path reads no more).
 _FACTS = (
     _seller.c.id,
@@ -229,6 +239,7 @@ _DETAIL = (
     exists().where(_event.c.seller_id == _seller.c.id).label("has_events"),
     _domain_rows.label("domains"),
     _sanction_rows.label("sanctions"),
+    _fraud_rows.label("frauds"),
     _score.c.computed_at,
     _score.c.parts,
 )
@@ -312,6 +323,7 @@ def _view(row: Any, now: datetime, detail: bool) -> SellerView:
         stores=tuple(StoreLine(*s[1:]) for s in sorted(row.stores or ())),
         has_events=bool(row.has_events),
         **decisions.published(row.sanctions or (), now, _moment),
+        frauds=fraud_reports.published(row.frauds or (), _moment),
     )
 
 

@@ -10,6 +10,7 @@ from sqlalchemy import or_, select
 from sqlmodel import Session
 
 from .. import journal
+from ..complaints.sites import SiteReports
 from ..core.db import lock_for_write
 from ..core.errors import Conflict, Forbidden, ValidationFailed
 from ..core.types import utcnow
@@ -142,6 +143,7 @@ class DomainService:
             at=self.now,
             changed={ChangeKind.DOMAIN: [seller.id] + ([old["seller_id"]] if old else [])},
         )
+        SiteReports(self.session, self.now).attach(seller, domain, principal.actor)
         return row
 
     def due_for_check(self, limit: int = 100) -> list[Domain]:
@@ -196,6 +198,13 @@ class DomainService:
                 at=self.now,
                 changed={ChangeKind.DOMAIN: [row.seller_id]},
             )
+            if row.state == "proven":
+                # Reports of the site made before anyone could tell whose it was.
+                seller = self.session.get(Seller, row.seller_id)
+                if seller is not None:
+                    SiteReports(self.session, self.now).attach(
+                        seller, row.domain, "job:domain-proofs"
+                    )
         self.session.flush()
         return row.state
 

@@ -10,6 +10,7 @@ from sqlalchemy import select, update
 from sqlmodel import Session
 
 from .. import journal
+from ..complaints.sites import SiteReports
 from ..core.db import bulk_insert, bulk_insert_ids
 from ..journal import Change, ChangeKind
 from ..journal.audit import canonical_json
@@ -113,6 +114,7 @@ class RegistrationWriter:
         if domain_rows:
             bulk_insert(self.session, Domain, domain_rows)
         journal.record(self.session, changes, at=now, changed={ChangeKind.REGISTRATION: ids})
+        self._attach_site_reports(domain_rows)
 
     def update(self, updates: list[tuple[int, Registration, Existing, dict]]) -> None:
         """Write changed registrations: seller and identity rows, revisions, new links."""
@@ -196,6 +198,14 @@ class RegistrationWriter:
             at=now,
             changed={ChangeKind.REGISTRATION: [u[2].seller["id"] for u in updates]},
         )
+        self._attach_site_reports(domain_rows)
+
+    def _attach_site_reports(self, domain_rows: list[dict[str, Any]]) -> None:
+        """Reports of a site made before its domain was bound now reach its seller."""
+        if domain_rows:
+            SiteReports(self.session, self.now).attach_many(
+                [(r["seller_id"], r["domain"]) for r in domain_rows], self.actor
+            )
 
     def _known_links(self, seller_id: int) -> set:
         known: set = set(

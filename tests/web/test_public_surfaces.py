@@ -175,6 +175,11 @@ def _urls(app, seller, complaints) -> list[str]:
         elif args == {"public_id"}:
             ids = complaints.values() if "complaint" in rule.rule else [seller.public_id]
             urls += [rule.rule.replace("<public_id>", pid) for pid in ids]
+        elif args == {"public_id", "evidence_id"}:  # a party's file: refused to the public
+            urls += [
+                rule.rule.replace("<public_id>", pid).replace("<evidence_id>", "ev-guess")
+                for pid in complaints.values()
+            ]
         else:
             pytest.fail(f"no way to fill in {rule.rule}: teach this walk about it")
     return urls

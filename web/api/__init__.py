@@ -15,6 +15,7 @@ from . import (  # noqa: E402,F401
     export,
     fulfillment,
     sellers,
+    sites,
     submissions,
     subscriptions,
 )

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from flask import request
 
-from registry.core.errors import BadPayload, NotFound
+from registry.complaints.evidence import may_see
+from registry.core.errors import BadPayload, Forbidden, NotFound
 
 from .. import payload
 from ..auth import authenticate
-from ..complaint_pages import client_key, complaint_service, status_link
+from ..complaint_pages import client_key, complaint_service, evidence_response, status_link
 from ..db import get_session
 from ..envelope import ok, paged
 from ..headers import private
@@ -24,18 +25,27 @@ def _reply_url(public_id: str, token: str) -> str:
 @bp.post("/complaints")
 @private
 def file_complaint():
-    """Anyone may file; the answer holds the private token to confirm the outcome later."""
-    data = payload.json_object()
+    """Anyone may file (JSON, or multipart with ``evidence`` files); the answer holds the
+    private token to follow the complaint and confirm the outcome later."""
+    evidence: list[bytes] = []
+    if request.mimetype == "multipart/form-data":
+        data = payload.form_object()
+        evidence = payload.evidence_files()
+    else:
+        data = payload.json_object()
     session = get_session()
     complaint, token = complaint_service(session).file(
         {**data, "locale": data.get("locale") if isinstance(data.get("locale"), str) else None},
         client_key(),
+        evidence,
     )
     session.commit()
     return ok(
         {
             "id": complaint.public_id,
             "status": complaint.status,
+            "site": complaint.site_domain if complaint.seller_id is None else None,
+            "evidence": len(evidence),
             "token": token,
             "follow_url": external_url(
                 "complaints.complaint", fragment={"token": token}, public_id=complaint.public_id
@@ -115,3 +125,44 @@ def complaint_action(public_id: str, action: str):
         raise NotFound(f"unknown action {action!r}")
     session.commit()
     return ok({**service.public_view(row), **out})
+
+
+def _evidence_party(service, row):
+    """Who asks for evidence: an API token (moderator, or the seller's merchant), or the
+    complainant's or the merchant's private token in ``X-Complaint-Token``."""
+    if request.headers.get("Authorization"):
+        return {"principal": authenticate()}
+    return {"token": request.headers.get("X-Complaint-Token", "").strip() or None}
+
+
+@bp.get("/complaints/<public_id>/evidence")
+@private
+def list_evidence(public_id: str):
+    """The evidence files of a complaint, for its parties and moderators only."""
+    service = complaint_service(get_session())
+    row = service.get(public_id)
+    party = _evidence_party(service, row)
+    if not may_see(row, token=party.get("token"), principal=party.get("principal")):
+        raise Forbidden("evidence is shown only to the complaint's parties and moderators")
+    return ok(
+        [
+            {
+                "id": e.public_id,
+                "type": e.media_type,
+                "size": e.size,
+                "sha256": e.sha256,
+                "created_at": e.created_at,
+            }
+            for e in service.evidence.listing(row.id)
+        ]
+    )
+
+
+@bp.get("/complaints/<public_id>/evidence/<evidence_id>")
+@private
+def get_evidence(public_id: str, evidence_id: str):
+    """One evidence file, as an attachment, for the complaint's parties and moderators."""
+    service = complaint_service(get_session())
+    row = service.get(public_id)
+    found, data = service.evidence.open(row, evidence_id, **_evidence_party(service, row))
+    return evidence_response(found, data)

@@ -5,7 +5,9 @@ from __future__ import annotations
 from flask import request
 
 import scoring
-from registry.core.errors import ValidationFailed
+from registry.complaints.sites import SiteReports
+from registry.core.errors import NotFound, ValidationFailed
+from registry.core.types import utcnow
 from registry.read import display
 from registry.read.public import read_record
 from registry.registration.sellers import SellerService
@@ -18,6 +20,7 @@ from ..finder import find
 from ..indexing import narrative_searcher, seller_searcher
 from ..request import Page, filter_args, int_arg, page_args
 from . import bp
+from .sites import WARNING, site_json
 
 #: what the API filters search results by (``verified`` too: 1, true or yes)
 API_FILTERS = ("grade", "province", "city", "category")
@@ -34,14 +37,32 @@ def lookup():
     if request.args.get("code"):
         seller = service.by_code(request.args["code"], request.args.get("scheme", "cn_uscc"))
     elif request.args.get("domain"):
-        seller = service.by_domain(request.args["domain"])
+        try:
+            seller = service.by_domain(request.args["domain"])
+        except NotFound as exc:
+            raise _unregistered(exc, request.args["domain"]) from None
     elif request.args.get("url"):
-        seller = service.by_store_url(request.args["url"])
+        try:
+            seller = service.by_store_url(request.args["url"])
+        except NotFound as exc:
+            raise _unregistered(exc, request.args["url"]) from None
     else:
         raise ValidationFailed(
             "give one of code, domain or url", {"code": "e.g. ?code=91110000600037341L"}
         )
     return ok(read_record(service.session, seller_id=seller.id))
+
+
+def _unregistered(exc: NotFound, text: str) -> NotFound:
+    """404 for a site no registered seller is bound to, with what consumers reported of it."""
+    try:
+        summary = SiteReports(get_session(), utcnow()).summary(text)
+    except ValidationFailed:
+        return exc  # no site there (an IP address, a public suffix...): nothing to count
+    return NotFound(
+        f"{exc.message}; {summary.reports} consumer reports of {summary.domain}",
+        {**site_json(summary), "warning": WARNING},
+    )
 
 
 @bp.get("/sellers")

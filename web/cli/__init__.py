@@ -10,10 +10,22 @@ from flask import Flask
 
 def register(app: Flask) -> None:
     """Add every command to ``app.cli``."""
-    from . import backup, data, feeds, fulfillment, index, keys, ops, records, scores
+    from . import (
+        backup,
+        data,
+        feeds,
+        fulfillment,
+        index,
+        keys,
+        ops,
+        records,
+        scores,
+        subscriptions,
+    )
 
     app.cli.add_command(data.db_group)
     app.cli.add_command(feeds.feeds_group)
+    app.cli.add_command(subscriptions.subscriptions_group)
     for command in (
         keys.create_token,
         keys.tokens,

@@ -8,10 +8,13 @@ added tomorrow is planted too; only the columns the public-text gate publishes
 
 from __future__ import annotations
 
+import io
 import re
 from decimal import Decimal
+from pathlib import Path
 
 import sqlalchemy as sa
+from PIL import Image
 
 from registry.alerts.service import SubscriptionService
 from registry.complaints.service import ComplaintService
@@ -70,6 +73,12 @@ def _private_columns():
                 yield table, column
 
 
+def _png() -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (4, 4)).save(out, "PNG")
+    return out.getvalue()
+
+
 def _world(app, session) -> None:
     """A registry in which every table has rows, through the services that write them."""
     code = new_code()
@@ -84,7 +93,11 @@ def _world(app, session) -> None:
     make_seller(session, identifier=code, legal_name="杭州隐私测试二有限公司")  # a revision
     make_token(session, "platform")
     seller.contact_email = "shop-private@example.com"  # the outbox's merchant address
-    service = ComplaintService(session, secret=app.config["DIGEST_SECRET"])
+    service = ComplaintService(
+        session,
+        secret=app.config["DIGEST_SECRET"],
+        evidence_dir=Path(app.instance_path) / "evidence",
+    )
     moderator = Principal(1, "moderator", "moderator")
     for n, narrative in enumerate(
         ("付款后商家一直不发货，客服也不回复，催了五次。", "收到的羽绒服是旧款，和描述不一样。")
@@ -101,6 +114,7 @@ def _world(app, session) -> None:
                 "desired_resolution": "退款",
             },
             f"client-{n}",
+            evidence=[_png()],
         )
         service.accept(complaint.id, moderator)
         service.reply(
@@ -114,6 +128,16 @@ def _world(app, session) -> None:
         else:  # a case with the regulator, and a one-time code for its contact
             service.escalate(complaint.id, "商家答复不实，请监管部门处理。")
             service.consumer.request_code(f"1391111222{n}", "client-recover")
+    # a report of a site nobody has identified (its host is private)
+    service.file(
+        {
+            "site": "https://private-host.unknown-shop.cn/pay",
+            "category": "fraud",
+            "narrative": "网站收款后关闭，联系不上任何人。",
+            "contact": "13911112229",
+        },
+        "client-site",
+    )
     session.commit()
     app.config["OUTBOUND_ALLOW_PRIVATE"] = True  # a watcher on a closed local port
     watcher = TokenService(session).create(name="watcher", role="platform")[1]
@@ -165,13 +189,14 @@ def _world(app, session) -> None:
         ]
     )
     assert [r.status for r in [*results, fraud]] == ["created"] * 4
+    # a merchant's dispute of the fraud report (its statement's original is private)
     DisputeService(session).file(
-        Filer("merchant:privacy-test", frozenset({seller.id})),
+        Filer("merchant:shop", frozenset({seller.id})),
         seller.public_id,
         {
             "kind": "correction",
             "event_id": fraud.event_id,
-            "statement": "该报告与本店无关，请核实。",
+            "statement": "该记录有误，已全额退款给买家。",
         },
     )
     session.commit()

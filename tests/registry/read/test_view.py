@@ -10,7 +10,8 @@ import pytest
 from pydantic_core import to_jsonable_python
 from sqlalchemy import event, select
 
-from registry.events.models import Event, Sanction
+from registry.events.fraud import FraudReportService
+from registry.events.models import Event, FraudDetail, Sanction
 from registry.events.sanctions import SanctionService
 from registry.events.service import EventService
 from registry.read import display
@@ -78,6 +79,29 @@ def orm_record(session, seller: Seller) -> dict:
             e.kind, d.decided_on, d.effective_until, e.lifted_at, d.repaired_at, e.resolution, NOW
         )
     ]
+    reports = session.execute(
+        select(Event, FraudDetail)
+        .outerjoin(FraudDetail, FraudDetail.event_id == Event.id)
+        .where(
+            Event.seller_id == seller.id,
+            Event.kind == "fraud_report",
+            display.not_withdrawn(Event.resolution),
+        )
+        .order_by(Event.occurred_at.desc(), Event.id.desc())
+    ).all()
+    fraud_reports = []
+    for e, f in reports:
+        loss = display.fraud_loss(f.amount if f else None, f.currency if f else None)
+        fraud_reports.append(
+            {
+                "scam_type": e.category,
+                "verification": e.verification,
+                "occurred_at": e.occurred_at,
+                "amount": loss and loss[0],
+                "currency": loss and loss[1],
+                "summary": e.summary,
+            }
+        )
     score = session.get(SellerScore, seller.id)
     shown = display.shown(
         grade=score.display_grade if score else None,
@@ -120,6 +144,7 @@ def orm_record(session, seller: Seller) -> dict:
             for d in domains
         ],
         "sanctions": sanctions,
+        "fraud_reports": fraud_reports,
         "score": None
         if score is None
         else {
@@ -211,6 +236,20 @@ def _full_seller(session):
         ]
     )
     assert [r.status for r in results] == ["created"] * 3
+    frauds = FraudReportService(session, "platform:mall", "platform").submit(
+        [
+            {
+                "seller": seller.public_id,
+                "scam_type": "deposit_scam",
+                "amount": amount,
+                "currency": currency,
+                "occurred_at": (NOW - timedelta(days=days)).date().isoformat(),
+                "external_ref": f"F-{days}",
+            }
+            for amount, currency, days in (("880.5", "CNY", 9), ("1200", "JPY", 4), (None, None, 2))
+        ]
+    )
+    assert [r.status for r in frauds] == ["created"] * 3
     session.commit()
     ScoreService(session, now=NOW).rescore_changed()
     session.commit()
@@ -231,6 +270,12 @@ def _check_record_matches_the_orm(session):
     # The repaired penalty is no longer published; the other is, with its decision.
     assert [(x.decision_number, str(x.amount)) for x in view.sanctions] == [
         ("杭市监罚〔2026〕1号", "30000.50")
+    ]
+    # Fraud reports newest first, each amount to its currency's minor unit.
+    assert [(str(f.amount), f.currency) for f in view.frauds] == [
+        ("None", None),
+        ("1200", "JPY"),
+        ("880.50", "CNY"),
     ]
 
 
