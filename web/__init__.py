@@ -39,6 +39,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from werkzeug.middleware.proxy_fix import ProxyFix
 
     from . import (
+        account_pages,
         api,
         badge,
         cli,
@@ -48,8 +49,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         headers,
         i18n,
         links,
+        moderation,
         ops,
         pages,
+        people,
         templating,
         throttle,
     )
@@ -66,6 +69,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     csrf = CSRFProtect(app)
     app.register_blueprint(pages.bp)
     app.register_blueprint(complaint_pages.bp)
+    people.init_app(app)
+    app.register_blueprint(account_pages.bp)
+    app.register_blueprint(moderation.bp)
     app.register_blueprint(ops.bp)
     app.register_blueprint(badge.bp)
     read_bodies_safely(app)  # a body the server cannot read is a 400, wherever it is read

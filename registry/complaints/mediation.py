@@ -34,15 +34,23 @@ class Mediation:
 
     # -- moderation -----------------------------------------------------------------------
 
-    def accept(self, complaint_id: int | str, actor: Principal, severity: str | None = None) -> str:
-        """Accept, notify the merchant and create the scoring event; return the reply token."""
+    def accept(
+        self,
+        complaint_id: int | str,
+        actor: Principal,
+        severity: str | None = None,
+        *,
+        reply_link: bool = True,
+    ) -> str | None:
+        """Accept, notify the merchant and create the scoring event; return the reply token
+        (without ``reply_link``, none: the complaint then awaits its reply link)."""
         require_role(actor, "moderator")
         if severity is not None and severity not in SEVERITIES:
             raise ValidationFailed("unknown severity", {"severity": f"one of {SEVERITIES}"})
         complaint = self.steps.load(complaint_id)
         self.steps.require(complaint, "accept", ("submitted",))
         self.steps.notify_merchant(complaint, actor.actor, None, severity)
-        return new_reply_token(complaint)
+        return new_reply_token(complaint) if reply_link else None
 
     def reject(self, complaint_id: int | str, actor: Principal, reason: str) -> Complaint:
         """Refuse a submitted complaint with a public reason; no event is created."""
@@ -63,6 +71,29 @@ class Mediation:
         complaint.reply_token_digest = complaint.complainant_token_digest = None
         self.steps.move(complaint, "invalid", actor.actor, "complaint.invalid", reason)
         self.steps.resolve(complaint, "invalid", actor.actor)
+        return complaint
+
+    def edit_public_text(self, complaint_id: int | str, actor: Principal, text: str) -> Complaint:
+        """A moderator corrects the public narrative before publishing (a mask the scrubber
+        missed); the edit passes the public-text gate again, the consumer's words stay."""
+        require_role(actor, "moderator")
+        errors: dict[str, str] = {}
+        body = text_field({"narrative": text}, "narrative", errors, multiline=True)
+        if errors:
+            raise ValidationFailed("the public text was not accepted", errors)
+        complaint = self.steps.load(complaint_id)
+        self.steps.require(complaint, "edit the public text of", ("submitted",))
+        shown = self.steps.public(complaint, body, max_length(Complaint, "narrative_public"))
+        old = complaint.narrative_public
+        complaint.narrative_public, complaint.narrative_moderated = shown.public, shown.original
+        complaint.updated_at = self.now
+        self.steps.audit(
+            complaint,
+            actor.actor,
+            "complaint.edit_public",
+            {"narrative_public": old},
+            {"narrative_public": shown.public},
+        )
         return complaint
 
     def reissue_reply_token(self, complaint_id: int | str, actor: Principal) -> str:
@@ -99,7 +130,7 @@ class Mediation:
         complaint = self.steps.load(complaint_id)
         if principal is not None:
             require_role(principal, "merchant")
-            if principal.seller_id != complaint.seller_id:
+            if not principal.speaks_for(complaint.seller_id):
                 raise Forbidden("this complaint is about another seller")
             actor = principal.actor
         else:

@@ -1,7 +1,7 @@
 """Command-line tools, ``flask --app wsgi <command>``, grouped by area: data (migrations,
 the demo set, audit, public texts, backups), record imports (registrations, sanctions, fraud
-reports), scores, the search index, tokens and keys, and running the registry (scheduler,
-prepare, domain checks)."""
+reports), scores, the search index, tokens and keys, people's accounts, and running the
+registry (scheduler, prepare, domain checks)."""
 
 from __future__ import annotations
 
@@ -10,10 +10,11 @@ from flask import Flask
 
 def register(app: Flask) -> None:
     """Add every command to ``app.cli``."""
-    from . import backup, data, feeds, fulfillment, index, keys, ops, records, scores
+    from . import backup, data, feeds, fulfillment, index, keys, ops, records, scores, users
 
     app.cli.add_command(data.db_group)
     app.cli.add_command(feeds.feeds_group)
+    app.cli.add_command(users.users_group)
     for command in (
         keys.create_token,
         keys.tokens,
