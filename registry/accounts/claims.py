@@ -16,8 +16,9 @@ from .. import journal
 from ..core.db import lock_for_write
 from ..core.errors import Conflict, Forbidden, NotFound, Unauthorized, ValidationFailed
 from ..core.types import utcnow
+from ..core.urls import normalize_domain
 from ..journal import Change
-from ..registration.domain_proof import issue_token, normalize_domain
+from ..registration.domain_proof import ProofResult, issue_token
 from ..registration.models import BOUND_STATES, Domain, Seller
 from ..trust.tokens import Principal, require_role
 from .models import Account, ClaimCode, DomainClaim
