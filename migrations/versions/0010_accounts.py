@@ -1,8 +1,8 @@
 """accounts of people who sign in, the sellers merchants speak for, claim codes and
 domain claims
 
-Revision ID: 0009
-Revises: 0008
+Revision ID: 0010
+Revises: 0009
 Create Date: 2026-12-03 15:00:00
 
 Moderators, regulator staff and merchants sign in (argon2 password hashes, TOTP secrets);
@@ -18,8 +18,8 @@ from alembic import op
 
 import registry.core.types
 
-revision = "0009"
-down_revision = "0008"
+revision = "0010"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 
