@@ -25,9 +25,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     if config:
         app.config.from_mapping(config)
     app.json.ensure_ascii = False  # Chinese stays readable in the JSON API
-    from .request import Request
+    from .request import Request, refuse_nul_characters
 
     app.request_class = Request  # a query string that is not UTF-8 is read, not a 500
+    refuse_nul_characters(app)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = settings.secret_key(app.instance_path)
     if not app.config.get("DIGEST_SECRET"):

@@ -101,8 +101,20 @@ def login_manager() -> LoginManager:
     return current_app.login_manager  # type: ignore[attr-defined]
 
 
+class Logins(LoginManager):
+    """Flask-Login without what would read the session of every answer: no remember-me
+    cookie is used, and ``current_user`` reaches templates as the lazy proxy. (Flask-Login's
+    own hook and context processor read the session each time, which adds ``Vary: Cookie``
+    to every page and badge, and a session lookup to every request.)"""
+
+    def _update_remember_cookie(self, response):  # the hook Flask-Login registers
+        return response
+
+
 def init_app(app: Flask) -> None:
-    manager = LoginManager(app)
+    manager = Logins()
+    manager.init_app(app, add_context_processor=False)
+    app.jinja_env.globals["current_user"] = current_user
     manager.session_protection = "strong"
     manager.login_view = "accounts.login"
     manager.login_message = None  # the sign-in page says what it needs itself
