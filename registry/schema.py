@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from sqlmodel import SQLModel
 
+from .accounts import models as accounts
 from .alerts import models as alerts
 from .complaints import models as complaints
 from .disputes import models as disputes
@@ -19,6 +20,7 @@ from .trust import models as trust
 
 metadata = SQLModel.metadata
 ROOMS = (
+    accounts,
     alerts,
     complaints,
     disputes,

@@ -25,9 +25,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     if config:
         app.config.from_mapping(config)
     app.json.ensure_ascii = False  # Chinese stays readable in the JSON API
-    from .request import Request
+    from .request import Request, refuse_nul_characters
 
     app.request_class = Request  # a query string that is not UTF-8 is read, not a 500
+    refuse_nul_characters(app)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = settings.secret_key(app.instance_path)
     if not app.config.get("DIGEST_SECRET"):
@@ -39,6 +40,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from werkzeug.middleware.proxy_fix import ProxyFix
 
     from . import (
+        account_pages,
         api,
         badge,
         cli,
@@ -49,8 +51,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         i18n,
         limits,
         links,
+        moderation,
         ops,
         pages,
+        people,
         templating,
         throttle,
     )
@@ -69,6 +73,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     csrf = CSRFProtect(app)
     app.register_blueprint(pages.bp)
     app.register_blueprint(complaint_pages.bp)
+    people.init_app(app)
+    app.register_blueprint(account_pages.bp)
+    app.register_blueprint(moderation.bp)
     app.register_blueprint(ops.bp)
     app.register_blueprint(badge.bp)
     read_bodies_safely(app)  # a body the server cannot read is a 400, wherever it is read

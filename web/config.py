@@ -25,6 +25,8 @@ ENV_KEYS = (
     "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED",
     "RATELIMIT_ENABLED",
     "AUTH_FAILURE_LIMIT",
+    "LOGIN_ACCOUNT_LIMIT",
+    "LOGIN_CLIENT_LIMIT",
     "OPEN_DATA_DIR",
     "SECURITY_CONTACT",
     "EVIDENCE_DIR",
@@ -188,6 +190,9 @@ def defaults(instance_path: str) -> dict:
         # per process; several workers or nodes share a count through Redis
         # (``redis://host:6379``).
         "AUTH_FAILURE_LIMIT": "10 per 10 minutes",
+        # Failed sign-ins (a wrong password or code) per account and per client address.
+        "LOGIN_ACCOUNT_LIMIT": "5 per 15 minutes",
+        "LOGIN_CLIENT_LIMIT": "20 per 15 minutes",
         "RATELIMIT_STORAGE_URI": "memory://",
         "RATELIMIT_STRATEGY": "moving-window",
         "RATELIMIT_KEY_PREFIX": "merchant-registry",

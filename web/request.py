@@ -11,6 +11,7 @@ import werkzeug.urls  # noqa: F401 - registers the "werkzeug.url_quote" error ha
 from flask import Request as FlaskRequest
 from flask import request
 from werkzeug.datastructures import MultiDict
+from werkzeug.exceptions import BadRequest
 from werkzeug.utils import cached_property
 
 from registry.core.errors import ValidationFailed
@@ -47,6 +48,24 @@ def query_pairs(query: bytes) -> list[tuple[str, str]]:
     """
     text = query.decode("utf-8", QUOTE_ERRORS)
     return parse_qsl(text, keep_blank_values=True, errors=QUOTE_ERRORS)
+
+
+def refuse_nul_characters(app) -> None:
+    """Answer 400 to a path, query or form holding a NUL character: PostgreSQL refuses NUL
+    in text, so such a value would reach the database only to fail there (a 500). JSON
+    bodies are read by ``registry.core.payload``, which refuses NUL itself."""
+
+    @app.before_request
+    def _refuse_nul() -> None:
+        if request.blueprint == "badge":
+            return  # its fast path answers alike, and it reads no text from the database
+        query = request.query_string
+        if "\x00" in request.path or b"%00" in query or b"\x00" in query:
+            raise BadRequest("a NUL character in the address")
+        if request.mimetype == "application/x-www-form-urlencoded" and any(
+            "\x00" in key or "\x00" in value for key, value in request.form.items(multi=True)
+        ):
+            raise BadRequest("a NUL character in the form")
 
 
 class Request(FlaskRequest):

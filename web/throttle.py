@@ -9,6 +9,10 @@ counts per process, so several workers or nodes share a count through Redis; wit
 ``RATELIMIT_IN_MEMORY_FALLBACK_ENABLED`` the process counts in memory while the storage
 cannot be reached. (The settings are named as Flask-Limiter names them.)
 
+Sign-in at ``/login`` (``web.accounts``) is counted the same way, twice: per account (the
+e-mail typed, whether or not an account has it: ``LOGIN_ACCOUNT_LIMIT``) and per client
+address (``LOGIN_CLIENT_LIMIT``), in the same storage.
+
 Only the authentication path pays for this: a request hook in front of every page, as an
 extension would add, cost more than the security headers and the language cookie together.
 """
@@ -33,10 +37,13 @@ RETRY_STORAGE_SECONDS = 30.0
 
 
 class FailureThrottle:
-    """One count of refused credentials per client address."""
+    """One count of refused credentials per key (a client address, an account)."""
 
-    def __init__(self, config) -> None:
-        self.limit: RateLimitItem = parse(config["AUTH_FAILURE_LIMIT"])
+    def __init__(
+        self, config, limit_key: str = "AUTH_FAILURE_LIMIT", name: str = "auth-failures"
+    ) -> None:
+        self.limit: RateLimitItem = parse(config[limit_key])
+        self.name = name
         self.prefix = config["RATELIMIT_KEY_PREFIX"]
         strategy = STRATEGIES[config["RATELIMIT_STRATEGY"]]
         self.shared: RateLimiter = strategy(storage_from_string(config["RATELIMIT_STORAGE_URI"]))
@@ -47,10 +54,16 @@ class FailureThrottle:
 
     def check(self, address: str) -> None:
         """Raise 429 (with Retry-After) if *address* has used up its failures."""
-        if self._call("test", address):
-            return
-        reset_at, _remaining = self._call("get_window_stats", address)
-        raise TooManyRequests(MESSAGE, retry_after=max(1, math.ceil(reset_at - time.time())))
+        wait = self.blocked_for(address)
+        if wait:
+            raise TooManyRequests(MESSAGE, retry_after=wait)
+
+    def blocked_for(self, key: str) -> int:
+        """Seconds until *key* may try again (0: it may now)."""
+        if self._call("test", key):
+            return 0
+        reset_at, _remaining = self._call("get_window_stats", key)
+        return max(1, math.ceil(reset_at - time.time()))
 
     def failed(self, address: str) -> None:
         """Count one refused credential of *address*."""
@@ -61,15 +74,19 @@ class FailureThrottle:
         use_local = local is not None and time.monotonic() < self._shared_down_until
         limiter = local if use_local and local is not None else self.shared
         try:
-            return getattr(limiter, method)(self.limit, self.prefix, "auth-failures", address)
+            return getattr(limiter, method)(self.limit, self.prefix, self.name, address)
         except Exception:
             if local is None or limiter is local:
                 raise
             log.warning("rate-limit storage unreachable; counting failed authentications in memory")
             self._shared_down_until = time.monotonic() + RETRY_STORAGE_SECONDS
-            return getattr(local, method)(self.limit, self.prefix, "auth-failures", address)
+            return getattr(local, method)(self.limit, self.prefix, self.name, address)
 
 
 def init_app(app: Flask) -> FailureThrottle:
     throttle = app.extensions["auth_throttle"] = FailureThrottle(app.config)
+    app.extensions["login_throttles"] = (
+        FailureThrottle(app.config, "LOGIN_ACCOUNT_LIMIT", "login-account"),
+        FailureThrottle(app.config, "LOGIN_CLIENT_LIMIT", "login-client"),
+    )
     return throttle

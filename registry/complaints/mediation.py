@@ -39,14 +39,25 @@ class Mediation:
 
     # -- moderation -----------------------------------------------------------------------
 
-    def accept(self, complaint_id: int | str, actor: Principal, severity: str | None = None) -> str:
-        """Accept, notify the merchant and create the scoring event; return the reply token."""
+    def accept(
+        self,
+        complaint_id: int | str,
+        actor: Principal,
+        severity: str | None = None,
+        *,
+        reply_link: bool = True,
+    ) -> str | None:
+        """Accept, notify the merchant and create the scoring event; return the reply token
+        (without ``reply_link``, none: the complaint then awaits its reply link)."""
         require_role(actor, "moderator")
         if severity is not None and severity not in SEVERITIES:
             raise ValidationFailed("unknown severity", {"severity": f"one of {SEVERITIES}"})
         complaint = self.steps.load(complaint_id)
         self.steps.require(complaint, "accept", ("submitted",))
-        return self.steps.notify_merchant(complaint, actor.actor, None, severity)
+        # The reply link is sent to the merchant by the outbox; the moderator's console asks
+        # for none (``reply_link``): a link never passes through a moderator's hands.
+        token = self.steps.notify_merchant(complaint, actor.actor, None, severity)
+        return token if reply_link else None
 
     def reject(self, complaint_id: int | str, actor: Principal, reason: str) -> Complaint:
         """Refuse a submitted complaint with a public reason; no event is created."""
@@ -68,6 +79,29 @@ class Mediation:
         self.steps.move(complaint, "invalid", actor.actor, "complaint.invalid", reason)
         self.steps.resolve(complaint, "invalid", actor.actor)
         self.steps.notices.consumer(complaint, "invalid", reason=complaint.status_reason)
+        return complaint
+
+    def edit_public_text(self, complaint_id: int | str, actor: Principal, text: str) -> Complaint:
+        """A moderator corrects the public narrative before publishing (a mask the scrubber
+        missed); the edit passes the public-text gate again, the consumer's words stay."""
+        require_role(actor, "moderator")
+        errors: dict[str, str] = {}
+        body = text_field({"narrative": text}, "narrative", errors, multiline=True)
+        if errors:
+            raise ValidationFailed("the public text was not accepted", errors)
+        complaint = self.steps.load(complaint_id)
+        self.steps.require(complaint, "edit the public text of", ("submitted",))
+        shown = self.steps.public(complaint, body, max_length(Complaint, "narrative_public"))
+        old = complaint.narrative_public
+        complaint.narrative_public, complaint.narrative_moderated = shown.public, shown.original
+        complaint.updated_at = self.now
+        self.steps.audit(
+            complaint,
+            actor.actor,
+            "complaint.edit_public",
+            {"narrative_public": old},
+            {"narrative_public": shown.public},
+        )
         return complaint
 
     def reissue_reply_token(self, complaint_id: int | str, actor: Principal) -> str:
@@ -118,7 +152,7 @@ class Mediation:
         complaint = self.steps.load(complaint_id)
         if principal is not None:
             require_role(principal, "merchant")
-            if principal.seller_id != complaint.seller_id:
+            if not principal.speaks_for(complaint.seller_id):
                 raise Forbidden("this complaint is about another seller")
             actor = principal.actor
         else:

@@ -45,6 +45,9 @@ class Complaint(SQLModel, table=True):
     category: str = Field(max_length=32)
     narrative_original: str = Field(max_length=5000)
     narrative_public: str = Field(max_length=5000)
+    # A moderator's correction of the public text as typed (private; rescrub starts from
+    # it instead of the consumer's words, so that the correction is not lost).
+    narrative_moderated: str | None = Field(default=None, max_length=5000)
     order_ref: str | None = Field(default=None, max_length=64)
     amount: Decimal | None = Field(default=None, sa_type=Numeric(12, 2))
     desired_resolution: str | None = Field(default=None, max_length=500)

@@ -4,6 +4,8 @@ and whether an order reference names a purchase."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
@@ -45,6 +47,29 @@ _PUBLIC_COLUMNS = (
     "decision_reason",
     "decided_at",
 )
+
+
+@dataclass(frozen=True)
+class QueueFilters:
+    """Which waiting complaints a moderator looks at: one seller, one category, filed
+    before a time (older than an age), due for moderation before a time."""
+
+    seller_id: int | None = None
+    category: str | None = None
+    filed_before: datetime | None = None
+    due_before: datetime | None = None
+
+    def conditions(self) -> list[Any]:
+        found: list[Any] = [Complaint.status == "submitted"]
+        if self.seller_id is not None:
+            found.append(Complaint.seller_id == self.seller_id)
+        if self.category:
+            found.append(Complaint.category == self.category)
+        if self.filed_before is not None:
+            found.append(Complaint.created_at < self.filed_before)
+        if self.due_before is not None:
+            found.append(Complaint.moderation_due_at < self.due_before)
+        return found
 
 
 class ComplaintQueries:
@@ -93,22 +118,26 @@ class ComplaintQueries:
             ).scalars()
         )
 
-    def moderation_queue(self, limit: int = 100, offset: int = 0) -> list[Complaint]:
+    def moderation_queue(
+        self, limit: int = 100, offset: int = 0, filters: QueueFilters | None = None
+    ) -> list[Complaint]:
         """Return submitted complaints, the nearest moderation deadline first."""
         return list(
             self.session.execute(
                 select(Complaint)
-                .where(Complaint.status == "submitted")
+                .where(*(filters or QueueFilters()).conditions())
                 .order_by(Complaint.moderation_due_at, Complaint.id)
                 .limit(limit)
                 .offset(offset)
             ).scalars()
         )
 
-    def moderation_total(self) -> int:
-        """How many complaints wait for a moderator."""
+    def moderation_total(self, filters: QueueFilters | None = None) -> int:
+        """How many complaints wait for a moderator (of those *filters* choose)."""
         return self.session.execute(
-            select(func.count()).select_from(Complaint).where(Complaint.status == "submitted")
+            select(func.count())
+            .select_from(Complaint)
+            .where(*(filters or QueueFilters()).conditions())
         ).scalar_one()
 
     def purchase_verification(self, seller_id: int, order_ref: str | None) -> str:

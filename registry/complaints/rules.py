@@ -10,6 +10,7 @@ from datetime import timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from ..core.errors import ValidationFailed
 from ..core.identifiers import clean_text
 from ..core.types import max_length
 from .models import Complaint
@@ -71,6 +72,28 @@ UNCONFIRMED_REASON = "消费者未在15天内确认处理结果"
 REBUTTAL_UNANSWERED_REASON = "商家未在15天内回应消费者的反驳"
 ESCALATED_REASON = "消费者申请转交监管部门"
 CONFIRMED_REASON = {True: "消费者确认已解决", False: "消费者确认未解决"}
+#: a moderator's reasons, by code: the public words (the registry's own, in Chinese)
+MODERATION_REASONS = {
+    "spam": "垃圾信息或广告",
+    "not_a_complaint": "不属于消费投诉",
+    "duplicate": "重复投诉",
+    "insufficient": "信息不足，无法核实",
+    "wrong_seller": "投诉对象有误",
+    "abusive": "含有辱骂或违法内容",
+    "false": "经核实与事实不符",
+    "other": "其他原因",
+}
+MAX_REASON_NOTE = 500
+
+
+def moderation_reason(code: str | None, note: str | None = None) -> str:
+    """The public reason of a decision: the listed reason, then the moderator's words."""
+    if code not in MODERATION_REASONS:
+        raise ValidationFailed("choose a reason from the list", {"reason": "unknown"})
+    text = clean_multiline(note)[:MAX_REASON_NOTE]
+    return f"{MODERATION_REASONS[code]}：{text}" if text else MODERATION_REASONS[code]
+
+
 # What a person types: (fewest, most) characters; the most is what the column holds.
 _LIMITS = {
     key: (low, max_length(Complaint, column))

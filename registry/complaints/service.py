@@ -64,7 +64,7 @@ from .evidence import EvidenceStore, clean_all
 from .intake import ComplaintIntake
 from .mediation import Mediation
 from .models import Complaint
-from .queries import ComplaintQueries
+from .queries import ComplaintQueries, QueueFilters
 from .rules import COMPLAINANT_ACTOR, DAILY_LIMIT, HOURLY_LIMIT, SYSTEM_ACTOR
 from .sites import SiteReports
 from .transitions import Transitions
@@ -129,9 +129,17 @@ class ComplaintService:
 
     # -- mediation ------------------------------------------------------------------------
 
-    def accept(self, complaint_id: int | str, actor: Principal, severity: str | None = None) -> str:
-        """Accept, notify the merchant and create the scoring event; return the reply token."""
-        return self.mediation.accept(complaint_id, actor, severity)
+    def accept(
+        self,
+        complaint_id: int | str,
+        actor: Principal,
+        severity: str | None = None,
+        *,
+        reply_link: bool = True,
+    ) -> str | None:
+        """Accept, notify the merchant and create the scoring event; return the reply token
+        (without ``reply_link``, none: the notifier issues it, see ``awaiting_reply_link``)."""
+        return self.mediation.accept(complaint_id, actor, severity, reply_link=reply_link)
 
     def reject(self, complaint_id: int | str, actor: Principal, reason: str) -> Complaint:
         """Refuse a submitted complaint with a public reason; no event is created."""
@@ -140,6 +148,10 @@ class ComplaintService:
     def mark_invalid(self, complaint_id: int | str, actor: Principal, reason: str) -> Complaint:
         """Find an accepted complaint invalid: its event then weighs nothing."""
         return self.mediation.mark_invalid(complaint_id, actor, reason)
+
+    def edit_public_text(self, complaint_id: int | str, actor: Principal, text: str) -> Complaint:
+        """Correct the public narrative before publishing; it passes the gate again."""
+        return self.mediation.edit_public_text(complaint_id, actor, text)
 
     def reissue_reply_token(self, complaint_id: int | str, actor: Principal) -> str:
         """Replace the merchant's reply link (lost or never delivered); return the new token."""
@@ -230,13 +242,15 @@ class ComplaintService:
         """Return accepted complaints whose merchant has no reply link yet (auto-accepted)."""
         return self.queries.awaiting_reply_link(limit)
 
-    def moderation_queue(self, limit: int = 100, offset: int = 0) -> list[Complaint]:
+    def moderation_queue(
+        self, limit: int = 100, offset: int = 0, filters: QueueFilters | None = None
+    ) -> list[Complaint]:
         """Return submitted complaints, the nearest moderation deadline first."""
-        return self.queries.moderation_queue(limit, offset)
+        return self.queries.moderation_queue(limit, offset, filters)
 
-    def moderation_total(self) -> int:
-        """How many complaints wait for a moderator."""
-        return self.queries.moderation_total()
+    def moderation_total(self, filters: QueueFilters | None = None) -> int:
+        """How many complaints wait for a moderator (of those *filters* choose)."""
+        return self.queries.moderation_total(filters)
 
     def reply_late(self, complaint: Complaint) -> bool:
         """Tell whether the merchant replied after the reply deadline."""

@@ -92,6 +92,9 @@ PUBLIC_TEXT: dict[str, dict[str, str]] = {
     "dispute": {"statement": "statement_original", "reason": "reason_original"},
 }
 
+# table -> public column -> a moderator's correction, which rescrub starts from when present
+EDITED: dict[str, dict[str, str]] = {"complaint": {"narrative_public": "narrative_moderated"}}
+
 # Published as submitted: a business's registered facts, checked by regulators, and words the
 # registry writes itself. Personal data has no place in them by law or by construction.
 PUBLISHED_AS_IS: dict[str, frozenset[str]] = {
@@ -163,6 +166,7 @@ PRIVATE: dict[str, frozenset[str]] = {
             "complainant_name",
             "contact",
             "site_host",
+            "narrative_moderated",
             "complainant_ref",
             "reply_token_digest",
             "complainant_token_digest",
@@ -208,6 +212,11 @@ PRIVATE: dict[str, frozenset[str]] = {
     "alert_attempt": frozenset({"error"}),
     # Evidence is shown to the complaint's parties and moderators only, never publicly.
     "complaint_evidence": frozenset({"public_id", "media_type", "stored_name", "sha256"}),
+    # People who sign in, and how merchants claimed their sellers: for operators only.
+    "account": frozenset({"email", "role", "password_hash", "totp_secret", "invite_digest"}),
+    "account_seller": frozenset({"via"}),
+    "claim_code": frozenset({"digest", "issued_by"}),
+    "domain_claim": frozenset({"domain", "proof_token", "state", "last_result"}),
 }
 
 
@@ -244,11 +253,10 @@ def rescrub(session: Session, batch: int = 1000) -> dict[str, int]:
                     names = [row.complainant_name]
                 for public, private in PUBLIC_TEXT[table].items():
                     limit = getattr(model, public).property.columns[0].type.length or 4000
+                    edited = EDITED.get(table, {}).get(public)
+                    source = (edited and getattr(row, edited)) or getattr(row, private)
                     shown = public_text(
-                        getattr(row, private),
-                        limit=limit,
-                        names=names,
-                        keep=keep.get(row.seller_id, ()),
+                        source, limit=limit, names=names, keep=keep.get(row.seller_id, ())
                     )
                     if getattr(row, private) is not None and getattr(row, public) != shown.public:
                         setattr(row, public, shown.public)

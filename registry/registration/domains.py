@@ -72,7 +72,7 @@ class DomainService:
 
     def request_proof(self, seller: Seller, text: str, principal: Principal) -> ProofRequest:
         """Issue (or re-issue) the token a merchant publishes to prove control of a domain."""
-        if principal.role != "merchant" or principal.seller_id != seller.id:
+        if principal.role != "merchant" or not principal.speaks_for(seller.id):
             raise Forbidden("only the seller's own merchant token may claim a domain for it")
         domain = self._normalize(text)
         row = self._existing(domain)

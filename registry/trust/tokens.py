@@ -33,16 +33,26 @@ def digest(token: str) -> str:
 
 @dataclass(frozen=True)
 class Principal:
-    """Who is calling: the token's name and role (and seller, for merchant tokens)."""
+    """Who is calling: the token's name and role (and seller, for merchant tokens), or a
+    signed-in person (``account_id``; a merchant account may speak for several sellers)."""
 
-    token_id: int
+    token_id: int | None
     name: str
     role: str
     seller_id: int | None = None
+    account_id: int | None = None
+    seller_ids: frozenset[int] = frozenset()
 
     @property
     def actor(self) -> str:
+        """Who the audit log names: ``user:<id>`` for a person, ``role:name`` for a token."""
+        if self.account_id is not None:
+            return f"user:{self.account_id}"
         return f"{self.role}:{self.name}"
+
+    def speaks_for(self, seller_id: int) -> bool:
+        """Tell whether this principal acts for *seller_id* (a merchant's own seller)."""
+        return seller_id == self.seller_id or seller_id in self.seller_ids
 
 
 class TokenService:

@@ -9,6 +9,7 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 # The handler modules register their routes on ``bp``.
 from . import (  # noqa: E402,F401
     badges,
+    claims,
     complaints,
     disputes,
     escalations,

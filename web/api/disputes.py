@@ -17,9 +17,9 @@ from . import bp
 
 
 def merchant_filer(principal) -> Filer:
-    """A merchant token speaks for its one seller."""
-    sellers = frozenset({principal.seller_id} if principal.seller_id is not None else ())
-    return Filer(principal.actor, sellers)
+    """A merchant token speaks for its one seller; a merchant account for each it claimed."""
+    own = {principal.seller_id} if principal.seller_id is not None else set()
+    return Filer(principal.actor, frozenset(own | principal.seller_ids))
 
 
 @bp.post("/sellers/<public_id>/disputes")

@@ -1,7 +1,7 @@
 """Command-line tools, ``flask --app wsgi <command>``, grouped by area: data (migrations,
 the demo set, audit, public texts, backups), record imports (registrations, sanctions, fraud
-reports), scores, the search index, tokens and keys, and running the registry (scheduler,
-prepare, domain checks)."""
+reports), scores, the search index, tokens and keys, people's accounts, and running the
+registry (scheduler, prepare, domain checks)."""
 
 from __future__ import annotations
 
@@ -21,11 +21,13 @@ def register(app: Flask) -> None:
         records,
         scores,
         subscriptions,
+        users,
     )
 
     app.cli.add_command(data.db_group)
     app.cli.add_command(feeds.feeds_group)
     app.cli.add_command(subscriptions.subscriptions_group)
+    app.cli.add_command(users.users_group)
     for command in (
         keys.create_token,
         keys.tokens,

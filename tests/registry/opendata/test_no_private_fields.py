@@ -16,6 +16,8 @@ from pathlib import Path
 import sqlalchemy as sa
 from PIL import Image
 
+from registry.accounts.claims import ClaimService
+from registry.accounts.service import AccountService
 from registry.alerts.service import SubscriptionService
 from registry.complaints.service import ComplaintService
 from registry.disputes.service import DisputeService, Filer
@@ -214,6 +216,18 @@ def _world(app, session) -> None:
     )
     feeds.finish(feed, started_at=feed.created_at, duration_ms=1, outcome="failed", error="timeout")
     feed.etag, feed.last_modified = '"v1"', "Wed, 02 Dec 2026 06:00:00 GMT"
+    session.commit()
+    people = AccountService(session)
+    staff, _ = people.create(
+        email="staff@privacy-shop.example",
+        role="merchant",
+        password="correct horse battery",
+        seller_ids=[seller.id],
+    )
+    officer, _ = people.create(email="officer@amr.example", role="regulator", invite=True)
+    claims = ClaimService(session)
+    claims.issue_code(seller, people.principal(officer))
+    claims.start_domain_claim(staff, "privacy-shop.example")
     session.commit()
     settle(app)
     jobs.issue_attestations(app)
