@@ -68,7 +68,7 @@ REBUTTAL_UNANSWERED_REASON = "商家未在15天内回应消费者的反驳"
 ESCALATED_REASON = "消费者申请转交监管部门"
 CONFIRMED_REASON = {True: "消费者确认已解决", False: "消费者确认未解决"}
 # What a person types: (fewest, most) characters; the most is what the column holds.
-_LIMITS = {
+LIMITS = {
     key: (low, max_length(Complaint, column))
     for key, low, column in (
         ("narrative", 10, "narrative_original"),
@@ -95,9 +95,9 @@ def clean_multiline(value: Any) -> str:
 
 
 def text_field(data: dict, key: str, errors: dict, multiline: bool = False) -> str | None:
-    """The cleaned text of ``data[key]`` within its _LIMITS; a problem goes to *errors*."""
+    """The cleaned text of ``data[key]`` within its LIMITS; a problem goes to *errors*."""
     value = (clean_multiline if multiline else clean_text)(data.get(key))
-    low, high = _LIMITS[key]
+    low, high = LIMITS[key]
     if not value and low:
         errors[key] = "required"
     elif value and not low <= len(value) <= high:
