@@ -14,6 +14,7 @@ from . import (  # noqa: E402,F401
     escalations,
     export,
     fulfillment,
+    openapi,
     sellers,
     submissions,
     subscriptions,

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from flask import request
 
+from registry.complaints.shapes import Acceptance, ComplaintFiling, Confirmation, Refusal, Reply
 from registry.core.errors import BadPayload, NotFound
+from registry.core.shapes import Shape
 
 from .. import payload
 from ..auth import authenticate
@@ -13,8 +15,12 @@ from ..db import get_session
 from ..envelope import ok, paged
 from ..headers import private
 from ..links import external_url
-from ..request import page_args
+from ..request import page_args, paging
 from . import bp
+from .contract import answer, json_body, operation
+from .responses import ComplaintCase, ComplaintFiled, ComplaintPublic
+
+_STEP = [answer(200, ComplaintPublic), answer(404), answer(409), answer(422)]
 
 
 def _reply_url(public_id: str, token: str) -> str:
@@ -22,6 +28,11 @@ def _reply_url(public_id: str, token: str) -> str:
 
 
 @bp.post("/complaints")
+@operation(
+    "File a complaint (anyone); the answer holds its private token",
+    body=json_body(ComplaintFiling),
+    answers=[answer(201, ComplaintFiled), answer(422), answer(429)],
+)
 @private
 def file_complaint():
     """Anyone may file; the answer holds the private token to confirm the outcome later."""
@@ -48,12 +59,19 @@ def file_complaint():
 
 
 @bp.get("/complaints/<public_id>")
+@operation("A complaint, as anyone may see it", answers=[answer(200, ComplaintPublic), answer(404)])
 def get_complaint(public_id: str):
     service = complaint_service(get_session())
     return ok(service.public_view(service.get(public_id)))
 
 
 @bp.get("/moderation/queue")
+@operation(
+    "The complaints awaiting moderation, oldest first",
+    query=paging(50, 100),
+    roles=("moderator",),
+    answers=[answer(200, ComplaintCase, many=True, paged=True)],
+)
 def moderation_queue():
     actor = authenticate("moderator")
     service = complaint_service(get_session())
@@ -65,6 +83,48 @@ def moderation_queue():
 
 
 @bp.post("/complaints/<public_id>/<action>")
+@operation(
+    "Accept a complaint (moderator): the merchant's reply link",
+    path={"action": "accept"},
+    body=json_body(Acceptance, optional=True),
+    roles=("moderator",),
+    answers=_STEP,
+)
+@operation(
+    "Reject a complaint (moderator)",
+    path={"action": "reject"},
+    body=json_body(Refusal),
+    roles=("moderator",),
+    answers=_STEP,
+)
+@operation(
+    "Find a complaint invalid (moderator)",
+    path={"action": "invalid"},
+    body=json_body(Refusal),
+    roles=("moderator",),
+    answers=_STEP,
+)
+@operation(
+    "Issue the merchant's reply link again (moderator)",
+    path={"action": "reply-link"},
+    body=json_body(Shape, optional=True),
+    roles=("moderator",),
+    answers=_STEP,
+)
+@operation(
+    "Reply as the merchant (merchant token, or the reply link's one-time token)",
+    path={"action": "reply"},
+    body=json_body(Reply),
+    roles=("merchant",),
+    token_optional=True,
+    answers=_STEP,
+)
+@operation(
+    "Confirm the outcome (the complainant's token)",
+    path={"action": "confirm"},
+    body=json_body(Confirmation),
+    answers=_STEP,
+)
 @private
 def complaint_action(public_id: str, action: str):
     """accept | reject | invalid | reply-link (moderators), reply (merchants), confirm |
