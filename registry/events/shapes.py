@@ -13,25 +13,22 @@ from typing import Annotated, Literal
 
 from pydantic import Field, create_model
 
-import scoring
-
 from ..core.shapes import REQUIRED, Shape, passed
 from ..core.types import max_length
+from .event_fields import ROLE_VERIFICATION, EventRecord
 from .fields import MAX_AMOUNT, Choice, Text
 from .fulfillment_models import AGGREGATE_KINDS, FulfillmentDay, OrderConfirmation
 from .models import (
-    COMPLAINT_CATEGORIES,
     FRAUD_TYPES,
     RESOLUTIONS,
-    SEVERITIES,
     Event,
     FraudDetail,
 )
 from .sanction_rules import SELLER_REF, SanctionRecord
-from .service import ROLE_VERIFICATION
 from .stores import STORE_REF_LIMIT
 
 __all__ = [
+    "ROLE_VERIFICATION",
     "EventAmendment",
     "EventRecord",
     "FraudReportRecord",
@@ -76,37 +73,6 @@ class FraudReportRecord(Shape):
     summary: passed(_text(Event, "summary")) = None
     external_ref: Text(_limit(Event, "external_ref"), required=True)
     resolution: passed(Literal[RESOLUTIONS] | None) = None  # type: ignore[valid-type]
-
-
-class EventRecord(Shape):
-    """One event (``POST /api/v1/events``; per-order records of ``/fulfillment``)."""
-
-    seller: SellerRef | None = None
-    code: Annotated[str | None, Field(description="a credit code, instead of seller")] = None
-    kind: Literal[tuple(sorted(scoring.EVENT_KINDS))]  # type: ignore[valid-type]
-    occurred_at: datetime
-    severity: Literal[SEVERITIES] | None = None  # type: ignore[valid-type]
-    verification: Literal[ROLE_VERIFICATION["regulator"]] | None = None  # type: ignore[valid-type]
-    resolution: Literal[RESOLUTIONS] | None = None  # type: ignore[valid-type]
-    category: (
-        Annotated[
-            str,
-            Field(
-                description="complaints: "
-                + ", ".join(COMPLAINT_CATEGORIES)
-                + "; fraud reports: "
-                + ", ".join(FRAUD_TYPES)
-            ),
-        ]
-        | None
-    ) = None
-    ends_at: datetime | None = None
-    lifted_at: datetime | None = None
-    order_ref: _text(Event, "order_ref") = None
-    buyer_ref: _text(Event, "buyer_ref") = None
-    complainant_ref: _text(Event, "complainant_ref") = None
-    external_ref: _text(Event, "external_ref") = None
-    summary: _text(Event, "summary") = None
 
 
 _COUNT = Annotated[

@@ -107,3 +107,24 @@ def test_a_query_is_refused_by_its_published_bounds(client, document):
     assert too_many.status_code == 422
     assert too_many.json["error"]["message"] == "limit must be at least 1 and at most 25"
     assert too_many.json["error"]["details"] == {"limit": str(limit["maximum"] + 1)}
+
+
+def test_an_event_over_its_published_limit_is_rejected_by_that_limit(client, session, document):
+    from tests.factories import make_seller, make_token
+
+    shape = document["components"]["schemas"]["EventRecord"]
+    limit = shape["properties"]["external_ref"]["anyOf"][0]["maxLength"]
+    assert shape["properties"]["kind"]["anyOf"][0]["enum"][0] == "abnormal_operations"
+    seller = make_seller(session)
+    auth = {"Authorization": f"Bearer {make_token(session, 'platform')}"}
+    record = {
+        "seller": seller.public_id,
+        "kind": "order",
+        "occurred_at": "2026-11-01T08:00:00Z",
+        "external_ref": "r" * (limit + 1),
+    }
+    answer = client.post("/api/v1/events", json=[record], headers=auth)
+    assert answer.status_code == 422
+    assert answer.json["data"][0]["errors"] == {"external_ref": f"longer than {limit} characters"}
+    record["external_ref"] = "r" * limit
+    assert client.post("/api/v1/events", json=[record], headers=auth).status_code == 200
