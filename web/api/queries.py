@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 from pydantic import Field
 
 from registry.core.identifiers import SCHEMES
+from registry.disputes.models import STATES as DISPUTE_STATES
 
 from ..request import MAX_PER_PAGE, MAX_QUERY, Query, paging, whole_number
 
@@ -61,3 +62,12 @@ class ReportSearch(Query):
         Field(description="both when absent"),
     ] = None
     limit: whole_number(20, 1, 100) = 20
+
+
+class DisputeQueue(paging()):  # type: ignore[misc]
+    """``GET /api/v1/disputes``: a source's queue by status (a merchant gets its own, whole)."""
+
+    status: Annotated[
+        Literal[(*DISPUTE_STATES, "all")],  # type: ignore[valid-type]
+        Field(description="default open"),
+    ] = "open"

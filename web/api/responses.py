@@ -10,6 +10,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from registry.disputes.models import STATES
 from registry.events.models import COMPLAINT_CATEGORIES
 from registry.read.public import SellerPublic
 
@@ -199,3 +200,19 @@ class DeliveryRecord(Answer):
     next_attempt_at: datetime | None
     delivered_at: datetime | None
     created_at: datetime
+
+
+class DisputeRecord(Answer):
+    """A dispute, as its filer and the record's source see it."""
+
+    id: str
+    kind: str
+    event_id: int
+    status: Literal[STATES]  # type: ignore[valid-type]
+    statement: str | None
+    filed_at: datetime
+    decided_at: datetime | None
+    reason: str | None
+    queue: str | None = None
+    filed_by: str | None = None
+    decided_by: str | None = None
