@@ -146,9 +146,13 @@ class _Builder:
         self.spec = spec
         self.max_records = max_records
         self.known: set[str] = set()
+        self.models: dict[str, type[BaseModel]] = {}
 
     def ref(self, model: type[BaseModel], mode: str) -> dict[str, Any]:
         name = model.__name__
+        seen = self.models.setdefault(name, model)
+        if seen is not model:  # two shapes of one name would publish one of them twice
+            raise ValueError(f"two models named {name}: {seen.__module__}, {model.__module__}")
         if name not in self.known:
             schema = model.model_json_schema(ref_template=REF, mode=mode)  # type: ignore[arg-type]
             for sub, definition in schema.pop("$defs", {}).items():
