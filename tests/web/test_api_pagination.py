@@ -96,3 +96,13 @@ def test_a_page_past_any_offset_a_database_holds_is_refused(client, session, pat
     answer = client.get(f"{path}?page=71620559860211526809938091311104", headers=auth)
     assert answer.status_code == 422
     assert answer.json["error"]["details"] == {"page": "71620559860211526809938091311104"}
+
+
+def test_an_id_past_what_a_database_holds_is_no_route(client, session):
+    """/events/<id> with an id past 64 bits overflowed SQLite's integer: a 500."""
+    auth = {"Authorization": f"Bearer {make_token(session, 'platform')}"}
+    answer = client.patch(
+        "/api/v1/events/111159948343336740323328", json={"summary": None}, headers=auth
+    )
+    assert answer.status_code == 404 and answer.json["error"]["code"] == "not_found"
+    assert client.patch("/api/v1/events/9", json={}, headers=auth).status_code in (404, 422)

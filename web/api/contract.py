@@ -27,6 +27,7 @@ from registry.core.payload import LIMITS
 from registry.registration.importing import CSV_TYPES, JSONL_TYPES
 
 from ..request import Query
+from . import MAX_ID
 
 REF = "#/components/schemas/{model}"
 ERROR = "ErrorEnvelope"
@@ -255,8 +256,8 @@ class _Builder:
                 "name": name,
                 "in": "path",
                 "required": True,
-                "schema": {"type": "integer", "minimum": 1}
-                if converter == "int"
+                "schema": {"type": "integer", "minimum": 1, "maximum": MAX_ID}
+                if converter in ("int", "record_id")
                 else {"type": "string", "minLength": 1, "pattern": "^[^/]+$"},
             }
             for converter, name in rule_args

@@ -123,7 +123,7 @@ def submit_fraud_reports():
     return _batch_response(results)
 
 
-@bp.patch("/events/<int:event_id>")
+@bp.patch("/events/<record_id:event_id>")
 @operation(
     "Change a recorded event",
     body=json_body(EventAmendment),
