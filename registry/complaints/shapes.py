@@ -10,6 +10,7 @@ from pydantic import Field
 
 from ..core.shapes import Shape
 from ..events.models import COMPLAINT_CATEGORIES, SEVERITIES
+from .models import DECISIONS
 from .rules import LIMITS, MAX_AMOUNT
 
 
@@ -55,3 +56,10 @@ class Confirmation(Shape):
 
     token: Annotated[str, Field(description="the complainant's private token")]
     resolved: bool
+
+
+class EscalationDecision(Shape):
+    """``POST /api/v1/escalations/<id>/decision``: the regulator decides, saying why."""
+
+    decision: Literal[DECISIONS]  # type: ignore[valid-type]
+    reason: _text("reason", "published after the privacy gate")
