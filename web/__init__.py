@@ -42,6 +42,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from . import (
         account_pages,
         api,
+        api_docs,
         badge,
         cli,
         complaint_pages,
@@ -81,6 +82,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     read_bodies_safely(app)  # a body the server cannot read is a 400, wherever it is read
     badge.init_app(app)  # the badge's fast path, in front of Flask
     app.register_blueprint(api.bp)
+    app.register_blueprint(api_docs.bp)
     csrf.exempt(api.bp)  # the JSON API authenticates with bearer tokens, not cookies
     throttle.init_app(app)
     limits.init_app(app)  # after every blueprint: it decides a limit for each route

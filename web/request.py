@@ -5,11 +5,15 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass
+from functools import cache
+from typing import Annotated, Any, TypeVar
 from urllib.parse import parse_qsl
 
 import werkzeug.urls  # noqa: F401 - registers the "werkzeug.url_quote" error handler
 from flask import Request as FlaskRequest
 from flask import request
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo, create_model
+from pydantic import ValidationError as ShapeError
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import BadRequest
 from werkzeug.utils import cached_property
@@ -24,16 +28,24 @@ MAX_QUERY_TEXT = 1000
 MAX_QUERY = 200
 # MAX_PER_PAGE (results per page, at most) is the search package's own bound.
 __all__ = [
+    "MAX_PAGE",
     "MAX_PER_PAGE",
     "MAX_QUERY",
     "MAX_QUERY_TEXT",
     "Page",
+    "Query",
     "Request",
     "filter_args",
     "int_arg",
     "page_args",
+    "paging",
+    "query_args",
+    "whole_number",
 ]
 
+#: the last page a list may be asked for: its offset (page × per_page) stays a number every
+#: database's 64-bit integers hold (a larger one failed the query: SQLite's OverflowError)
+MAX_PAGE = 1_000_000_000
 #: what werkzeug does with bytes that decode to no UTF-8: it percent-encodes them again
 QUOTE_ERRORS = "werkzeug.url_quote"
 
@@ -85,9 +97,7 @@ def filter_args(names: Collection[str], verified: Collection[str] | None = None)
     return chosen
 
 
-def int_arg(name: str, default: int, low: int, high: int | None = None) -> int:
-    """The whole number *name* of the query, from *low* to *high*; else ValidationFailed."""
-    raw = request.args.get(name, str(default))
+def _whole(name: str, raw: str, low: int, high: int | None) -> int:
     try:
         value = int(raw)
     except ValueError:
@@ -96,6 +106,45 @@ def int_arg(name: str, default: int, low: int, high: int | None = None) -> int:
         bounds = f"at least {low}" + (f" and at most {high}" if high else "")
         raise ValidationFailed(f"{name} must be {bounds}", {name: raw})
     return value
+
+
+def int_arg(name: str, default: int, low: int, high: int | None = None) -> int:
+    """The whole number *name* of the query, from *low* to *high*; else ValidationFailed."""
+    return _whole(name, request.args.get(name, str(default)), low, high)
+
+
+class Query(BaseModel):
+    """The arguments of one route's query string: what ``query_args`` reads and what the API
+    document publishes as its parameters. Other arguments are ignored."""
+
+    model_config = ConfigDict(extra="ignore")
+
+
+Q = TypeVar("Q", bound=Query)
+
+
+def whole_number(default: int, low: int, high: int | None = None, description: str = "") -> Any:
+    """A whole-number argument from *low* to *high* (refused as ``int_arg`` refuses it)."""
+
+    def read(value: Any, info: ValidationInfo) -> int:
+        return _whole(info.field_name or "", str(value), low, high)
+
+    return Annotated[
+        int,
+        Field(default=default, ge=low, le=high, description=description or None),
+        BeforeValidator(read),
+    ]
+
+
+def query_args(query: type[Q]) -> Q:
+    """The request's query read through *query* (its first value of each argument)."""
+    args = request.args
+    given = {name: args[name] for name in query.model_fields if name in args}
+    try:
+        return query.model_validate(given)
+    except ShapeError as exc:
+        details = {str(e["loc"][0]) if e["loc"] else "query": e["msg"] for e in exc.errors()}
+        raise ValidationFailed("bad query: " + ", ".join(details), details) from None
 
 
 @dataclass(frozen=True)
@@ -110,6 +159,18 @@ class Page:
         return (self.number - 1) * self.size
 
 
+@cache
+def paging(default: int = 20, most: int = MAX_PER_PAGE) -> type[Query]:
+    """The query of a list: ``page`` (from 1) and ``per_page`` (*default*, at most *most*)."""
+    return create_model(
+        f"Paging{default}of{most}",
+        __base__=Query,
+        page=(whole_number(1, 1, MAX_PAGE, description="the page, from 1"), 1),
+        per_page=(whole_number(default, 1, most, description="items per page"), default),
+    )
+
+
 def page_args(default: int = 20, most: int = MAX_PER_PAGE) -> Page:
     """``page`` and ``per_page`` of the query, the same for every list the API and pages give."""
-    return Page(int_arg("page", 1, 1), int_arg("per_page", default, 1, most))
+    asked: Any = query_args(paging(default, most))
+    return Page(asked.page, asked.per_page)

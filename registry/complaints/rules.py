@@ -95,7 +95,7 @@ def moderation_reason(code: str | None, note: str | None = None) -> str:
 
 
 # What a person types: (fewest, most) characters; the most is what the column holds.
-_LIMITS = {
+LIMITS = {
     key: (low, max_length(Complaint, column))
     for key, low, column in (
         ("narrative", 10, "narrative_original"),
@@ -122,9 +122,9 @@ def clean_multiline(value: Any) -> str:
 
 
 def text_field(data: dict, key: str, errors: dict, multiline: bool = False) -> str | None:
-    """The cleaned text of ``data[key]`` within its _LIMITS; a problem goes to *errors*."""
+    """The cleaned text of ``data[key]`` within its LIMITS; a problem goes to *errors*."""
     value = (clean_multiline if multiline else clean_text)(data.get(key))
-    low, high = _LIMITS[key]
+    low, high = LIMITS[key]
     if not value and low:
         errors[key] = "required"
     elif value and not low <= len(value) <= high:

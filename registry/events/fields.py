@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Annotated, Any, Literal
 
 from babel.numbers import get_currency_precision, list_currencies
+from pydantic import BeforeValidator, Field
 
 from ..core.identifiers import clean_text
+from ..core.shapes import REQUIRED, ruled
 from ..registration.validation import parse_date
 
 #: the largest amount a record may state (yuan or the currency's units): beyond any real case
@@ -105,3 +107,56 @@ def currency(data: dict[str, Any], key: str, errors: dict[str, str]) -> tuple[st
         errors[key] = f"{code[:10]!r} is not an ISO 4217 currency code"
         return code, 2
     return code, get_currency_precision(code)
+
+
+# The rules above as field types of a record shape (registry.core.shapes): the document
+# publishes the type, limit and enumeration; validation runs the rule itself.
+
+
+def _rule(apply: Any) -> BeforeValidator:
+    def rule(value: Any, key: str) -> Any:
+        errors: dict[str, str] = {}
+        out = apply({key: value}, key, errors)
+        if key in errors:
+            raise ValueError(errors[key])
+        return out
+
+    return BeforeValidator(ruled(rule))
+
+
+def Text(limit: int, *, required: bool = False, description: str | None = None) -> Any:
+    """One clean line of at most ``limit`` characters (``text``)."""
+    marks = (REQUIRED,) if required else ()
+    return Annotated[
+        Annotated[str, Field(max_length=limit)] | None,
+        Field(description=description),
+        _rule(lambda d, k, e: text(d, k, limit, e, required=required)),
+        *marks,
+    ]
+
+
+def Choice(allowed: tuple[str, ...], *, description: str | None = None) -> Any:
+    """One of ``allowed`` (``choice``)."""
+    return Annotated[
+        Literal[allowed] | None,  # type: ignore[valid-type]
+        Field(description=description),
+        _rule(lambda d, k, e: choice(d, k, allowed, e)),
+    ]
+
+
+def Day(*, description: str | None = None) -> Any:
+    """A date, YYYY-MM-DD, from EARLIEST to LATEST (``day``)."""
+    return Annotated[
+        date | None,
+        Field(description=f"{description or 'a date'} ({EARLIEST} to {LATEST})"),
+        _rule(day),
+    ]
+
+
+def Amount(*, description: str | None = None, places: int = 2) -> Any:
+    """A non-negative decimal of at most ``places`` decimals (``amount``)."""
+    return Annotated[
+        Annotated[Decimal, Field(ge=0, le=MAX_AMOUNT)] | None,
+        Field(description=description),
+        _rule(lambda d, k, e: amount(d, k, e, places)),
+    ]

@@ -17,12 +17,14 @@ from sqlmodel import Session
 
 from .. import journal
 from ..core.errors import ValidationFailed
-from ..core.types import max_length, utcnow
+from ..core.shapes import check
+from ..core.types import utcnow
 from ..journal import Change
 from ..registration.importing import RawRecord
 from . import fields
 from .models import FRAUD_TYPES, FraudDetail
 from .service import EventResult, EventService
+from .shapes import FraudReportRecord
 
 #: a fraud report's fields that ``EventService`` records on the event, as it names them
 EVENT_FIELDS = ("seller", "verification", "occurred_at", "summary", "external_ref", "resolution")
@@ -31,19 +33,16 @@ DETAIL = ("amount", "currency", "evidence_ref")
 
 def validate_fraud(data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
     """Check what is a fraud report's own; return the event record and the detail."""
-    errors: dict[str, str] = {}
-    scam = fields.choice(data, "scam_type", FRAUD_TYPES, errors)
+    record, errors = check(FraudReportRecord, data)
+    scam = record.scam_type
     if scam is None and "scam_type" not in errors:
         errors["scam_type"] = "scam_type is required: one of " + ", ".join(FRAUD_TYPES)
-    if not fields.text(data, "external_ref", 128, errors, required=True):
-        errors.setdefault("external_ref", "external_ref is required: the report's own id")
+    # The amount's decimals are its currency's: checked once the currency is known.
     code, places = fields.currency(data, "currency", errors)
     detail = {
         "currency": code if data.get("currency") else None,  # None: as before (or CNY)
         "amount": fields.amount(data, "amount", errors, places),
-        "evidence_ref": fields.text(
-            data, "evidence_ref", max_length(FraudDetail, "evidence_ref"), errors
-        ),
+        "evidence_ref": record.evidence_ref,
     }
     if errors:
         raise ValidationFailed("fraud report rejected", errors)

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any
 
 import scoring
 
 from ..core.errors import ValidationFailed
+from ..core.shapes import REQUIRED, Shape, check
 from ..core.types import max_length
-from . import fields
+from .fields import Amount, Choice, Day, Text
 from .models import Event, Sanction
 
 ADMINISTRATIVE_PENALTY = "administrative_penalty"
@@ -58,6 +59,46 @@ ABNORMAL_REASONS = (
 #: a decision dated tomorrow is a time-zone difference (China is UTC+8), not the future
 DATE_TOLERANCE = timedelta(days=1)
 SUMMARY_LIMIT = max_length(Event, "summary")
+#: a seller named by its public id or credit code
+SELLER_REF = 64
+#: the fields a sanction's row takes as its shape reads them
+_FIELDS = (
+    "external_ref",
+    "decision_number",
+    "authority",
+    "summary",
+    "refers_to",
+    "decided_on",
+    "effective_from",
+    "effective_until",
+    "amount",
+    "reason",
+)
+
+
+class SanctionRecord(Shape):
+    """A regulator's decision (``POST /api/v1/sanctions``)."""
+
+    seller: Text(SELLER_REF, required=True, description="public id or credit code")
+    kind: Annotated[Choice(RECORD_KINDS), REQUIRED]
+    decision_number: Text(max_length(Sanction, "decision_number"))
+    authority: Text(
+        max_length(Sanction, "authority"), description="required, except for a removal or repair"
+    )
+    decided_on: Annotated[Day(description="the decision's date"), REQUIRED]
+    effective_from: Day()
+    effective_until: Day(description="inclusive; none for a removal or repair")
+    amount: Amount(description="yuan; an administrative penalty only")
+    severity: Choice(tuple(PENALTY_SEVERITIES), description="an administrative penalty only")
+    reason: Choice(ABNORMAL_REASONS, description="an abnormal-operations listing or removal")
+    refers_to: Text(
+        max_length(Sanction, "external_ref"),
+        description="the external_ref or decision_number a removal or repair ends",
+    )
+    summary: Text(SUMMARY_LIMIT, description="published after the privacy gate")
+    external_ref: Text(
+        max_length(Sanction, "external_ref"), description="the record's id (or decision_number)"
+    )
 
 
 def penalty_kind(severity: str | None, amount: Decimal | None) -> str | None:
@@ -74,41 +115,24 @@ def penalty_kind(severity: str | None, amount: Decimal | None) -> str | None:
 
 def validate_sanction(data: dict[str, Any], now: datetime) -> dict[str, Any]:
     """Check one sanction record; return its fields (``seller_ref`` still to be resolved)."""
-    errors: dict[str, str] = {}
-    kind = fields.choice(data, "kind", RECORD_KINDS, errors)
+    record, errors = check(SanctionRecord, data)
+    kind = record.kind
     if kind is None and "kind" not in errors:
         errors["kind"] = "kind is required: one of " + ", ".join(RECORD_KINDS)
     row: dict[str, Any] = {
         "kind": kind,
-        "seller_ref": fields.text(data, "seller", 64, errors, required=True),
-        "external_ref": fields.text(
-            data, "external_ref", max_length(Sanction, "external_ref"), errors
-        ),
-        "decision_number": fields.text(
-            data, "decision_number", max_length(Sanction, "decision_number"), errors
-        ),
-        "authority": fields.text(
-            data,
-            "authority",
-            max_length(Sanction, "authority"),
-            errors,
-            required=kind not in ACTIONS,
-        ),
-        "summary": fields.text(data, "summary", SUMMARY_LIMIT, errors),
-        "refers_to": fields.text(data, "refers_to", max_length(Sanction, "external_ref"), errors),
-        "decided_on": fields.day(data, "decided_on", errors),
-        "effective_from": fields.day(data, "effective_from", errors),
-        "effective_until": fields.day(data, "effective_until", errors),
-        "amount": fields.amount(data, "amount", errors),
-        "reason": fields.choice(data, "reason", ABNORMAL_REASONS, errors),
+        "seller_ref": record.seller,
+        **{name: getattr(record, name) for name in _FIELDS},
     }
+    if kind not in ACTIONS and row["authority"] is None and "authority" not in errors:
+        errors["authority"] = "authority is required"
     if not (row["external_ref"] or row["decision_number"]) and not {
         "external_ref",
         "decision_number",
     } & set(errors):
         errors["external_ref"] = "give external_ref or decision_number: the record's id"
     _check_dates(row, now.date() + DATE_TOLERANCE, errors)
-    severity = fields.choice(data, "severity", tuple(PENALTY_SEVERITIES), errors)
+    severity = record.severity
     row["score_kind"] = FINDINGS.get(kind or "")
     if kind == ADMINISTRATIVE_PENALTY:
         row["score_kind"] = penalty_kind(None if "severity" in errors else severity, row["amount"])

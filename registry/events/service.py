@@ -16,13 +16,15 @@ from .. import journal
 from ..core.db import bulk_insert_ids, lock_for_write
 from ..core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from ..core.identifiers import clean_text, looks_like_uscc, normalize_identifier
+from ..core.shapes import check
 from ..core.types import max_length, utcnow
 from ..journal import Change, ChangeKind
 from ..privacy.gate import public_text, seller_names
 from ..registration.importing import RawRecord
 from ..registration.models import Identity, Seller
 from ..registration.validation import parse_datetime
-from .models import COMPLAINT_CATEGORIES, FRAUD_TYPES, RESOLUTIONS, SEVERITIES, Event
+from .event_fields import ROLE_VERIFICATION, EventRecord
+from .models import COMPLAINT_CATEGORIES, FRAUD_TYPES, RESOLUTIONS, Event
 
 SANCTION_KINDS = frozenset(
     k
@@ -30,11 +32,8 @@ SANCTION_KINDS = frozenset(
     if k.startswith("sanction_")
     or k in {"abnormal_operations", "serious_illegal_list", "licence_revoked", "trading_ban"}
 )
-# What a submitter may claim: a platform cannot submit a regulator's finding.
-ROLE_VERIFICATION = {
-    "regulator": ("regulator", "platform", "purchase", "identity", "unverified"),
-    "platform": ("platform", "purchase", "identity", "unverified"),
-}
+_MOMENTS = ("occurred_at", "ends_at", "lifted_at")
+_REFERENCES = ("order_ref", "buyer_ref", "complainant_ref", "external_ref", "summary")
 REGULATOR_ONLY = SANCTION_KINDS
 FUTURE_TOLERANCE = timedelta(minutes=10)
 SUMMARY_LIMIT = max_length(Event, "summary")
@@ -70,11 +69,9 @@ def _choice(data, key, allowed, default, errors):
 
 def validate_event(data: dict[str, Any], role: str, now: datetime) -> dict[str, Any]:
     """Validate one event record into Event columns (``seller`` still to be resolved)."""
-    errors: dict[str, str] = {}
-    kind = clean_text(str(data.get("kind") or ""))
-    if kind not in scoring.EVENT_KINDS:
-        errors["kind"] = f"unknown event kind {kind!r}"
-    elif kind in REGULATOR_ONLY and role != "regulator":
+    record, errors = check(EventRecord, data)
+    kind = record.kind
+    if kind in REGULATOR_ONLY and role != "regulator":
         errors["kind"] = f"only a regulator may record {kind}"
     seller_ref = clean_text(str(data.get("seller") or data.get("code") or ""))
     if not seller_ref:
@@ -82,35 +79,20 @@ def validate_event(data: dict[str, Any], role: str, now: datetime) -> dict[str, 
     allowed = ROLE_VERIFICATION.get(role, ("unverified",))
     row: dict[str, Any] = {
         "kind": kind,
-        "severity": _choice(data, "severity", SEVERITIES, "minor", errors),
+        "severity": record.severity,
         "verification": _choice(data, "verification", allowed, allowed[0], errors),
-        "resolution": _choice(data, "resolution", RESOLUTIONS, None, errors),
+        "resolution": record.resolution,
         "category": None,
+        **{key: getattr(record, key) for key in (*_MOMENTS, *_REFERENCES)},
     }
     if kind == "complaint":
         row["category"] = _choice(data, "category", COMPLAINT_CATEGORIES, None, errors)
     elif kind == "fraud_report":
         row["category"] = _choice(data, "category", FRAUD_TYPES, "other", errors)
-    for key in ("occurred_at", "ends_at", "lifted_at"):
-        if data.get(key):
-            try:
-                row[key] = parse_datetime(data[key])
-            except ValueError as exc:
-                errors[key] = str(exc)
-        else:
-            row[key] = None
-    if row.get("occurred_at") is None and "occurred_at" not in errors:
+    if row["occurred_at"] is None and "occurred_at" not in errors:
         errors["occurred_at"] = "occurred_at is required"
-    elif row.get("occurred_at") and row["occurred_at"] > now + FUTURE_TOLERANCE:
+    elif row["occurred_at"] and row["occurred_at"] > now + FUTURE_TOLERANCE:
         errors["occurred_at"] = "occurred_at is in the future"
-    for key in ("order_ref", "buyer_ref", "complainant_ref", "external_ref", "summary"):
-        limit = max_length(Event, key)
-        # A value that cleans to nothing (" ", a lone control character) is no reference:
-        # kept as "", every such event would share one external_ref (a unique violation).
-        value = (clean_text(str(data[key])) or None) if data.get(key) not in (None, "") else None
-        if value is not None and len(value) > limit:
-            errors[key] = f"longer than {limit} characters"
-        row[key] = value
     if errors:
         raise ValidationFailed("event rejected", errors)
     row["seller_ref"] = seller_ref

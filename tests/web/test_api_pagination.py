@@ -76,7 +76,33 @@ def test_score_history_pages(client, session):
     assert answer.json["meta"]["page"] == 1 and "Link" in answer.headers
 
 
-@pytest.mark.parametrize("query", ["page=0", "page=x", "per_page=0", "per_page=101", "page=-1"])
+@pytest.mark.parametrize(
+    "query", ["page=0", "page=x", "per_page=0", "per_page=101", "page=-1", f"page={2**105}"]
+)
 def test_a_bad_page_is_refused_in_the_envelope(client, session, query):
     answer = client.get(f"/api/v1/sellers?q=abc&{query}")
     assert answer.status_code == 422 and answer.json["error"]["details"]
+
+
+@pytest.mark.parametrize(
+    "path", ["/api/v1/stores", "/api/v1/moderation/queue", "/api/v1/subscriptions/w-x/deliveries"]
+)
+def test_a_page_past_any_offset_a_database_holds_is_refused(client, session, path):
+    """A page number whose offset overflows a 64-bit integer was a 500 from SQLite."""
+    role = {"/api/v1/stores": "platform", "/api/v1/moderation/queue": "moderator"}.get(
+        path, "platform"
+    )
+    auth = {"Authorization": f"Bearer {make_token(session, role)}"}
+    answer = client.get(f"{path}?page=71620559860211526809938091311104", headers=auth)
+    assert answer.status_code == 422
+    assert answer.json["error"]["details"] == {"page": "71620559860211526809938091311104"}
+
+
+def test_an_id_past_what_a_database_holds_is_no_route(client, session):
+    """/events/<id> with an id past 64 bits overflowed SQLite's integer: a 500."""
+    auth = {"Authorization": f"Bearer {make_token(session, 'platform')}"}
+    answer = client.patch(
+        "/api/v1/events/111159948343336740323328", json={"summary": None}, headers=auth
+    )
+    assert answer.status_code == 404 and answer.json["error"]["code"] == "not_found"
+    assert client.patch("/api/v1/events/9", json={}, headers=auth).status_code in (404, 422)

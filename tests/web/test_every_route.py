@@ -170,10 +170,12 @@ def _send(client, method: str, path: str, query: str, headers: dict, ctype, body
         download = response.status_code < 400 and "attachment" in response.headers.get(
             "Content-Disposition", ""
         )
+        # The API's reference page is a page, and its OpenAPI document is the document.
+        described = path in ("/api/docs", "/api/v1/openapi.json") and response.status_code < 400
         if (
             path.startswith("/api/")
             and method not in ("HEAD", "OPTIONS")
-            and not (redirect or download)
+            and not (redirect or download or described)
         ):
             envelope = response.get_json(silent=True)
             assert isinstance(envelope, dict), (method, path, response.status_code, data[:300])

@@ -6,6 +6,7 @@ from flask import current_app
 
 from registry.registration.domains import DomainService
 from registry.registration.sellers import SellerService
+from registry.registration.shapes import DomainClaim
 from registry.trust.statements import StatementService
 
 from .. import payload
@@ -14,9 +15,21 @@ from ..db import get_session
 from ..envelope import ok
 from ..keys import key_ring
 from . import bp
+from .contract import answer, json_body, operation
+from .responses import DomainState, Revoked, Statement
 
 
 @bp.post("/sellers/<public_id>/domains")
+@operation(
+    "Claim a domain (merchant) or bind one (regulator)",
+    body=json_body(DomainClaim),
+    roles=("merchant", "regulator"),
+    answers=[
+        answer(201, DomainState, "A regulator bound the domain"),
+        answer(202, DomainState, "The proof token a merchant publishes"),
+        answer(409, description="The domain is another seller's"),
+    ],
+)
 def add_domain(public_id: str):
     """A merchant claims a domain (and gets a proof token); a regulator binds one directly."""
     principal = authenticate("merchant", "regulator")
@@ -45,6 +58,14 @@ def add_domain(public_id: str):
 
 
 @bp.get("/sellers/<public_id>/attestation")
+@operation(
+    "A signed statement of the seller's record (Ed25519 JWS)",
+    answers=[
+        answer(200, Statement),
+        answer(404),
+        answer(503, description="Issued within seconds: retry after Retry-After"),
+    ],
+)
 def attestation(public_id: str):
     """A compact signed statement, verifiable offline with /.well-known/jwks.json.
 
@@ -68,6 +89,17 @@ def attestation(public_id: str):
 
 
 @bp.get("/attestations/revoked")
+@operation(
+    "Revoked statements not yet expired, and revoked keys",
+    answers=[
+        answer(
+            200,
+            Revoked,
+            many=True,
+            meta={"revoked_keys": {"type": "array", "items": {"type": "string"}}},
+        )
+    ],
+)
 def revoked_attestations():
     keys = key_ring(create=False)
     service = StatementService(get_session(), keys, current_app.config["BASE_URL"])

@@ -11,9 +11,16 @@ from ..db import get_session
 from ..envelope import ok
 from ..headers import private
 from . import bp
+from .contract import answer, operation
+from .responses import ClaimCode
 
 
 @bp.post("/sellers/<public_id>/claim-codes")
+@operation(
+    "Issue a one-time claim code for a seller (regulators; shown once)",
+    roles=("regulator",),
+    answers=[answer(201, ClaimCode), answer(404)],
+)
 @private
 def issue_claim_code(public_id: str):
     """Issue a claim code (regulators); the code is in this answer only."""

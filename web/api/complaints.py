@@ -5,7 +5,9 @@ from __future__ import annotations
 from flask import request
 
 from registry.complaints.evidence import may_see
+from registry.complaints.shapes import Acceptance, ComplaintFiling, Confirmation, Refusal, Reply
 from registry.core.errors import BadPayload, Forbidden, NotFound
+from registry.core.shapes import Shape
 
 from .. import payload
 from ..auth import authenticate
@@ -14,8 +16,12 @@ from ..db import get_session
 from ..envelope import ok, paged
 from ..headers import private
 from ..links import external_url
-from ..request import page_args
+from ..request import page_args, paging
 from . import bp
+from .contract import answer, json_body, operation
+from .responses import ComplaintCase, ComplaintFiled, ComplaintPublic, EvidenceFile
+
+_STEP = [answer(200, ComplaintPublic), answer(404), answer(409), answer(422)]
 
 
 def _reply_url(public_id: str, token: str) -> str:
@@ -23,6 +29,11 @@ def _reply_url(public_id: str, token: str) -> str:
 
 
 @bp.post("/complaints")
+@operation(
+    "File a complaint (anyone); the answer holds its private token",
+    body=json_body(ComplaintFiling),
+    answers=[answer(201, ComplaintFiled), answer(422), answer(429)],
+)
 @private
 def file_complaint():
     """Anyone may file (JSON, or multipart with ``evidence`` files); the answer holds the
@@ -58,12 +69,19 @@ def file_complaint():
 
 
 @bp.get("/complaints/<public_id>")
+@operation("A complaint, as anyone may see it", answers=[answer(200, ComplaintPublic), answer(404)])
 def get_complaint(public_id: str):
     service = complaint_service(get_session())
     return ok(service.public_view(service.get(public_id)))
 
 
 @bp.get("/moderation/queue")
+@operation(
+    "The complaints awaiting moderation, oldest first",
+    query=paging(50, 100),
+    roles=("moderator",),
+    answers=[answer(200, ComplaintCase, many=True, paged=True)],
+)
 def moderation_queue():
     actor = authenticate("moderator")
     service = complaint_service(get_session())
@@ -75,6 +93,48 @@ def moderation_queue():
 
 
 @bp.post("/complaints/<public_id>/<action>")
+@operation(
+    "Accept a complaint (moderator): the merchant's reply link",
+    path={"action": "accept"},
+    body=json_body(Acceptance, optional=True),
+    roles=("moderator",),
+    answers=_STEP,
+)
+@operation(
+    "Reject a complaint (moderator)",
+    path={"action": "reject"},
+    body=json_body(Refusal),
+    roles=("moderator",),
+    answers=_STEP,
+)
+@operation(
+    "Find a complaint invalid (moderator)",
+    path={"action": "invalid"},
+    body=json_body(Refusal),
+    roles=("moderator",),
+    answers=_STEP,
+)
+@operation(
+    "Issue the merchant's reply link again (moderator)",
+    path={"action": "reply-link"},
+    body=json_body(Shape, optional=True),
+    roles=("moderator",),
+    answers=_STEP,
+)
+@operation(
+    "Reply as the merchant (merchant token, or the reply link's one-time token)",
+    path={"action": "reply"},
+    body=json_body(Reply),
+    roles=("merchant",),
+    token_optional=True,
+    answers=_STEP,
+)
+@operation(
+    "Confirm the outcome (the complainant's token)",
+    path={"action": "confirm"},
+    body=json_body(Confirmation),
+    answers=_STEP,
+)
 @private
 def complaint_action(public_id: str, action: str):
     """accept | reject | invalid | reply-link (moderators), reply (merchants), confirm |
@@ -136,6 +196,13 @@ def _evidence_party(service, row):
 
 
 @bp.get("/complaints/<public_id>/evidence")
+@operation(
+    "A complaint's evidence files (its parties and moderators only: a private token in"
+    " X-Complaint-Token, or a merchant or moderator token)",
+    roles=("merchant", "moderator"),
+    token_optional=True,
+    answers=[answer(200, EvidenceFile, many=True), answer(403), answer(404)],
+)
 @private
 def list_evidence(public_id: str):
     """The evidence files of a complaint, for its parties and moderators only."""
@@ -159,6 +226,16 @@ def list_evidence(public_id: str):
 
 
 @bp.get("/complaints/<public_id>/evidence/<evidence_id>")
+@operation(
+    "One evidence file, as an attachment (the complaint's parties and moderators only)",
+    roles=("merchant", "moderator"),
+    token_optional=True,
+    answers=[
+        answer(200, media=("image/jpeg", "image/png", "application/pdf"), description="The file"),
+        answer(403),
+        answer(404),
+    ],
+)
 @private
 def get_evidence(public_id: str, evidence_id: str):
     """One evidence file, as an attachment, for the complaint's parties and moderators."""

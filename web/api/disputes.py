@@ -7,6 +7,7 @@ from flask import request
 from registry.core.errors import ValidationFailed
 from registry.disputes.models import STATES
 from registry.disputes.service import DisputeService, Filer, public
+from registry.disputes.shapes import DisputeDecision, DisputeFiling
 
 from .. import payload
 from ..auth import authenticate
@@ -14,6 +15,9 @@ from ..db import get_session
 from ..envelope import ok, paged
 from ..request import page_args
 from . import bp
+from .contract import answer, json_body, operation
+from .queries import DisputeQueue
+from .responses import DisputeRecord
 
 
 def merchant_filer(principal) -> Filer:
@@ -23,6 +27,12 @@ def merchant_filer(principal) -> Filer:
 
 
 @bp.post("/sellers/<public_id>/disputes")
+@operation(
+    "Dispute a record of the seller (its merchant token)",
+    body=json_body(DisputeFiling),
+    roles=("merchant",),
+    answers=[answer(201, DisputeRecord), answer(404), answer(409), answer(422)],
+)
 def file_dispute(public_id: str):
     """Dispute a record (``correction``), or ask for an abnormal-operations removal or a
     credit repair: ``{"kind", "event_id", "statement"}`` (the seller's merchant token)."""
@@ -36,6 +46,20 @@ def file_dispute(public_id: str):
 
 
 @bp.get("/disputes")
+@operation(
+    "A source's dispute queue, or a merchant's own disputes",
+    query=DisputeQueue,
+    roles=("platform", "regulator", "merchant"),
+    answers=[
+        answer(
+            200,
+            DisputeRecord,
+            many=True,
+            meta={"total": {"type": "integer"}, "page": {"type": "integer"}},
+            headers={"Link": "RFC 8288 links to the pages of a source's queue"},
+        )
+    ],
+)
 def list_disputes():
     """A source's queue (platforms, regulators: ``status``, default open; ``all`` for every
     state), or a merchant's own disputes, newest first."""
@@ -55,6 +79,12 @@ def list_disputes():
 
 
 @bp.post("/disputes/<public_id>/decision")
+@operation(
+    "Decide a dispute (the record's source)",
+    body=json_body(DisputeDecision),
+    roles=("platform", "regulator"),
+    answers=[answer(200, DisputeRecord), answer(403), answer(404), answer(409), answer(422)],
+)
 def decide_dispute(public_id: str):
     """The source decides: ``{"outcome", "reason"}`` (upheld or withdrawn for a correction;
     granted or refused for a removal or a repair)."""

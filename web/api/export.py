@@ -17,6 +17,7 @@ from registry.opendata import EXPORTS, Export, checksum_path
 from ..config import open_data_dir
 from ..db import get_session
 from . import bp
+from .contract import answer, operation
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -40,16 +41,45 @@ def _download(export: Export):
 
 
 @bp.get("/export/sellers.jsonl")
+@operation(
+    "Every public seller record, one JSON object a line",
+    answers=[
+        answer(
+            200,
+            media=("application/x-ndjson",),
+            description="The file (the nightly one, else streamed)",
+        ),
+        answer(304),
+    ],
+)
 def export_sellers_jsonl():
     return _download(EXPORTS["sellers.jsonl"])
 
 
 @bp.get("/export/sellers.csv")
+@operation(
+    "Every public seller, flat, as CSV (UTF-8 with a BOM)",
+    answers=[
+        answer(200, media=("text/csv",), description="The file (the nightly one, else streamed)"),
+        answer(304),
+    ],
+)
 def export_sellers_csv():
     return _download(EXPORTS["sellers.csv"])
 
 
 @bp.get("/export/complaints.jsonl")
+@operation(
+    "Every public complaint, one JSON object a line",
+    answers=[
+        answer(
+            200,
+            media=("application/x-ndjson",),
+            description="The file (the nightly one, else streamed)",
+        ),
+        answer(304),
+    ],
+)
 def export_complaints_jsonl():
     return _download(EXPORTS["complaints.jsonl"])
 
@@ -65,15 +95,39 @@ def _checksum(name: str):
 
 
 @bp.get("/export/sellers.jsonl.sha256")
+@operation(
+    "The nightly sellers.jsonl's SHA-256 (sha256sum format)",
+    answers=[
+        answer(200, media=("text/plain",), description="`<hex>  sellers.jsonl`"),
+        answer(304),
+        answer(404, description="No nightly file yet"),
+    ],
+)
 def export_sellers_jsonl_checksum():
     return _checksum("sellers.jsonl")
 
 
 @bp.get("/export/sellers.csv.sha256")
+@operation(
+    "The nightly sellers.csv's SHA-256 (sha256sum format)",
+    answers=[
+        answer(200, media=("text/plain",), description="`<hex>  sellers.csv`"),
+        answer(304),
+        answer(404, description="No nightly file yet"),
+    ],
+)
 def export_sellers_csv_checksum():
     return _checksum("sellers.csv")
 
 
 @bp.get("/export/complaints.jsonl.sha256")
+@operation(
+    "The nightly complaints.jsonl's SHA-256 (sha256sum format)",
+    answers=[
+        answer(200, media=("text/plain",), description="`<hex>  complaints.jsonl`"),
+        answer(304),
+        answer(404, description="No nightly file yet"),
+    ],
+)
 def export_complaints_jsonl_checksum():
     return _checksum("complaints.jsonl")

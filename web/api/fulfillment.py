@@ -5,18 +5,32 @@ from __future__ import annotations
 
 from registry.events.confirmations import ConfirmationService
 from registry.events.fulfillment import FulfillmentService
+from registry.events.shapes import (
+    EventRecord,
+    FulfillmentAggregate,
+    OrderConfirmationRecord,
+    StoreMapping,
+)
 from registry.events.stores import StoreService
 
 from .. import payload
 from ..auth import authenticate
 from ..db import get_session
 from ..envelope import ok, paged
-from ..request import page_args
+from ..request import page_args, paging
 from . import bp
-from .submissions import _batch_response, _submitted
+from .contract import answer, batch_body, json_body, operation
+from .responses import Deleted, StoreMapped
+from .submissions import BATCH_ANSWERS, _batch_response, _submitted
 
 
 @bp.post("/fulfillment")
+@operation(
+    "Submit per-order fulfillment records and daily aggregates",
+    body=batch_body(EventRecord, FulfillmentAggregate),
+    roles=("platform",),
+    answers=BATCH_ANSWERS,
+)
 def submit_fulfillment():
     """Per-order fulfillment events and per seller per day aggregates (JSON, JSON Lines, CSV)."""
     _, results = _submitted(FulfillmentService, ("platform",), canonical=False, allow_csv=True)
@@ -24,6 +38,12 @@ def submit_fulfillment():
 
 
 @bp.post("/order-confirmations")
+@operation(
+    "Submit confirmed orders",
+    body=batch_body(OrderConfirmationRecord),
+    roles=("platform",),
+    answers=BATCH_ANSWERS,
+)
 def submit_order_confirmations():
     """Orders the platform confirms: complaints naming them become purchase-verified."""
     _, results = _submitted(ConfirmationService, ("platform",), canonical=False, allow_csv=True)
@@ -31,6 +51,12 @@ def submit_order_confirmations():
 
 
 @bp.get("/stores")
+@operation(
+    "The platform's store ids",
+    query=paging(100),
+    roles=("platform",),
+    answers=[answer(200, StoreMapped, many=True, paged=True)],
+)
 def list_stores():
     """The calling platform's store mapping (never another platform's)."""
     principal = authenticate("platform")
@@ -41,6 +67,12 @@ def list_stores():
 
 
 @bp.put("/stores/<store_id>")
+@operation(
+    "Map a store id to a seller",
+    body=json_body(StoreMapping),
+    roles=("platform",),
+    answers=[answer(200, StoreMapped), answer(201, StoreMapped), answer(422)],
+)
 def put_store(store_id: str):
     """Map one of the platform's store ids to a seller: ``{"seller": "<public id or code>"}``."""
     principal = authenticate("platform")
@@ -52,6 +84,11 @@ def put_store(store_id: str):
 
 
 @bp.delete("/stores/<store_id>")
+@operation(
+    "Forget a store id",
+    roles=("platform",),
+    answers=[answer(200, Deleted), answer(404)],
+)
 def delete_store(store_id: str):
     """Forget one of the platform's store ids."""
     principal = authenticate("platform")

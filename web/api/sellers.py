@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from flask import request
-
 import scoring
 from registry.complaints.sites import SiteReports
 from registry.core.errors import NotFound, ValidationFailed
@@ -18,8 +16,11 @@ from ..db import get_session
 from ..envelope import error, ok, paged
 from ..finder import find
 from ..indexing import narrative_searcher, seller_searcher
-from ..request import Page, filter_args, int_arg, page_args
+from ..request import Page, page_args, paging, query_args
 from . import bp
+from .contract import answer, operation
+from .queries import REPORT_KINDS, VERIFIED, Lookup, ReportSearch, SellerSearch, Suggest
+from .responses import ReportMatch, ScorePoint, SearchHit, SellerRecord, Suggestion
 from .sites import WARNING, site_json
 
 #: what the API filters search results by (``verified`` too: 1, true or yes)
@@ -27,25 +28,32 @@ API_FILTERS = ("grade", "province", "city", "category")
 
 
 @bp.get("/sellers/<public_id>")
+@operation("A seller's public record", answers=[answer(200, SellerRecord), answer(404)])
 def get_seller(public_id: str):
     return ok(read_record(get_session(), public_id=public_id))
 
 
 @bp.get("/lookup")
+@operation(
+    "A seller by credit code, domain or shop URL",
+    query=Lookup,
+    answers=[answer(200, SellerRecord), answer(404), answer(422)],
+)
 def lookup():
+    asked = query_args(Lookup)
     service = SellerService(get_session())
-    if request.args.get("code"):
-        seller = service.by_code(request.args["code"], request.args.get("scheme", "cn_uscc"))
-    elif request.args.get("domain"):
+    if asked.code:
+        seller = service.by_code(asked.code, asked.scheme)
+    elif asked.domain:
         try:
-            seller = service.by_domain(request.args["domain"])
+            seller = service.by_domain(asked.domain)
         except NotFound as exc:
-            raise _unregistered(exc, request.args["domain"]) from None
-    elif request.args.get("url"):
+            raise _unregistered(exc, asked.domain) from None
+    elif asked.url:
         try:
-            seller = service.by_store_url(request.args["url"])
+            seller = service.by_store_url(asked.url)
         except NotFound as exc:
-            raise _unregistered(exc, request.args["url"]) from None
+            raise _unregistered(exc, asked.url) from None
     else:
         raise ValidationFailed(
             "give one of code, domain or url", {"code": "e.g. ?code=91110000600037341L"}
@@ -66,15 +74,31 @@ def _unregistered(exc: NotFound, text: str) -> NotFound:
 
 
 @bp.get("/sellers")
+@operation(
+    "Search sellers",
+    query=SellerSearch,
+    answers=[
+        answer(
+            200,
+            SearchHit,
+            many=True,
+            paged=True,
+            meta={"route": {"type": "string"}, "facets": {"type": "object"}},
+        ),
+        answer(400, description="A query the search cannot read"),
+        answer(503, description="The name index is being rebuilt"),
+    ],
+)
 def search_sellers():
     """Search: ?q= plus filters verified, grade, province, city, category; page, per_page."""
-    asked = page_args()
+    query = query_args(SellerSearch)
+    asked = Page(query.page, query.per_page)
     page, per_page = asked.number, asked.size
-    filters = filter_args(API_FILTERS, verified=("1", "true", "yes"))
+    filters: dict = {k: getattr(query, k) for k in API_FILTERS if getattr(query, k)}
+    if query.verified in VERIFIED:
+        filters["verified"] = True
     try:
-        finding = find(
-            get_session(), request.args.get("q", ""), filters=filters, page=page, per_page=per_page
-        )
+        finding = find(get_session(), query.q, filters=filters, page=page, per_page=per_page)
     except QueryError as exc:
         return error(400, "bad_query", str(exc))
     if finding.note == "index_missing":
@@ -120,11 +144,11 @@ def _hit(seller_id: str, fields, highlights) -> dict:
 
 
 @bp.get("/suggest")
+@operation("Names completing a prefix", query=Suggest, answers=[answer(200, Suggestion, many=True)])
 def suggest():
-    text = request.args.get("q", "")
-    limit = int_arg("limit", 10, 1, 25)
+    asked = query_args(Suggest)
     try:
-        found = seller_searcher().suggest(text, limit=limit)
+        found = seller_searcher().suggest(asked.q, limit=asked.limit)
     except QueryError as exc:
         return error(400, "bad_query", str(exc))
     except IndexMissingError:
@@ -133,15 +157,22 @@ def suggest():
 
 
 @bp.get("/reports")
+@operation(
+    "Which sellers public complaint and fraud narratives name",
+    query=ReportSearch,
+    answers=[
+        answer(200, ReportMatch, many=True, meta={"total": {"type": "integer"}}),
+        answer(503, description="The report index is being rebuilt"),
+    ],
+)
 def search_reports():
     """Which sellers public complaint and fraud narratives name: ?q=定金 or ?q=deposit."""
-    kind = request.args.get("kind") or None
-    if kind not in (None, "complaint", "fraud_report"):
+    asked = query_args(ReportSearch)
+    kind = asked.kind or None
+    if kind is not None and kind not in REPORT_KINDS:
         raise ValidationFailed("kind must be complaint or fraud_report", {"kind": kind})
     try:
-        found = narrative_searcher().search(
-            request.args.get("q", ""), kind=kind, limit=int_arg("limit", 20, 1, 100)
-        )
+        found = narrative_searcher().search(asked.q, kind=kind, limit=asked.limit)
     except QueryError as exc:
         return error(400, "bad_query", str(exc))
     except IndexMissingError:
@@ -156,6 +187,14 @@ def search_reports():
 
 
 @bp.get("/sellers/<public_id>/score-history")
+@operation(
+    "A seller's scores over time",
+    query=paging(100, 1000),
+    answers=[
+        answer(200, ScorePoint, many=True, paged=True, meta={"seller": {"type": "string"}}),
+        answer(404),
+    ],
+)
 def score_history(public_id: str):
     session = get_session()
     seller = SellerService(session).get(public_id)
@@ -180,5 +219,9 @@ def score_history(public_id: str):
 
 
 @bp.get("/scoring/model")
+@operation(
+    "The published scoring model: weights, half-lives, thresholds, caps, grades",
+    answers=[answer(200, {"type": "object", "required": ["version"]})],
+)
 def scoring_model():
     return ok(scoring.model_document())

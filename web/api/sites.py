@@ -9,8 +9,10 @@ from registry.core.types import utcnow
 from ..auth import authenticate
 from ..db import get_session
 from ..envelope import paged
-from ..request import page_args
+from ..request import page_args, paging
 from . import bp
+from .contract import answer, operation
+from .responses import SiteReportCount
 
 #: what every answer about an unidentified site says first
 WARNING = (
@@ -33,6 +35,12 @@ def site_json(summary: SiteSummary) -> dict:
 
 
 @bp.get("/sites/unidentified")
+@operation(
+    "Regulators: reported domains no registered seller is bound to, most reported first",
+    query=paging(50, 200),
+    roles=("regulator",),
+    answers=[answer(200, SiteReportCount, many=True, paged=True)],
+)
 def unidentified_sites():
     """Regulators: domains with consumer reports and no registered seller, most reported first."""
     authenticate("regulator")

@@ -5,14 +5,42 @@ from __future__ import annotations
 from registry.events.fraud import FraudReportService
 from registry.events.sanctions import SanctionService
 from registry.events.service import EventService
+from registry.events.shapes import EventAmendment, EventRecord, FraudReportRecord, SanctionRecord
 from registry.registration.columns import column_report
 from registry.registration.service import RegistrationService
+from registry.registration.shapes import RegistrationRecord
 
 from .. import payload
 from ..auth import authenticate
 from ..db import get_session
 from ..envelope import ok
 from . import bp
+from .contract import answer, batch_body, json_body, operation
+from .responses import BatchResult, BatchSummary, EventChanged
+
+#: what a batch answers: every record's result (422: every one rejected), or a refusal
+BATCH_ANSWERS = [
+    answer(
+        200,
+        BatchResult,
+        "Every record's result, by line",
+        many=True,
+        meta={
+            "summary": BatchSummary,
+            "warnings": {"type": "array"},
+        },
+    ),
+    answer(
+        422,
+        BatchResult,
+        "Every record was rejected (or the query was invalid)",
+        many=True,
+        meta={"summary": BatchSummary},
+    ),
+    answer(400),
+    answer(413),
+    answer(415),
+]
 
 
 def _batch_response(results: list[dict], warnings: list[dict] | None = None):
@@ -39,6 +67,12 @@ def _submitted(service: type, roles: tuple[str, ...], *, canonical: bool, allow_
 
 
 @bp.post("/registrations")
+@operation(
+    "Submit verified identities",
+    body=batch_body(RegistrationRecord),
+    roles=("regulator",),
+    answers=BATCH_ANSWERS,
+)
 def submit_registrations():
     records, results = _submitted(
         RegistrationService, ("regulator",), canonical=True, allow_csv=True
@@ -47,6 +81,12 @@ def submit_registrations():
 
 
 @bp.post("/events")
+@operation(
+    "Submit events: orders, defects, complaints, fraud findings, sanctions",
+    body=batch_body(EventRecord, csv=False),
+    roles=("platform", "regulator"),
+    answers=BATCH_ANSWERS,
+)
 def submit_events():
     """Fulfillment records and complaints (platforms); fraud findings, sanctions (regulators)."""
     _, results = _submitted(
@@ -56,6 +96,12 @@ def submit_events():
 
 
 @bp.post("/sanctions")
+@operation(
+    "Submit regulators' decisions",
+    body=batch_body(SanctionRecord),
+    roles=("regulator",),
+    answers=BATCH_ANSWERS,
+)
 def submit_sanctions():
     """Regulators' decisions: penalties, listings and their removal, bans, credit repair."""
     _, results = _submitted(SanctionService, ("regulator",), canonical=False, allow_csv=True)
@@ -63,6 +109,12 @@ def submit_sanctions():
 
 
 @bp.post("/fraud-reports")
+@operation(
+    "Submit fraud reports",
+    body=batch_body(FraudReportRecord),
+    roles=("platform", "regulator"),
+    answers=BATCH_ANSWERS,
+)
 def submit_fraud_reports():
     """Fraud reports with the amount lost and the evidence (regulators, platforms)."""
     _, results = _submitted(
@@ -71,7 +123,13 @@ def submit_fraud_reports():
     return _batch_response(results)
 
 
-@bp.patch("/events/<int:event_id>")
+@bp.patch("/events/<record_id:event_id>")
+@operation(
+    "Change a recorded event",
+    body=json_body(EventAmendment),
+    roles=("platform", "regulator"),
+    answers=[answer(200, EventChanged), answer(404), answer(422)],
+)
 def amend_event(event_id: int):
     """Change a recorded event: its own source, or a regulator giving a ``reason``."""
     principal = authenticate("platform", "regulator")

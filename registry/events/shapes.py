@@ -1,0 +1,119 @@
+"""What one record of each events batch may hold: its fields, limits and enumerations.
+
+``SanctionRecord`` and ``FraudReportRecord`` are what their services validate with
+(``registry.core.shapes.check``: each field runs the rule of ``fields``); the others give the
+API document the same constants and columns their validators check against.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Annotated, Literal
+
+from pydantic import Field, create_model
+
+from ..core.shapes import REQUIRED, Shape, passed
+from ..core.types import max_length
+from .event_fields import ROLE_VERIFICATION, EventRecord
+from .fields import MAX_AMOUNT, Choice, Text
+from .fulfillment_models import AGGREGATE_KINDS, FulfillmentDay, OrderConfirmation
+from .models import (
+    FRAUD_TYPES,
+    RESOLUTIONS,
+    Event,
+    FraudDetail,
+)
+from .sanction_rules import SELLER_REF, SanctionRecord
+from .stores import STORE_REF_LIMIT
+
+__all__ = [
+    "ROLE_VERIFICATION",
+    "EventAmendment",
+    "EventRecord",
+    "FraudReportRecord",
+    "FulfillmentAggregate",
+    "OrderConfirmationRecord",
+    "SanctionRecord",
+    "StoreMapping",
+]
+
+#: a seller named by its public id or its credit code
+
+SellerRef = Annotated[str, Field(max_length=SELLER_REF, description="public id or credit code")]
+
+
+def _limit(model: type, name: str) -> int:
+    return max_length(model, name)
+
+
+def _text(model: type, name: str, description: str | None = None):  # type: ignore[no-untyped-def]
+    return Annotated[str | None, Field(max_length=_limit(model, name), description=description)]
+
+
+class FraudReportRecord(Shape):
+    """A fraud report (``POST /api/v1/fraud-reports``): its own fields checked here, the
+    event's passed on to ``EventService``."""
+
+    seller: passed(SellerRef, "public id or credit code") = None
+    scam_type: Annotated[Choice(FRAUD_TYPES), REQUIRED]
+    amount: passed(
+        Annotated[Decimal, Field(ge=0, le=MAX_AMOUNT)] | None,
+        "the amount lost, with at most the decimals its currency has",
+    ) = None
+    currency: passed(
+        Annotated[str, Field(pattern="^[A-Za-z]{3}$")] | None, "ISO 4217 code; default CNY"
+    ) = None
+    verification: passed(
+        Literal[ROLE_VERIFICATION["regulator"]] | None,  # type: ignore[valid-type]
+        "a platform may not claim regulator",
+    ) = None
+    evidence_ref: Text(_limit(FraudDetail, "evidence_ref"), description="never published")
+    occurred_at: passed(datetime) = None
+    summary: passed(_text(Event, "summary")) = None
+    external_ref: Text(_limit(Event, "external_ref"), required=True)
+    resolution: passed(Literal[RESOLUTIONS] | None) = None  # type: ignore[valid-type]
+
+
+_COUNT = Annotated[
+    int | Annotated[str, Field(pattern=r"^\s*\d+\s*$")] | None,
+    Field(description="a whole number of the day's orders, at most 5,000,000"),
+]
+
+#: one source's counts for one seller and day (``POST /api/v1/fulfillment``)
+FulfillmentAggregate = create_model(
+    "FulfillmentAggregate",
+    __base__=Shape,
+    __doc__="One source's counts for one seller and day, a re-sent day replacing them.",
+    seller=(SellerRef | None, None),
+    store=(Annotated[str | None, Field(max_length=STORE_REF_LIMIT)], None),
+    day=(date, ...),
+    external_ref=(_text(FulfillmentDay, "external_ref"), None),
+    **{name: (_COUNT, None) for name in AGGREGATE_KINDS},
+)
+
+
+class OrderConfirmationRecord(Shape):
+    """An order the platform confirms (``POST /api/v1/order-confirmations``)."""
+
+    order_ref: Annotated[str, Field(max_length=_limit(OrderConfirmation, "order_ref"))]
+    seller: SellerRef | None = None
+    store: Annotated[str | None, Field(max_length=STORE_REF_LIMIT)] = None
+    buyer_ref: _text(OrderConfirmation, "buyer_ref") = None
+    confirmed_at: datetime
+
+
+class StoreMapping(Shape):
+    """``PUT /api/v1/stores/<store_id>``."""
+
+    seller: SellerRef
+
+
+class EventAmendment(Shape):
+    """``PATCH /api/v1/events/<id>``: what may change, and why (a regulator's change)."""
+
+    resolution: Literal[RESOLUTIONS] | None = None  # type: ignore[valid-type]
+    lifted_at: datetime | None = None
+    ends_at: datetime | None = None
+    summary: _text(Event, "summary") = None
+    reason: Annotated[str | None, Field(max_length=1000)] = None
