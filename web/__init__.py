@@ -52,6 +52,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         i18n,
         limits,
         links,
+        merchant,
         moderation,
         ops,
         pages,
@@ -77,6 +78,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     people.init_app(app)
     app.register_blueprint(account_pages.bp)
     app.register_blueprint(moderation.bp)
+    app.register_blueprint(merchant.bp)
     app.register_blueprint(ops.bp)
     app.register_blueprint(badge.bp)
     read_bodies_safely(app)  # a body the server cannot read is a 400, wherever it is read

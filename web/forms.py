@@ -6,6 +6,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     DecimalField,
+    IntegerField,
     MultipleFileField,
     RadioField,
     SelectField,
@@ -16,6 +17,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from registry.complaints.rules import MAX_AMOUNT, RESPONSES
+from registry.disputes.models import KINDS as DISPUTE_KINDS
 from registry.events.models import COMPLAINT_CATEGORIES
 
 from .templating import LABELS
@@ -158,3 +160,19 @@ class CodeForm(FlaskForm):
         validators=[DataRequired(), Length(max=200)],
     )
     code = StringField(_l("One-time code"), validators=[DataRequired(), Length(max=12)])
+
+
+class DisputeForm(FlaskForm):
+    """A merchant's dispute of one of its seller's records (registry.disputes)."""
+
+    event_id = IntegerField(validators=[DataRequired(), NumberRange(min=1, max=2**62)])
+    kind = RadioField(
+        _l("What do you ask?"),
+        default="correction",
+        validators=[DataRequired()],
+        choices=[SelectChoice(k, LABELS["dispute_kind"][k]) for k in DISPUTE_KINDS],
+    )
+    statement = TextAreaField(
+        _l("Why (published with the decision; personal data is hidden)"),
+        validators=[DataRequired(), Length(min=10, max=2000)],
+    )

@@ -3,7 +3,7 @@ and whether an order reference names a purchase."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -18,7 +18,7 @@ from ..notify import notices_for
 from ..registration.models import Seller
 from ..trust.tokens import Principal, require_role
 from .models import Complaint
-from .rules import PUBLIC_STATES
+from .rules import MERCHANT_STATES, PUBLIC_STATES
 
 #: the columns public_view reads (public_stream reads no other)
 _PUBLIC_COLUMNS = (
@@ -103,6 +103,25 @@ class ComplaintQueries:
         query = query.order_by(Complaint.created_at.desc(), Complaint.id.desc())
         rows = list(self.session.execute(query).scalars())
         return [self.public_view(c) for c in rows] if public else rows
+
+    def for_merchant(self, seller_ids: Iterable[int], limit: int = 200) -> list[Complaint]:
+        """The cases a merchant's sellers have with the registry, the nearest deadline first:
+        accepted ones (awaiting its answer, the consumer's, or a regulator's) and closed ones."""
+        ids = sorted(set(seller_ids))
+        if not ids:
+            return []
+        return list(
+            self.session.execute(
+                select(Complaint)
+                .where(Complaint.seller_id.in_(ids), Complaint.status.in_(MERCHANT_STATES))
+                .order_by(
+                    Complaint.reply_due_at.is_(None),
+                    Complaint.reply_due_at,
+                    Complaint.created_at.desc(),
+                )
+                .limit(limit)
+            ).scalars()
+        )
 
     def awaiting_reply_link(self, limit: int = 100) -> list[Complaint]:
         """Return accepted complaints whose merchant has no reply link yet (auto-accepted)."""

@@ -54,6 +54,10 @@ PUBLIC_STATES = (
     "rebutted",
     "escalated",
 )
+#: what a merchant's desk lists: every case accepted about its sellers, and their outcomes
+MERCHANT_STATES = PUBLIC_STATES
+#: the states in which the merchant must answer (first answer, or the rebuttal's)
+MERCHANT_TURN = ("merchant_notified", "no_response", "rebutted")
 INVALIDATABLE = (
     "accepted",
     "merchant_notified",

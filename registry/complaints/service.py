@@ -238,6 +238,10 @@ class ComplaintService:
         """Return a seller's complaints, newest first (public views, or every row)."""
         return self.queries.for_seller(seller_id, public)
 
+    def for_merchant(self, seller_ids: Any, limit: int = 200) -> list[Complaint]:
+        """The cases of a merchant's sellers, the nearest reply deadline first."""
+        return self.queries.for_merchant(seller_ids, limit)
+
     def awaiting_reply_link(self, limit: int = 100) -> list[Complaint]:
         """Return accepted complaints whose merchant has no reply link yet (auto-accepted)."""
         return self.queries.awaiting_reply_link(limit)

@@ -188,6 +188,24 @@ class DisputeService:
                 },
             )
 
+    def disputable(self, seller_id: int, limit: int = 200) -> list[Any]:
+        """A seller's records its merchant may dispute, newest first: events other than
+        orders and complaints taken in here, not withdrawn (id, kind, date, summary)."""
+        return list(
+            self.session.execute(
+                select(Event.id, Event.kind, Event.occurred_at, Event.summary, Sanction.kind)
+                .outerjoin(Sanction, Sanction.event_id == Event.id)
+                .where(
+                    Event.seller_id == seller_id,
+                    Event.complaint_id.is_(None),
+                    Event.kind != "order",
+                    (Event.resolution.is_(None)) | (Event.resolution != "invalid"),
+                )
+                .order_by(Event.occurred_at.desc(), Event.id.desc())
+                .limit(limit)
+            ).all()
+        )
+
     def of_sellers(self, seller_ids: frozenset[int], limit: int = 100) -> list[Dispute]:
         """The disputes a merchant filed for its sellers, newest first."""
         return list(

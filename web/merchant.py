@@ -1,0 +1,166 @@
+"""The merchant's desk (``/merchant``): the sellers a merchant account speaks for, their open
+cases with the deadline counting down, the answer to a case (what it does, a settlement
+offer, the words), and disputes of the sellers' records.
+
+Merchant accounts only (``web.people``); every step goes through the services with the
+person as principal, so the audit log names them, and a case or a seller of another merchant
+is a 404, never shown.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, url_for
+from sqlalchemy import select
+from werkzeug.exceptions import NotFound
+
+from registry.complaints.rules import MERCHANT_TURN
+from registry.core.errors import RegistryError
+from registry.core.types import utcnow
+from registry.disputes.models import KINDS
+from registry.disputes.service import DisputeService, public
+from registry.registration.models import Seller
+
+from .account_forms import PlainForm
+from .api.disputes import merchant_filer
+from .complaint_pages import complaint_service
+from .db import get_session
+from .forms import DisputeForm, ReplyForm
+from .headers import private
+from .page_errors import page_message
+from .people import current_principal, person_required
+
+bp = Blueprint("merchant", __name__, url_prefix="/merchant")
+
+
+def _sellers() -> dict[int, Seller]:
+    ids = sorted(merchant_filer(current_principal()).seller_ids)
+    rows = get_session().execute(select(Seller).where(Seller.id.in_(ids))).scalars()
+    return {s.id: s for s in rows}  # type: ignore[misc]
+
+
+def _days_left(due) -> int | None:
+    if due is None:
+        return None
+    return (due - utcnow()).days
+
+
+@bp.get("")
+@private
+@person_required("merchant")
+def home():
+    """Their sellers, the cases awaiting their answer first, and their disputes."""
+    sellers = _sellers()
+    service = complaint_service(get_session())
+    cases = [
+        {
+            "row": c,
+            "seller": sellers[c.seller_id],
+            "turn": c.status in MERCHANT_TURN,
+            "due": c.rebuttal_due_at if c.status == "rebutted" else c.reply_due_at,
+        }
+        for c in service.for_merchant(sellers)
+    ]
+    for case in cases:
+        case["days_left"] = _days_left(case["due"]) if case["turn"] else None
+    cases.sort(
+        key=lambda c: (not c["turn"], c["days_left"] if c["days_left"] is not None else 9999)
+    )
+    disputes = [
+        {**public(d, private=True), "seller": sellers[d.seller_id]}
+        for d in DisputeService(get_session()).of_sellers(frozenset(sellers))
+    ]
+    return render_template(
+        "merchant_home.html",
+        sellers=list(sellers.values()),
+        cases=cases,
+        disputes=disputes,
+        bar=PlainForm(),
+    )
+
+
+@bp.route("/cases/<public_id>", methods=["GET", "POST"])
+@private
+@person_required("merchant")
+def case(public_id: str):
+    """One case: the consumer's account (scrubbed), their rebuttal, and the answer form."""
+    session = get_session()
+    service = complaint_service(session)
+    row = service.get(public_id)
+    sellers = _sellers()
+    if row.seller_id not in sellers:
+        raise NotFound()  # another merchant's case is nobody's business here
+    form = ReplyForm()
+    problem = None
+    if form.validate_on_submit():
+        try:
+            service.reply(
+                row.id,
+                form.reply.data,
+                principal=current_principal(),
+                response=form.response.data,
+                settlement=form.settlement.data,
+            )
+            session.commit()
+        except RegistryError as exc:
+            session.rollback()
+            problem = page_message(exc)
+        else:
+            flash("replied")
+            return redirect(url_for("merchant.case", public_id=public_id), 303)
+    view = service.queries.public_view(row, full=True)
+    due = row.rebuttal_due_at if row.status == "rebutted" else row.reply_due_at
+    return render_template(
+        "merchant_case.html",
+        row=row,
+        complaint=view,
+        seller=sellers[row.seller_id],
+        form=form,
+        problem=problem,
+        turn=row.status in MERCHANT_TURN,
+        due=due,
+        days_left=_days_left(due),
+        bar=PlainForm(),
+    ), (400 if problem else 200)
+
+
+@bp.route("/sellers/<public_id>/disputes", methods=["GET", "POST"])
+@private
+@person_required("merchant")
+def disputes(public_id: str):
+    """A seller's records, each with a form to dispute it or ask for removal or repair."""
+    session = get_session()
+    sellers = {s.public_id: s for s in _sellers().values()}
+    seller = sellers.get(public_id)
+    if seller is None:
+        raise NotFound()
+    form = DisputeForm()
+    problem = None
+    if form.validate_on_submit():
+        try:
+            DisputeService(session).file(
+                merchant_filer(current_principal()),
+                public_id,
+                {
+                    "kind": form.kind.data,
+                    "event_id": form.event_id.data,
+                    "statement": form.statement.data,
+                },
+            )
+            session.commit()
+        except RegistryError as exc:
+            session.rollback()
+            problem = page_message(exc)
+        else:
+            flash("disputed")
+            return redirect(url_for("merchant.disputes", public_id=public_id), 303)
+    service = DisputeService(session)
+    return render_template(
+        "merchant_disputes.html",
+        seller=seller,
+        records=service.disputable(seller.id),
+        filed=[public(d, private=True) for d in service.of_sellers(frozenset({seller.id}))],
+        form=form,
+        kinds=KINDS,
+        problem=problem,
+        bar=PlainForm(),
+    ), (400 if problem else 200)
