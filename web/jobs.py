@@ -92,35 +92,20 @@ def check_domains(app: Flask) -> int:
     within ``DOMAIN_PROOF_DEADLINE`` seconds in all: a host that answers slowly, or drips
     its answer, holds up no writer. The write lock is taken only to record each result.
     """
-    from registry.core.types import utcnow
-    from registry.registration.domain_proof import check_proof
+    from registry.accounts.claims import ClaimService
     from registry.registration.domains import DomainService
 
     from .db import database
-    from .outbound import http_client
 
-    config = app.config
-    counts: dict[str, int] = {}
     with app.app_context():
         with database().reader() as session:
             due = DomainService(session).due_checks()
-        with http_client(app) as http:
-            for item in due:
-                result = check_proof(
-                    http,
-                    item.domain,
-                    item.token,
-                    now=utcnow(),
-                    scheme=config["DOMAIN_PROOF_SCHEME"],
-                    port=config.get("DOMAIN_PROOF_PORT"),
-                    deadline=float(config["DOMAIN_PROOF_DEADLINE"]),
-                )
-                with database().writer() as session:
-                    state = DomainService(session, now=result.checked_at).apply_check(item, result)
-                    session.commit()
-                if state:
-                    counts[state] = counts.get(state, 0) + 1
-        claims = _check_domain_claims(app)
+        counts = _check_proofs(app, due, DomainService)
+        with database().writer() as session:
+            claims_due = ClaimService(session).due_checks()
+            session.commit()  # the expired ones
+        # Merchants claiming a seller by one of its bound domains: the same proof.
+        claims = _check_proofs(app, claims_due, ClaimService)
     if counts:
         log.info("domain proofs: %s", counts)
     if claims:
@@ -128,10 +113,10 @@ def check_domains(app: Flask) -> int:
     return sum(counts.values()) + sum(claims.values())
 
 
-def _check_domain_claims(app: Flask) -> dict[str, int]:
-    """Merchants claiming a seller by one of its bound domains: the same proof, fetched the
-    same way (no transaction open while a host answers)."""
-    from registry.accounts.claims import ClaimService
+def _check_proofs(app: Flask, due: list, service: type) -> dict[str, int]:
+    """Fetch each due proof with no transaction open, within DOMAIN_PROOF_DEADLINE in all,
+    and record its result through ``service(session).apply_check`` under the write lock;
+    return how many ended in each state."""
     from registry.core.types import utcnow
     from registry.registration.domain_proof import check_proof
 
@@ -140,9 +125,6 @@ def _check_domain_claims(app: Flask) -> dict[str, int]:
 
     config = app.config
     counts: dict[str, int] = {}
-    with database().writer() as session:
-        due = ClaimService(session).due_checks()
-        session.commit()  # the expired ones
     with http_client(app) as http:
         for item in due:
             result = check_proof(
@@ -155,7 +137,7 @@ def _check_domain_claims(app: Flask) -> dict[str, int]:
                 deadline=float(config["DOMAIN_PROOF_DEADLINE"]),
             )
             with database().writer() as session:
-                state = ClaimService(session, now=result.checked_at).apply_check(item, result)
+                state = service(session, now=result.checked_at).apply_check(item, result)
                 session.commit()
             if state:
                 counts[state] = counts.get(state, 0) + 1
