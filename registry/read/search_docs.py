@@ -25,7 +25,7 @@ def seller_documents(session: Session, seller_ids: list[int]) -> list[dict[str, 
 def document_of(view: SellerView) -> dict[str, Any]:
     """The search document's projection of a seller's view: what the index finds and shows."""
     score = view.score
-    return {
+    doc = {
         "id": view.public_id,
         "legal_name": view.legal_name,
         "former_names": view.former_names,
@@ -48,9 +48,13 @@ def document_of(view: SellerView) -> dict[str, Any]:
             status=view.status,
             demo=view.demo,
         ),
-        # Seller version and score time: either changing makes the entry stale.
-        "version": f"{view.version}:{score.computed_at.isoformat() if score else '-'}",
     }
+    # The seller's version and what a card shows from its score: either changing makes the
+    # entry stale. Not the score's time: the nightly pass restamps every score and logs a
+    # change only where one moved, so a time in the version called every entry stale.
+    shown = f"{doc['grade']}|{doc['score']}|{int(doc['verified'])}|{','.join(doc['flags'])}"
+    doc["version"] = f"{view.version}:{shown}"
+    return doc
 
 
 def narrative_documents(session: Session, seller_ids: list[int]) -> tuple[list[dict], list[str]]:
