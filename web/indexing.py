@@ -123,6 +123,24 @@ def _apply_changes(session, paths: tuple[Path, Path], limit: int) -> int:
     return len(ids)
 
 
+def compact(session, paths: tuple[Path, Path], *, force: bool = False) -> bool:
+    """Rebuild both indexes beside the live ones when either has too many segments or
+    deleted documents (or when *force*), then switch; return whether it did.
+
+    Applies go on into the live generation meanwhile (a rebuild holds only the build lock),
+    and the new one replays the change log from where the rebuild began. This, not a merge
+    of large segments in the live generation, is how large segments are joined: such a
+    merge held the writer lock, so no change reached search, for 2.5 minutes at 100,000."""
+    if not force and not any(index.needs_compaction() for index in _indexes(paths)):
+        return False
+    rebuild(session, paths, procs=1)  # the scheduler runs threads: no fork
+    return True
+
+
+def _indexes(paths: tuple[Path, Path]) -> tuple[SellerIndex, NarrativeIndex]:
+    return SellerIndex(paths[0]), NarrativeIndex(paths[1])
+
+
 def check(session, paths: tuple[Path, Path]) -> IndexReport:
     """Compare the index, as a searcher sees it (deletions applied), with the database:
     sellers missing from it, found in it more than once, with a stale copy, or extra."""

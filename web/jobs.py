@@ -19,6 +19,7 @@ SCHEDULE: dict[str, tuple[str, str, dict]] = {
     "rescore-changed": ("rescore_and_reindex_changed", "interval", {"seconds": 2}),
     "reindex-changed": ("reindex_changed", "interval", {"seconds": 2}),
     "rescore-all": ("rescore_all", "cron", {"hour": 3, "minute": 17}),
+    "index-compaction": ("compact_index", "interval", {"minutes": 10}),
     "domain-proofs": ("check_domains", "interval", {"seconds": 60}),
     "attestations": ("issue_attestations", "interval", {"seconds": 2}),
     # Also at start, so that a new registry's sellers have statements within seconds.
@@ -67,7 +68,9 @@ def rescore_all(app: Flask) -> int:
     from .db import database
 
     with app.app_context(), database().writer() as session:
-        summary = ScoreService(session).rescore_all(commit=session.commit)
+        summary = ScoreService(session).rescore_all(
+            batch=app.config["RESCORE_BATCH"], commit=session.commit
+        )
         session.commit()
     log.info("nightly rescore: %d sellers, %d changed", summary.sellers, summary.changed)
     return summary.sellers
@@ -83,6 +86,20 @@ def reindex_changed(app: Flask) -> int:
     if count:
         log.info("reindexed %d sellers", count)
     return count
+
+
+def compact_index(app: Flask) -> bool:
+    """Join the index's segments off to the side when they grew many (web.indexing.compact),
+    then replay at once the changes made while it was built."""
+    from .db import database
+    from .indexing import compact, index_paths
+
+    with app.app_context(), database().reader() as session:
+        done = compact(session, index_paths(app))
+    if done:
+        log.info("search index compacted")
+        reindex_changed(app)
+    return done
 
 
 def check_domains(app: Flask) -> int:
@@ -407,15 +424,19 @@ def send_notifications(app: Flask, now: datetime | None = None) -> dict[str, int
     return counts
 
 
-def build_scheduler(app: Flask, blocking: bool = True):
-    """Return an APScheduler with every job: stable ids, coalesced, one instance each."""
+def build_scheduler(app: Flask, blocking: bool = True, now: tuple[str, ...] = ()):
+    """Return an APScheduler with every job: stable ids, coalesced, one instance each; the
+    jobs named in *now* run first at start (an operator's catch-up, a nightly job at once)."""
+    unknown = sorted(set(now) - set(SCHEDULE))
+    if unknown:
+        raise KeyError(f"no such job: {', '.join(unknown)}")
     from apscheduler.schedulers.background import BackgroundScheduler
     from apscheduler.schedulers.blocking import BlockingScheduler
 
     scheduler = (BlockingScheduler if blocking else BackgroundScheduler)(timezone="UTC")
     for job_id, (fn_name, trigger, options) in SCHEDULE.items():
         args = dict(options)
-        if args.pop("first", False):
+        if args.pop("first", False) or job_id in now:
             args["next_run_time"] = datetime.now(UTC)
         scheduler.add_job(
             globals()[fn_name],

@@ -19,6 +19,14 @@ from search.errors import IndexBusyError
 
 #: apply() merges small segments once an index has this many (searching many is slow)
 MAX_SEGMENTS = 12
+#: ... but only segments of fewer documents than this, and at most this many documents in
+#: one merge: merging the large segments a rebuild leaves held the writer lock for 2.5
+#: minutes at 100,000 sellers. Large segments are compacted off to the side instead.
+SMALL_MERGE_DOCS = 20_000
+#: needs_compaction(): this many segments, or this share of deleted documents, is worth a
+#: fresh generation (web.indexing.compact rebuilds one beside the live one and switches)
+COMPACT_SEGMENTS = 24
+COMPACT_DELETED_SHARE = 0.25
 #: how long a rebuild waits to switch while an apply holds the writer lock (a merge of the
 #: live generation's segments took 2.5 minutes at 100,000 sellers)
 SWITCH_WAIT = 600.0
@@ -33,6 +41,31 @@ class ApplyStats:
     added: int
     deleted: int
     sequence: int | None
+
+
+def merge_small(writer: Any, segments: list[Any]) -> list[Any]:
+    """A Whoosh merge policy (``commit(mergetype=...)``): merge the smallest segments while
+    together they hold fewer than SMALL_MERGE_DOCS documents, keep the rest as they are.
+
+    Whoosh's own MERGE_SMALL (a Fibonacci rule on running totals) may merge every segment up
+    to its merge point, large ones included; the work here is bounded whatever the index's
+    size, so an apply never holds the writer lock for longer than one small merge."""
+    from whoosh.reading import SegmentReader
+
+    chosen, total = [], 0
+    for seg in sorted(segments, key=lambda s: s.doc_count_all()):
+        count = seg.doc_count_all()
+        if total + count >= SMALL_MERGE_DOCS:
+            break
+        chosen.append(seg)
+        total += count
+    if len(chosen) < 2:
+        return list(segments)
+    for seg in chosen:
+        reader = SegmentReader(writer.storage, writer.schema, seg)
+        writer.add_reader(reader)
+        reader.close()
+    return [seg for seg in segments if seg not in chosen]
 
 
 class _Index:
@@ -76,6 +109,27 @@ class _Index:
                 return {f["id"]: f.get("version") for f in reader.all_stored_fields()}
         finally:
             ix.close()
+
+    def segment_sizes(self) -> list[tuple[int, int]]:
+        """Return (documents, deleted documents) of each live segment."""
+        ix, _ = self.store.open()
+        try:
+            segments = ix._segments()  # noqa: SLF001 - no public list
+            return [(seg.doc_count_all(), seg.deleted_count()) for seg in segments]
+        finally:
+            ix.close()
+
+    def needs_compaction(self) -> bool:
+        """Tell whether the live generation has so many segments, or so many deleted
+        documents, that a fresh one is worth building (searches read every segment)."""
+        if not self.store.exists():
+            return False
+        sizes = self.segment_sizes()
+        total = sum(n for n, _ in sizes)
+        deleted = sum(d for _, d in sizes)
+        return len(sizes) >= COMPACT_SEGMENTS or (
+            total > 0 and deleted / total >= COMPACT_DELETED_SHARE
+        )
 
     def doc_count(self) -> int:
         """Return how many live documents the index holds."""
@@ -146,7 +200,10 @@ class _Index:
             for doc in docs.values():
                 writer.add_document(**doc)
             many = len(ix._segments()) >= MAX_SEGMENTS  # noqa: SLF001 - no public count
-            writer.commit(merge=merge or many)
+            if merge or many:
+                writer.commit(mergetype=merge_small)
+            else:
+                writer.commit(merge=False)
         except BaseException:
             writer.cancel()
             raise

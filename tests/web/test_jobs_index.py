@@ -76,3 +76,36 @@ def test_a_second_applier_waits_and_reads_where_the_first_left_off(app, session,
     assert SellerIndex(index_paths(app)[0]).last_sequence() == head
     found = SellerSearcher(index_paths(app)[0]).search("并发测试")
     assert found.total == 3 and later.public_id in found.ids and seller.public_id in found.ids
+
+
+def test_the_compaction_job_joins_segments_beside_the_live_index(app, session, monkeypatch):
+    """Applies leave a segment each; past COMPACT_SEGMENTS the job builds a fresh
+    generation of one segment per index, switches, and replays what changed meanwhile."""
+    from search.engine import writing
+    from web.indexing import check
+
+    monkeypatch.setattr(writing, "MAX_SEGMENTS", 1000)  # no merge inside the live index
+    monkeypatch.setattr(writing, "COMPACT_SEGMENTS", 4)
+    assert jobs.SCHEDULE["index-compaction"][0] == "compact_index"
+    make_seller(session, legal_name="杭州压缩测试零号有限公司")
+    settle(app)
+    assert jobs.compact_index(app) is False  # nothing to do: the live index is kept
+    live = SellerIndex(index_paths(app)[0]).store.current_dir()
+    for n in range(1, 5):
+        make_seller(session, legal_name=f"杭州压缩测试{n}号有限公司")
+        settle(app)
+    index = SellerIndex(index_paths(app)[0])
+    assert len(index.segment_sizes()) >= 4 and index.needs_compaction()
+    assert jobs.compact_index(app) is True
+    assert index.store.current_dir() != live
+    assert len(index.segment_sizes()) == 1 and not index.needs_compaction()
+    with app.extensions["registry_db"].reader() as s:
+        report = check(s, index_paths(app))
+    assert report.ok and report.indexed_sellers == 5
+    assert SellerSearcher(index_paths(app)[0]).search("压缩测试").total == 5
+
+
+def test_scheduler_now_names_an_unknown_job_and_the_known_ones(runner):
+    result = runner.invoke(args=["scheduler", "--now", "rescore-al"])
+    assert result.exit_code == 2
+    assert "no such job: rescore-al" in result.output and "rescore-all" in result.output
