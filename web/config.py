@@ -9,6 +9,7 @@ from pathlib import Path
 ENV_KEYS = (
     "DATABASE_URL",
     "SEARCH_INDEX_DIR",
+    "RESCORE_BATCH",
     "SECRET_KEY",
     "DIGEST_SECRET",
     "REGISTRY_NAME",
@@ -64,6 +65,7 @@ ENV_KEYS = (
 )
 INT_KEYS = {
     "MAX_CONTENT_LENGTH",
+    "RESCORE_BATCH",
     "PROXY_FIX_X_FOR",
     "PROXY_FIX_X_PROTO",
     "PROXY_FIX_X_HOST",
@@ -173,6 +175,9 @@ def defaults(instance_path: str) -> dict:
         # How often (seconds) a worker asks the change log which cached badges and pages to
         # forget: nothing public is staler than this.
         "CACHE_POLL_SECONDS": 1.0,
+        # Sellers per committed range of the nightly rescore: other writers wait at most one
+        # range (about 2 s at 20,000), and a pass that is killed leaves whole ranges.
+        "RESCORE_BATCH": 20_000,
         "REGISTRY_NAME": "网店信誉登记册",
         "REGISTRY_NAME_EN": "Merchant Reputation Registry",
         "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,

@@ -8,8 +8,15 @@ from flask.cli import with_appcontext
 
 
 @click.command("scheduler")
+@click.option(
+    "--now",
+    "now",
+    multiple=True,
+    metavar="JOB",
+    help="Also run JOB at start (repeatable), e.g. --now rescore-all.",
+)
 @with_appcontext
-def scheduler() -> None:
+def scheduler(now: tuple[str, ...]) -> None:
     """Run the job scheduler in the foreground (its own process; Ctrl-C stops it)."""
     import logging
     import signal
@@ -19,7 +26,12 @@ def scheduler() -> None:
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    sched = jobs.build_scheduler(current_app._get_current_object())
+    try:
+        sched = jobs.build_scheduler(current_app._get_current_object(), now=now)
+    except KeyError as exc:
+        raise click.BadParameter(
+            f"{exc.args[0]}; the jobs are {', '.join(jobs.SCHEDULE)}", param_hint="--now"
+        ) from None
     click.echo(
         f"scheduler running {len(sched.get_jobs())} jobs: "
         + ", ".join(j.id for j in sched.get_jobs())
