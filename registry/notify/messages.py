@@ -32,6 +32,8 @@ TEMPLATES = (
     "escalation_queued",
     "decided",
     "access_code",
+    "reminder_reply",
+    "reminder_rebut",
 )
 #: the paths of the links messages carry, after BASE_URL
 LINKS = {
@@ -39,6 +41,7 @@ LINKS = {
     "reply": "/complaints/{public_id}/reply",
     "public": "/complaints/{public_id}",
     "recover": "/complaints/recover",
+    "merchant": "/merchant",
 }
 
 _ENV = Environment(

@@ -177,6 +177,7 @@ PRIVATE: dict[str, frozenset[str]] = {
     ),
     # A complainant's one-time codes and the outbox: their recipients' only.
     "complaint_access_code": frozenset({"complainant_ref", "client_digest", "code_digest"}),
+    "complaint_reminder": frozenset({"kind"}),
     "notification": frozenset(
         {"audience", "recipient", "locale", "template", "context", "status", "last_error"}
     ),
