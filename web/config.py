@@ -66,6 +66,8 @@ ENV_KEYS = (
     "REMIND_REBUT_DAYS",
     "AUTO_ESCALATE_AFTER_DAYS",
     "CASE_CLOCK_BATCH",
+    "RETENTION_DAYS",
+    "RETENTION_BATCH",
 )
 INT_KEYS = {
     "MAX_CONTENT_LENGTH",
@@ -84,6 +86,8 @@ INT_KEYS = {
     "NOTIFY_MAX_ATTEMPTS",
     "NOTIFY_BATCH",
     "CASE_CLOCK_BATCH",
+    "RETENTION_DAYS",
+    "RETENTION_BATCH",
 }
 FLOAT_KEYS = {
     "FEED_CONNECT_TIMEOUT",
@@ -187,6 +191,10 @@ def defaults(instance_path: str) -> dict:
         "REMIND_REBUT_DAYS": 3.0,
         "AUTO_ESCALATE_AFTER_DAYS": 0.0,
         "CASE_CLOCK_BATCH": 100,
+        # Days after a case closes that its private data is deleted (web.jobs.retention,
+        # docs/PRIVACY.md); cases per transaction.
+        "RETENTION_DAYS": 365,
+        "RETENTION_BATCH": 100,
         "SHARED_DATA_DIR": None,
         # How often (seconds) a worker asks the change log which cached badges and pages to
         # forget: nothing public is staler than this.

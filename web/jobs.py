@@ -26,6 +26,7 @@ SCHEDULE: dict[str, tuple[str, str, dict]] = {
     "attestations-renew": ("renew_attestations", "interval", {"minutes": 1, "first": True}),
     "complaint-deadlines": ("complaint_deadlines", "interval", {"minutes": 5}),
     "case-clock": ("case_clock", "interval", {"minutes": 5}),
+    "retention": ("retention", "cron", {"hour": 2, "minute": 37}),
     "planner-statistics": ("analyze_database", "cron", {"hour": 3, "minute": 47}),
     # After the nightly rescore, so that the files carry the night's scores.
     "open-data": ("write_open_data", "cron", {"hour": 4, "minute": 7}),
@@ -308,6 +309,42 @@ def case_clock(app: Flask, now: datetime | None = None) -> dict[str, int]:
     return counts
 
 
+def retention(app: Flask, now: datetime | None = None) -> int:
+    """Delete the private data of cases closed longer than RETENTION_DAYS (their evidence
+    files, and their messages in the outbox folder, too), in batches of RETENTION_BATCH,
+    each its own transaction."""
+    from datetime import timedelta
+
+    from registry.complaints.retention import Retention
+    from registry.core.types import utcnow
+
+    from .config import evidence_dir
+    from .db import database
+
+    now = now or utcnow()
+    batch = int(app.config["RETENTION_BATCH"])
+    period = timedelta(days=int(app.config["RETENTION_DAYS"]))
+    forgotten, first = 0, True
+    with app.app_context():
+        while True:
+            with database().writer() as session:
+                keeper = Retention(
+                    session, now, evidence_dir(app), period, mail_settings(app).outbox_dir
+                )
+                due = keeper.due(batch)
+                done = sum(keeper.forget(i) for i in due)
+                if first:
+                    keeper.purge_access_codes()
+                    first = False
+                session.commit()
+            forgotten += done
+            if len(due) < batch or not done:
+                break
+    if forgotten:
+        log.info("retention: private data of %d closed cases deleted", forgotten)
+    return forgotten
+
+
 def write_open_data(app: Flask) -> int:
     """Write the open data files and their checksums (registry.opendata), atomically.
 
@@ -446,7 +483,7 @@ def send_notifications(app: Flask, now: datetime | None = None) -> dict[str, int
     each message is sent with no transaction open; only recording its outcome writes."""
     from registry.core.types import utcnow
     from registry.notify import outbox
-    from registry.notify.messages import compose, render, send
+    from registry.notify.messages import compose, file_name, render, send
 
     from .db import database
 
@@ -465,7 +502,7 @@ def send_notifications(app: Flask, now: datetime | None = None) -> dict[str, int
         for item in items:
             subject, body = render(item.template, item.locale, item.context, config["BASE_URL"])
             message = compose(settings, item.recipient, subject, body)
-            error = send(settings, message, f"{now:%Y%m%dT%H%M%S}-{item.id}-{item.template}")
+            error = send(settings, message, file_name(now, item.id, item.template))
             if error:
                 log.warning("notification %d to be retried: %s", item.id, error)
             with database().writer() as session:

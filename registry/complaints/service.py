@@ -44,9 +44,10 @@ ComplaintService is the one door; its parts are collaborators with public method
 periods, limits and input checks are in ``rules``; filing in ``intake``; what moderators,
 merchants and consumers do in ``mediation``; the complainant's own steps and the lost-link
 recovery in ``consumer``; the regulator's queue in ``escalation``; the deadline job's part in
-``deadlines``, the case clock's (escalating unanswered cases, reminders) in ``clock``; the
-audited steps all of them take in ``transitions``; who is told in ``notices``; reads and
-views in ``queries`` and ``timeline``.
+``deadlines``, the case clock's (escalating unanswered cases, reminders) in ``clock``, and
+retention's (private data deleted after a case closes) in ``retention``; the audited steps
+all of them take in ``transitions``; who is told in ``notices``; reads and views in
+``queries`` and ``timeline``.
 """
 
 from __future__ import annotations

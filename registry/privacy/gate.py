@@ -259,7 +259,8 @@ def rescrub(session: Session, batch: int = 1000) -> dict[str, int]:
                     shown = public_text(
                         source, limit=limit, names=names, keep=keep.get(row.seller_id, ())
                     )
-                    if getattr(row, private) is not None and getattr(row, public) != shown.public:
+                    # An original retention deleted ("" or None) leaves its public copy as is.
+                    if getattr(row, private) and getattr(row, public) != shown.public:
                         setattr(row, public, shown.public)
                         counts[table] += 1
                         if row.seller_id is not None:  # an unidentified site's is unpublished

@@ -242,3 +242,10 @@ def test_the_reminders_read_in_both_languages():
         en = render(template, "en", context, "https://r.test")
         assert "提醒" in zh[0] and en[0].startswith("Reminder")
         assert "2026-06-" in zh[1] and "2026-06-" in en[1]
+
+
+def test_the_scheduler_runs_the_clock_and_retention_once_at_a_time(app):
+    scheduler = jobs.build_scheduler(app, blocking=False)
+    for job_id, fn in (("case-clock", jobs.case_clock), ("retention", jobs.retention)):
+        job = scheduler.get_job(job_id)
+        assert job.func is fn and job.coalesce and job.max_instances == 1
