@@ -311,6 +311,7 @@ def status(public_id: str):
         forms=forms,
         problem=problem,
         periods=periods(),
+        retention_days=current_app.config["RETENTION_DAYS"],
     ), code
 
 

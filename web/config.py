@@ -62,6 +62,12 @@ ENV_KEYS = (
     "NOTIFY_RETRY_MAX_SECONDS",
     "NOTIFY_MAX_ATTEMPTS",
     "NOTIFY_BATCH",
+    "REMIND_REPLY_DAYS",
+    "REMIND_REBUT_DAYS",
+    "AUTO_ESCALATE_AFTER_DAYS",
+    "CASE_CLOCK_BATCH",
+    "RETENTION_DAYS",
+    "RETENTION_BATCH",
 )
 INT_KEYS = {
     "MAX_CONTENT_LENGTH",
@@ -79,6 +85,9 @@ INT_KEYS = {
     "SMTP_PORT",
     "NOTIFY_MAX_ATTEMPTS",
     "NOTIFY_BATCH",
+    "CASE_CLOCK_BATCH",
+    "RETENTION_DAYS",
+    "RETENTION_BATCH",
 }
 FLOAT_KEYS = {
     "FEED_CONNECT_TIMEOUT",
@@ -93,6 +102,9 @@ FLOAT_KEYS = {
     "SMTP_TIMEOUT",
     "NOTIFY_RETRY_BASE_SECONDS",
     "NOTIFY_RETRY_MAX_SECONDS",
+    "REMIND_REPLY_DAYS",
+    "REMIND_REBUT_DAYS",
+    "AUTO_ESCALATE_AFTER_DAYS",
 }
 #: ``name=address,name=address`` in the environment (like curl's --resolve)
 MAP_KEYS = {"OUTBOUND_RESOLVE"}
@@ -171,6 +183,18 @@ def defaults(instance_path: str) -> dict:
         "NOTIFY_RETRY_MAX_SECONDS": 3600.0,
         "NOTIFY_MAX_ATTEMPTS": 8,
         "NOTIFY_BATCH": 50,
+        # The case clock (web.jobs.case_clock): reminders this many days before the
+        # merchant's reply deadline and before the consumer's rebuttal window closes; an
+        # unanswered case goes to the regulator this many days after its reply deadline (a
+        # negative number: never by itself); cases per transaction.
+        "REMIND_REPLY_DAYS": 3.0,
+        "REMIND_REBUT_DAYS": 3.0,
+        "AUTO_ESCALATE_AFTER_DAYS": 0.0,
+        "CASE_CLOCK_BATCH": 100,
+        # Days after a case closes that its private data is deleted (web.jobs.retention,
+        # docs/PRIVACY.md); cases per transaction.
+        "RETENTION_DAYS": 365,
+        "RETENTION_BATCH": 100,
         "SHARED_DATA_DIR": None,
         # How often (seconds) a worker asks the change log which cached badges and pages to
         # forget: nothing public is staler than this.

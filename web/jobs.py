@@ -25,6 +25,8 @@ SCHEDULE: dict[str, tuple[str, str, dict]] = {
     # Also at start, so that a new registry's sellers have statements within seconds.
     "attestations-renew": ("renew_attestations", "interval", {"minutes": 1, "first": True}),
     "complaint-deadlines": ("complaint_deadlines", "interval", {"minutes": 5}),
+    "case-clock": ("case_clock", "interval", {"minutes": 5}),
+    "retention": ("retention", "cron", {"hour": 2, "minute": 37}),
     "planner-statistics": ("analyze_database", "cron", {"hour": 3, "minute": 47}),
     # After the nightly rescore, so that the files carry the night's scores.
     "open-data": ("write_open_data", "cron", {"hour": 4, "minute": 7}),
@@ -254,6 +256,95 @@ def complaint_deadlines(app: Flask) -> int:
     return sum(counts.values())
 
 
+def clock_settings(app: Flask):
+    """The case clock's lead times and escalation wait, from the configuration."""
+    from datetime import timedelta
+
+    from registry.complaints.clock import ClockSettings
+
+    config = app.config
+    wait = float(config["AUTO_ESCALATE_AFTER_DAYS"])
+    return ClockSettings(
+        reply_lead=timedelta(days=float(config["REMIND_REPLY_DAYS"])),
+        rebut_lead=timedelta(days=float(config["REMIND_REBUT_DAYS"])),
+        escalate_after=None if wait < 0 else timedelta(days=wait),
+    )
+
+
+def case_clock(app: Flask, now: datetime | None = None) -> dict[str, int]:
+    """Send unanswered cases to the regulator's queue and queue the reminders that are due.
+
+    Each batch is its own transaction: other writers wait for one batch at most, and a run
+    killed halfway leaves the rest to the next (each step checks again under the lock)."""
+    from registry.complaints.service import ComplaintService
+    from registry.core.types import utcnow
+
+    from .db import database
+
+    now = now or utcnow()
+    batch = int(app.config["CASE_CLOCK_BATCH"])
+    counts = {"escalated": 0, "reminded": 0}
+    with app.app_context():
+        for key in counts:
+            while True:
+                with database().writer() as session:
+                    clock = ComplaintService(
+                        session,
+                        now,
+                        regulator_address=app.config.get("REGULATOR_MAIL_TO"),
+                        clock=clock_settings(app),
+                    ).clock
+                    if key == "escalated":
+                        ids = clock.unanswered(batch)
+                        found, done = len(ids), sum(clock.escalate(i) for i in ids)
+                    else:
+                        due = clock.reminders_due(batch)
+                        found, done = len(due), sum(clock.remind(i, kind) for i, kind in due)
+                    session.commit()
+                counts[key] += done
+                if not done or found < batch:
+                    break
+    if any(counts.values()):
+        log.info("case clock: %s", counts)
+    return counts
+
+
+def retention(app: Flask, now: datetime | None = None) -> int:
+    """Delete the private data of cases closed longer than RETENTION_DAYS (their evidence
+    files, and their messages in the outbox folder, too), in batches of RETENTION_BATCH,
+    each its own transaction."""
+    from datetime import timedelta
+
+    from registry.complaints.retention import Retention
+    from registry.core.types import utcnow
+
+    from .config import evidence_dir
+    from .db import database
+
+    now = now or utcnow()
+    batch = int(app.config["RETENTION_BATCH"])
+    period = timedelta(days=int(app.config["RETENTION_DAYS"]))
+    forgotten, first = 0, True
+    with app.app_context():
+        while True:
+            with database().writer() as session:
+                keeper = Retention(
+                    session, now, evidence_dir(app), period, mail_settings(app).outbox_dir
+                )
+                due = keeper.due(batch)
+                done = sum(keeper.forget(i) for i in due)
+                if first:
+                    keeper.purge_access_codes()
+                    first = False
+                session.commit()
+            forgotten += done
+            if len(due) < batch or not done:
+                break
+    if forgotten:
+        log.info("retention: private data of %d closed cases deleted", forgotten)
+    return forgotten
+
+
 def write_open_data(app: Flask) -> int:
     """Write the open data files and their checksums (registry.opendata), atomically.
 
@@ -392,7 +483,7 @@ def send_notifications(app: Flask, now: datetime | None = None) -> dict[str, int
     each message is sent with no transaction open; only recording its outcome writes."""
     from registry.core.types import utcnow
     from registry.notify import outbox
-    from registry.notify.messages import compose, render, send
+    from registry.notify.messages import compose, file_name, render, send
 
     from .db import database
 
@@ -411,7 +502,7 @@ def send_notifications(app: Flask, now: datetime | None = None) -> dict[str, int
         for item in items:
             subject, body = render(item.template, item.locale, item.context, config["BASE_URL"])
             message = compose(settings, item.recipient, subject, body)
-            error = send(settings, message, f"{now:%Y%m%dT%H%M%S}-{item.id}-{item.template}")
+            error = send(settings, message, file_name(now, item.id, item.template))
             if error:
                 log.warning("notification %d to be retried: %s", item.id, error)
             with database().writer() as session:

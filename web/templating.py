@@ -286,6 +286,7 @@ LABELS = {
         "unconfirmed": _l("Closed without your answer"),
         "escalated": _l("Sent to the regulator"),
         "decided": _l("Regulator decided"),
+        "private_deleted": _l("Your private data was deleted"),
     },
     "deadline": {
         "moderation": _l("A moderator decides by"),

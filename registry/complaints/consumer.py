@@ -124,19 +124,7 @@ class ConsumerSteps:
         complaint = self.steps.load(complaint_id)
         self.steps.require(complaint, "escalate", ESCALATABLE)
         shown = self.steps.public(complaint, said, max_length(Complaint, "escalation_reason"))
-        complaint.escalation_reason = shown.public if said else None
-        complaint.escalation_reason_original = shown.original if said else None
-        complaint.escalated_at = self.now
-        complaint.confirm_due_at = None
-        complaint.reply_token_digest = None
-        self.steps.move(
-            complaint, "escalated", COMPLAINANT_ACTOR, "complaint.escalate", ESCALATED_REASON
-        )
-        # The score keeps the event as it stands (docs/SCORING.md, "Escalated complaints").
-        self.steps.shown_changed(complaint)
-        self.steps.notices.consumer(complaint, "escalated")
-        self.steps.notices.merchant(complaint, "escalated")
-        self.steps.notices.regulator(complaint, "escalation_queued")
+        self.steps.escalate(complaint, COMPLAINANT_ACTOR, ESCALATED_REASON, shown if said else None)
         return complaint
 
     # -- a lost link ----------------------------------------------------------------------

@@ -212,6 +212,17 @@ class EvidenceStore:
             ).scalars()
         )
 
+    def delete(self, complaint_id: int) -> int:
+        """Remove a complaint's files from disk and their rows (the caller commits); return
+        how many. Files go first: a failed commit leaves rows whose file is missing, which
+        the next run deletes, never a file nobody would delete."""
+        rows = self.listing(complaint_id)
+        for row in rows:
+            (self.folder / row.stored_name).unlink(missing_ok=True)
+            self.session.delete(row)
+        self.session.flush()
+        return len(rows)
+
     def open(
         self,
         complaint: Complaint,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import Numeric
+from sqlalchemy import Numeric, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from ..core.types import UTCDateTime, utcnow
@@ -100,6 +100,10 @@ class Complaint(SQLModel, table=True):
     decision_reason_original: str | None = Field(default=None, max_length=1000)
     decided_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     decided_by: str | None = Field(default=None, max_length=120)
+    # When the case reached one of rules.CLOSED_STATES (retention counts from here), and
+    # when retention deleted its private data (registry.complaints.retention).
+    closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)
+    private_deleted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
@@ -124,6 +128,22 @@ class AccessCode(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     expires_at: datetime = Field(sa_type=UTCDateTime)
     used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class ComplaintReminder(SQLModel, table=True):
+    """A reminder queued before a deadline of a case: one row per case and kind, so that
+    every run of the case clock, in any scheduler, reminds once."""
+
+    __tablename__ = "complaint_reminder"
+    __table_args__ = (UniqueConstraint("complaint_id", "kind"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    complaint_id: int = Field(foreign_key="complaint.id")
+    # registry.complaints.clock.REMINDERS: reply (the merchant), rebut (the consumer)
+    kind: str = Field(max_length=16)
+    # the deadline it was about
+    due_at: datetime = Field(sa_type=UTCDateTime)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
 EVIDENCE_TYPES = ("image/jpeg", "image/png", "application/pdf")

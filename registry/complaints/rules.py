@@ -36,6 +36,8 @@ MAX_AMOUNT = Decimal("10000000")
 MODERATE_AMOUNT = Decimal("1000")
 SOURCE = "complaint-intake"
 SYSTEM_ACTOR = "system:deadlines"
+#: who escalates a case nobody answered, reminds and forgets: the scheduler's case clock
+CLOCK_ACTOR = "system:clock"
 COMPLAINANT_ACTOR = "complainant"
 COMPLAINANT_PREFIX, REPLY_PREFIX = "cpt_", "crt_"
 OPEN_STATES = (
@@ -66,6 +68,8 @@ INVALIDATABLE = (
     "closed",
     "rebutted",
 )
+#: where a case has ended: nothing more is awaited of anyone (retention counts from here)
+CLOSED_STATES = ("rejected", "invalid", "closed", "resolved", "unresolved")
 #: where a consumer may ask for the regulator: the answer is refused, or none came in time
 ESCALATABLE = ("merchant_replied", "no_response")
 REGULATOR_ACTOR = "regulator"
@@ -75,6 +79,7 @@ LATE_REPLY_REASON = "商家逾期答复"
 UNCONFIRMED_REASON = "消费者未在15天内确认处理结果"
 REBUTTAL_UNANSWERED_REASON = "商家未在15天内回应消费者的反驳"
 ESCALATED_REASON = "消费者申请转交监管部门"
+AUTO_ESCALATED_REASON = "商家未在答复期限内答复，自动转交监管部门"
 CONFIRMED_REASON = {True: "消费者确认已解决", False: "消费者确认未解决"}
 #: a moderator's reasons, by code: the public words (the registry's own, in Chinese)
 MODERATION_REASONS = {

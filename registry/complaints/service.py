@@ -7,6 +7,7 @@ The path of a complaint (every step audited, ``updated_at`` moved)::
         +--reject--> rejected             +--> no_response --late reply--+--> closed (unconfirmed)
     merchant_replied --rebut (once, 10 days)--> rebutted --answer / 15 days--> merchant_replied
     merchant_replied, no_response --escalate--> escalated --regulator decides--> closed
+    no_response --the clock, AUTO_ESCALATE_AFTER_DAYS after the reply deadline--> escalated
     any state after acceptance (but escalated) --mark_invalid--> invalid
 
 Choices (see also ``registry.privacy``):
@@ -43,8 +44,10 @@ ComplaintService is the one door; its parts are collaborators with public method
 periods, limits and input checks are in ``rules``; filing in ``intake``; what moderators,
 merchants and consumers do in ``mediation``; the complainant's own steps and the lost-link
 recovery in ``consumer``; the regulator's queue in ``escalation``; the deadline job's part in
-``deadlines``; the audited steps all of them take in ``transitions``; who is told in
-``notices``; reads and views in ``queries`` and ``timeline``.
+``deadlines``, the case clock's (escalating unanswered cases, reminders) in ``clock``, and
+retention's (private data deleted after a case closes) in ``retention``; the audited steps
+all of them take in ``transitions``; who is told in ``notices``; reads and views in
+``queries`` and ``timeline``.
 """
 
 from __future__ import annotations
@@ -57,6 +60,7 @@ from sqlmodel import Session
 
 from ..core.types import utcnow
 from ..trust.tokens import Principal
+from .clock import CaseClock, ClockSettings
 from .consumer import ConsumerSteps
 from .deadlines import ComplaintDeadlines
 from .escalation import Escalations
@@ -87,6 +91,7 @@ class ComplaintService:
         daily_limit: int = DAILY_LIMIT,
         regulator_address: str | None = None,
         evidence_dir: str | Path | None = None,
+        clock: ClockSettings | None = None,
     ) -> None:
         self.session = session
         self.now = now or utcnow()
@@ -105,6 +110,8 @@ class ComplaintService:
         self.deadlines = ComplaintDeadlines(session, self.now, steps, self.queries)
         self.consumer = ConsumerSteps(session, self.now, steps, self.queries, secret)
         self.escalations = Escalations(session, self.now, steps, self.queries)
+        #: the scheduler's case clock: unanswered cases escalated, reminders
+        self.clock = CaseClock(session, self.now, steps, clock or ClockSettings())
         #: complaints about sites nobody has identified (counts, the regulators' queue)
         self.sites = SiteReports(session, self.now)
         #: evidence files (None: this service stores none, and filing with files is refused)

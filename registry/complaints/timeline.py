@@ -31,6 +31,7 @@ STEPS = {
     "complaint.unconfirmed": "unconfirmed",
     "complaint.escalate": "escalated",
     "complaint.decide": "decided",
+    "complaint.retention": "private_deleted",
 }
 
 

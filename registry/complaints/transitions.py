@@ -22,7 +22,14 @@ from ..trust.tokens import digest
 from .models import Complaint
 from .notices import Notices, day
 from .queries import ComplaintQueries
-from .rules import MODERATE_AMOUNT, NO_RESPONSE_REASON, REPLY_PERIOD, REPLY_PREFIX, SOURCE
+from .rules import (
+    CLOSED_STATES,
+    MODERATE_AMOUNT,
+    NO_RESPONSE_REASON,
+    REPLY_PERIOD,
+    REPLY_PREFIX,
+    SOURCE,
+)
 
 
 class Transitions:
@@ -145,9 +152,28 @@ class Transitions:
         complaint.status = new
         complaint.status_reason, complaint.status_reason_original = shown.public, shown.original
         complaint.updated_at = self.now
+        # Retention counts from the last closing (a closed case found invalid closes again).
+        complaint.closed_at = self.now if new in CLOSED_STATES else None
         self.audit(
             complaint, actor, action, {"status": old}, {"status": new, "reason": reason, **extra}
         )
+
+    def escalate(
+        self, complaint: Complaint, actor: str, reason: str, said: PublicText | None = None
+    ) -> None:
+        """To the regulator's queue (the 12315 model), with the consumer's words if any; the
+        consumer, the merchant and the regulators' desk are told."""
+        complaint.escalation_reason = said.public if said else None
+        complaint.escalation_reason_original = said.original if said else None
+        complaint.escalated_at = self.now
+        complaint.confirm_due_at = None
+        complaint.reply_token_digest = None
+        self.move(complaint, "escalated", actor, "complaint.escalate", reason)
+        # The score keeps the event as it stands (docs/SCORING.md, "Escalated complaints").
+        self.shown_changed(complaint)
+        self.notices.consumer(complaint, "escalated")
+        self.notices.merchant(complaint, "escalated")
+        self.notices.regulator(complaint, "escalation_queued")
 
     def expire_reply(self, complaint: Complaint, actor: str) -> None:
         """The reply period passed: no_response, and the event "unanswered"."""

@@ -7,6 +7,7 @@ import logging
 import smtplib
 import ssl
 from dataclasses import dataclass
+from datetime import datetime
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from pathlib import Path
@@ -32,6 +33,8 @@ TEMPLATES = (
     "escalation_queued",
     "decided",
     "access_code",
+    "reminder_reply",
+    "reminder_rebut",
 )
 #: the paths of the links messages carry, after BASE_URL
 LINKS = {
@@ -39,6 +42,7 @@ LINKS = {
     "reply": "/complaints/{public_id}/reply",
     "public": "/complaints/{public_id}",
     "recover": "/complaints/recover",
+    "merchant": "/merchant",
 }
 
 _ENV = Environment(
@@ -85,6 +89,16 @@ def compose(settings: MailSettings, recipient: str, subject: str, body: str) -> 
     message["Message-ID"] = make_msgid(domain=settings.sender.rpartition("@")[2] or None)
     message.set_content(body)
     return message
+
+
+def file_name(at: datetime, message_id: int, template: str) -> str:
+    """The name of a message written to the outbox folder (without SMTP), without ``.eml``."""
+    return f"{at:%Y%m%dT%H%M%S}-{message_id}-{template}"
+
+
+def written(folder: Path, message_id: int, template: str) -> list[Path]:
+    """The files the outbox folder holds of one message (each attempt wrote one)."""
+    return sorted(Path(folder).glob(f"*-{message_id}-{template}.eml"))
 
 
 def send(settings: MailSettings, message: EmailMessage, name: str) -> str | None:

@@ -177,6 +177,7 @@ PRIVATE: dict[str, frozenset[str]] = {
     ),
     # A complainant's one-time codes and the outbox: their recipients' only.
     "complaint_access_code": frozenset({"complainant_ref", "client_digest", "code_digest"}),
+    "complaint_reminder": frozenset({"kind"}),
     "notification": frozenset(
         {"audience", "recipient", "locale", "template", "context", "status", "last_error"}
     ),
@@ -258,7 +259,8 @@ def rescrub(session: Session, batch: int = 1000) -> dict[str, int]:
                     shown = public_text(
                         source, limit=limit, names=names, keep=keep.get(row.seller_id, ())
                     )
-                    if getattr(row, private) is not None and getattr(row, public) != shown.public:
+                    # An original retention deleted ("" or None) leaves its public copy as is.
+                    if getattr(row, private) and getattr(row, public) != shown.public:
                         setattr(row, public, shown.public)
                         counts[table] += 1
                         if row.seller_id is not None:  # an unidentified site's is unpublished
