@@ -35,9 +35,7 @@ def _rewrite(change, wanted) -> None:
     """Apply *change* to every stored TOTP secret for which *wanted* holds."""
     bind = op.get_bind()
     rows = bind.execute(
-        sa.select(_account.c.id, _account.c.totp_secret).where(
-            _account.c.totp_secret.is_not(None)
-        )
+        sa.select(_account.c.id, _account.c.totp_secret).where(_account.c.totp_secret.is_not(None))
     ).all()
     rows = [r for r in rows if wanted(r.totp_secret)]
     if not rows:

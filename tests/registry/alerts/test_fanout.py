@@ -12,8 +12,8 @@ from registry.alerts import delivery, fanout
 from registry.alerts.delivery import RetryPolicy
 from registry.alerts.models import AlertEvent, Delivery
 from registry.alerts.service import SubscriptionService
-from registry.core.sealing import ALERT_SECRETS, SecretBox
 from registry.core.db import make_engine, session_factory, writer
+from registry.core.sealing import ALERT_SECRETS, SecretBox
 from registry.core.types import utcnow
 from registry.events.service import EventService
 from registry.scores.service import ScoreService
