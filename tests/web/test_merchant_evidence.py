@@ -229,8 +229,10 @@ def test_no_upload_before_a_moderator_handed_the_case_over(app, session, case):
 def test_the_upload_route_by_role(app, session, case, who):
     url = f"/merchant/cases/{case['complaint'].public_id}/evidence"
     if who is None:
-        answer = multipart({}, [(png(), "a.png")], url, app.test_client())
-        assert answer.status_code in (302, 400)  # to sign-in, or refused without a CSRF token
+        anonymous = app.test_client()
+        token = csrf(anonymous, "/report-site")  # a CSRF token of its own session
+        answer = multipart({"csrf_token": token}, [(png(), "a.png")], url, anonymous)
+        assert answer.status_code == 302 and "/login" in answer.headers["Location"]
     else:
         if who == "other_merchant":
             account = _account(session, "merchant", seller_ids=[case["other"].id])
