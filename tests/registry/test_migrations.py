@@ -72,7 +72,7 @@ def test_cli_db_upgrade(runner):
 
 
 def _account_with_clear_secret(engine, secret: str) -> None:
-    upgrade(engine, "0013")
+    upgrade(engine, "0014")
     with engine.begin() as conn:
         conn.execute(
             text(
@@ -83,7 +83,7 @@ def _account_with_clear_secret(engine, secret: str) -> None:
         )
 
 
-def test_0014_seals_clear_totp_secrets(tmp_path):
+def test_0015_seals_clear_totp_secrets(tmp_path):
     from registry.core.sealing import TOTP_SECRETS, SecretBox
 
     engine = make_engine(f"sqlite:///{tmp_path / 'm.db'}")
@@ -93,7 +93,7 @@ def test_0014_seals_clear_totp_secrets(tmp_path):
         stored = conn.execute(text("SELECT totp_secret FROM account")).scalar_one()
     assert "JBSWY3DP" not in stored
     assert SecretBox("master", TOTP_SECRETS).open(stored) == "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
-    downgrade(engine, "0013", sealing_key="master")  # and back to clear
+    downgrade(engine, "0014", sealing_key="master")  # and back to clear
     with engine.connect() as conn:
         assert (
             conn.execute(text("SELECT totp_secret FROM account"))
@@ -103,10 +103,10 @@ def test_0014_seals_clear_totp_secrets(tmp_path):
     engine.dispose()
 
 
-def test_0014_without_the_key_refuses_rather_than_half_seals(tmp_path):
+def test_0015_without_the_key_refuses_rather_than_half_seals(tmp_path):
     engine = make_engine(f"sqlite:///{tmp_path / 'm.db'}")
     _account_with_clear_secret(engine, "JBSWY3DPEHPK3PXP")
     with pytest.raises(RuntimeError, match="sealing key"):
         upgrade(engine)
-    assert current(engine) == "0013"
+    assert current(engine) == "0014"
     engine.dispose()

@@ -1,7 +1,7 @@
 """evidence names the party who attached it; TOTP secrets are sealed
 
-Revision ID: 0014
-Revises: 0013
+Revision ID: 0015
+Revises: 0014
 Create Date: 2026-12-04 18:40:00
 
 Every evidence row so far is the consumer's (only they could attach files). TOTP secrets
@@ -18,8 +18,8 @@ from alembic import context, op
 
 from registry.core.sealing import TOTP_SECRETS, SecretBox, is_sealed
 
-revision = "0014"
-down_revision = "0013"
+revision = "0015"
+down_revision = "0014"
 branch_labels = None
 depends_on = None
 
