@@ -14,6 +14,7 @@ from registry.core.migrate import upgrade
 from web import create_app
 
 from .factories import make_token
+from .people import SEALING_KEY
 
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 
@@ -47,6 +48,8 @@ def make_test_app(folder: Path, template: Path):
             "SEARCH_INDEX_DIR": str(folder / "index"),
             "SIGNING_KEY_DIR": str(folder / "keys"),
             "SECRET_KEY": "test",
+            # The master key of sealed secrets, known to the helpers that enrol people.
+            "ALERT_SECRET_KEY": SEALING_KEY,
             "DIGEST_SECRET": "test-digest",
             # Changes show on the very next view (production polls the change log each second).
             "CACHE_POLL_SECONDS": 0.0,

@@ -9,9 +9,13 @@ from datetime import timedelta
 import pyotp
 
 from registry.accounts.service import AccountService
+from registry.core.sealing import TOTP_SECRETS, SecretBox
 from registry.core.types import utcnow
 
 PASSWORD = "correct horse battery"
+#: the test apps' ALERT_SECRET_KEY (tests/conftest.py): TOTP secrets are sealed under it
+SEALING_KEY = "test-sealing-key"
+BOX = SecretBox(SEALING_KEY, TOTP_SECRETS)
 _n = itertools.count(1)
 _CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 
@@ -25,7 +29,7 @@ def make_account(session, role: str, *, email=None, seller_ids=(), enrol: bool =
     )
     if enrol and role in ("moderator", "regulator"):
         earlier = utcnow() - timedelta(minutes=3)
-        service = AccountService(session, earlier)
+        service = AccountService(session, earlier, box=BOX)
         secret, _uri = service.start_totp(account, "Registry")
         service.confirm_totp(account, pyotp.TOTP(secret).at(earlier))
     if commit:
@@ -33,8 +37,13 @@ def make_account(session, role: str, *, email=None, seller_ids=(), enrol: bool =
     return account
 
 
+def totp_secret(account) -> str:
+    """The account's TOTP secret, opened from its sealed column."""
+    return BOX.open(account.totp_secret)
+
+
 def code_now(account) -> str:
-    return pyotp.TOTP(account.totp_secret).now()
+    return pyotp.TOTP(totp_secret(account)).now()
 
 
 def csrf(client, path: str, **kwargs) -> str:

@@ -47,6 +47,7 @@ from .account_forms import (
 )
 from .db import get_session
 from .headers import private
+from .outbound import totp_box
 from .page_errors import page_message
 from .people import SECOND_FACTOR, Person, current_account, current_principal, person_required
 from .templating import _l, gettext
@@ -183,7 +184,7 @@ def code():
             wait = _throttled(account.email)
             if wait:
                 return _refused("login_code.html", wait, form=form)
-            service = AccountService(get_session())
+            service = AccountService(get_session(), box=totp_box(current_app))
             try:
                 service.verify_second_factor(account, form.code.data)
             except Unauthorized:
@@ -202,7 +203,7 @@ def enrol():
     if account is None or account.totp_confirmed_at is not None:
         return redirect(url_for("accounts.login"))
     form = EnrolForm()
-    service = AccountService(get_session())
+    service = AccountService(get_session(), box=totp_box(current_app))
     secret = uri = problem = None
     status = 200
     if form.validate_on_submit():

@@ -24,12 +24,12 @@ from flask import (
 )
 from werkzeug.wrappers import Response
 
-from registry.complaints.models import ComplaintEvidence
 from registry.complaints.service import ComplaintService
 from registry.complaints.timeline import next_deadline, timeline
 from registry.core.errors import NotFound, RegistryError, Unauthorized, ValidationFailed
 from registry.registration.sellers import SellerService
 
+from .case_files import evidence_list, evidence_response, page_viewer
 from .config import evidence_dir
 from .db import get_session
 from .forms import (
@@ -312,6 +312,7 @@ def status(public_id: str):
         problem=problem,
         periods=periods(),
         retention_days=current_app.config["RETENTION_DAYS"],
+        evidence=evidence_list(service, row, page_viewer(complainant=True)),
     ), code
 
 
@@ -370,28 +371,16 @@ def mine():
     return render_template("mine.html", complaints=rows)
 
 
-_EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png", "application/pdf": "pdf"}
-
-
-def evidence_response(row: ComplaintEvidence, data: bytes) -> Response:
-    """An evidence file as a download that no browser runs or shows inline."""
-    response = Response(data, mimetype=row.media_type)
-    name = f"evidence-{row.public_id[3:15]}.{_EXTENSIONS.get(row.media_type, 'bin')}"
-    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
-    response.headers["Content-Security-Policy"] = "sandbox; default-src 'none'"
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    return response
-
-
-@bp.post("/complaints/<public_id>/evidence/<evidence_id>")
+@bp.route("/complaints/<public_id>/evidence/<evidence_id>", methods=["GET", "POST"])
 @private
 def evidence(public_id: str, evidence_id: str):
-    """An evidence file for the holder of the complainant's or the merchant's private token
-    (POSTed with the form's CSRF token, checked for every form: a token never travels in
-    an address)."""
+    """An evidence file, for those ``registry.complaints.access`` lets in: the holder of the
+    complainant's or the merchant's private token (POSTed with the form's CSRF token: a token
+    never travels in an address), the complainant's own session, or a signed-in person (the
+    seller's staff, a moderator, a regulator once the case is escalated; a plain link)."""
     service = complaint_service(get_session())
     row = service.get(public_id)
-    found, data = service.evidence.open(
-        row, evidence_id, token=request.form.get("token", "").strip() or None
-    )
+    token = request.form.get("token", "").strip() if request.method == "POST" else None
+    viewer = page_viewer(token=token, complainant=_may_see(row))
+    found, data = service.evidence.open(row, evidence_id, viewer)
     return evidence_response(found, data)

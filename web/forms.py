@@ -84,9 +84,22 @@ class ComplaintForm(FlaskForm):
     evidence = MultipleFileField(
         _l("Evidence (optional, private)"),
         description=_l(
-            "Photos (JPEG or PNG) or PDF documents: at most 5 files of 5 MB each. "
-            "Only you, the merchant and the moderators can open them; location and camera "
-            "data are removed from photos."
+            "Photos (JPEG or PNG) or PDF documents: at most 5 files of 5 MB each. Only you, "
+            "the merchant, the moderators and, once the case is escalated, the regulator can "
+            "open them; location and camera data are removed from photos."
+        ),
+    )
+
+
+class EvidenceForm(FlaskForm):
+    """The merchant's files for a case (read by web.payload.evidence_files)."""
+
+    evidence = MultipleFileField(
+        _l("Evidence (private)"),
+        description=_l(
+            "Photos (JPEG or PNG) or PDF documents: at most 5 files of 5 MB each. Only the "
+            "consumer, the moderators and, once the case is escalated, the regulator can open "
+            "them; location and camera data are removed from photos."
         ),
     )
 

@@ -1,6 +1,7 @@
 """The merchant's desk (``/merchant``): the sellers a merchant account speaks for, their open
 cases with the deadline counting down, the answer to a case (what it does, a settlement
-offer, the words), and disputes of the sellers' records.
+offer, the words), evidence files (both parties'; the merchant adds its own while the case
+waits for its answer), and disputes of the sellers' records.
 
 Merchant accounts only (``web.people``); every step goes through the services with the
 person as principal, so the audit log names them, and a case or a seller of another merchant
@@ -13,8 +14,9 @@ from flask import Blueprint, flash, redirect, render_template, url_for
 from sqlalchemy import select
 from werkzeug.exceptions import NotFound
 
+from registry.complaints.access import MERCHANT_UPLOAD_STATES, Viewer
 from registry.complaints.rules import MERCHANT_TURN
-from registry.core.errors import RegistryError
+from registry.core.errors import PayloadTooLarge, RegistryError, ValidationFailed
 from registry.core.types import utcnow
 from registry.disputes.models import KINDS
 from registry.disputes.service import DisputeService, public
@@ -22,11 +24,13 @@ from registry.registration.models import Seller
 
 from .account_forms import PlainForm
 from .api.disputes import merchant_filer
+from .case_files import evidence_list
 from .complaint_pages import complaint_service
 from .db import get_session
-from .forms import DisputeForm, ReplyForm
+from .forms import DisputeForm, EvidenceForm, ReplyForm
 from .headers import private
-from .page_errors import page_message
+from .page_errors import field_message, page_message
+from .payload import evidence_files
 from .people import current_principal, person_required
 
 bp = Blueprint("merchant", __name__, url_prefix="/merchant")
@@ -85,10 +89,7 @@ def case(public_id: str):
     """One case: the consumer's account (scrubbed), their rebuttal, and the answer form."""
     session = get_session()
     service = complaint_service(session)
-    row = service.get(public_id)
-    sellers = _sellers()
-    if row.seller_id not in sellers:
-        raise NotFound()  # another merchant's case is nobody's business here
+    row = _own_case(service, public_id)
     form = ReplyForm()
     problem = None
     if form.validate_on_submit():
@@ -107,20 +108,60 @@ def case(public_id: str):
         else:
             flash("replied")
             return redirect(url_for("merchant.case", public_id=public_id), 303)
+    return _case_page(service, row, form=form, problem=problem)
+
+
+def _own_case(service, public_id: str):
+    row = service.get(public_id)
+    if row.seller_id not in _sellers():
+        raise NotFound()  # another merchant's case is nobody's business here
+    return row
+
+
+def _case_page(service, row, *, form=None, upload=None, problem=None, status=None):
     view = service.queries.public_view(row, full=True)
     due = row.rebuttal_due_at if row.status == "rebutted" else row.reply_due_at
     return render_template(
         "merchant_case.html",
         row=row,
         complaint=view,
-        seller=sellers[row.seller_id],
-        form=form,
+        seller=_sellers()[row.seller_id],
+        form=form or ReplyForm(formdata=None),
+        upload=upload or EvidenceForm(formdata=None),
+        evidence=evidence_list(service, row, Viewer(principal=current_principal())),
+        may_upload=row.status in MERCHANT_UPLOAD_STATES,
         problem=problem,
         turn=row.status in MERCHANT_TURN,
         due=due,
         days_left=_days_left(due),
         bar=PlainForm(),
-    ), (400 if problem else 200)
+    ), (status or (400 if problem else 200))
+
+
+@bp.post("/cases/<public_id>/evidence")
+@private
+@person_required("merchant")
+def upload_evidence(public_id: str):
+    """The merchant's files for a case, while it waits for the merchant's answer: checked
+    and cleaned as the consumer's are; the consumer is told."""
+    session = get_session()
+    service = complaint_service(session)
+    row = _own_case(service, public_id)
+    upload = EvidenceForm()
+    if not upload.validate_on_submit():
+        problem = page_message(ValidationFailed("form"))
+        return _case_page(service, row, upload=upload, problem=problem, status=400)
+    try:
+        files = evidence_files()
+        service.add_merchant_evidence(row.id, files, Viewer(principal=current_principal()))
+        session.commit()
+    except RegistryError as exc:
+        session.rollback()
+        field = isinstance(exc, PayloadTooLarge) or "evidence" in (exc.details or {})
+        problem = field_message("evidence") if field else page_message(exc)
+        return _case_page(service, row, upload=upload, problem=problem, status=exc.status)
+    flash(f"evidence_added:{len(files)}")
+    return redirect(url_for("merchant.case", public_id=public_id), 303)
 
 
 @bp.route("/sellers/<public_id>/disputes", methods=["GET", "POST"])

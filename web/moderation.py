@@ -14,6 +14,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
+from registry.complaints.access import Viewer
 from registry.complaints.queries import QueueFilters
 from registry.complaints.rules import MODERATION_REASONS, moderation_reason
 from registry.core.errors import RegistryError, ValidationFailed
@@ -23,6 +24,7 @@ from registry.privacy.masks import masked_segments
 from registry.registration.models import Seller
 
 from .account_forms import REASON_LABELS, DecisionForm, PlainForm, PublicTextForm
+from .case_files import evidence_list
 from .complaint_pages import complaint_service
 from .db import get_session
 from .headers import private
@@ -154,6 +156,7 @@ def _case_page(public_id: str, status: int = 200, **context) -> tuple[str, int]:
         editable=row.status == "submitted",
         decidable=row.status not in ("rejected", "invalid"),
         reasons=REASON_LABELS,
+        evidence=evidence_list(service, row, Viewer(principal=current_principal())),
         **context,
     )
     return page, status

@@ -6,8 +6,8 @@ import logging
 
 from flask import Flask
 
-from registry.alerts.signing import SecretBox
 from registry.core.outbound import HttpClient
+from registry.core.sealing import ALERT_SECRETS, TOTP_SECRETS, SecretBox
 
 from .config import secret_key
 
@@ -50,8 +50,18 @@ def warn_if_private(app: Flask) -> None:
         )
 
 
+def sealing_key(app: Flask) -> str:
+    """The master key of sealed secrets (ALERT_SECRET_KEY, else a key made once in the
+    instance folder: losing it leaves every subscription unable to sign and every second
+    factor unable to be checked)."""
+    return app.config.get("ALERT_SECRET_KEY") or secret_key(app.instance_path, "alert_secret_key")
+
+
 def secret_box(app: Flask) -> SecretBox:
-    """Return the box that seals webhook signing secrets (ALERT_SECRET_KEY, else a key made
-    once in the instance folder: losing it leaves every subscription unable to sign)."""
-    key = app.config.get("ALERT_SECRET_KEY") or secret_key(app.instance_path, "alert_secret_key")
-    return SecretBox(key)
+    """Return the box that seals webhook signing secrets."""
+    return SecretBox(sealing_key(app), ALERT_SECRETS)
+
+
+def totp_box(app: Flask) -> SecretBox:
+    """Return the box that seals people's TOTP secrets (its own key, derived for it)."""
+    return SecretBox(sealing_key(app), TOTP_SECRETS)

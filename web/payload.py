@@ -60,9 +60,14 @@ def batch(*, canonical: bool, allow_csv: bool) -> list[RawRecord]:
 EVIDENCE_BODY_LIMIT = MAX_FILES * MAX_BYTES + 1024 * 1024
 
 
-#: the routes that take a complaint with its evidence
+#: the routes that take a complaint with its evidence (or a merchant's evidence for one)
 EVIDENCE_ENDPOINTS = frozenset(
-    {"api.file_complaint", "complaints.complain", "complaints.report_site"}
+    {
+        "api.file_complaint",
+        "complaints.complain",
+        "complaints.report_site",
+        "merchant.upload_evidence",
+    }
 )
 
 

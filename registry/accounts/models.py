@@ -23,8 +23,9 @@ class Account(SQLModel, table=True):
     role: str = Field(max_length=16)
     # None until the invitation is used.
     password_hash: str | None = Field(default=None, max_length=255)
-    # The TOTP secret (base32); confirmed once a code made with it was typed.
-    totp_secret: str | None = Field(default=None, max_length=64)
+    # The TOTP secret (base32), sealed (registry.core.sealing, purpose "totp-secrets");
+    # confirmed once a code made with it was typed.
+    totp_secret: str | None = Field(default=None, max_length=255)
     totp_confirmed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     # The last TOTP time step accepted: a code is good once.
     totp_last_step: int | None = Field(default=None)

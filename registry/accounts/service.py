@@ -1,6 +1,8 @@
 """Accounts: create (with a password or an invitation), sign in, second factor, disable.
 
-Every change is audited through ``journal.record``; the caller commits. Sign-in failures
+Every change is audited through ``journal.record``; the caller commits. TOTP secrets are
+stored sealed (``registry.core.sealing``, purpose ``totp-secrets``): sealed at enrolment,
+opened only to check a code. Sign-in failures
 raise one ``Unauthorized`` whatever went wrong (unknown e-mail, wrong password, disabled
 account), so that no answer tells whether an e-mail has an account.
 """
@@ -18,6 +20,7 @@ from sqlmodel import Session
 
 from .. import journal
 from ..core.errors import Conflict, NotFound, Unauthorized, ValidationFailed
+from ..core.sealing import SecretBox
 from ..core.types import utcnow
 from ..journal import Change
 from ..trust.tokens import Principal
@@ -54,9 +57,27 @@ def check_password(password: str | None) -> str:
 class AccountService:
     """People's accounts; the caller commits."""
 
-    def __init__(self, session: Session, now: datetime | None = None) -> None:
+    def __init__(
+        self, session: Session, now: datetime | None = None, box: SecretBox | None = None
+    ) -> None:
         self.session = session
         self.now = now or utcnow()
+        #: seals TOTP secrets; only the second-factor steps need it
+        self.box = box
+
+    def _totp_secret(self, account: Account) -> str:
+        """The account's TOTP secret, opened ("" when it has none or it cannot be opened)."""
+        if not account.totp_secret:
+            return ""
+        try:
+            return self._sealer().open(account.totp_secret)
+        except ValueError:
+            return ""  # sealed under another key: no code matches, the sign-in fails
+
+    def _sealer(self) -> SecretBox:
+        if self.box is None:
+            raise RuntimeError("the second factor needs the service's box (TOTP secrets)")
+        return self.box
 
     # -- reads ----------------------------------------------------------------------------
 
@@ -183,7 +204,8 @@ class AccountService:
         """Accept a TOTP code once (a code seen before is refused), or raise Unauthorized."""
         if account.disabled_at is not None or not account.totp_confirmed_at:
             raise Unauthorized(SIGN_IN_FAILED)
-        step = passwords.totp_step(account.totp_secret or "", code or "", self.now)
+        secret = self._totp_secret(account)
+        step = passwords.totp_step(secret, code or "", self.now) if secret else None
         if step is None or (account.totp_last_step is not None and step <= account.totp_last_step):
             raise Unauthorized(SIGN_IN_FAILED)
         account.totp_last_step = step
@@ -200,17 +222,17 @@ class AccountService:
         the enrolment is confirmed."""
         if account.totp_confirmed_at is not None:
             raise Conflict("the second factor is set up already", {"totp": "confirmed"})
-        account.totp_secret = passwords.new_totp_secret()
+        secret = passwords.new_totp_secret()
+        account.totp_secret = self._sealer().seal(secret)
         self.session.flush()
-        return account.totp_secret, passwords.provisioning_uri(
-            account.totp_secret, account.email, issuer
-        )
+        return secret, passwords.provisioning_uri(secret, account.email, issuer)
 
     def confirm_totp(self, account: Account, code: str) -> None:
         """Confirm the enrolment with a code made from the new secret, or raise."""
         if account.totp_confirmed_at is not None or not account.totp_secret:
             raise Conflict("no second factor is waiting for confirmation", {"totp": "none"})
-        step = passwords.totp_step(account.totp_secret, code or "", self.now)
+        secret = self._totp_secret(account)
+        step = passwords.totp_step(secret, code or "", self.now) if secret else None
         if step is None:
             raise Unauthorized(SIGN_IN_FAILED)
         account.totp_confirmed_at = self.now

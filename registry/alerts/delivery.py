@@ -15,11 +15,12 @@ from sqlmodel import Session
 
 from .. import journal
 from ..core.outbound import HttpClient, OutboundError
+from ..core.sealing import SecretBox
 from ..journal import Change
 from .fanout import listening
 from .models import AlertEvent, Delivery, DeliveryAttempt, Subscription
 from .service import check_target
-from .signing import HEADER, SecretBox, signature
+from .signing import HEADER, signature
 
 SYSTEM_ACTOR = "system:alerts"
 USER_AGENT = "merchant-registry-alerts/1"

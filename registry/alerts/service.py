@@ -14,13 +14,14 @@ from .. import journal
 from ..core.errors import NotFound, ValidationFailed
 from ..core.identifiers import clean_text, looks_like_uscc
 from ..core.outbound import ForbiddenAddress, OutboundError, resolve_allowed
+from ..core.sealing import SecretBox
 from ..core.types import max_length, new_public_id, utcnow
 from ..journal import Change
 from ..registration.models import Seller
 from ..registration.sellers import SellerService
 from .fanout import iso, skip_to_head
 from .models import AlertEvent, Delivery, DeliveryAttempt, Subscription, SubscriptionSeller
-from .signing import SecretBox, new_secret
+from .signing import new_secret
 
 MAX_SELLERS = 100
 MAX_PER_TOKEN = 100

@@ -1,16 +1,17 @@
-"""Evidence a complainant attaches: images or PDF, checked by content, cleaned, kept private.
+"""Evidence the parties attach: images or PDF, checked by content, cleaned, kept private.
 
-- At most ``MAX_FILES`` files of ``MAX_BYTES`` each. The type is what the bytes are (JPEG,
-  PNG or PDF by their signature, an image also by Pillow decoding it whole), never the file
-  name or the type the client claims.
+- The complainant attaches files when filing, the merchant from its desk while the case
+  waits for its answer (``access.MERCHANT_UPLOAD_STATES``); each row names its ``party``.
+- At most ``MAX_FILES`` files of ``MAX_BYTES`` each, per party. The type is what the bytes
+  are (JPEG, PNG or PDF by their signature, an image also by Pillow decoding it whole),
+  never the file name or the type the client claims.
 - An image is re-encoded from its pixels, so EXIF (GPS position, camera serial, time), XMP,
   ICC, comments and any bytes hidden after the image are left behind; the orientation EXIF
   asked for is applied first. A PDF's pages are copied into a new document (pypdf), without
   the document information, XMP metadata, outlines or actions; one with scripts, launch
   actions or embedded files, or encrypted, is refused.
 - Files are written under the instance folder with random names and no extension, never in
-  a static folder; only ``EvidenceAccess`` (the complainant's token, the merchant's reply
-  token or own token, a moderator) opens one.
+  a static folder; only those ``access.EvidenceAccess`` lets in open one.
 """
 
 from __future__ import annotations
@@ -33,8 +34,8 @@ from sqlmodel import Session
 from .. import journal
 from ..core.errors import Forbidden, NotFound, PayloadTooLarge, ValidationFailed
 from ..journal import Change
-from ..trust.tokens import Principal, digest
-from .models import Complaint, ComplaintEvidence
+from .access import EvidenceAccess, Viewer
+from .models import EVIDENCE_PARTIES, Complaint, ComplaintEvidence
 
 MAX_FILES = 5
 MAX_BYTES = 5 * 1024 * 1024
@@ -48,10 +49,6 @@ _SIGNATURES = (
 )
 # What a PDF may not carry: scripts, actions that start programs, files inside it.
 _PDF_ACTIVE = re.compile(rb"/(?:JavaScript|JS|Launch|EmbeddedFile|RichMedia|XFA)\b")
-
-
-#: states in which no merchant has been told of the complaint
-_BEFORE_MERCHANT = ("unidentified", "submitted", "rejected")
 
 
 @dataclass(frozen=True)
@@ -162,15 +159,25 @@ class EvidenceStore:
         self.folder = Path(folder)
         self.now = now
 
-    def attach(self, complaint: Complaint, files: list[CleanFile], actor: str) -> list[str]:
-        """Write the files and their rows; return their public ids."""
+    def attach(
+        self, complaint: Complaint, files: list[CleanFile], actor: str, party: str = "consumer"
+    ) -> list[str]:
+        """Write the files and their rows as *party*'s; return their public ids."""
+        if party not in EVIDENCE_PARTIES:
+            raise ValueError(f"unknown party {party!r}")
         if not files:
             return []
         existing = self.session.execute(
-            select(ComplaintEvidence.id).where(ComplaintEvidence.complaint_id == complaint.id)
+            select(ComplaintEvidence.id).where(
+                ComplaintEvidence.complaint_id == complaint.id, ComplaintEvidence.party == party
+            )
         ).all()
         if len(existing) + len(files) > MAX_FILES:
-            raise ValidationFailed(f"at most {MAX_FILES} files per complaint")
+            left = max(MAX_FILES - len(existing), 0)
+            raise ValidationFailed(
+                f"at most {MAX_FILES} files per party ({left} more may be added)",
+                {"evidence": f"at most {MAX_FILES} files"},
+            )
         self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
         ids, changes = [], []
         for f in files:
@@ -181,6 +188,7 @@ class EvidenceStore:
             row = ComplaintEvidence(
                 public_id="ev-" + secrets.token_urlsafe(18),
                 complaint_id=complaint.id,
+                party=party,
                 media_type=f.media_type,
                 stored_name=name,
                 size=len(f.data),
@@ -196,7 +204,12 @@ class EvidenceStore:
                     "complaint",
                     str(complaint.id),
                     None,
-                    {"evidence": row.public_id, "type": f.media_type, "size": row.size},
+                    {
+                        "evidence": row.public_id,
+                        "party": party,
+                        "type": f.media_type,
+                        "size": row.size,
+                    },
                 )
             )
         self.session.flush()
@@ -224,16 +237,12 @@ class EvidenceStore:
         return len(rows)
 
     def open(
-        self,
-        complaint: Complaint,
-        evidence_id: str,
-        *,
-        token: str | None = None,
-        principal: Principal | None = None,
+        self, complaint: Complaint, evidence_id: str, viewer: Viewer
     ) -> tuple[ComplaintEvidence, bytes]:
-        """The file, for a party of the complaint only; anyone else gets Forbidden."""
-        if not may_see(complaint, token=token, principal=principal):
-            raise Forbidden("evidence is shown only to the complaint's parties and moderators")
+        """The file, for those ``EvidenceAccess`` lets in; anyone else gets Forbidden, before
+        the file is looked up (a refusal never says whether it exists)."""
+        if not EvidenceAccess(complaint).may_see(viewer):
+            raise Forbidden("evidence is shown only to the complaint's parties")
         row = self.session.execute(
             select(ComplaintEvidence).where(
                 ComplaintEvidence.public_id == evidence_id,
@@ -247,26 +256,3 @@ class EvidenceStore:
         except OSError:
             raise NotFound("the evidence file is missing") from None
         return row, data
-
-
-def may_see(complaint: Complaint, *, token: str | None, principal: Principal | None) -> bool:
-    """The complainant (private token), the merchant (reply token, or its own token) and
-    moderators; nobody else, and no role but these."""
-    if principal is not None:
-        if principal.role == "moderator":
-            return True
-        if principal.role == "merchant":
-            # A merchant sees a case once a moderator handed it over, and only its own.
-            return (
-                complaint.seller_id is not None
-                and principal.seller_id == complaint.seller_id
-                and complaint.status not in _BEFORE_MERCHANT
-            )
-        return False
-    if not token:
-        return False
-    given = digest(token)
-    return any(
-        known is not None and secrets.compare_digest(given, known)
-        for known in (complaint.complainant_token_digest, complaint.reply_token_digest)
-    )

@@ -147,17 +147,23 @@ class ComplaintReminder(SQLModel, table=True):
 
 
 EVIDENCE_TYPES = ("image/jpeg", "image/png", "application/pdf")
+#: who attached a file: the complainant (at filing) or the merchant (from its desk)
+EVIDENCE_PARTIES = ("consumer", "merchant")
 
 
 class ComplaintEvidence(SQLModel, table=True):
-    """A file a complainant attached: kept outside the web root under a random name, shown
-    only to the complainant, the merchant and moderators (registry.complaints.evidence)."""
+    """A file a party attached: kept outside the web root under a random name, shown only
+    to those ``registry.complaints.access`` lets in."""
 
     __tablename__ = "complaint_evidence"
 
     id: int | None = Field(default=None, primary_key=True)
     public_id: str = Field(max_length=40, unique=True)
     complaint_id: int = Field(foreign_key="complaint.id", index=True)
+    # EVIDENCE_PARTIES: each party attaches at most MAX_FILES of its own
+    party: str = Field(
+        default="consumer", max_length=16, sa_column_kwargs={"server_default": "consumer"}
+    )
     # what the content was found to be (never the client's word for it)
     media_type: str = Field(max_length=40)
     stored_name: str = Field(max_length=80, unique=True)

@@ -43,10 +43,11 @@ Choices (see also ``registry.privacy``):
 ComplaintService is the one door; its parts are collaborators with public methods: the
 periods, limits and input checks are in ``rules``; filing in ``intake``; what moderators,
 merchants and consumers do in ``mediation``; the complainant's own steps and the lost-link
-recovery in ``consumer``; the regulator's queue in ``escalation``; the deadline job's part in
-``deadlines``, the case clock's (escalating unanswered cases, reminders) in ``clock``, and
-retention's (private data deleted after a case closes) in ``retention``; the audited steps
-all of them take in ``transitions``; who is told in ``notices``; reads and views in
+recovery in ``consumer``; who sees and adds evidence in ``access`` and ``evidence``; the
+regulator's queue in ``escalation``; the deadline job's part in ``deadlines``, the case
+clock's (escalating unanswered cases, reminders) in ``clock``, and retention's (private data
+deleted after a case closes) in ``retention``; the audited steps all of them take in
+``transitions``; who is told in ``notices``; reads and views in
 ``queries`` and ``timeline``.
 """
 
@@ -58,8 +59,10 @@ from typing import Any
 
 from sqlmodel import Session
 
+from ..core.errors import Forbidden, ValidationFailed
 from ..core.types import utcnow
 from ..trust.tokens import Principal
+from .access import MERCHANT_UPLOAD_STATES, EvidenceAccess, Viewer
 from .clock import CaseClock, ClockSettings
 from .consumer import ConsumerSteps
 from .deadlines import ComplaintDeadlines
@@ -97,6 +100,7 @@ class ComplaintService:
         self.now = now or utcnow()
         self.queries = ComplaintQueries(session)
         steps = Transitions(session, self.now, self.queries, regulator_address)
+        self.steps = steps
         self.intake = ComplaintIntake(
             session,
             self.now,
@@ -133,6 +137,27 @@ class ComplaintService:
         if files and self.evidence is not None:
             self.evidence.attach(complaint, files, COMPLAINANT_ACTOR)
         return complaint, token
+
+    def add_merchant_evidence(
+        self, complaint_id: int | str, evidence: list[bytes], viewer: Viewer
+    ) -> list[str]:
+        """The merchant attaches files while the case waits for its answer
+        (``access.MERCHANT_UPLOAD_STATES``: merchant_notified, no_response, rebutted); the
+        complainant is told. Return the files' public ids."""
+        if self.evidence is None:
+            raise ValueError("adding evidence needs the service's evidence_dir")
+        if not EvidenceAccess(self.queries.get(complaint_id)).may_upload_as_merchant(viewer):
+            raise Forbidden("only the complaint's merchant adds evidence to it")
+        if not evidence:
+            raise ValidationFailed("no file", {"evidence": "required"})
+        files = clean_all(list(evidence))  # before the write lock: decoding takes a while
+        complaint = self.steps.load(complaint_id)
+        self.steps.require(complaint, "add evidence to", MERCHANT_UPLOAD_STATES)
+        principal = viewer.principal
+        actor = principal.actor if principal is not None else "merchant:reply-link"
+        ids = self.evidence.attach(complaint, files, actor, party="merchant")
+        self.steps.notices.consumer(complaint, "evidence_added", files=len(ids))
+        return ids
 
     # -- mediation ------------------------------------------------------------------------
 

@@ -12,7 +12,7 @@ from sqlalchemy.engine import Engine
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 
 
-def alembic_config(engine: Engine) -> Config:
+def alembic_config(engine: Engine, sealing_key: str | None = None) -> Config:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.set_main_option(
@@ -20,15 +20,17 @@ def alembic_config(engine: Engine) -> Config:
         engine.url.render_as_string(hide_password=False).replace("%", "%%"),
     )
     config.attributes["engine"] = engine
+    # The master key of sealed secrets: a migration that seals stored secrets needs it.
+    config.attributes["sealing_key"] = sealing_key
     return config
 
 
-def upgrade(engine: Engine, revision: str = "head") -> None:
-    command.upgrade(alembic_config(engine), revision)
+def upgrade(engine: Engine, revision: str = "head", sealing_key: str | None = None) -> None:
+    command.upgrade(alembic_config(engine, sealing_key), revision)
 
 
-def downgrade(engine: Engine, revision: str) -> None:
-    command.downgrade(alembic_config(engine), revision)
+def downgrade(engine: Engine, revision: str, sealing_key: str | None = None) -> None:
+    command.downgrade(alembic_config(engine, sealing_key), revision)
 
 
 def current(engine: Engine) -> str | None:

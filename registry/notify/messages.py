@@ -35,6 +35,7 @@ TEMPLATES = (
     "access_code",
     "reminder_reply",
     "reminder_rebut",
+    "evidence_added",
 )
 #: the paths of the links messages carry, after BASE_URL
 LINKS = {

@@ -1,8 +1,9 @@
 """The whole mediation loop in a real browser, by people only: a consumer files with a photo,
-a moderator accepts in the console, the merchant is e-mailed (a real SMTP server), signs in
-and answers on its desk, the consumer rebuts, the merchant offers a settlement, the
-consumer accepts, and the profile shows the outcome. Screenshots of the merchant's pages in
-both languages (docs/screenshots with ``make screenshots``)."""
+a moderator accepts in the console, the merchant is e-mailed (a real SMTP server), signs in,
+attaches a file and answers on its desk, the consumer sees both parties' files and rebuts,
+the merchant offers a settlement, the consumer accepts, and the profile shows the outcome.
+Screenshots of the merchant's pages in both languages (docs/screenshots with
+``make screenshots``)."""
 
 from __future__ import annotations
 
@@ -53,11 +54,11 @@ def inbox(registry):
     controller.stop()
 
 
-def _photo() -> bytes:
+def _photo(kind: str = "JPEG") -> bytes:
     from PIL import Image
 
     out = io.BytesIO()
-    Image.new("RGB", (40, 30), (200, 30, 30)).save(out, "JPEG")
+    Image.new("RGB", (40, 30), (200, 30, 30)).save(out, kind)
     return out.getvalue()
 
 
@@ -97,6 +98,8 @@ def test_the_whole_loop_by_people_only(browser, registry, inbox, screenshot_dir,
     merchant, _ = _accounts(app, "merchant", seller_ids=[sid])
     photo = tmp_path / "receipt.jpg"
     photo.write_bytes(_photo())
+    shop_file = tmp_path / "waybill.png"
+    shop_file.write_bytes(_photo("PNG"))
     # The consumer is a person of their own (their address): other tests' complaints from
     # this machine count against 127.0.0.1's intake limits, not theirs.
     address = {"zh": "203.0.113.61", "en": "203.0.113.62"}[lang]
@@ -138,14 +141,26 @@ def test_the_whole_loop_by_people_only(browser, registry, inbox, screenshot_dir,
         with shop.expect_navigation():
             row.locator("a", has_text=complaint_id).click()
         save_screenshot(shop, screenshot_dir, f"merchant-case-{lang}")
+        # It attaches a file of its own from the desk (the consumer is told).
+        shop.locator("#evidence-form input[type=file]").set_input_files(str(shop_file))
+        with shop.expect_navigation():
+            shop.locator("#evidence-form button[type=submit]").click()
+        assert shop.locator("#evidence li[data-party=merchant]").count() == 1
         shop.locator("input[name=response][value=explanation]").check()
         shop.locator("textarea[name=reply]").fill("产品经检测为正常使用损坏，请提供照片以便核实。")
         with shop.expect_navigation():
-            shop.locator("form[action*='/merchant/cases/'] button[type=submit]").click()
+            shop.locator("#reply-form button[type=submit]").click()
 
         # The consumer rebuts from the status page (the private link opens it).
         page.goto(link)
         page.wait_for_selector("#timeline")
+        # Both parties' files are listed, each a download.
+        assert page.locator("#evidence li[data-party=consumer]").count() == 1
+        shop_item = page.locator("#evidence li[data-party=merchant]")
+        assert shop_item.count() == 1
+        with page.expect_download() as got:
+            shop_item.locator("a").click()
+        assert got.value.suggested_filename.endswith(".png")
         page.locator("#rebut-form textarea").fill("照片已上传，外壳裂开并非人为损坏，请换货。")
         with page.expect_navigation():
             page.locator("#rebut-form button[type=submit]").click()
@@ -156,7 +171,7 @@ def test_the_whole_loop_by_people_only(browser, registry, inbox, screenshot_dir,
         shop.locator("input[name=settlement]").fill("150")
         shop.locator("textarea[name=reply]").fill("同意退款150元作为补偿，已联系顾客。")
         with shop.expect_navigation():
-            shop.locator("form[action*='/merchant/cases/'] button[type=submit]").click()
+            shop.locator("#reply-form button[type=submit]").click()
 
         # The consumer sees the offer and accepts the outcome.
         page.goto(f"{base}/complaints/{complaint_id}/status?lang={lang}")

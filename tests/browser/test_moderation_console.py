@@ -10,6 +10,7 @@ from datetime import timedelta
 import pyotp
 import pytest
 
+from ..people import BOX
 from .conftest import save_screenshot
 
 pytestmark = pytest.mark.browser
@@ -54,11 +55,11 @@ def _accounts(app, role: str, *, enrol: bool = True, seller_ids=()):
         )
         if enrol and role != "merchant":
             earlier = utcnow() - timedelta(minutes=3)
-            service = AccountService(session, earlier)
+            service = AccountService(session, earlier, box=BOX)
             secret, _ = service.start_totp(account, "Registry")
             service.confirm_totp(account, pyotp.TOTP(secret).at(earlier))
         session.commit()
-        return account.email, account.totp_secret
+        return account.email, (BOX.open(account.totp_secret) if account.totp_secret else None)
 
 
 def _file_complaint(app, seller_id: str, address: str) -> str:

@@ -69,3 +69,44 @@ def test_cli_db_upgrade(runner):
     result = runner.invoke(args=["db", "upgrade"])
     assert result.exit_code == 0, result.output
     assert "database at" in result.output
+
+
+def _account_with_clear_secret(engine, secret: str) -> None:
+    upgrade(engine, "0014")
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO account (email, role, totp_secret, session_epoch, created_at) "
+                "VALUES ('m@example.org', 'moderator', :s, 0, '2026-12-01 00:00:00')"
+            ),
+            {"s": secret},
+        )
+
+
+def test_0015_seals_clear_totp_secrets(tmp_path):
+    from registry.core.sealing import TOTP_SECRETS, SecretBox
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'm.db'}")
+    _account_with_clear_secret(engine, "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP")
+    upgrade(engine, sealing_key="master")
+    with engine.connect() as conn:
+        stored = conn.execute(text("SELECT totp_secret FROM account")).scalar_one()
+    assert "JBSWY3DP" not in stored
+    assert SecretBox("master", TOTP_SECRETS).open(stored) == "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+    downgrade(engine, "0014", sealing_key="master")  # and back to clear
+    with engine.connect() as conn:
+        assert (
+            conn.execute(text("SELECT totp_secret FROM account"))
+            .scalar_one()
+            .startswith("JBSWY3DP")
+        )
+    engine.dispose()
+
+
+def test_0015_without_the_key_refuses_rather_than_half_seals(tmp_path):
+    engine = make_engine(f"sqlite:///{tmp_path / 'm.db'}")
+    _account_with_clear_secret(engine, "JBSWY3DPEHPK3PXP")
+    with pytest.raises(RuntimeError, match="sealing key"):
+        upgrade(engine)
+    assert current(engine) == "0014"
+    engine.dispose()

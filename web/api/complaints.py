@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from flask import request
 
-from registry.complaints.evidence import may_see
+from registry.complaints.access import EvidenceAccess, Viewer
 from registry.complaints.shapes import Acceptance, ComplaintFiling, Confirmation, Refusal, Reply
 from registry.core.errors import BadPayload, Forbidden, NotFound
 from registry.core.shapes import Shape
 
 from .. import payload
 from ..auth import authenticate
-from ..complaint_pages import client_key, complaint_service, evidence_response, status_link
+from ..case_files import evidence_list, evidence_response
+from ..complaint_pages import client_key, complaint_service, status_link
 from ..db import get_session
 from ..envelope import ok, paged
 from ..headers import private
@@ -187,48 +188,40 @@ def complaint_action(public_id: str, action: str):
     return ok({**service.public_view(row), **out})
 
 
-def _evidence_party(service, row):
-    """Who asks for evidence: an API token (moderator, or the seller's merchant), or the
-    complainant's or the merchant's private token in ``X-Complaint-Token``."""
+def _evidence_viewer() -> Viewer:
+    """Who asks for evidence: an API token (a moderator, the seller's merchant, a regulator
+    once the case is escalated), or the complainant's or the merchant's private token in
+    ``X-Complaint-Token``."""
     if request.headers.get("Authorization"):
-        return {"principal": authenticate()}
-    return {"token": request.headers.get("X-Complaint-Token", "").strip() or None}
+        return Viewer(principal=authenticate())
+    return Viewer(token=request.headers.get("X-Complaint-Token", "").strip() or None)
 
 
 @bp.get("/complaints/<public_id>/evidence")
 @operation(
-    "A complaint's evidence files (its parties and moderators only: a private token in"
-    " X-Complaint-Token, or a merchant or moderator token)",
-    roles=("merchant", "moderator"),
+    "A complaint's evidence files, both parties' (its parties and moderators only: a"
+    " private token in X-Complaint-Token, or a merchant or moderator token; a regulator"
+    " token once the complaint is escalated)",
+    roles=("merchant", "moderator", "regulator"),
     token_optional=True,
     answers=[answer(200, EvidenceFile, many=True), answer(403), answer(404)],
 )
 @private
 def list_evidence(public_id: str):
-    """The evidence files of a complaint, for its parties and moderators only."""
+    """The evidence files of a complaint, for those ``EvidenceAccess`` lets in."""
     service = complaint_service(get_session())
     row = service.get(public_id)
-    party = _evidence_party(service, row)
-    if not may_see(row, token=party.get("token"), principal=party.get("principal")):
-        raise Forbidden("evidence is shown only to the complaint's parties and moderators")
-    return ok(
-        [
-            {
-                "id": e.public_id,
-                "type": e.media_type,
-                "size": e.size,
-                "sha256": e.sha256,
-                "created_at": e.created_at,
-            }
-            for e in service.evidence.listing(row.id)
-        ]
-    )
+    viewer = _evidence_viewer()
+    if not EvidenceAccess(row).may_see(viewer):
+        raise Forbidden("evidence is shown only to the complaint's parties")
+    return ok(evidence_list(service, row, viewer))
 
 
 @bp.get("/complaints/<public_id>/evidence/<evidence_id>")
 @operation(
-    "One evidence file, as an attachment (the complaint's parties and moderators only)",
-    roles=("merchant", "moderator"),
+    "One evidence file, as an attachment (the complaint's parties and moderators only;"
+    " regulators once the complaint is escalated)",
+    roles=("merchant", "moderator", "regulator"),
     token_optional=True,
     answers=[
         answer(200, media=("image/jpeg", "image/png", "application/pdf"), description="The file"),
@@ -238,8 +231,8 @@ def list_evidence(public_id: str):
 )
 @private
 def get_evidence(public_id: str, evidence_id: str):
-    """One evidence file, as an attachment, for the complaint's parties and moderators."""
+    """One evidence file, as an attachment, for those ``EvidenceAccess`` lets in."""
     service = complaint_service(get_session())
     row = service.get(public_id)
-    found, data = service.evidence.open(row, evidence_id, **_evidence_party(service, row))
+    found, data = service.evidence.open(row, evidence_id, _evidence_viewer())
     return evidence_response(found, data)

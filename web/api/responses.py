@@ -230,9 +230,10 @@ class SiteReportCount(Answer):
 
 
 class EvidenceFile(Answer):
-    """One file a complainant attached (its bytes are a download of their own)."""
+    """One file a party attached (its bytes are a download of their own)."""
 
     id: str
+    party: Literal["consumer", "merchant"]
     type: Literal["image/jpeg", "image/png", "application/pdf"]
     size: int
     sha256: str

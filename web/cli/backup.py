@@ -38,12 +38,15 @@ def backup(path: Path) -> None:
 def restore(path: Path, yes: bool) -> None:
     """Replace the database with the backup at PATH, then migrate it, check the audit chain
     and rebuild the search index. Stop the site and the scheduler first."""
+    from flask import current_app
+
     from registry.core.backup import BackupError
     from registry.core.backup import restore as read
     from registry.core.migrate import upgrade
     from registry.journal import audit
 
     from ..indexing import index_paths, rebuild
+    from ..outbound import sealing_key
 
     if not yes:
         raise click.ClickException("restore replaces every row of the database: add --yes")
@@ -52,7 +55,8 @@ def restore(path: Path, yes: bool) -> None:
         manifest = read(engine, path)
     except BackupError as exc:
         raise click.ClickException(str(exc)) from None
-    upgrade(engine)  # a backup of an older release is brought to this one's schema
+    # a backup of an older release is brought to this one's schema
+    upgrade(engine, sealing_key=sealing_key(current_app))
     with database().reader() as session:
         report = audit.verify_chain(session)
         count = rebuild(session, index_paths())

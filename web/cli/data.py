@@ -15,6 +15,7 @@ from registry.registration.columns import column_report
 from registry.registration.service import RegistrationService
 
 from ..db import database, job_session
+from ..outbound import sealing_key
 from .records import CHUNK_OPTION, ENCODING, FILE, FORMAT, apply_records, read_records
 
 db_group = AppGroup("db", help="Database schema (Alembic migrations).")
@@ -24,7 +25,7 @@ db_group = AppGroup("db", help="Database schema (Alembic migrations).")
 @click.argument("revision", default="head")
 def db_upgrade(revision: str) -> None:
     """Apply migrations up to REVISION (default: head)."""
-    migrate.upgrade(database().engine, revision)
+    migrate.upgrade(database().engine, revision, sealing_key(current_app))
     click.echo(f"database at {migrate.current(database().engine)}")
 
 
@@ -32,7 +33,7 @@ def db_upgrade(revision: str) -> None:
 @click.argument("revision")
 def db_downgrade(revision: str) -> None:
     """Revert migrations down to REVISION."""
-    migrate.downgrade(database().engine, revision)
+    migrate.downgrade(database().engine, revision, sealing_key(current_app))
     click.echo(f"database at {migrate.current(database().engine)}")
 
 

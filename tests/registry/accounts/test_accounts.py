@@ -9,15 +9,17 @@ import pytest
 from sqlalchemy import select
 
 from registry.accounts.claims import ClaimService
+from registry.accounts.models import Account
 from registry.accounts.passwords import totp_step
 from registry.accounts.service import SIGN_IN_FAILED, AccountService
 from registry.core.errors import Conflict, Forbidden, Unauthorized, ValidationFailed
+from registry.core.sealing import ALERT_SECRETS, SecretBox
 from registry.core.types import utcnow
 from registry.journal.models import AuditEntry
 from registry.trust.tokens import Principal
 
 from ...factories import make_seller
-from ...people import PASSWORD
+from ...people import BOX, PASSWORD, SEALING_KEY
 
 REGULATOR = Principal(None, "reg@example.org", "regulator", account_id=7)
 
@@ -66,13 +68,13 @@ def test_only_merchants_speak_for_sellers(session):
 def test_totp_codes_within_one_step_either_side_and_once(session):
     account = _create(session, "moderator")
     now = utcnow()
-    service = AccountService(session, now - timedelta(minutes=5))
+    service = AccountService(session, now - timedelta(minutes=5), box=BOX)
     secret, uri = service.start_totp(account, "Registry")
     assert uri.startswith("otpauth://totp/Registry:moderator%40example.org?secret=")
     service.confirm_totp(account, pyotp.TOTP(secret).at(now - timedelta(minutes=5)))
     with pytest.raises(Conflict):
         service.start_totp(account, "Registry")  # never shown again
-    late = AccountService(session, now)
+    late = AccountService(session, now, box=BOX)
     previous = pyotp.TOTP(secret).at(now - timedelta(seconds=30))
     late.verify_second_factor(account, previous)
     with pytest.raises(Unauthorized):
@@ -123,3 +125,32 @@ def test_only_regulators_issue_and_only_merchants_claim(session):
 def test_a_tokens_principal_keeps_its_actor():
     assert Principal(3, "ops", "moderator").actor == "moderator:ops"
     assert Principal(None, "a@example.org", "moderator", account_id=3).actor == "user:3"
+
+
+def test_the_totp_secret_is_sealed_in_its_row(session):
+    account = _create(session, "moderator")
+    earlier = utcnow() - timedelta(minutes=3)
+    service = AccountService(session, earlier, box=BOX)
+    secret, uri = service.start_totp(account, "Registry")
+    service.confirm_totp(account, pyotp.TOTP(secret).at(earlier))
+    session.commit()
+    stored = session.execute(
+        select(Account.totp_secret).where(Account.id == account.id)
+    ).scalar_one()
+    assert secret not in stored and stored != secret and secret in uri
+    assert BOX.open(stored) == secret
+    AccountService(session, box=BOX).verify_second_factor(account, pyotp.TOTP(secret).now())
+
+
+def test_a_value_sealed_for_webhooks_does_not_open_as_a_totp_secret(session):
+    account = _create(session, "moderator")
+    earlier = utcnow() - timedelta(minutes=3)
+    service = AccountService(session, earlier, box=BOX)
+    secret, _ = service.start_totp(account, "Registry")
+    service.confirm_totp(account, pyotp.TOTP(secret).at(earlier))
+    # The same secret sealed under the same master key, but for webhooks: never a TOTP secret.
+    account.totp_secret = SecretBox(SEALING_KEY, ALERT_SECRETS).seal(secret)
+    with pytest.raises(ValueError):
+        BOX.open(account.totp_secret)
+    with pytest.raises(Unauthorized):
+        AccountService(session, box=BOX).verify_second_factor(account, pyotp.TOTP(secret).now())

@@ -12,8 +12,8 @@ from registry.alerts import delivery, fanout
 from registry.alerts.delivery import RetryPolicy
 from registry.alerts.models import AlertEvent, Delivery
 from registry.alerts.service import SubscriptionService
-from registry.alerts.signing import SecretBox
 from registry.core.db import make_engine, session_factory, writer
+from registry.core.sealing import ALERT_SECRETS, SecretBox
 from registry.core.types import utcnow
 from registry.events.service import EventService
 from registry.scores.service import ScoreService
@@ -21,7 +21,7 @@ from registry.trust.tokens import TokenService
 
 from ...factories import make_seller
 
-BOX = SecretBox("test-key")
+BOX = SecretBox("test-key", ALERT_SECRETS)
 
 
 @pytest.fixture

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from registry.alerts.signing import SecretBox, new_secret, signature, verify
+from registry.alerts.signing import new_secret, signature, verify
+from registry.core.sealing import ALERT_SECRETS, SecretBox
 
 README = Path(__file__).resolve().parents[3] / "README.md"
 
@@ -41,7 +42,7 @@ def test_the_signature_is_hmac_sha256_over_timestamp_dot_body():
 
 
 def test_a_sealed_secret_opens_only_under_its_key():
-    sealed = SecretBox("one").seal("whsec_x")
-    assert "whsec_x" not in sealed and SecretBox("one").open(sealed) == "whsec_x"
+    sealed = SecretBox("one", ALERT_SECRETS).seal("whsec_x")
+    assert "whsec_x" not in sealed and SecretBox("one", ALERT_SECRETS).open(sealed) == "whsec_x"
     with pytest.raises(ValueError):
-        SecretBox("two").open(sealed)
+        SecretBox("two", ALERT_SECRETS).open(sealed)
