@@ -432,3 +432,14 @@ def test_the_cli_gives_a_regulator_its_source(app, session, runner):
     )
     assert refused.exit_code != 0 and "source" in refused.output
     assert runner.invoke(args=["users", "source", "nobody@example.org", "x"]).exit_code != 0
+
+
+def test_a_case_whose_private_words_were_deleted_says_so(app, world, session):
+    row = session.execute(
+        select(Complaint).where(Complaint.public_id == world["complaint"])
+    ).scalar_one()
+    row.narrative_original = ""  # as the retention job leaves it
+    session.commit()
+    client = _client_as(app, world, "regulator")
+    html = client.get(f"/regulator/cases/{world['complaint']}?lang=en").get_data(as_text=True)
+    assert 'id="original-deleted"' in html and "【电话已隐去】" in html
