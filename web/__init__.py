@@ -57,6 +57,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         ops,
         pages,
         people,
+        regulator,
         templating,
         throttle,
     )
@@ -79,6 +80,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(account_pages.bp)
     app.register_blueprint(moderation.bp)
     app.register_blueprint(merchant.bp)
+    app.register_blueprint(regulator.bp)
     app.register_blueprint(ops.bp)
     app.register_blueprint(badge.bp)
     read_bodies_safely(app)  # a body the server cannot read is a 400, wherever it is read

@@ -1,5 +1,5 @@
-"""The forms of signing in, accounts, claims and the moderator's console (Flask-WTF, each
-with its CSRF token); the services check the content again."""
+"""The forms of signing in, accounts, claims, the moderator's console and the regulator's
+desk (Flask-WTF, each with its CSRF token); the services check the content again."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from wtforms import (
     EmailField,
     HiddenField,
     PasswordField,
+    RadioField,
     SelectField,
     StringField,
     TextAreaField,
@@ -17,7 +18,11 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
 from registry.accounts.passwords import MAX_PASSWORD, MIN_PASSWORD
+from registry.complaints.models import DECISIONS
 from registry.complaints.rules import MODERATION_REASONS
+from registry.disputes.models import STATES
+
+from .templating import LABELS
 
 #: what each listed reason is called on the page (the public words are the registry's own)
 REASON_LABELS = {
@@ -31,6 +36,8 @@ REASON_LABELS = {
     "other": _l("Another reason"),
 }
 assert set(REASON_LABELS) == set(MODERATION_REASONS)
+#: what a source decides of a dispute (each kind allows two: ``OUTCOMES``)
+DISPUTE_OUTCOMES = tuple(s for s in STATES if s != "open")
 
 
 class LoginForm(FlaskForm):
@@ -138,4 +145,33 @@ class DecisionForm(FlaskForm):
     note = TextAreaField(
         _l("More words (published with the reason, after the filter)"),
         validators=[Optional(), Length(max=500)],
+    )
+
+
+class EscalationDecisionForm(FlaskForm):
+    """A regulator's decision on an escalated complaint (``Escalations.decide``)."""
+
+    decision = SelectField(
+        _l("Decision"),
+        validators=[DataRequired()],
+        choices=[SelectChoice("", _l("Choose one"))]
+        + [SelectChoice(d, LABELS["outcome"][f"regulator_{d}"]) for d in DECISIONS],
+    )
+    reason = TextAreaField(
+        _l("Reason (published; personal data is hidden)"),
+        validators=[DataRequired(), Length(max=1000)],
+    )
+
+
+class DisputeDecisionForm(FlaskForm):
+    """The source's decision on a dispute (``DisputeService.decide``)."""
+
+    outcome = RadioField(
+        _l("Decision"),
+        validators=[DataRequired()],
+        choices=[SelectChoice(o, LABELS["dispute_status"][o]) for o in DISPUTE_OUTCOMES],
+    )
+    reason = TextAreaField(
+        _l("Reason (published; personal data is hidden)"),
+        validators=[DataRequired(), Length(max=1000)],
     )

@@ -6,9 +6,10 @@ from __future__ import annotations
 from datetime import timedelta
 from urllib.parse import urlsplit
 
-from flask import Blueprint, Response, abort, current_app, render_template, url_for
+from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
 from sqlalchemy import text
 
+from registry.core.errors import Forbidden
 from registry.core.types import utcnow
 
 from .auth import authenticate
@@ -65,12 +66,20 @@ def feeds():
 @bp.get("/ops/sites")
 @private
 def unidentified_sites():
-    """Regulators: the domains consumers reported with no registered seller, most first."""
+    """Regulators: the domains consumers reported with no registered seller, most first
+    (a regulator's token, or a regulator signed in with the second factor: the desk links
+    here)."""
+    from flask_login import current_user
+
     from registry.complaints.sites import SiteReports
 
     from .request import page_args
 
-    authenticate("regulator")
+    if current_user.is_authenticated and not request.headers.get("Authorization"):
+        if current_user.role != "regulator":
+            raise Forbidden("this page is for regulator accounts")
+    else:
+        authenticate("regulator")
     reports = SiteReports(get_session(), utcnow())
     page = page_args(default=50, most=200)
     return render_template(
@@ -78,4 +87,5 @@ def unidentified_sites():
         sites=reports.queue(page.size, page.offset),
         total=reports.queue_total(),
         page=page,
+        signed_in=current_user.is_authenticated and current_user.role == "regulator",
     )

@@ -35,6 +35,8 @@ class Account(SQLModel, table=True):
     invite_digest: str | None = Field(default=None, max_length=64, unique=True)
     invite_expires_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     disabled_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # A regulator's: the source whose records it decides (``regulator:<name>``), or None.
+    source: str | None = Field(default=None, max_length=120)
     last_sign_in_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 

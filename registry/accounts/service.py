@@ -31,11 +31,27 @@ INVITE_PREFIX = "inv_"
 INVITE_FOR = timedelta(days=7)
 SIGN_IN_FAILED = "wrong e-mail, password or code"
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,189}\.[^@\s]{2,63}$")
+#: a source's name as API tokens are named (``flask tokens create --name``)
+_SOURCE_NAME = re.compile(r"^[^\x00-\x1f\x7f]{1,100}$")
+SOURCE_PREFIX = "regulator:"
 
 
 def normalize_email(text: str | None) -> str:
     """The e-mail as stored and throttled: trimmed, lower case."""
     return (text or "").strip().lower()[:254]
+
+
+def source_of(name: str | None) -> str:
+    """The source a regulator account decides for, as its records name it
+    (``regulator:<name>``), from the name alone or the whole form; or raise."""
+    text = (name or "").strip()
+    text = text.removeprefix(SOURCE_PREFIX)
+    if not _SOURCE_NAME.match(text):
+        raise ValidationFailed(
+            "a source is the regulator's token name: 1 to 100 characters",
+            {"source": "invalid"},
+        )
+    return SOURCE_PREFIX + text
 
 
 def _digest(token: str) -> str:
@@ -114,6 +130,7 @@ class AccountService:
             seller_id=sellers[0] if sellers else None,
             account_id=account.id,
             seller_ids=frozenset(sellers),
+            source=account.source if account.role == "regulator" else None,
         )
 
     @staticmethod
@@ -131,6 +148,7 @@ class AccountService:
         seller_ids: Iterable[int] = (),
         invite: bool = False,
         actor: str = "cli",
+        source: str | None = None,
     ) -> tuple[Account, str | None]:
         """Create an account with a password, or with an invitation (its token returned
         once; its page sets the password)."""
@@ -142,11 +160,18 @@ class AccountService:
         sellers = list(dict.fromkeys(seller_ids))
         if sellers and role != "merchant":
             raise ValidationFailed("only a merchant account speaks for sellers", {"seller": role})
+        if source is not None and role != "regulator":
+            raise ValidationFailed("only a regulator account has a source", {"source": role})
         if self.find(address) is not None:
             raise Conflict("an account with this e-mail exists", {"email": "taken"})
         if not invite:
             check_password(password)
-        account = Account(email=address, role=role, created_at=self.now)
+        account = Account(
+            email=address,
+            role=role,
+            created_at=self.now,
+            source=None if source is None else source_of(source),
+        )
         token = None
         if invite:
             token = INVITE_PREFIX + secrets.token_urlsafe(32)
@@ -156,7 +181,13 @@ class AccountService:
             account.password_hash = passwords.hash_password(password or "")
         self.session.add(account)
         self.session.flush()
-        self._audit(actor, "account.create", account, None, {"role": role, "invite": invite})
+        self._audit(
+            actor,
+            "account.create",
+            account,
+            None,
+            {"role": role, "invite": invite, "source": account.source},
+        )
         for seller_id in sellers:
             self.bind_seller(account, seller_id, "operator", actor)
         return account, token
@@ -249,6 +280,18 @@ class AccountService:
         account.session_epoch += 1
         account.invite_digest = account.invite_expires_at = None
         self._audit(actor, "account.disable", account, None, {"disabled_at": self.now.isoformat()})
+        return True
+
+    def set_source(self, account: Account, name: str, actor: str) -> bool:
+        """Let a regulator account decide for the source *name*; False if it already did."""
+        if account.role != "regulator":
+            raise ValidationFailed("only a regulator account has a source", {"role": "regulator"})
+        source = source_of(name)
+        if account.source == source:
+            return False
+        old = {"source": account.source}
+        account.source = source
+        self._audit(actor, "account.source", account, old, {"source": source})
         return True
 
     def bind_seller(self, account: Account, seller_id: int, via: str, actor: str) -> bool:

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlmodel import Session
 
-from ..core.errors import ValidationFailed
+from ..core.errors import NotFound, ValidationFailed
 from ..core.types import max_length
 from ..trust.tokens import Principal, require_role
 from .models import DECISIONS, Complaint
@@ -34,22 +34,51 @@ class Escalations:
         self.steps = transitions
         self.queries = queries
 
-    def queue(self, actor: Principal, limit: int = 50, offset: int = 0) -> list[dict[str, Any]]:
-        """Escalated complaints, the longest waiting first, each with its whole file."""
+    def _escalated(self, seller_id: int | None, escalated_before: datetime | None):
+        where = [Complaint.status == "escalated"]
+        if seller_id is not None:
+            where.append(Complaint.seller_id == seller_id)
+        if escalated_before is not None:
+            where.append(Complaint.escalated_at <= escalated_before)
+        return where
+
+    def queue(
+        self,
+        actor: Principal,
+        limit: int = 50,
+        offset: int = 0,
+        *,
+        seller_id: int | None = None,
+        escalated_before: datetime | None = None,
+    ) -> list[dict[str, Any]]:
+        """Escalated complaints, the longest waiting first, each with its whole file
+        (of one seller, or escalated before a time, when asked)."""
         require_role(actor, "regulator")
         rows = self.session.execute(
             select(Complaint)
-            .where(Complaint.status == "escalated")
+            .where(*self._escalated(seller_id, escalated_before))
             .order_by(Complaint.escalated_at, Complaint.id)
             .limit(limit)
             .offset(offset)
         ).scalars()
         return [self.case_file(c) for c in rows]
 
-    def total(self) -> int:
+    def total(
+        self, *, seller_id: int | None = None, escalated_before: datetime | None = None
+    ) -> int:
         return self.session.execute(
-            select(func.count()).select_from(Complaint).where(Complaint.status == "escalated")
+            select(func.count())
+            .select_from(Complaint)
+            .where(*self._escalated(seller_id, escalated_before))
         ).scalar_one()
+
+    def case(self, actor: Principal, complaint_id: int | str) -> dict[str, Any]:
+        """One escalated complaint's whole file (also once decided); another is not found."""
+        require_role(actor, "regulator")
+        complaint = self.queries.get(complaint_id)
+        if complaint.escalated_at is None:
+            raise NotFound("this complaint was never escalated")
+        return self.case_file(complaint)
 
     def case_file(self, complaint: Complaint) -> dict[str, Any]:
         """Everything a regulator needs: the texts as typed, the parties' answers, the steps."""

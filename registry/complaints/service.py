@@ -238,9 +238,12 @@ class ComplaintService:
 
     # -- the regulator ----------------------------------------------------------------------
 
-    def escalation_queue(self, actor: Principal, limit: int = 50, offset: int = 0) -> list[Any]:
-        """Escalated complaints with their whole file, for regulators."""
-        return self.escalations.queue(actor, limit, offset)
+    def escalation_queue(
+        self, actor: Principal, limit: int = 50, offset: int = 0, **filters: Any
+    ) -> list[Any]:
+        """Escalated complaints with their whole file, for regulators (``filters``: a
+        ``seller_id``, ``escalated_before``)."""
+        return self.escalations.queue(actor, limit, offset, **filters)
 
     def decide(self, complaint_id: int | str, actor: Principal, decision: Any, reason: Any):
         """Record and publish the regulator's decision on an escalated complaint."""

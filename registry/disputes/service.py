@@ -236,12 +236,19 @@ class DisputeService:
             raise NotFound(f"no dispute {public_id!r}")
         return row
 
-    def decide(self, public_id: str, actor: str, role: str, data: Any) -> Dispute:
-        """The source's decision (``outcome`` and ``reason``); only the record's source."""
+    def decide(
+        self, public_id: str, actor: str, role: str, data: Any, *, source: str | None = None
+    ) -> Dispute:
+        """The source's decision (``outcome`` and ``reason``); only the record's source.
+
+        ``source``: the source a person decides for (a regulator account's), when the actor
+        is the person (``user:<id>``, audited as such); a token is its own source. The
+        record's withdrawal or the granted decision is recorded as the source's own."""
+        source = source or actor
         lock_for_write(self.session)
         dispute = self.get(public_id)
         self.session.refresh(dispute, with_for_update=True)
-        if dispute.queue != actor:
+        if dispute.queue != source:
             raise Forbidden("only the source that recorded the record decides its disputes")
         if dispute.status != "open":
             raise Conflict("this dispute is decided", {"status": dispute.status})
@@ -258,9 +265,9 @@ class DisputeService:
         keep = seller_names(self.session, [dispute.seller_id])[dispute.seller_id]
         shown = public_text(reason, limit=REASON_LIMIT, keep=keep)
         if outcome == "withdrawn":
-            self._withdraw(dispute, actor, role, reason)
+            self._withdraw(dispute, source, role, reason)
         elif outcome == "granted":
-            self._grant(dispute, actor, reason)
+            self._grant(dispute, source, reason)
         old, ok = {"status": dispute.status}, str(outcome)
         dispute.status = ok
         dispute.reason, dispute.reason_original = shown.public, shown.original

@@ -42,6 +42,8 @@ class Principal:
     seller_id: int | None = None
     account_id: int | None = None
     seller_ids: frozenset[int] = frozenset()
+    #: a regulator account's source (``regulator:<name>``): whose disputes it decides
+    source: str | None = None
 
     @property
     def actor(self) -> str:

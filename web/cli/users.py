@@ -1,4 +1,4 @@
-"""People's accounts: ``users create``, ``users list``, ``users disable``."""
+"""People's accounts: ``users create``, ``users list``, ``users source``, ``users disable``."""
 
 from __future__ import annotations
 
@@ -34,8 +34,15 @@ def _read_password() -> str:
 @click.option(
     "--seller", "sellers", multiple=True, help="Seller public id (merchants; repeatable)."
 )
+@click.option(
+    "--source",
+    default=None,
+    help="The source a regulator decides for (its token name, as its records name it).",
+)
 @click.option("--invite", is_flag=True, help="Print a one-time invitation link instead.")
-def create_user(role: str, email: str, sellers: tuple[str, ...], invite: bool) -> None:
+def create_user(
+    role: str, email: str, sellers: tuple[str, ...], source: str | None, invite: bool
+) -> None:
     """Create an account; the password is prompted (or read from standard input)."""
     from registry.registration.sellers import SellerService
 
@@ -50,11 +57,14 @@ def create_user(role: str, email: str, sellers: tuple[str, ...], invite: bool) -
                 seller_ids=seller_ids,
                 invite=invite,
                 actor="cli",
+                source=source,
             )
         except RegistryError as exc:
             raise click.ClickException(exc.message) from None
         session.commit()
         line = f"account {account.id}: {account.email} ({role})"
+        if account.source:
+            line += f", deciding for {account.source}"
     click.echo(line)
     if token is not None:
         # Shown once: the token is stored only as a digest. The fragment never reaches a server.
@@ -90,8 +100,31 @@ def list_users() -> None:
                 else ("invited" if account.password_hash is None else "active")
             )
             totp = "totp" if account.totp_confirmed_at else "-"
-            sellers = ",".join(sorted(names)) or "-"
+            # A regulator's column names its source where a merchant's names its sellers.
+            sellers = account.source or ",".join(sorted(names)) or "-"
             click.echo(f"{account.id}\t{account.email}\t{account.role}\t{totp}\t{sellers}\t{state}")
+
+
+@users_group.command("source")
+@with_appcontext
+@click.argument("email")
+@click.argument("name")
+def set_source(email: str, name: str) -> None:
+    """Let a regulator account decide the disputes of the source NAME (its token name)."""
+    with job_session() as session:
+        service = AccountService(session)
+        account = service.find(email)
+        if account is None:
+            raise click.ClickException(f"no account has the e-mail {email!r}")
+        try:
+            changed = service.set_source(account, name, "cli")
+        except RegistryError as exc:
+            raise click.ClickException(exc.message) from None
+        session.commit()
+        source = account.source
+    click.echo(
+        f"{email} decides for {source}" if changed else f"{email} decided for {source} already"
+    )
 
 
 @users_group.command("disable")
