@@ -11,7 +11,7 @@ after ``check``.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, ClassVar, TypeVar
 
 from pydantic import (
     BaseModel,
@@ -22,6 +22,8 @@ from pydantic import (
     WithJsonSchema,
 )
 from pydantic_core import PydanticCustomError
+
+from .errors import ValidationFailed
 
 #: a rule: the field's raw value and its name in, the clean value out; ValueError says why not
 Rule = Callable[[Any, str], Any]
@@ -41,6 +43,8 @@ class Shape(BaseModel):
         validate_default=True,
         json_schema_extra=lambda schema, cls: _publish_required(schema, cls),
     )
+    #: what one record is called where a field is not one of its own ("not a field of ...")
+    noun: ClassVar[str] = "this record"
 
 
 class Required:
@@ -109,3 +113,65 @@ def passed(annotation: Any, description: str | None = None) -> Any:
     if description:
         schema["description"] = description
     return Annotated[Any, WithJsonSchema(schema)]
+
+
+def _listed(expected: str) -> str:
+    """pydantic's ``'a', 'b' or 'c'`` as ``a, b, c``."""
+    return expected.replace("' or '", ", ").replace("', '", ", ").strip("'")
+
+
+def _worded(item: Any, noun: str) -> str:
+    """One pydantic error in the registry's words (the rules' own messages kept)."""
+    kind, ctx, key = item["type"], item.get("ctx") or {}, str(item["loc"][0])
+    if kind == "missing":
+        return f"{key} is required"
+    if kind == "extra_forbidden":
+        return f"not a field of {noun}"
+    if kind == "string_too_long":
+        return f"longer than {ctx['max_length']} characters"
+    if kind == "string_too_short":
+        low = ctx["min_length"]
+        return f"{key} is required" if low == 1 else f"at least {low} characters"
+    if kind == "too_long":
+        return f"at most {ctx['max_length']} items"
+    if kind == "literal_error":
+        return f"{str(item['input'])[:40]!r} is not one of {_listed(ctx['expected'])}"
+    if kind in ("greater_than_equal", "greater_than"):
+        return f"must be at least {ctx.get('ge', ctx.get('gt'))}"
+    if kind in ("less_than_equal", "less_than"):
+        return f"must be at most {ctx.get('le', ctx.get('lt'))}"
+    return str(item["msg"])
+
+
+def field_errors(exc: ValidationError, noun: str = "this record") -> dict[str, str]:
+    """The errors of a refused record by field (its first error each), in the registry's
+    words: ``{"seller": "seller is required", "amount": "must be at most 1000"}``."""
+    errors: dict[str, str] = {}
+    for item in exc.errors():
+        key = str(item["loc"][0]) if item["loc"] else "body"
+        errors.setdefault(key[:40], _worded(item, noun))
+    return errors
+
+
+def validate(shape: type[S], data: Any, *, given_only: bool = False) -> tuple[S | None, dict]:
+    """``data`` read through ``shape``: the record, or None and the errors by field.
+
+    Every field is read (an absent one as None, so a rule refuses it in its own words);
+    ``given_only``: only the fields given count as set (a change of some fields).
+    """
+    if not isinstance(data, dict):
+        return None, {"body": "a JSON object"}
+    present = dict(data) if given_only else {name: None for name in shape.model_fields} | data
+    try:
+        return shape.model_validate(present), {}
+    except ValidationError as exc:
+        return None, field_errors(exc, shape.noun)
+
+
+def read(shape: type[S], data: Any, refused: str, *, given_only: bool = False) -> S:
+    """``data`` read through ``shape``, or ValidationFailed (422) naming each refused field:
+    ``refused`` says what was not done (``"dispute not filed"``)."""
+    record, errors = validate(shape, data, given_only=given_only)
+    if record is None:
+        raise ValidationFailed(f"{refused}: " + ", ".join(sorted(errors)), errors)
+    return record

@@ -29,6 +29,7 @@ from ..core.db import lock_for_write
 from ..core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from ..core.identifiers import clean_text
 from ..core.types import max_length, new_public_id, utcnow
+from ..events.event_fields import EventAmendment
 from ..events.models import Event, Sanction
 from ..events.sanction_rules import ABNORMAL_REMOVED, ACTIONS, CREDIT_REPAIR
 from ..events.sanctions import SanctionService
@@ -279,7 +280,9 @@ class DisputeService:
     def _withdraw(self, dispute: Dispute, actor: str, role: str, reason: str) -> None:
         EventService(self.session, actor=actor, role=role, now=self.now).amend(
             dispute.event_id,
-            {"resolution": "invalid", "reason": f"dispute {dispute.public_id}: {reason}"},
+            EventAmendment.model_validate(
+                {"resolution": "invalid", "reason": f"dispute {dispute.public_id}: {reason}"}
+            ),
         )
 
     def _grant(self, dispute: Dispute, actor: str, reason: str) -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BeforeValidator, Field
+from pydantic import BeforeValidator, ConfigDict, Field
 
 import scoring
 
@@ -16,6 +16,7 @@ from ..core.identifiers import clean_text
 from ..core.shapes import REQUIRED, Shape, passed, ruled
 from ..core.types import max_length
 from ..registration.validation import parse_datetime
+from .fields import Text
 from .models import COMPLAINT_CATEGORIES, FRAUD_TYPES, RESOLUTIONS, SEVERITIES, Event
 
 #: what a submitter may claim: a platform cannot submit a regulator's finding
@@ -111,3 +112,24 @@ class EventRecord(Shape):
     complainant_ref: _text("complainant_ref")
     external_ref: _text("external_ref", "the record's id: re-sending it changes that record")
     summary: _text("summary", "published after the privacy gate")
+
+
+#: what a change of a recorded event may set (``PATCH /api/v1/events/<id>``)
+AMENDABLE = ("resolution", "lifted_at", "ends_at", "summary")
+REASON_LIMIT = 1000
+
+
+class EventAmendment(Shape):
+    """``PATCH /api/v1/events/<id>``: what may change, and why (a regulator changing
+    another source's record must say why). Only the fields given change."""
+
+    model_config = ConfigDict(extra="forbid")
+    noun = "an event's changeable fields"
+    resolution: Annotated[
+        Literal[RESOLUTIONS] | None,  # type: ignore[valid-type]
+        _one_of(RESOLUTIONS, None),
+    ] = None
+    lifted_at: Moment = None
+    ends_at: Moment = None
+    summary: _text("summary", "published after the privacy gate") = None
+    reason: Text(REASON_LIMIT, description="required when changing another source's record") = None

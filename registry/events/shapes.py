@@ -11,11 +11,11 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import Field, create_model
+from pydantic import ConfigDict, Field, create_model
 
 from ..core.shapes import REQUIRED, Shape, passed
 from ..core.types import max_length
-from .event_fields import ROLE_VERIFICATION, EventRecord
+from .event_fields import ROLE_VERIFICATION, EventAmendment, EventRecord
 from .fields import MAX_AMOUNT, Choice, Text
 from .fulfillment_models import AGGREGATE_KINDS, FulfillmentDay, OrderConfirmation
 from .models import (
@@ -104,16 +104,8 @@ class OrderConfirmationRecord(Shape):
 
 
 class StoreMapping(Shape):
-    """``PUT /api/v1/stores/<store_id>``."""
+    """``PUT /api/v1/stores/<store_id>``: the seller a platform's store id names."""
 
-    seller: SellerRef
-
-
-class EventAmendment(Shape):
-    """``PATCH /api/v1/events/<id>``: what may change, and why (a regulator's change)."""
-
-    resolution: Literal[RESOLUTIONS] | None = None  # type: ignore[valid-type]
-    lifted_at: datetime | None = None
-    ends_at: datetime | None = None
-    summary: _text(Event, "summary") = None
-    reason: Annotated[str | None, Field(max_length=1000)] = None
+    model_config = ConfigDict(extra="forbid")
+    noun = "a store mapping"
+    seller: Text(SELLER_REF, required=True, description="public id or credit code")
