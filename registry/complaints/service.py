@@ -70,6 +70,7 @@ from .mediation import Mediation
 from .models import Complaint
 from .queries import ComplaintQueries, QueueFilters
 from .rules import COMPLAINANT_ACTOR, DAILY_LIMIT, HOURLY_LIMIT, SYSTEM_ACTOR
+from .shapes import EscalationDecision
 from .sites import SiteReports
 from .transitions import Transitions
 
@@ -217,9 +218,9 @@ class ComplaintService:
         """Escalated complaints with their whole file, for regulators."""
         return self.escalations.queue(actor, limit, offset)
 
-    def decide(self, complaint_id: int | str, actor: Principal, decision: Any, reason: Any):
+    def decide(self, complaint_id: int | str, actor: Principal, asked: EscalationDecision):
         """Record and publish the regulator's decision on an escalated complaint."""
-        return self.escalations.decide(complaint_id, actor, decision, reason)
+        return self.escalations.decide(complaint_id, actor, asked)
 
     # -- deadlines ------------------------------------------------------------------------
 
