@@ -6,11 +6,12 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Literal
 
-from pydantic import Field
+from pydantic import ConfigDict, Field
 
 from ..core.identifiers import SCHEMES
 from ..core.shapes import Shape
 from ..core.types import max_length
+from ..events.fields import Text
 from .models import ENTITY_TYPES, STATUSES, Domain, Identity, Seller
 
 _Names = Annotated[
@@ -51,5 +52,7 @@ class RegistrationRecord(Shape):
 class DomainClaim(Shape):
     """``POST /api/v1/sellers/<id>/domains``: a merchant claims, a regulator binds."""
 
-    domain: Annotated[str, Field(max_length=max_length(Domain, "domain"))]
-    icp_number: _text(Domain, "icp_number", "a regulator's binding only") = None
+    model_config = ConfigDict(extra="forbid")
+    noun = "a domain claim"
+    domain: Text(max_length(Domain, "domain"), required=True, description="a host name")
+    icp_number: Text(max_length(Domain, "icp_number"), description="a regulator's binding only")
