@@ -6,9 +6,8 @@ from typing import Annotated
 
 from pydantic import ConfigDict, Field
 
-from ..core.shapes import Shape
+from ..core.shapes import Line, Shape
 from ..core.types import max_length
-from ..events.fields import Text
 from .models import Subscription
 from .service import MAX_SELLERS
 
@@ -18,7 +17,7 @@ class SubscriptionRequest(Shape):
 
     model_config = ConfigDict(extra="forbid")
     noun = "a subscription"
-    url: Text(
+    url: Line(
         max_length(Subscription, "url"), required=True, description="https; public addresses only"
     )
     sellers: (
@@ -28,8 +27,8 @@ class SubscriptionRequest(Shape):
         ]
         | None
     ) = None
-    region: Text(
+    region: Line(
         max_length(Subscription, "region"),
         description="a province or city name, or an area code's leading digits",
     ) = None
-    category: Text(max_length(Subscription, "category")) = None
+    category: Line(max_length(Subscription, "category")) = None

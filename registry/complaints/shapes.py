@@ -10,8 +10,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BeforeValidator, ConfigDict, Field, StrictBool
 
 from ..core.identifiers import clean_text
-from ..core.shapes import REQUIRED, Shape, passed, ruled
-from ..events.fields import Text
+from ..core.shapes import REQUIRED, Line, Shape, passed, ruled
 from ..events.models import COMPLAINT_CATEGORIES, SEVERITIES
 from .models import DECISIONS
 from .rules import LIMITS, MAX_AMOUNT, RESPONSES, amount_field, consent_field, text_field
@@ -68,8 +67,8 @@ class ComplaintFiling(Shape):
     about a site nobody has identified (``site``, its address): one of the two. The contact
     is never published."""
 
-    seller: Text(64, description="the seller's public id; or give site") = None
-    site: Text(SITE_LIMIT, description="the reported site's address; or give seller") = None
+    seller: Line(64, description="the seller's public id; or give site") = None
+    site: Line(SITE_LIMIT, description="the reported site's address; or give seller") = None
     category: Annotated[
         Literal[COMPLAINT_CATEGORIES] | None,  # type: ignore[valid-type]
         _rule(_category),

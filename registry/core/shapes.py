@@ -15,7 +15,9 @@ from typing import Annotated, Any, ClassVar, TypeVar
 
 from pydantic import (
     BaseModel,
+    BeforeValidator,
     ConfigDict,
+    Field,
     TypeAdapter,
     ValidationError,
     ValidationInfo,
@@ -24,6 +26,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from .errors import ValidationFailed
+from .identifiers import clean_text
 
 #: a rule: the field's raw value and its name in, the clean value out; ValueError says why not
 Rule = Callable[[Any, str], Any]
@@ -104,6 +107,29 @@ def check(shape: type[S], data: dict[str, Any]) -> tuple[S, dict[str, str]]:
             errors.setdefault(str(item["loc"][0]) if item["loc"] else "record", item["msg"])
         record = shape.model_construct(**{k: None for k in shape.model_fields})
     return record, errors
+
+
+def line(value: Any, key: str, limit: int, required: bool = False) -> str | None:
+    """``value`` as one clean line of at most ``limit`` characters (None if absent)."""
+    if isinstance(value, dict | list):  # str() would make a text of any JSON
+        raise ValueError("must be text")
+    text = (clean_text(str(value)) or None) if value not in (None, "") else None
+    if text is None and required:
+        raise ValueError(f"{key} is required")
+    if text is not None and len(text) > limit:
+        raise ValueError(f"longer than {limit} characters")
+    return text
+
+
+def Line(limit: int, *, required: bool = False, description: str | None = None) -> Any:
+    """A field of one clean line of at most ``limit`` characters (``line``)."""
+    marks = (REQUIRED,) if required else ()
+    return Annotated[
+        Annotated[str, Field(max_length=limit)] | None,
+        Field(description=description),
+        BeforeValidator(ruled(lambda value, key: line(value, key, limit, required))),
+        *marks,
+    ]
 
 
 def passed(annotation: Any, description: str | None = None) -> Any:

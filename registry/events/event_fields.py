@@ -50,6 +50,8 @@ def _moment(value: Any, key: str) -> datetime | None:
 
 def _reference(limit: int):  # type: ignore[no-untyped-def]
     def rule(value: Any, key: str) -> str | None:
+        if isinstance(value, dict | list):  # str() would make a text of any JSON
+            raise ValueError("must be text")
         # A value that cleans to nothing (" ", a lone control character) is no reference:
         # kept as "", every such event would share one external_ref (a unique violation).
         text = (clean_text(str(value)) or None) if value not in (None, "") else None
