@@ -70,6 +70,7 @@ class ComplaintIntake:
         self._check_duplicates(row, row["complainant_ref"], row["narrative_original"])
         identified = row["seller_id"] is not None
         token = COMPLAINANT_PREFIX + secrets.token_urlsafe(32)
+        locale = row.pop("locale")
         complaint = Complaint(
             **row,
             public_id=new_public_id("c"),
@@ -89,7 +90,7 @@ class ComplaintIntake:
             moderation_due_at=self.now + MODERATION_PERIOD if identified else None,
             complainant_token_digest=digest(token),
             client_digest=client,
-            locale=locale_of(data.get("locale")),
+            locale=locale_of(locale),
             created_at=self.now,
             updated_at=self.now,
         )
@@ -165,6 +166,7 @@ class ComplaintIntake:
             "category": category,
             "complainant_ref": ref,
             "publish_narrative": consent,
+            "locale": record.locale,
         }
 
     def _check_rate(self, client: str) -> None:

@@ -10,7 +10,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BeforeValidator, ConfigDict, Field, StrictBool
 
 from ..core.identifiers import clean_text
-from ..core.shapes import REQUIRED, Line, Shape, passed, ruled
+from ..core.shapes import REQUIRED, Line, Shape, ruled
 from ..events.models import COMPLAINT_CATEGORIES, SEVERITIES
 from .models import DECISIONS
 from .rules import LIMITS, MAX_AMOUNT, RESPONSES, amount_field, consent_field, text_field
@@ -89,7 +89,7 @@ class ComplaintFiling(Shape):
         Field(description="publish the scrubbed narrative (default true) or only the category"),
         _rule(lambda v, k, e: consent_field(True if v is None else v, e)),
     ] = None
-    locale: passed(Annotated[str, Field(max_length=20)], "the language of the notices") = None
+    locale: Line(20, description="the language of the notices (zh_Hans_CN, en)") = None
 
 
 class Acceptance(Shape):

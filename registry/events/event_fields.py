@@ -13,7 +13,7 @@ from pydantic import BeforeValidator, ConfigDict, Field
 import scoring
 
 from ..core.identifiers import clean_text
-from ..core.shapes import REQUIRED, Shape, passed, ruled
+from ..core.shapes import REQUIRED, Line, Shape, passed, ruled
 from ..core.types import max_length
 from ..registration.validation import parse_datetime
 from .fields import Text
@@ -77,8 +77,8 @@ Moment = Annotated[datetime | None, BeforeValidator(ruled(_moment))]
 class EventRecord(Shape):
     """One event: an order, a fulfillment defect, a complaint, a fraud finding, a sanction."""
 
-    seller: passed(Annotated[str, Field(max_length=64)], "public id or credit code") = None
-    code: passed(str, "a credit code, instead of seller") = None
+    seller: Line(64, description="public id or credit code")
+    code: Line(64, description="a credit code, instead of seller")
     kind: Annotated[
         Literal[EVENT_KINDS] | None,  # type: ignore[valid-type]
         BeforeValidator(ruled(_kind)),
@@ -99,14 +99,14 @@ class EventRecord(Shape):
         Literal[RESOLUTIONS] | None,  # type: ignore[valid-type]
         _one_of(RESOLUTIONS, None),
     ]
-    category: passed(
-        str,
-        "complaints: "
+    category: Line(
+        64,
+        description="complaints: "
         + ", ".join(COMPLAINT_CATEGORIES)
         + "; fraud reports: "
         + ", ".join(FRAUD_TYPES)
         + " (default other)",
-    ) = None
+    )
     ends_at: Moment
     lifted_at: Moment
     order_ref: _text("order_ref")

@@ -131,7 +131,10 @@ class FulfillmentService:
                     EventResult(
                         record.line,
                         "rejected",
-                        errors={"kind": "a fulfillment record is an order or a fulfillment defect"},
+                        errors={
+                            "kind": "a fulfillment record is an order or a fulfillment defect, "
+                            "or a daily aggregate with its day"
+                        },
                     )
                 )
             else:

@@ -71,7 +71,7 @@ def validate_event(data: dict[str, Any], role: str, now: datetime) -> dict[str, 
     kind = record.kind
     if kind in REGULATOR_ONLY and role != "regulator":
         errors["kind"] = f"only a regulator may record {kind}"
-    seller_ref = clean_text(str(data.get("seller") or data.get("code") or ""))
+    seller_ref = record.seller or record.code or ""
     if not seller_ref:
         errors["seller"] = "seller (public id) or code (credit code) is required"
     allowed = ROLE_VERIFICATION.get(role, ("unverified",))
@@ -83,10 +83,11 @@ def validate_event(data: dict[str, Any], role: str, now: datetime) -> dict[str, 
         "category": None,
         **{key: getattr(record, key) for key in (*_MOMENTS, *_REFERENCES)},
     }
+    fields = {"category": record.category}
     if kind == "complaint":
-        row["category"] = _choice(data, "category", COMPLAINT_CATEGORIES, None, errors)
+        row["category"] = _choice(fields, "category", COMPLAINT_CATEGORIES, None, errors)
     elif kind == "fraud_report":
-        row["category"] = _choice(data, "category", FRAUD_TYPES, "other", errors)
+        row["category"] = _choice(fields, "category", FRAUD_TYPES, "other", errors)
     if row["occurred_at"] is None and "occurred_at" not in errors:
         errors["occurred_at"] = "occurred_at is required"
     elif row["occurred_at"] and row["occurred_at"] > now + FUTURE_TOLERANCE:

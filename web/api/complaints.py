@@ -66,7 +66,7 @@ def file_complaint():
         data = payload.json_object()
     session = get_session()
     complaint, token = complaint_service(session).file(
-        {**data, "locale": data.get("locale") if isinstance(data.get("locale"), str) else None},
+        data,
         client_key(),
         evidence,
     )
