@@ -68,7 +68,7 @@ class FraudReportRecord(Shape):
         "a platform may not claim regulator",
     ) = None
     evidence_ref: Text(_limit(FraudDetail, "evidence_ref"), description="never published")
-    occurred_at: passed(datetime) = None
+    occurred_at: Annotated[passed(datetime, "when it happened; not in the future"), REQUIRED] = None
     summary: passed(_text(Event, "summary")) = None
     external_ref: Text(_limit(Event, "external_ref"), required=True)
     resolution: passed(Literal[RESOLUTIONS] | None) = None  # type: ignore[valid-type]

@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 
-from tests.factories import make_seller, make_token, new_code
-from tests.web.helpers import settle
+from tests.factories import new_code
+from tests.openapi_fuzz import known_records
 
 #: values that mean something to the registry, by field name (the schema says only "a text")
 MEANINGFUL = {
@@ -147,35 +147,14 @@ def _violations(document: dict, record: dict, known: dict) -> list[tuple[str, st
 
 @pytest.fixture
 def world(app, client, session):
-    """A seller, a token per role, a complaint, an event and a store id."""
-    seller = make_seller(session)
-    tokens = {
-        role: make_token(session, role, seller_id=seller.id if role == "merchant" else None)
-        for role in ("regulator", "platform", "moderator", "merchant")
-    }
-    platform = {"Authorization": f"Bearer {tokens['platform']}"}
-    filed = client.post(
-        "/api/v1/complaints",
-        json={
-            "seller": seller.public_id,
-            "category": "after_sales",
-            "narrative": MEANINGFUL["narrative"],
-            "contact": "13900139000",
-        },
-    )
-    assert filed.status_code == 201, filed.json
-    events = client.post(
-        "/api/v1/events",
-        json=[{"seller": seller.public_id, "kind": "order", "occurred_at": MOMENT}],
-        headers=platform,
-    )
-    assert events.status_code == 200, events.json
-    settle(app)
+    """A seller, a token per role, a complaint, an event and a store id (as the fuzz has)."""
+    known = known_records(app, client, session)
     return {
-        "tokens": tokens,
-        "seller": seller.public_id,
-        "complaint": filed.json["data"]["id"],
-        "event": events.json["data"][0]["event_id"],
+        "tokens": known.tokens,
+        "seller": known.sellers[0],
+        "complaint": known.complaints[0],
+        "event": known.events[0],
+        "store": known.stores[0],
     }
 
 
@@ -184,7 +163,7 @@ def _url(path: str, world: dict) -> str:
     return (
         path.replace("{public_id}", public_id)
         .replace("{event_id}", str(world["event"]))
-        .replace("{store_id}", "shop-bodies")
+        .replace("{store_id}", world["store"])
     )
 
 
