@@ -5,7 +5,8 @@ limit, enumeration and requiredness, and a validator that calls the room's rule 
 (so a rejected field keeps the message and the ``details`` key it always had). The same
 model is what the API's OpenAPI document publishes (``model_json_schema``): what is checked
 and what is described cannot drift apart. Rules that join several fields stay in code,
-after ``check``.
+after ``check`` (a batch's record: every field noted) or ``validate`` / ``read`` (a body:
+pydantic's errors in the registry's words, ``read`` raising the 422 that names them).
 """
 
 from __future__ import annotations
