@@ -17,9 +17,11 @@ from werkzeug.exceptions import NotFound
 from registry.complaints.access import MERCHANT_UPLOAD_STATES, Viewer
 from registry.complaints.rules import MERCHANT_TURN
 from registry.core.errors import PayloadTooLarge, RegistryError, ValidationFailed
+from registry.core.shapes import read
 from registry.core.types import utcnow
 from registry.disputes.models import KINDS
 from registry.disputes.service import DisputeService, public
+from registry.disputes.shapes import DisputeFiling
 from registry.registration.models import Seller
 
 from .account_forms import PlainForm
@@ -178,15 +180,16 @@ def disputes(public_id: str):
     problem = None
     if form.validate_on_submit():
         try:
-            DisputeService(session).file(
-                merchant_filer(current_principal()),
-                public_id,
+            asked = read(
+                DisputeFiling,
                 {
                     "kind": form.kind.data,
                     "event_id": form.event_id.data,
                     "statement": form.statement.data,
                 },
+                "dispute not filed",
             )
+            DisputeService(session).file(merchant_filer(current_principal()), public_id, asked)
             session.commit()
         except RegistryError as exc:
             session.rollback()

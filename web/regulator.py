@@ -20,10 +20,13 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from registry.complaints.access import Viewer
+from registry.complaints.shapes import EscalationDecision
 from registry.core.errors import RegistryError
+from registry.core.shapes import read
 from registry.core.types import utcnow
 from registry.disputes.models import OUTCOMES
 from registry.disputes.service import DisputeService, public
+from registry.disputes.shapes import DisputeDecision
 from registry.events.models import Event
 from registry.registration.models import Seller
 
@@ -138,7 +141,12 @@ def decide(public_id: str) -> Response | tuple[str, int]:
     service = complaint_service(session)
     try:
         row = service.get(public_id)
-        service.decide(row.id, current_principal(), form.decision.data, form.reason.data)
+        asked = read(
+            EscalationDecision,
+            {"decision": form.decision.data, "reason": form.reason.data},
+            "decision rejected",
+        )
+        service.decide(row.id, current_principal(), asked)
         session.commit()
     except RegistryError as exc:
         session.rollback()
@@ -223,7 +231,11 @@ def decide_dispute(public_id: str) -> Response | tuple[str, int]:
             public_id[:32],
             principal.actor,
             principal.role,
-            {"outcome": form.outcome.data, "reason": form.reason.data},
+            read(
+                DisputeDecision,
+                {"outcome": form.outcome.data, "reason": form.reason.data},
+                "dispute not decided",
+            ),
             source=principal.source,  # none: the person's own id, which no record names
         )
         session.commit()

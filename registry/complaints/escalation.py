@@ -9,12 +9,12 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlmodel import Session
 
-from ..core.errors import NotFound, ValidationFailed
+from ..core.errors import NotFound
 from ..core.types import max_length
 from ..trust.tokens import Principal, require_role
-from .models import DECISIONS, Complaint
+from .models import Complaint
 from .queries import ComplaintQueries
-from .rules import text_field
+from .shapes import EscalationDecision
 from .timeline import timeline
 from .transitions import Transitions
 
@@ -99,19 +99,11 @@ class Escalations:
         }
 
     def decide(
-        self, complaint_id: int | str, actor: Principal, decision: Any, reason: Any
+        self, complaint_id: int | str, actor: Principal, asked: EscalationDecision
     ) -> Complaint:
         """Close an escalated complaint with the regulator's decision, published."""
         require_role(actor, "regulator")
-        errors: dict[str, str] = {}
-        if decision not in DECISIONS:
-            errors["decision"] = f"one of {', '.join(DECISIONS)}"
-        if not isinstance(reason, str):
-            errors["decision_reason"] = "a text"
-            reason = ""
-        said = text_field({"decision_reason": reason}, "decision_reason", errors, True)
-        if errors:
-            raise ValidationFailed("decision rejected", errors)
+        decision, said = asked.decision, asked.reason
         complaint = self.steps.load(complaint_id)
         self.steps.require(complaint, "decide", ("escalated",))
         shown = self.steps.public(complaint, said, max_length(Complaint, "decision_reason"))

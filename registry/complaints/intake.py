@@ -11,9 +11,8 @@ from sqlmodel import Session
 
 from ..core.db import lock_for_write
 from ..core.errors import Conflict, RateLimited, ValidationFailed
-from ..core.identifiers import clean_text
+from ..core.shapes import check
 from ..core.types import max_length, new_public_id
-from ..events.models import COMPLAINT_CATEGORIES
 from ..notify import locale_of
 from ..privacy import keyed_digest, normalize_contact
 from ..privacy.gate import public_text, seller_names
@@ -29,10 +28,9 @@ from .rules import (
     NEAR_DUPLICATE_WINDOW,
     OPEN_STATES,
     REPEAT_WINDOW,
-    amount_field,
     near_identical,
-    text_field,
 )
+from .shapes import ComplaintFiling
 from .sites import UNIDENTIFIED, SiteReports
 from .transitions import Transitions
 
@@ -72,6 +70,7 @@ class ComplaintIntake:
         self._check_duplicates(row, row["complainant_ref"], row["narrative_original"])
         identified = row["seller_id"] is not None
         token = COMPLAINANT_PREFIX + secrets.token_urlsafe(32)
+        locale = row.pop("locale")
         complaint = Complaint(
             **row,
             public_id=new_public_id("c"),
@@ -91,7 +90,7 @@ class ComplaintIntake:
             moderation_due_at=self.now + MODERATION_PERIOD if identified else None,
             complainant_token_digest=digest(token),
             client_digest=client,
-            locale=locale_of(data.get("locale")),
+            locale=locale_of(locale),
             created_at=self.now,
             updated_at=self.now,
         )
@@ -121,9 +120,10 @@ class ComplaintIntake:
         return complaint, token
 
     def _validate(self, data: dict[str, Any]) -> dict[str, Any]:
-        errors: dict[str, str] = {}
-        seller_ref = clean_text(data.get("seller"))
-        site_text = clean_text(data.get("site"))
+        """The filing read through its shape, then what needs the database: the seller or
+        the site it names."""
+        record, errors = check(ComplaintFiling, data)
+        seller_ref, site_text = record.seller, record.site
         seller_id, site = None, None
         if seller_ref and site_text:
             errors["site"] = "name the seller or the site, not both"
@@ -132,26 +132,24 @@ class ComplaintIntake:
                 seller_id, site = SiteReports(self.session, self.now).resolve(site_text)
             except ValidationFailed as exc:
                 errors["site"] = (exc.details or {}).get("site", exc.message)
-        elif not seller_ref:
+        elif not seller_ref and not {"seller", "site"} & set(errors):
             errors["seller"] = "required (the seller's public id), or the site's address as site"
-        else:
+        elif seller_ref:
             seller_id = self.session.execute(
                 select(Seller.id).where(Seller.public_id == seller_ref)
             ).scalar_one_or_none()
             if seller_id is None:
                 errors["seller"] = f"no seller with id {seller_ref!r}"
-        category = clean_text(data.get("category"))
-        if category not in COMPLAINT_CATEGORIES:
-            errors["category"] = f"one of {', '.join(COMPLAINT_CATEGORIES)}"
+        category = record.category
         row = {
-            "narrative_original": text_field(data, "narrative", errors, multiline=True),
-            "order_ref": text_field(data, "order_ref", errors),
-            "desired_resolution": text_field(data, "desired_resolution", errors),
-            "complainant_name": text_field(data, "complainant_name", errors),
-            "contact": text_field(data, "contact", errors),
-            "amount": amount_field(data.get("amount"), errors),
+            "narrative_original": record.narrative,
+            "order_ref": record.order_ref,
+            "desired_resolution": record.desired_resolution,
+            "complainant_name": record.complainant_name,
+            "contact": record.contact,
+            "amount": record.amount,
         }
-        consent = consent_field(data.get("publish_narrative", True), errors)
+        consent = True if record.publish_narrative is None else record.publish_narrative
         ref = None
         if row["contact"] and "contact" not in errors:
             try:
@@ -168,6 +166,7 @@ class ComplaintIntake:
             "category": category,
             "complainant_ref": ref,
             "publish_narrative": consent,
+            "locale": record.locale,
         }
 
     def _check_rate(self, client: str) -> None:
@@ -229,16 +228,3 @@ class ComplaintIntake:
                 "a near-identical complaint against this seller was filed in the last 7 days",
                 {"reason": "duplicate_narrative"},
             )
-
-
-def consent_field(value: Any, errors: dict) -> bool:
-    """The complainant's choice to publish the narrative: a boolean, or a form's yes/no."""
-    if isinstance(value, bool):
-        return value
-    text = clean_text(str(value)).lower() if value is not None else ""
-    if text in ("yes", "true", "1", "narrative"):
-        return True
-    if text in ("no", "false", "0", "category_only"):
-        return False
-    errors["publish_narrative"] = "true (publish the scrubbed narrative) or false"
-    return True

@@ -161,6 +161,19 @@ def amount_field(value: Any, errors: dict) -> Decimal | None:
     return amount
 
 
+def consent_field(value: Any, errors: dict) -> bool:
+    """The complainant's choice to publish the narrative: a boolean, or a form's yes/no."""
+    if isinstance(value, bool):
+        return value
+    text = clean_text(str(value)).lower() if value is not None else ""
+    if text in ("yes", "true", "1", "narrative"):
+        return True
+    if text in ("no", "false", "0", "category_only"):
+        return False
+    errors["publish_narrative"] = "true (publish the scrubbed narrative) or false"
+    return True
+
+
 def _text_key(text: str) -> str:
     """Fold a narrative for duplicate checks: lower case, letters and digits only."""
     return "".join(ch for ch in unicodedata.normalize("NFKC", text).lower() if ch.isalnum())

@@ -73,6 +73,7 @@ from .mediation import Mediation
 from .models import Complaint
 from .queries import ComplaintQueries, QueueFilters
 from .rules import COMPLAINANT_ACTOR, DAILY_LIMIT, HOURLY_LIMIT, SYSTEM_ACTOR
+from .shapes import EscalationDecision
 from .sites import SiteReports
 from .transitions import Transitions
 
@@ -245,9 +246,9 @@ class ComplaintService:
         ``seller_id``, ``escalated_before``)."""
         return self.escalations.queue(actor, limit, offset, **filters)
 
-    def decide(self, complaint_id: int | str, actor: Principal, decision: Any, reason: Any):
+    def decide(self, complaint_id: int | str, actor: Principal, asked: EscalationDecision):
         """Record and publish the regulator's decision on an escalated complaint."""
-        return self.escalations.decide(complaint_id, actor, decision, reason)
+        return self.escalations.decide(complaint_id, actor, asked)
 
     # -- deadlines ------------------------------------------------------------------------
 

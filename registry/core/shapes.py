@@ -5,23 +5,29 @@ limit, enumeration and requiredness, and a validator that calls the room's rule 
 (so a rejected field keeps the message and the ``details`` key it always had). The same
 model is what the API's OpenAPI document publishes (``model_json_schema``): what is checked
 and what is described cannot drift apart. Rules that join several fields stay in code,
-after ``check``.
+after ``check`` (a batch's record: every field noted) or ``validate`` / ``read`` (a body:
+pydantic's errors in the registry's words, ``read`` raising the 422 that names them).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, ClassVar, TypeVar
 
 from pydantic import (
     BaseModel,
+    BeforeValidator,
     ConfigDict,
+    Field,
     TypeAdapter,
     ValidationError,
     ValidationInfo,
     WithJsonSchema,
 )
 from pydantic_core import PydanticCustomError
+
+from .errors import ValidationFailed
+from .identifiers import clean_text
 
 #: a rule: the field's raw value and its name in, the clean value out; ValueError says why not
 Rule = Callable[[Any, str], Any]
@@ -41,6 +47,8 @@ class Shape(BaseModel):
         validate_default=True,
         json_schema_extra=lambda schema, cls: _publish_required(schema, cls),
     )
+    #: what one record is called where a field is not one of its own ("not a field of ...")
+    noun: ClassVar[str] = "this record"
 
 
 class Required:
@@ -102,6 +110,29 @@ def check(shape: type[S], data: dict[str, Any]) -> tuple[S, dict[str, str]]:
     return record, errors
 
 
+def line(value: Any, key: str, limit: int, required: bool = False) -> str | None:
+    """``value`` as one clean line of at most ``limit`` characters (None if absent)."""
+    if isinstance(value, dict | list):  # str() would make a text of any JSON
+        raise ValueError("must be text")
+    text = (clean_text(str(value)) or None) if value not in (None, "") else None
+    if text is None and required:
+        raise ValueError(f"{key} is required")
+    if text is not None and len(text) > limit:
+        raise ValueError(f"longer than {limit} characters")
+    return text
+
+
+def Line(limit: int, *, required: bool = False, description: str | None = None) -> Any:
+    """A field of one clean line of at most ``limit`` characters (``line``)."""
+    marks = (REQUIRED,) if required else ()
+    return Annotated[
+        Annotated[str, Field(max_length=limit)] | None,
+        Field(description=description),
+        BeforeValidator(ruled(lambda value, key: line(value, key, limit, required))),
+        *marks,
+    ]
+
+
 def passed(annotation: Any, description: str | None = None) -> Any:
     """A field this shape passes on unchecked to the service that checks it: published with
     ``annotation``'s schema (or null), read as whatever was sent."""
@@ -109,3 +140,65 @@ def passed(annotation: Any, description: str | None = None) -> Any:
     if description:
         schema["description"] = description
     return Annotated[Any, WithJsonSchema(schema)]
+
+
+def _listed(expected: str) -> str:
+    """pydantic's ``'a', 'b' or 'c'`` as ``a, b, c``."""
+    return expected.replace("' or '", ", ").replace("', '", ", ").strip("'")
+
+
+def _worded(item: Any, noun: str) -> str:
+    """One pydantic error in the registry's words (the rules' own messages kept)."""
+    kind, ctx, key = item["type"], item.get("ctx") or {}, str(item["loc"][0])
+    if kind == "missing":
+        return f"{key} is required"
+    if kind == "extra_forbidden":
+        return f"not a field of {noun}"
+    if kind == "string_too_long":
+        return f"longer than {ctx['max_length']} characters"
+    if kind == "string_too_short":
+        low = ctx["min_length"]
+        return f"{key} is required" if low == 1 else f"at least {low} characters"
+    if kind == "too_long":
+        return f"at most {ctx['max_length']} items"
+    if kind == "literal_error":
+        return f"{str(item['input'])[:40]!r} is not one of {_listed(ctx['expected'])}"
+    if kind in ("greater_than_equal", "greater_than"):
+        return f"must be at least {ctx.get('ge', ctx.get('gt'))}"
+    if kind in ("less_than_equal", "less_than"):
+        return f"must be at most {ctx.get('le', ctx.get('lt'))}"
+    return str(item["msg"])
+
+
+def field_errors(exc: ValidationError, noun: str = "this record") -> dict[str, str]:
+    """The errors of a refused record by field (its first error each), in the registry's
+    words: ``{"seller": "seller is required", "amount": "must be at most 1000"}``."""
+    errors: dict[str, str] = {}
+    for item in exc.errors():
+        key = str(item["loc"][0]) if item["loc"] else "body"
+        errors.setdefault(key[:40], _worded(item, noun))
+    return errors
+
+
+def validate(shape: type[S], data: Any, *, given_only: bool = False) -> tuple[S | None, dict]:
+    """``data`` read through ``shape``: the record, or None and the errors by field.
+
+    Every field is read (an absent one as None, so a rule refuses it in its own words);
+    ``given_only``: only the fields given count as set (a change of some fields).
+    """
+    if not isinstance(data, dict):
+        return None, {"body": "a JSON object"}
+    present = dict(data) if given_only else {name: None for name in shape.model_fields} | data
+    try:
+        return shape.model_validate(present), {}
+    except ValidationError as exc:
+        return None, field_errors(exc, shape.noun)
+
+
+def read(shape: type[S], data: Any, refused: str, *, given_only: bool = False) -> S:
+    """``data`` read through ``shape``, or ValidationFailed (422) naming each refused field:
+    ``refused`` says what was not done (``"dispute not filed"``)."""
+    record, errors = validate(shape, data, given_only=given_only)
+    if record is None:
+        raise ValidationFailed(f"{refused}: " + ", ".join(sorted(errors)), errors)
+    return record

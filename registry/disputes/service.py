@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 from sqlmodel import Session
@@ -27,8 +27,8 @@ import scoring
 from .. import journal
 from ..core.db import lock_for_write
 from ..core.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from ..core.identifiers import clean_text
 from ..core.types import max_length, new_public_id, utcnow
+from ..events.event_fields import EventAmendment
 from ..events.models import Event, Sanction
 from ..events.sanction_rules import ABNORMAL_REMOVED, ACTIONS, CREDIT_REPAIR
 from ..events.sanctions import SanctionService
@@ -36,7 +36,10 @@ from ..events.service import EventService
 from ..journal import Change, ChangeKind
 from ..privacy.gate import public_text, seller_names
 from ..registration.models import Seller
-from .models import KINDS, OUTCOMES, Dispute
+from .models import OUTCOMES, Dispute
+
+if TYPE_CHECKING:  # the shapes read their limits from here
+    from .shapes import DisputeDecision, DisputeFiling
 
 #: how long a decided request waits before the same one can be filed again
 REFILE_AFTER = timedelta(days=90)
@@ -53,16 +56,6 @@ class Filer:
     seller_ids: frozenset[int]
 
 
-def _text(data: dict[str, Any], key: str, low: int, limit: int, errors: dict[str, str]):
-    raw = data.get(key)
-    value = clean_text(str(raw)) if isinstance(raw, str | int | float) else ""
-    if len(value) < low:
-        errors[key] = f"at least {low} characters" if low > 1 else f"{key} is required"
-    elif len(value) > limit:
-        errors[key] = f"longer than {limit} characters"
-    return value
-
-
 class DisputeService:
     """Files and decides disputes in the caller's transaction (the caller commits)."""
 
@@ -72,8 +65,8 @@ class DisputeService:
 
     # -- the merchant ------------------------------------------------------------------
 
-    def file(self, filer: Filer, seller_public_id: str, data: Any) -> Dispute:
-        """File ``data`` (``kind``, ``event_id``, ``statement``) about a seller's record."""
+    def file(self, filer: Filer, seller_public_id: str, asked: DisputeFiling) -> Dispute:
+        """File a dispute (``kind``, ``event_id``, ``statement``) of a seller's record."""
         seller = self.session.execute(
             select(Seller).where(Seller.public_id == seller_public_id)
         ).scalar()
@@ -81,18 +74,7 @@ class DisputeService:
             raise NotFound(f"no seller with id {seller_public_id!r}")
         if seller.id not in filer.seller_ids:
             raise Forbidden("only the seller's own staff may dispute its records")
-        if not isinstance(data, dict):
-            raise ValidationFailed("send a JSON object", {"body": "a JSON object"})
-        errors: dict[str, str] = {}
-        kind = data.get("kind")
-        if kind not in KINDS:
-            errors["kind"] = "one of " + ", ".join(KINDS)
-        event_id = data.get("event_id")
-        if isinstance(event_id, bool) or not isinstance(event_id, int) or event_id < 1:
-            errors["event_id"] = "the id of the disputed record (a positive integer)"
-        statement = _text(data, "statement", STATEMENT_MIN, STATEMENT_LIMIT, errors)
-        if errors:
-            raise ValidationFailed("dispute not filed", errors)
+        kind, event_id, statement = asked.kind, asked.event_id, asked.statement
         lock_for_write(self.session)
         event, sanction = self._record(seller.id, event_id, kind)
         self._not_pending(event.id, kind)
@@ -237,7 +219,13 @@ class DisputeService:
         return row
 
     def decide(
-        self, public_id: str, actor: str, role: str, data: Any, *, source: str | None = None
+        self,
+        public_id: str,
+        actor: str,
+        role: str,
+        asked: DisputeDecision,
+        *,
+        source: str | None = None,
     ) -> Dispute:
         """The source's decision (``outcome`` and ``reason``); only the record's source.
 
@@ -252,16 +240,13 @@ class DisputeService:
             raise Forbidden("only the source that recorded the record decides its disputes")
         if dispute.status != "open":
             raise Conflict("this dispute is decided", {"status": dispute.status})
-        if not isinstance(data, dict):
-            raise ValidationFailed("send a JSON object", {"body": "a JSON object"})
-        errors: dict[str, str] = {}
-        outcome = data.get("outcome")
+        outcome, reason = asked.outcome, asked.reason
         allowed = OUTCOMES[dispute.kind]
         if outcome not in allowed:
-            errors["outcome"] = "one of " + ", ".join(allowed)
-        reason = _text(data, "reason", 1, REASON_LIMIT, errors)
-        if errors:
-            raise ValidationFailed("dispute not decided", errors)
+            raise ValidationFailed(
+                "dispute not decided",
+                {"outcome": f"{outcome!r} is not one of " + ", ".join(allowed)},
+            )
         keep = seller_names(self.session, [dispute.seller_id])[dispute.seller_id]
         shown = public_text(reason, limit=REASON_LIMIT, keep=keep)
         if outcome == "withdrawn":
@@ -286,7 +271,9 @@ class DisputeService:
     def _withdraw(self, dispute: Dispute, actor: str, role: str, reason: str) -> None:
         EventService(self.session, actor=actor, role=role, now=self.now).amend(
             dispute.event_id,
-            {"resolution": "invalid", "reason": f"dispute {dispute.public_id}: {reason}"},
+            EventAmendment.model_validate(
+                {"resolution": "invalid", "reason": f"dispute {dispute.public_id}: {reason}"}
+            ),
         )
 
     def _grant(self, dispute: Dispute, actor: str, reason: str) -> None:

@@ -14,52 +14,34 @@ from .. import journal
 from ..complaints.purchases import verify_purchases
 from ..core.db import bulk_insert_ids, lock_for_write
 from ..core.errors import ValidationFailed
-from ..core.identifiers import clean_text
-from ..core.types import max_length, utcnow
+from ..core.shapes import validate
+from ..core.types import utcnow
 from ..journal import Change
 from ..registration.importing import RawRecord
-from ..registration.validation import parse_datetime
 from .fulfillment_models import OrderConfirmation
+from .fulfillment_shapes import OrderConfirmationRecord
 from .service import FUTURE_TOLERANCE, EventResult, in_chunks, resolve_sellers
 from .stores import StoreService
 
-FIELDS = {"order_ref", "seller", "store", "buyer_ref", "confirmed_at"}
-
 
 def validate_confirmation(data: dict[str, Any], now: datetime) -> dict[str, Any]:
-    """Validate one confirmation into OrderConfirmation columns (``seller_ref`` to resolve)."""
-    errors: dict[str, str] = {}
-    unknown = sorted(str(k)[:40] for k in set(data) - FIELDS)[:20]
-    errors.update({key: "not a field of an order confirmation" for key in unknown})
-    row: dict[str, Any] = {}
-    for key in ("order_ref", "buyer_ref"):
-        raw = data.get(key)
-        value = (clean_text(str(raw)) or None) if raw not in (None, "") else None
-        limit = max_length(OrderConfirmation, key)
-        if value is not None and len(value) > limit:
-            errors[key] = f"longer than {limit} characters"
-        row[key] = value
-    if row["order_ref"] is None and "order_ref" not in errors:
-        errors["order_ref"] = "order_ref is required"
-    seller_ref = clean_text(str(data.get("seller") or ""))
-    if not seller_ref:
+    """Validate one confirmation into OrderConfirmation columns (``seller_ref`` to resolve):
+    its fields through ``OrderConfirmationRecord``, then the seller and the date."""
+    record, errors = validate(OrderConfirmationRecord, data)
+    if record is None:
+        raise ValidationFailed("order confirmation rejected", errors)
+    if not record.seller:
         errors["seller"] = "seller (public id or credit code) or store is required"
-    elif len(seller_ref) > 64:
-        errors["seller"] = "longer than 64 characters"
-    if data.get("confirmed_at") in (None, ""):
-        errors["confirmed_at"] = "confirmed_at is required"
-    else:
-        try:
-            row["confirmed_at"] = parse_datetime(data["confirmed_at"])
-        except ValueError as exc:
-            errors["confirmed_at"] = str(exc)
-        else:
-            if row["confirmed_at"] > now + FUTURE_TOLERANCE:
-                errors["confirmed_at"] = "confirmed_at is in the future"
+    if record.confirmed_at > now + FUTURE_TOLERANCE:
+        errors["confirmed_at"] = "confirmed_at is in the future"
     if errors:
         raise ValidationFailed("order confirmation rejected", errors)
-    row["seller_ref"] = seller_ref
-    return row
+    return {
+        "order_ref": record.order_ref,
+        "buyer_ref": record.buyer_ref,
+        "confirmed_at": record.confirmed_at,
+        "seller_ref": record.seller,
+    }
 
 
 class ConfirmationService:

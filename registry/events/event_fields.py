@@ -8,14 +8,15 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BeforeValidator, Field
+from pydantic import BeforeValidator, ConfigDict, Field
 
 import scoring
 
 from ..core.identifiers import clean_text
-from ..core.shapes import REQUIRED, Shape, passed, ruled
+from ..core.shapes import REQUIRED, Line, Shape, passed, ruled
 from ..core.types import max_length
 from ..registration.validation import parse_datetime
+from .fields import Text
 from .models import COMPLAINT_CATEGORIES, FRAUD_TYPES, RESOLUTIONS, SEVERITIES, Event
 
 #: what a submitter may claim: a platform cannot submit a regulator's finding
@@ -49,6 +50,8 @@ def _moment(value: Any, key: str) -> datetime | None:
 
 def _reference(limit: int):  # type: ignore[no-untyped-def]
     def rule(value: Any, key: str) -> str | None:
+        if isinstance(value, dict | list):  # str() would make a text of any JSON
+            raise ValueError("must be text")
         # A value that cleans to nothing (" ", a lone control character) is no reference:
         # kept as "", every such event would share one external_ref (a unique violation).
         text = (clean_text(str(value)) or None) if value not in (None, "") else None
@@ -74,8 +77,8 @@ Moment = Annotated[datetime | None, BeforeValidator(ruled(_moment))]
 class EventRecord(Shape):
     """One event: an order, a fulfillment defect, a complaint, a fraud finding, a sanction."""
 
-    seller: passed(Annotated[str, Field(max_length=64)], "public id or credit code") = None
-    code: passed(str, "a credit code, instead of seller") = None
+    seller: Line(64, description="public id or credit code")
+    code: Line(64, description="a credit code, instead of seller")
     kind: Annotated[
         Literal[EVENT_KINDS] | None,  # type: ignore[valid-type]
         BeforeValidator(ruled(_kind)),
@@ -96,14 +99,14 @@ class EventRecord(Shape):
         Literal[RESOLUTIONS] | None,  # type: ignore[valid-type]
         _one_of(RESOLUTIONS, None),
     ]
-    category: passed(
-        str,
-        "complaints: "
+    category: Line(
+        64,
+        description="complaints: "
         + ", ".join(COMPLAINT_CATEGORIES)
         + "; fraud reports: "
         + ", ".join(FRAUD_TYPES)
         + " (default other)",
-    ) = None
+    )
     ends_at: Moment
     lifted_at: Moment
     order_ref: _text("order_ref")
@@ -111,3 +114,24 @@ class EventRecord(Shape):
     complainant_ref: _text("complainant_ref")
     external_ref: _text("external_ref", "the record's id: re-sending it changes that record")
     summary: _text("summary", "published after the privacy gate")
+
+
+#: what a change of a recorded event may set (``PATCH /api/v1/events/<id>``)
+AMENDABLE = ("resolution", "lifted_at", "ends_at", "summary")
+REASON_LIMIT = 1000
+
+
+class EventAmendment(Shape):
+    """``PATCH /api/v1/events/<id>``: what may change, and why (a regulator changing
+    another source's record must say why). Only the fields given change."""
+
+    model_config = ConfigDict(extra="forbid")
+    noun = "an event's changeable fields"
+    resolution: Annotated[
+        Literal[RESOLUTIONS] | None,  # type: ignore[valid-type]
+        _one_of(RESOLUTIONS, None),
+    ] = None
+    lifted_at: Moment = None
+    ends_at: Moment = None
+    summary: _text("summary", "published after the privacy gate") = None
+    reason: Text(REASON_LIMIT, description="required when changing another source's record") = None

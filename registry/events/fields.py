@@ -10,7 +10,7 @@ from babel.numbers import get_currency_precision, list_currencies
 from pydantic import BeforeValidator, Field
 
 from ..core.identifiers import clean_text
-from ..core.shapes import REQUIRED, ruled
+from ..core.shapes import Line, ruled
 from ..registration.validation import parse_date
 
 #: the largest amount a record may state (yuan or the currency's units): beyond any real case
@@ -19,21 +19,6 @@ MAX_AMOUNT = Decimal("1e12")
 EARLIEST, LATEST = date(1900, 1, 1), date(2199, 12, 31)
 #: ISO 4217 codes, as CLDR knows them (current and historic)
 CURRENCIES = frozenset(list_currencies())
-
-
-def text(
-    data: dict[str, Any], key: str, limit: int, errors: dict[str, str], *, required: bool = False
-) -> str | None:
-    """The field ``key`` as one clean line of at most ``limit`` characters (None if absent)."""
-    raw = data.get(key)
-    value = (clean_text(str(raw)) or None) if raw not in (None, "") else None
-    if value is None:
-        if required:
-            errors[key] = f"{key} is required"
-        return None
-    if len(value) > limit:
-        errors[key] = f"longer than {limit} characters"
-    return value
 
 
 def choice(
@@ -124,15 +109,8 @@ def _rule(apply: Any) -> BeforeValidator:
     return BeforeValidator(ruled(rule))
 
 
-def Text(limit: int, *, required: bool = False, description: str | None = None) -> Any:
-    """One clean line of at most ``limit`` characters (``text``)."""
-    marks = (REQUIRED,) if required else ()
-    return Annotated[
-        Annotated[str, Field(max_length=limit)] | None,
-        Field(description=description),
-        _rule(lambda d, k, e: text(d, k, limit, e, required=required)),
-        *marks,
-    ]
+#: one clean line of at most ``limit`` characters (``text``)
+Text = Line
 
 
 def Choice(allowed: tuple[str, ...], *, description: str | None = None) -> Any:

@@ -22,18 +22,17 @@ from .. import journal
 from ..core.db import bulk_insert, bulk_insert_ids, lock_for_write
 from ..core.errors import ValidationFailed
 from ..core.identifiers import clean_text
-from ..core.types import max_length, utcnow
+from ..core.shapes import validate
+from ..core.types import utcnow
 from ..journal import Change, ChangeKind
 from ..registration.importing import RawRecord
 from .fulfillment_models import AGGREGATE_KINDS, FulfillmentDay
+from .fulfillment_shapes import MAX_DAY_COUNT, FulfillmentAggregate, parse_count
 from .models import Event
 from .service import EventResult, EventService, in_chunks, resolve_sellers
 from .stores import StoreService
 
 PER_ORDER_KINDS = frozenset({scoring.ORDER, *scoring.FULFILLMENT_KINDS})
-# A day's count above this is a typing error, not a store (the largest sell ~10^6 a day).
-MAX_DAY_COUNT = 5_000_000
-EARLIEST_DAY = date(2000, 1, 1)
 # Each of these counts is of the day's completed orders (counted by order date, as Amazon
 # counts its defect rate), so it cannot exceed them; cancelled orders were never completed.
 WITHIN_ORDERS = (
@@ -43,8 +42,7 @@ WITHIN_ORDERS = (
     "disputes_opened",
     "chargebacks",
 )
-REF_LIMIT = max_length(FulfillmentDay, "external_ref")
-AGGREGATE_FIELDS = {"seller", "store", "day", "external_ref", *AGGREGATE_KINDS}
+__all__ = ["MAX_DAY_COUNT", "FulfillmentService", "parse_count", "validate_aggregate"]
 
 
 def is_aggregate(data: dict[str, Any]) -> bool:
@@ -52,65 +50,25 @@ def is_aggregate(data: dict[str, Any]) -> bool:
     return "day" in data
 
 
-def parse_count(raw: Any) -> int:
-    """Return a count (a JSON integer or a CSV cell of digits), or raise ValueError."""
-    if raw is None or raw == "":
-        return 0
-    if raw.__class__ is int:
-        value = raw
-    elif isinstance(raw, str) and clean_text(raw).isascii() and clean_text(raw).isdigit():
-        value = int(clean_text(raw))
-    elif isinstance(raw, float) and raw.is_integer():
-        value = int(raw)
-    else:
-        raise ValueError("must be a non-negative integer")
-    if value < 0:
-        raise ValueError("must be a non-negative integer")
-    if value > MAX_DAY_COUNT:
-        raise ValueError(f"more than {MAX_DAY_COUNT:,} in one day")
-    return value
-
-
 def validate_aggregate(data: dict[str, Any], today: date) -> dict[str, Any]:
-    """Validate one daily aggregate into FulfillmentDay columns (``seller_ref`` to resolve)."""
-    errors: dict[str, str] = {}
-    unknown = sorted(set(data) - AGGREGATE_FIELDS)
-    errors.update({str(key)[:40]: "not a field of a daily aggregate" for key in unknown[:20]})
-    seller_ref = clean_text(str(data.get("seller") or ""))
-    if not seller_ref:
+    """Validate one daily aggregate into FulfillmentDay columns (``seller_ref`` to resolve):
+    its fields through ``FulfillmentAggregate``, then the rules that join them."""
+    record, errors = validate(FulfillmentAggregate, data)
+    if record is None:
+        raise ValidationFailed("aggregate rejected", errors)
+    row: dict[str, Any] = {key: getattr(record, key) or 0 for key in AGGREGATE_KINDS}
+    if not record.seller:
         errors["seller"] = "seller (public id or credit code) or store is required"
-    elif len(seller_ref) > 64:
-        errors["seller"] = "longer than 64 characters"
-    row: dict[str, Any] = {}
-    try:
-        day = date.fromisoformat(clean_text(str(data.get("day") or "")))
-    except ValueError:
-        errors["day"] = "day must be a date (YYYY-MM-DD)"
-    else:
-        if day > today:
-            errors["day"] = "day is in the future"
-        elif day < EARLIEST_DAY:
-            errors["day"] = f"day is before {EARLIEST_DAY.isoformat()}"
-        row["day"] = day
-    for key in AGGREGATE_KINDS:
-        try:
-            row[key] = parse_count(data.get(key))
-        except ValueError as exc:
-            errors[key] = str(exc)
-    if "orders" in row:
-        for key in WITHIN_ORDERS:
-            if row.get(key, 0) > row["orders"]:
-                errors[key] = f"more than the day's {row['orders']} orders"
-    if row.get("disputes_lost", 0) > row.get("disputes_opened", 0) and "disputes_opened" in row:
+    if record.day > today:
+        errors["day"] = "day is in the future"
+    for key in WITHIN_ORDERS:
+        if row[key] > row["orders"]:
+            errors[key] = f"more than the day's {row['orders']} orders"
+    if row["disputes_lost"] > row["disputes_opened"]:
         errors["disputes_lost"] = "more than the disputes opened"
-    ref = data.get("external_ref")
-    ref = (clean_text(str(ref)) or None) if ref not in (None, "") else None
-    if ref is not None and len(ref) > REF_LIMIT:
-        errors["external_ref"] = f"longer than {REF_LIMIT} characters"
     if errors:
         raise ValidationFailed("aggregate rejected", errors)
-    row["external_ref"] = ref
-    row["seller_ref"] = seller_ref
+    row.update(day=record.day, external_ref=record.external_ref, seller_ref=record.seller)
     return row
 
 
@@ -173,7 +131,10 @@ class FulfillmentService:
                     EventResult(
                         record.line,
                         "rejected",
-                        errors={"kind": "a fulfillment record is an order or a fulfillment defect"},
+                        errors={
+                            "kind": "a fulfillment record is an order or a fulfillment defect, "
+                            "or a daily aggregate with its day"
+                        },
                     )
                 )
             else:

@@ -22,9 +22,8 @@ from ..journal import Change, ChangeKind
 from ..privacy.gate import public_text, seller_names
 from ..registration.importing import RawRecord
 from ..registration.models import Identity, Seller
-from ..registration.validation import parse_datetime
-from .event_fields import ROLE_VERIFICATION, EventRecord
-from .models import COMPLAINT_CATEGORIES, FRAUD_TYPES, RESOLUTIONS, Event
+from .event_fields import AMENDABLE, ROLE_VERIFICATION, EventAmendment, EventRecord
+from .models import COMPLAINT_CATEGORIES, FRAUD_TYPES, Event
 
 SANCTION_KINDS = frozenset(
     k
@@ -39,7 +38,6 @@ FUTURE_TOLERANCE = timedelta(minutes=10)
 SUMMARY_LIMIT = max_length(Event, "summary")
 CHUNK = 2000
 # What PATCH /api/v1/events/<id> may change.
-AMENDABLE = ("resolution", "lifted_at", "ends_at", "summary")
 # What a re-sent record may change (the public summary follows its original).
 _MUTABLE = ("resolution", "lifted_at", "ends_at", "summary_original")
 
@@ -73,7 +71,7 @@ def validate_event(data: dict[str, Any], role: str, now: datetime) -> dict[str, 
     kind = record.kind
     if kind in REGULATOR_ONLY and role != "regulator":
         errors["kind"] = f"only a regulator may record {kind}"
-    seller_ref = clean_text(str(data.get("seller") or data.get("code") or ""))
+    seller_ref = record.seller or record.code or ""
     if not seller_ref:
         errors["seller"] = "seller (public id) or code (credit code) is required"
     allowed = ROLE_VERIFICATION.get(role, ("unverified",))
@@ -85,10 +83,11 @@ def validate_event(data: dict[str, Any], role: str, now: datetime) -> dict[str, 
         "category": None,
         **{key: getattr(record, key) for key in (*_MOMENTS, *_REFERENCES)},
     }
+    fields = {"category": record.category}
     if kind == "complaint":
-        row["category"] = _choice(data, "category", COMPLAINT_CATEGORIES, None, errors)
+        row["category"] = _choice(fields, "category", COMPLAINT_CATEGORIES, None, errors)
     elif kind == "fraud_report":
-        row["category"] = _choice(data, "category", FRAUD_TYPES, "other", errors)
+        row["category"] = _choice(fields, "category", FRAUD_TYPES, "other", errors)
     if row["occurred_at"] is None and "occurred_at" not in errors:
         errors["occurred_at"] = "occurred_at is required"
     elif row["occurred_at"] and row["occurred_at"] > now + FUTURE_TOLERANCE:
@@ -276,7 +275,7 @@ class EventService:
         results.sort(key=lambda r: r.line)
         return results
 
-    def amend(self, event_id: int, data: dict[str, Any]) -> Event:
+    def amend(self, event_id: int, changes: EventAmendment) -> Event:
         """Change a recorded event: its own source may, and a regulator may change another
         source's record when it says why; audited either way. Returns the event."""
         lock_for_write(self.session)
@@ -293,33 +292,18 @@ class EventService:
             raise Forbidden(
                 "only the source that recorded this event, or a regulator, may change it"
             )
-        errors: dict[str, str] = {}
-        unknown = sorted(set(data) - {*AMENDABLE, "reason"})
-        if unknown:
-            errors.update({key: "cannot be changed" for key in unknown})
-        reason = clean_text(str(data.get("reason") or "")) or None
+        reason = changes.reason
         if not own and not reason:
-            errors["reason"] = "required when changing another source's record"
-        elif reason and len(reason) > 1000:
-            errors["reason"] = "longer than 1000 characters"
-        new: dict[str, Any] = {}
-        if "resolution" in data:
-            new["resolution"] = _choice(data, "resolution", RESOLUTIONS, None, errors)
-        for key in ("lifted_at", "ends_at"):
-            if key in data:
-                try:
-                    new[key] = parse_datetime(data[key]) if data[key] else None
-                except ValueError as exc:
-                    errors[key] = str(exc)
-        if "summary" in data:
-            text = clean_text(str(data["summary"] or "")) or None
-            if text and len(text) > SUMMARY_LIMIT:
-                errors["summary"] = f"longer than {SUMMARY_LIMIT} characters"
+            raise ValidationFailed(
+                "event not changed", {"reason": "required when changing another source's record"}
+            )
+        new: dict[str, Any] = {
+            key: getattr(changes, key) for key in AMENDABLE if key in changes.model_fields_set
+        }
+        if "summary" in new:
             keep = seller_names(self.session, [event.seller_id])[event.seller_id]
-            shown = public_text(text, limit=SUMMARY_LIMIT, keep=keep)
+            shown = public_text(new["summary"], limit=SUMMARY_LIMIT, keep=keep)
             new["summary"], new["summary_original"] = shown.public, shown.original
-        if errors:
-            raise ValidationFailed("event not changed", errors)
         diff = {k: (getattr(event, k), v) for k, v in new.items() if getattr(event, k) != v}
         if not diff:
             return event

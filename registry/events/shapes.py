@@ -7,17 +7,17 @@ API document the same constants and columns their validators check against.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import Field, create_model
+from pydantic import ConfigDict, Field
 
 from ..core.shapes import REQUIRED, Shape, passed
 from ..core.types import max_length
-from .event_fields import ROLE_VERIFICATION, EventRecord
+from .event_fields import ROLE_VERIFICATION, EventAmendment, EventRecord
 from .fields import MAX_AMOUNT, Choice, Text
-from .fulfillment_models import AGGREGATE_KINDS, FulfillmentDay, OrderConfirmation
+from .fulfillment_shapes import FulfillmentAggregate, OrderConfirmationRecord
 from .models import (
     FRAUD_TYPES,
     RESOLUTIONS,
@@ -25,7 +25,6 @@ from .models import (
     FraudDetail,
 )
 from .sanction_rules import SELLER_REF, SanctionRecord
-from .stores import STORE_REF_LIMIT
 
 __all__ = [
     "ROLE_VERIFICATION",
@@ -69,51 +68,15 @@ class FraudReportRecord(Shape):
         "a platform may not claim regulator",
     ) = None
     evidence_ref: Text(_limit(FraudDetail, "evidence_ref"), description="never published")
-    occurred_at: passed(datetime) = None
+    occurred_at: Annotated[passed(datetime, "when it happened; not in the future"), REQUIRED] = None
     summary: passed(_text(Event, "summary")) = None
     external_ref: Text(_limit(Event, "external_ref"), required=True)
     resolution: passed(Literal[RESOLUTIONS] | None) = None  # type: ignore[valid-type]
 
 
-_COUNT = Annotated[
-    int | Annotated[str, Field(pattern=r"^\s*\d+\s*$")] | None,
-    Field(description="a whole number of the day's orders, at most 5,000,000"),
-]
-
-#: one source's counts for one seller and day (``POST /api/v1/fulfillment``)
-FulfillmentAggregate = create_model(
-    "FulfillmentAggregate",
-    __base__=Shape,
-    __doc__="One source's counts for one seller and day, a re-sent day replacing them.",
-    seller=(SellerRef | None, None),
-    store=(Annotated[str | None, Field(max_length=STORE_REF_LIMIT)], None),
-    day=(date, ...),
-    external_ref=(_text(FulfillmentDay, "external_ref"), None),
-    **{name: (_COUNT, None) for name in AGGREGATE_KINDS},
-)
-
-
-class OrderConfirmationRecord(Shape):
-    """An order the platform confirms (``POST /api/v1/order-confirmations``)."""
-
-    order_ref: Annotated[str, Field(max_length=_limit(OrderConfirmation, "order_ref"))]
-    seller: SellerRef | None = None
-    store: Annotated[str | None, Field(max_length=STORE_REF_LIMIT)] = None
-    buyer_ref: _text(OrderConfirmation, "buyer_ref") = None
-    confirmed_at: datetime
-
-
 class StoreMapping(Shape):
-    """``PUT /api/v1/stores/<store_id>``."""
+    """``PUT /api/v1/stores/<store_id>``: the seller a platform's store id names."""
 
-    seller: SellerRef
-
-
-class EventAmendment(Shape):
-    """``PATCH /api/v1/events/<id>``: what may change, and why (a regulator's change)."""
-
-    resolution: Literal[RESOLUTIONS] | None = None  # type: ignore[valid-type]
-    lifted_at: datetime | None = None
-    ends_at: datetime | None = None
-    summary: _text(Event, "summary") = None
-    reason: Annotated[str | None, Field(max_length=1000)] = None
+    model_config = ConfigDict(extra="forbid")
+    noun = "a store mapping"
+    seller: Text(SELLER_REF, required=True, description="public id or credit code")

@@ -58,22 +58,13 @@ class StoreService:
             )
         ).scalar_one_or_none()
 
-    def put(self, raw_store: object, data: dict) -> tuple[StoreMapping, bool]:
-        """Map a store id to a seller; return the mapping and whether it is new."""
-        errors: dict[str, str] = {}
+    def put(self, raw_store: object, seller_ref: str) -> tuple[StoreMapping, bool]:
+        """Map a store id to a seller (``seller_ref``, as ``shapes.StoreMapping`` read it);
+        return the mapping and whether it is new."""
         try:
             store_ref = clean_store_ref(raw_store)
         except ValueError as exc:
-            errors["store"] = str(exc)
-        seller_ref = clean_text(str(data.get("seller") or ""))
-        unknown = sorted(set(data) - {"seller"})
-        errors.update({key: "not a field of a store mapping" for key in unknown})
-        if not seller_ref:
-            errors["seller"] = "seller (public id or credit code) is required"
-        elif len(seller_ref) > 64:
-            errors["seller"] = "longer than 64 characters"
-        if errors:
-            raise ValidationFailed("store mapping rejected", errors)
+            raise ValidationFailed("store mapping rejected", {"store": str(exc)}) from None
         seller_id = resolve_sellers(self.session, {seller_ref}).get(seller_ref)
         if seller_id is None:
             raise ValidationFailed("store mapping rejected", {"seller": "no such seller"})

@@ -9,10 +9,11 @@ from typing import Any
 
 from ..core.errors import ValidationFailed
 from ..core.identifiers import SCHEMES, clean_text, normalize_identifier, region_of_uscc
+from ..core.shapes import check
 from ..core.types import max_length
 from ..core.urls import normalize_domain, normalize_store_url
 from ..privacy.contacts import normalize_contact
-from .models import ENTITY_TYPES, Domain, Identity, Seller, Store
+from .models import ENTITY_TYPES, Seller, Store
 
 # How long a regulator's verification stands when the record gives no expiry: yearly
 # re-verification matches the annual report cycle of the publicity system.
@@ -54,9 +55,6 @@ _LIMITS = {
         "category",
     )
 }
-_EVIDENCE_LIMIT = max_length(Identity, "evidence_ref")
-_EMAIL_LIMIT = max_length(Seller, "contact_email")
-_ICP_LIMIT = max_length(Domain, "icp_number")
 _STORE_NAME_LIMIT = max_length(Store, "store_name")
 _STORE_URL_LIMIT = max_length(Store, "store_url")
 _SPLIT = re.compile(r"[;；、|\n]+")
@@ -150,47 +148,36 @@ def validate_registration(data: dict[str, Any], now: datetime) -> Registration:
     A registration without a status has the status "unknown" (shown as "not provided"), never
     "in business".
     """
+    from .shapes import RegistrationRecord  # the shape reads its dates with this module
+
     data = {k: v for k, v in data.items() if v is not None}
-    errors: dict[str, str] = {}
+    record, errors = check(RegistrationRecord, data)
     scheme = clean_text(data.get("scheme")) or "cn_uscc"
     identifier = ""
     if scheme not in SCHEMES:
         errors["scheme"] = f"unknown scheme {scheme!r}; known: {', '.join(SCHEMES)}"
-    else:
+    elif "identifier" not in errors:
         try:
-            identifier = normalize_identifier(scheme, str(data.get("identifier") or ""))
+            identifier = normalize_identifier(scheme, record.identifier or "")
         except ValidationFailed as exc:
             errors["identifier"] = exc.message
-    seller: dict[str, Any] = {}
-    for key, limit in _LIMITS.items():
-        if key in data:
-            if not isinstance(data[key], (str, int, float)) or isinstance(data[key], bool):
-                errors[key] = "must be text"
-                continue
-            value = clean_text(str(data[key]))
-            if len(value) > limit:
-                errors[key] = f"longer than {limit} characters"
-            elif value:
-                seller[key] = value
-    if not seller.get("legal_name"):
-        errors.setdefault("legal_name", "legal name is required")
+    seller: dict[str, Any] = {
+        key: getattr(record, key) for key in _LIMITS if getattr(record, key) is not None
+    }
     if "status" in data:
         status = _status(str(data["status"]))
         if status is None:
             errors["status"] = f"unknown registration status {clean_text(str(data['status']))!r}"
         else:
             seller["status"] = status
-    if "established_on" in data:
-        try:
-            seller["established_on"] = parse_date(data["established_on"])
-        except ValueError as exc:
-            errors["established_on"] = str(exc)
+    if record.established_on is not None:
+        seller["established_on"] = record.established_on
     for key in ("former_names", "aliases"):
         if key in data:
             seller[key] = _names(data[key])
-    if data.get("contact_email") not in (None, ""):
-        address = clean_text(str(data["contact_email"]))
-        if "@" not in address or len(address) > _EMAIL_LIMIT:
+    if record.contact_email is not None:
+        address = record.contact_email
+        if "@" not in address:
             errors["contact_email"] = "not an e-mail address"
         else:
             try:
@@ -199,18 +186,14 @@ def validate_registration(data: dict[str, Any], now: datetime) -> Registration:
                 errors["contact_email"] = "not an e-mail address"
     identity: dict[str, Any] = {}
     if "evidence_ref" in data:
-        identity["evidence_ref"] = clean_text(str(data["evidence_ref"]))[:_EVIDENCE_LIMIT]
+        identity["evidence_ref"] = record.evidence_ref or ""
     explicit = "verified_at" in data
+    verified_at = record.verified_at or now
+    identity["verified_at"] = verified_at
     try:
-        verified_at = parse_datetime(data["verified_at"]) if explicit else now
-        identity["verified_at"] = verified_at
-        identity["expires_at"] = (
-            parse_datetime(data["expires_at"])
-            if "expires_at" in data
-            else verified_at + DEFAULT_VALIDITY
-        )
-    except (ValueError, OverflowError) as exc:  # 9999-12-31 has no year of validity after it
-        errors["verified_at" if explicit else "expires_at"] = str(exc)
+        identity["expires_at"] = record.expires_at or verified_at + DEFAULT_VALIDITY
+    except OverflowError as exc:  # 9999-12-31 has no year of validity after it
+        errors["verified_at"] = str(exc)
     domains: list[str] = []
     for raw in _names(data["domains"]) if "domains" in data else []:
         try:
@@ -241,11 +224,11 @@ def validate_registration(data: dict[str, Any], now: datetime) -> Registration:
         )
     if errors:
         raise ValidationFailed("record rejected", errors)
-    seller["entity_type"] = _entity_type(data.get("entity_type"), scheme, identifier)
+    seller["entity_type"] = _entity_type(record.entity_type, scheme, identifier)
     if scheme == "cn_uscc":
         region = region_of_uscc(identifier)
         seller.update(area_code=region.area_code, province=region.province, city=region.city)
-    icp = clean_text(str(data["icp_number"]))[:_ICP_LIMIT] if "icp_number" in data else None
+    icp = record.icp_number
     return Registration(
         scheme,
         identifier,

@@ -33,17 +33,17 @@ from .responses import DomainState, Revoked, Statement
 def add_domain(public_id: str):
     """A merchant claims a domain (and gets a proof token); a regulator binds one directly."""
     principal = authenticate("merchant", "regulator")
-    data = payload.json_object()
+    asked = payload.body(DomainClaim, "domain not claimed")
     session = get_session()
     seller = SellerService(session).get(public_id)
     service = DomainService(session)
     if principal.role == "regulator":
         row = service.bind_by_regulator(
-            seller, str(data.get("domain", "")), principal, icp_number=data.get("icp_number")
+            seller, asked.domain, principal, icp_number=asked.icp_number
         )
         session.commit()
         return ok({"domain": row.domain, "state": row.state}, 201)
-    proof = service.request_proof(seller, str(data.get("domain", "")), principal)
+    proof = service.request_proof(seller, asked.domain, principal)
     session.commit()
     return ok(
         {

@@ -5,8 +5,16 @@ from __future__ import annotations
 from flask import request
 
 from registry.complaints.access import EvidenceAccess, Viewer
-from registry.complaints.shapes import Acceptance, ComplaintFiling, Confirmation, Refusal, Reply
-from registry.core.errors import BadPayload, Forbidden, NotFound
+from registry.complaints.shapes import (
+    Acceptance,
+    ComplaintFiling,
+    Confirmation,
+    Escalation,
+    Rebuttal,
+    Refusal,
+    Reply,
+)
+from registry.core.errors import Forbidden, NotFound
 from registry.core.shapes import Shape
 
 from .. import payload
@@ -23,6 +31,18 @@ from .contract import answer, json_body, operation
 from .responses import ComplaintCase, ComplaintFiled, ComplaintPublic, EvidenceFile
 
 _STEP = [answer(200, ComplaintPublic), answer(404), answer(409), answer(422)]
+#: each step's body (and whether it may be absent); the moderators' steps take their token first
+ACTIONS: dict[str, tuple[type[Shape], bool]] = {
+    "accept": (Acceptance, True),
+    "reject": (Refusal, False),
+    "invalid": (Refusal, False),
+    "reply-link": (Shape, True),
+    "reply": (Reply, False),
+    "confirm": (Confirmation, False),
+    "rebut": (Rebuttal, False),
+    "escalate": (Escalation, False),
+}
+MODERATION = ("accept", "reject", "invalid", "reply-link")
 
 
 def _reply_url(public_id: str, token: str) -> str:
@@ -47,7 +67,7 @@ def file_complaint():
         data = payload.json_object()
     session = get_session()
     complaint, token = complaint_service(session).file(
-        {**data, "locale": data.get("locale") if isinstance(data.get("locale"), str) else None},
+        data,
         client_key(),
         evidence,
     )
@@ -136,54 +156,62 @@ def moderation_queue():
     body=json_body(Confirmation),
     answers=_STEP,
 )
+@operation(
+    "Answer the merchant's reply (the complainant's token)",
+    path={"action": "rebut"},
+    body=json_body(Rebuttal),
+    answers=_STEP,
+)
+@operation(
+    "Ask for the regulator (the complainant's token)",
+    path={"action": "escalate"},
+    body=json_body(Escalation),
+    answers=_STEP,
+)
 @private
 def complaint_action(public_id: str, action: str):
     """accept | reject | invalid | reply-link (moderators), reply (merchants), confirm |
     rebut | escalate (the consumer, with the private token)."""
-    data = payload.json_object(optional=True)
+    if action not in ACTIONS:
+        raise NotFound(f"unknown action {action!r}")
+    shape, optional = ACTIONS[action]
+    actor = authenticate("moderator") if action in MODERATION else None
+    data = payload.body(shape, f"{action} refused", optional=optional)
     session = get_session()
     service = complaint_service(session)
     row = service.get(public_id)
     out: dict = {}
-    if action in ("accept", "reject", "invalid", "reply-link"):
-        actor = authenticate("moderator")
-        if action == "accept":
-            token = service.accept(row.id, actor, severity=data.get("severity"))
-            # The merchant is sent its link at the seller's registered e-mail; without one,
-            # nobody could be told, and the moderator gets the link to pass on.
-            out["merchant_notified"] = service.merchant_reached(row.id)
-            if not out["merchant_notified"]:
-                out["reply_url"] = _reply_url(public_id, token)
-        elif action == "reject":
-            service.reject(row.id, actor, str(data.get("reason", "")))
-        elif action == "invalid":
-            service.mark_invalid(row.id, actor, str(data.get("reason", "")))
-        else:
-            out["reply_url"] = _reply_url(public_id, service.reissue_reply_token(row.id, actor))
-    elif action == "reply":
+    if isinstance(data, Acceptance):
+        token = service.accept(row.id, actor, severity=data.severity)
+        # The merchant is sent its link at the seller's registered e-mail; without one,
+        # nobody could be told, and the moderator gets the link to pass on.
+        out["merchant_notified"] = service.merchant_reached(row.id)
+        if not out["merchant_notified"]:
+            out["reply_url"] = _reply_url(public_id, token)
+    elif action == "reject":
+        service.reject(row.id, actor, data.reason)
+    elif action == "invalid":
+        service.mark_invalid(row.id, actor, data.reason)
+    elif action == "reply-link":
+        out["reply_url"] = _reply_url(public_id, service.reissue_reply_token(row.id, actor))
+    elif isinstance(data, Reply):
         principal = authenticate() if request.headers.get("Authorization") else None
         service.reply(
             row.id,
-            str(data.get("reply", "")),
+            data.reply,
             principal=principal,
-            token=data.get("token"),
-            response=data.get("response"),
-            settlement=data.get("settlement"),
+            token=data.token,
+            response=data.response,
+            settlement=data.settlement,
         )
-    elif action in ("rebut", "escalate"):
-        service.open_with_token(row.id, str(data.get("token", "")))
-        if action == "rebut":
-            service.rebut(row.id, str(data.get("rebuttal", "")))
-        else:
-            reason = data.get("reason")
-            service.escalate(row.id, None if reason is None else str(reason))
-    elif action == "confirm":
-        resolved = data.get("resolved")
-        if not isinstance(resolved, bool):
-            raise BadPayload("resolved must be true or false")
-        service.confirm(row.id, str(data.get("token", "")), resolved)
-    else:
-        raise NotFound(f"unknown action {action!r}")
+    elif isinstance(data, Rebuttal):
+        service.open_with_token(row.id, data.token)
+        service.rebut(row.id, data.rebuttal)
+    elif isinstance(data, Escalation):
+        service.open_with_token(row.id, data.token)
+        service.escalate(row.id, data.reason)
+    elif isinstance(data, Confirmation):
+        service.confirm(row.id, data.token, data.resolved)
     session.commit()
     return ok({**service.public_view(row), **out})
 

@@ -37,10 +37,9 @@ def file_dispute(public_id: str):
     """Dispute a record (``correction``), or ask for an abnormal-operations removal or a
     credit repair: ``{"kind", "event_id", "statement"}`` (the seller's merchant token)."""
     principal = authenticate("merchant")
+    asked = payload.body(DisputeFiling, "dispute not filed")
     session = get_session()
-    dispute = DisputeService(session).file(
-        merchant_filer(principal), public_id, payload.json_object()
-    )
+    dispute = DisputeService(session).file(merchant_filer(principal), public_id, asked)
     session.commit()
     return ok(public(dispute, private=True), 201)
 
@@ -89,9 +88,8 @@ def decide_dispute(public_id: str):
     """The source decides: ``{"outcome", "reason"}`` (upheld or withdrawn for a correction;
     granted or refused for a removal or a repair)."""
     principal = authenticate("platform", "regulator")
+    asked = payload.body(DisputeDecision, "dispute not decided")
     session = get_session()
-    dispute = DisputeService(session).decide(
-        public_id, principal.actor, principal.role, payload.json_object()
-    )
+    dispute = DisputeService(session).decide(public_id, principal.actor, principal.role, asked)
     session.commit()
     return ok(public(dispute, private=True))

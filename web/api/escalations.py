@@ -47,10 +47,10 @@ def escalations():
 def decide_escalation(public_id: str):
     """Record the regulator's decision (upheld, settled, dismissed) with a public reason."""
     actor = authenticate("regulator")
-    data = payload.json_object()
+    asked = payload.body(EscalationDecision, "decision rejected")
     session = get_session()
     service = complaint_service(session)
     row = service.get(public_id)
-    service.decide(row.id, actor, data.get("decision"), data.get("reason"))
+    service.decide(row.id, actor, asked)
     session.commit()
     return ok(service.public_view(row))

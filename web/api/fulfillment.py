@@ -76,9 +76,9 @@ def list_stores():
 def put_store(store_id: str):
     """Map one of the platform's store ids to a seller: ``{"seller": "<public id or code>"}``."""
     principal = authenticate("platform")
-    data = payload.json_object()
+    asked = payload.body(StoreMapping, "store mapping rejected")
     session = get_session()
-    mapping, created = StoreService(session, principal.actor).put(store_id, data)
+    mapping, created = StoreService(session, principal.actor).put(store_id, asked.seller)
     session.commit()
     return ok(mapping.to_dict(), 201 if created else 200)
 

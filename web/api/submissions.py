@@ -133,10 +133,10 @@ def submit_fraud_reports():
 def amend_event(event_id: int):
     """Change a recorded event: its own source, or a regulator giving a ``reason``."""
     principal = authenticate("platform", "regulator")
-    data = payload.json_object()
+    changes = payload.body(EventAmendment, "event not changed", given_only=True)
     session = get_session()
     service = EventService(session, actor=principal.actor, role=principal.role)
-    event = service.amend(event_id, data)
+    event = service.amend(event_id, changes)
     session.commit()
     return ok(
         {

@@ -41,8 +41,9 @@ def _service(*, sealing: bool = False) -> SubscriptionService:
 def create_subscription():
     """Subscribe ``url`` to ``sellers``, a ``region`` or a ``category``; the secret is shown
     once."""
-    service = _service(sealing=True)
-    subscription, secret = service.create(payload.json_object())
+    service = _service(sealing=True)  # the token first: a stranger learns nothing
+    asked = payload.body(SubscriptionRequest, "subscription not created")
+    subscription, secret = service.create(asked.model_dump())
     shown = service.public(subscription)
     service.session.commit()
     response, status = ok({**shown, "secret": secret}, 201)

@@ -9,7 +9,9 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from registry.alerts.service import SubscriptionService
+from registry.alerts.shapes import SubscriptionRequest
 from registry.core.errors import RegistryError
+from registry.core.shapes import read
 from registry.trust.tokens import TokenService
 
 from ..db import database, job_session
@@ -77,7 +79,8 @@ def add(url: str, prefix: str, sellers: tuple[str, ...], region: str | None, cat
     with job_session() as session:
         service = _service(session, prefix, sealing=True)
         try:
-            subscription, secret = service.create(data)
+            asked = read(SubscriptionRequest, data, "subscription not created")
+            subscription, secret = service.create(asked.model_dump())
         except RegistryError as exc:
             raise _fail(exc) from None
         session.commit()

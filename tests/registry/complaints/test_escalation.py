@@ -7,8 +7,10 @@ from datetime import timedelta
 
 import pytest
 
+from registry.complaints.shapes import EscalationDecision
 from registry.complaints.timeline import next_deadline, timeline
 from registry.core.errors import Conflict, Forbidden, ValidationFailed
+from registry.core.shapes import read
 from registry.trust.tokens import Principal
 
 from ...factories import make_seller
@@ -16,6 +18,10 @@ from .helpers import MODERATOR, NOW, accepted, event_of, file, service
 
 REGULATOR = Principal(7, "amr", "regulator")
 DAY = timedelta(days=1)
+
+
+def _decision(decision: str, reason: str) -> EscalationDecision:
+    return read(EscalationDecision, {"decision": decision, "reason": reason}, "decision rejected")
 
 
 def replied(session, at=NOW, **overrides):
@@ -132,7 +138,7 @@ def test_the_regulator_decides_and_the_decision_is_public(session, decision, res
         "replied",
         "escalated",
     ]
-    svc.decide(complaint.id, REGULATOR, decision, "经调查，商家已发货但未妥投。")
+    svc.decide(complaint.id, REGULATOR, _decision(decision, "经调查，商家已发货但未妥投。"))
     session.commit()
     assert complaint.status == "closed" and complaint.outcome == f"regulator_{decision}"
     assert event_of(session, complaint).resolution == resolution
@@ -145,24 +151,27 @@ def test_settled_without_any_answer_in_time_earns_only_answered(session):
     complaint, _, _ = accepted(session)
     service(session, NOW + 16 * DAY).enforce_deadlines()
     service(session, NOW + 16 * DAY).escalate(complaint.id)
-    service(session, NOW + 20 * DAY).decide(complaint.id, REGULATOR, "settled", "已调解退款。")
+    service(session, NOW + 20 * DAY).decide(
+        complaint.id, REGULATOR, _decision("settled", "已调解退款。")
+    )
     assert event_of(session, complaint).resolution == "unresolved"
 
 
 def test_only_regulators_decide_and_only_escalated_cases(session):
     complaint, _ = replied(session)
     with pytest.raises(Conflict):
-        service(session).decide(complaint.id, REGULATOR, "upheld", "理由")
+        service(session).decide(complaint.id, REGULATOR, _decision("upheld", "理由"))
     service(session).escalate(complaint.id)
     for who in (MODERATOR, Principal(2, "p", "platform"), Principal(3, "m", "merchant", 1)):
         with pytest.raises(Forbidden):
-            service(session).decide(complaint.id, who, "upheld", "理由")
+            service(session).decide(complaint.id, who, _decision("upheld", "理由"))
         with pytest.raises(Forbidden):
             service(session).escalation_queue(who)
+    # What a decision may say is its shape's to refuse, before the service is asked.
     with pytest.raises(ValidationFailed):
-        service(session).decide(complaint.id, REGULATOR, "maybe", "理由")
+        read(EscalationDecision, {"decision": "maybe", "reason": "理由"}, "decision rejected")
     with pytest.raises(ValidationFailed):
-        service(session).decide(complaint.id, REGULATOR, "upheld", "")
+        read(EscalationDecision, {"decision": "upheld", "reason": ""}, "decision rejected")
 
 
 def test_the_timeline_has_every_step_with_its_date(session):

@@ -144,7 +144,7 @@ def test_per_order_records_keep_the_event_shape(session):
 
 def test_a_store_id_names_the_seller_of_this_sources_mapping_only(session):
     seller = make_seller(session)
-    StoreService(session, SOURCE, now=NOW).put("shop-9", {"seller": seller.public_id})
+    StoreService(session, SOURCE, now=NOW).put("shop-9", seller.public_id)
     session.commit()
     record = {"store": "shop-9", "day": "2026-05-20", "orders": 10}
     [mine] = submit(session, [record])

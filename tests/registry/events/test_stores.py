@@ -6,6 +6,8 @@ import pytest
 from sqlalchemy import select
 
 from registry.core.errors import NotFound, ValidationFailed
+from registry.core.shapes import read
+from registry.events.shapes import StoreMapping
 from registry.events.stores import StoreService
 from registry.journal.models import AuditEntry
 
@@ -15,11 +17,11 @@ from ...factories import make_seller
 def test_a_mapping_is_created_changed_and_listed_by_its_source_only(session):
     seller, other = make_seller(session), make_seller(session)
     a, b = StoreService(session, "platform:a"), StoreService(session, "platform:b")
-    _, created = a.put("S-1", {"seller": seller.public_id})
+    _, created = a.put("S-1", seller.public_id)
     assert created
-    _, created = a.put("S-1", {"seller": other.public_id})
+    _, created = a.put("S-1", other.public_id)
     assert not created
-    b.put("S-1", {"seller": seller.public_id})
+    b.put("S-1", seller.public_id)
     session.commit()
     assert [(m.store, m.seller) for m in a.list()] == [("S-1", other.public_id)]
     assert [(m.store, m.seller) for m in b.list()] == [("S-1", seller.public_id)]
@@ -28,7 +30,7 @@ def test_a_mapping_is_created_changed_and_listed_by_its_source_only(session):
 
 def test_one_platform_cannot_delete_anothers_mapping(session):
     seller = make_seller(session)
-    StoreService(session, "platform:a").put("S-1", {"seller": seller.public_id})
+    StoreService(session, "platform:a").put("S-1", seller.public_id)
     session.commit()
     with pytest.raises(NotFound):
         StoreService(session, "platform:b").delete("S-1")
@@ -49,13 +51,15 @@ def test_one_platform_cannot_delete_anothers_mapping(session):
 )
 def test_bad_mappings_are_rejected(session, store, data, field):
     with pytest.raises(ValidationFailed) as info:
-        StoreService(session, "platform:a").put(store, data)
+        # The body's fields are its shape's to refuse; the store id and the seller, the service's.
+        asked = read(StoreMapping, data, "store mapping rejected")
+        StoreService(session, "platform:a").put(store, asked.seller)
     assert field in info.value.details
 
 
 def test_mapping_changes_are_audited(session):
     seller = make_seller(session)
-    StoreService(session, "platform:a").put("S-1", {"seller": seller.public_id})
+    StoreService(session, "platform:a").put("S-1", seller.public_id)
     session.commit()
     actions = list(session.execute(select(AuditEntry.action)).scalars())
     assert "store_mapping.create" in actions

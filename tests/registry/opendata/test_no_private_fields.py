@@ -21,6 +21,7 @@ from registry.accounts.service import AccountService
 from registry.alerts.service import SubscriptionService
 from registry.complaints.service import ComplaintService
 from registry.disputes.service import DisputeService, Filer
+from registry.disputes.shapes import DisputeFiling
 from registry.events.confirmations import ConfirmationService
 from registry.events.fraud import FraudReportService
 from registry.events.fulfillment import FulfillmentService
@@ -195,15 +196,13 @@ def _world(app, session) -> None:
     DisputeService(session).file(
         Filer("merchant:shop", frozenset({seller.id})),
         seller.public_id,
-        {
-            "kind": "correction",
-            "event_id": fraud.event_id,
-            "statement": "该记录有误，已全额退款给买家。",
-        },
+        DisputeFiling(
+            kind="correction", event_id=fraud.event_id, statement="该记录有误，已全额退款给买家。"
+        ),
     )
     session.commit()
     platform = "platform:privacy-test"
-    StoreService(session, platform).put("STORE-PRIVATE-1", {"seller": seller.public_id})
+    StoreService(session, platform).put("STORE-PRIVATE-1", seller.public_id)
     session.commit()
     day = {"store": "STORE-PRIVATE-1", "day": "2026-01-05", "orders": 9, "external_ref": "D-1"}
     list(FulfillmentService(session, platform, "platform").submit([day]))
