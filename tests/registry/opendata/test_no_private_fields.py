@@ -131,6 +131,10 @@ def _world(app, session) -> None:
         else:  # a case with the regulator, and a one-time code for its contact
             service.escalate(complaint.id, "商家答复不实，请监管部门处理。")
             service.consumer.request_code(f"1391111222{n}", "client-recover")
+    # a reminder the case clock queued (which step it was about is private)
+    from registry.complaints.models import ComplaintReminder
+
+    session.add(ComplaintReminder(complaint_id=complaint.id, kind="rebut", due_at=service.now))
     # a report of a site nobody has identified (its host is private)
     service.file(
         {
