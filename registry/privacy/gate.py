@@ -212,9 +212,11 @@ PRIVATE: dict[str, frozenset[str]] = {
     "alert_delivery": frozenset({"status"}),
     "alert_attempt": frozenset({"error"}),
     # Evidence is shown to the complaint's parties and moderators only, never publicly.
-    "complaint_evidence": frozenset({"public_id", "media_type", "stored_name", "sha256"}),
+    "complaint_evidence": frozenset({"public_id", "media_type", "stored_name", "sha256", "party"}),
     # People who sign in, and how merchants claimed their sellers: for operators only.
-    "account": frozenset({"email", "role", "password_hash", "totp_secret", "invite_digest"}),
+    "account": frozenset(
+        {"email", "role", "password_hash", "totp_secret", "invite_digest", "source"}
+    ),
     "account_seller": frozenset({"via"}),
     "claim_code": frozenset({"digest", "issued_by"}),
     "domain_claim": frozenset({"domain", "proof_token", "state", "last_result"}),

@@ -143,7 +143,7 @@ def test_the_escalation_path_by_people_only(browser, registry, screenshot_dir, l
         shop.locator("input[name=response][value=explanation]").check()
         shop.locator("textarea[name=reply]").fill("订单已在处理中，请耐心等待。")
         with shop.expect_navigation():
-            shop.locator("form[action*='/merchant/cases/'] button[type=submit]").click()
+            shop.locator("#reply-form button[type=submit]").click()
 
         # The consumer escalates from the status page.
         page.goto(link)
