@@ -184,6 +184,8 @@ ROUTES: dict[str, tuple[Case, ...]] = {
     "merchant.case": (
         get("/merchant/cases/{complaint_a}", only(MERCHANT_A), marker=SECRET),
         post("/merchant/cases/{complaint_a}", only(MERCHANT_A)),
+        # a case no moderator has handed over yet is not the merchant's to read
+        get("/merchant/cases/{complaint_pending}", NOBODY),
     ),
     "merchant.disputes": (
         get("/merchant/sellers/{seller_a}/disputes", only(MERCHANT_A)),
