@@ -153,6 +153,13 @@ ROUTES: dict[str, tuple[Case, ...]] = {
         post(
             "/complaints/{complaint_a}/status",
             only(COMPLAINANT),
+            body={"action": "open", "token": "{token}"},
+            ok=(303,),
+            marker=SECRET,
+        ),
+        post(
+            "/complaints/{complaint_a}/status",
+            only(COMPLAINANT),
             body={"action": "rebut", "rebut-rebuttal": "商家说已经退款，但我没有收到。"},
             ok=(303,),
             marker=SECRET,

@@ -38,6 +38,9 @@ from .test_evidence import PDF, multipart
 SECRET = "我家楼下的快递柜编号是九五二七号"
 CONTACT = "13955558888"
 NAME = "欧阳秘密"
+#: what no stranger to complaint A may read anywhere (nor the pending complaint's order,
+#: and the settlement offered, which only the parties read)
+PRIVATE = (SECRET, CONTACT, NAME, "ORD-MATRIX-1", "ORD-MATRIX-PENDING", "7391.37", "7,391.4")
 
 
 @dataclass
@@ -118,7 +121,11 @@ def world(tmp_path_factory, migrated_template):
         assert api.post(f"/api/v1/complaints/{cid}/accept", json={}, headers=mod).status_code == 200
     replied = api.post(
         f"/api/v1/complaints/{a['id']}/reply",
-        json={"reply": "已经联系顾客处理。"},
+        json={
+            "reply": "已经联系顾客处理。",
+            "response": "monetary_relief",
+            "settlement": "7391.37",
+        },
         headers=_bearer(tokens["merchant_a_token"]),
     )
     assert replied.status_code == 200, replied.json
@@ -294,6 +301,15 @@ def test_every_case_reaches_its_endpoint(world):
             assert adapter.match(path, method=case.method)[0] == endpoint, (endpoint, path)
 
 
+def test_every_persona_s_csrf_token_is_accepted(world):
+    """So that a refused form is refused for who sends it: a wrong private code is a 401,
+    never the 400 of a missing or stale CSRF token."""
+    url = f"/complaints/{world['values']['complaint_a']}/status"
+    for name, persona in world["personas"].items():
+        data = {"csrf_token": persona.csrf, "action": "open", "token": "cpt_wrong"}
+        assert persona.client.post(url, data=data).status_code == 401, name
+
+
 # -- who may, who may not ---------------------------------------------------------------------
 
 
@@ -313,7 +329,7 @@ def test_reads_answer_their_audience_and_refuse_the_others(world, case):
         if not ok:
             wrong.append((name, response.status_code, response.headers.get("Location"), body[:160]))
         if name in STRANGERS:
-            leaked = [s for s in (SECRET, CONTACT, NAME, "ORD-MATRIX-1") if s in body]
+            leaked = [s for s in PRIVATE if s in body]
             if leaked:
                 wrong.append((name, "leaks", leaked))
     assert wrong == [], f"{case.method} {case.path}: {wrong}"
@@ -333,6 +349,16 @@ def test_writes_refuse_everyone_outside_their_audience(world, case):
             body = _text(response)[:160]
             wrong.append((name, response.status_code, response.headers.get("Location"), body))
     assert wrong == [], f"{case.method} {case.path}: {wrong}"
+
+
+def test_the_parties_read_what_strangers_may_not(world):
+    """The private parts the strangers are checked for are really on the parties' pages."""
+    personas, a = world["personas"], world["values"]["complaint_a"]
+    status = _text(personas[COMPLAINANT].client.get(f"/complaints/{a}/status"))
+    assert SECRET in status and "7,391.4" in status  # (the pages show one decimal)
+    desk = _text(personas["merchant_a"].client.get(f"/merchant/cases/{a}"))
+    assert SECRET in desk and "ORD-MATRIX-1" in desk
+    assert "7,391.4" in desk
 
 
 def test_the_refused_writes_changed_nothing(world):
