@@ -146,6 +146,15 @@ ROUTES: dict[str, tuple[Case, ...]] = {
             ok=(302,),
             refused=FORM_REFUSED,
         ),
+        # complaint B still awaits its answer: nobody's token but the reply link's answers it
+        # (not its complainant's)
+        post(
+            "/complaints/{complaint_b}/reply",
+            NOBODY,
+            body={"token": "{token}", "reply": "我们已经退款。", "response": "explanation"},
+            ok=(302,),
+            refused=FORM_REFUSED,
+        ),
     ),
     # anyone gets the page that asks for the private code; only the complainant reads it
     "complaints.status": (
@@ -182,12 +191,21 @@ ROUTES: dict[str, tuple[Case, ...]] = {
     "accounts.enrol": (get("/login/enrol", NOBODY), post("/login/enrol", PUBLIC)),
     "accounts.logout": (get("/logout", PUBLIC), post("/logout", PUBLIC)),
     "accounts.invitation": (get("/invitation", PUBLIC), post("/invitation", PUBLIC)),
-    "accounts.account": (get("/account", SIGNED_IN),),
+    "accounts.account": (
+        get("/account", SIGNED_IN),
+        # the sellers the account speaks for: seller A on merchant A's page only
+        get("/account", only(MERCHANT_A), marker="{seller_a}"),
+    ),
     "accounts.claim_code": (post("/account/claim-code", only(MERCHANT_A, MERCHANT_B)),),
     "accounts.claim_domain": (post("/account/claim-domain", only(MERCHANT_A, MERCHANT_B)),),
     "accounts.issue_claim_code": (post("/account/claim-codes", only(REGULATOR)),),
     # -- the merchant's desk (web.merchant): staff of the seller concerned ----------------
-    "merchant.home": (get("/merchant", only(MERCHANT_A, MERCHANT_B)),),
+    "merchant.home": (
+        get("/merchant", only(MERCHANT_A, MERCHANT_B)),
+        # each desk lists its own sellers' cases (and never one still in moderation)
+        get("/merchant", only(MERCHANT_A), marker="{complaint_a}"),
+        get("/merchant", NOBODY, marker="{complaint_pending}"),
+    ),
     "merchant.case": (
         get("/merchant/cases/{complaint_a}", only(MERCHANT_A), marker=SECRET),
         post("/merchant/cases/{complaint_a}", only(MERCHANT_A)),
@@ -199,7 +217,7 @@ ROUTES: dict[str, tuple[Case, ...]] = {
         post("/merchant/sellers/{seller_a}/disputes", only(MERCHANT_A)),
     ),
     # -- the moderation console (web.moderation): moderators with their second factor ----
-    "moderation.queue": (get("/moderation", only(MODERATOR)),),
+    "moderation.queue": (get("/moderation", only(MODERATOR), marker="{complaint_pending}"),),
     "moderation.case": (get("/moderation/{complaint_a}", only(MODERATOR), marker=SECRET),),
     "moderation.bulk": (post("/moderation/bulk", only(MODERATOR), body={"ids": "{complaint_b}"}),),
     "moderation.edit_text": (post("/moderation/{complaint_a}/text", only(MODERATOR)),),
@@ -253,6 +271,11 @@ ROUTES: dict[str, tuple[Case, ...]] = {
             body={"reply": "我们已经退款。", "token": "{token}"},
         ),
         post(
+            "/api/v1/complaints/{complaint_b}/reply",
+            only(MERCHANT_B_TOKEN),
+            body={"reply": "我们已经退款。", "token": "{token}"},
+        ),
+        post(
             "/api/v1/complaints/{complaint_a}/confirm",
             only(COMPLAINANT),
             body={"token": "{token}", "resolved": False},
@@ -268,7 +291,9 @@ ROUTES: dict[str, tuple[Case, ...]] = {
             body={"token": "{token}"},
         ),
     ),
-    "api.moderation_queue": (get("/api/v1/moderation/queue", only(MODERATOR_TOKEN)),),
+    "api.moderation_queue": (
+        get("/api/v1/moderation/queue", only(MODERATOR_TOKEN), marker="{complaint_pending}"),
+    ),
     "api.list_evidence": (get("/api/v1/complaints/{complaint_a}/evidence", EVIDENCE_PARTIES),),
     "api.get_evidence": (
         get("/api/v1/complaints/{complaint_a}/evidence/{evidence_a}", EVIDENCE_PARTIES),
