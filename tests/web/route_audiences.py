@@ -183,6 +183,12 @@ ROUTES: dict[str, tuple[Case, ...]] = {
             body={"token": "{token}"},
             reads=True,
         ),
+        post(
+            "/complaints/{complaint_b}/evidence/{evidence_a}",
+            NOBODY,
+            body={"token": "{token}"},
+            reads=True,
+        ),
     ),
     # -- accounts (web.account_pages): signing in is for anyone -------------------------
     "accounts.login": (get("/login", PUBLIC), post("/login", PUBLIC)),
@@ -297,6 +303,8 @@ ROUTES: dict[str, tuple[Case, ...]] = {
     "api.list_evidence": (get("/api/v1/complaints/{complaint_a}/evidence", EVIDENCE_PARTIES),),
     "api.get_evidence": (
         get("/api/v1/complaints/{complaint_a}/evidence/{evidence_a}", EVIDENCE_PARTIES),
+        # complaint A's file asked for through complaint B (whose parties B's token opens)
+        get("/api/v1/complaints/{complaint_b}/evidence/{evidence_a}", NOBODY),
     ),
     "api.escalations": (get("/api/v1/escalations", only(REGULATOR_TOKEN)),),
     "api.decide_escalation": (
