@@ -66,6 +66,11 @@ FORM_REFUSED = (200, 400, 401, 403, 404)
 #: complaint A's evidence through the API: its complainant, its seller's merchant token, and
 #: moderators' tokens (registry.complaints.evidence.may_see)
 EVIDENCE_PARTIES = only(COMPLAINANT, MERCHANT_A_TOKEN, MODERATOR_TOKEN)
+#: and through the pages: the complainant's session, the seller's staff, moderators
+PAGE_EVIDENCE_PARTIES = only(COMPLAINANT, MERCHANT_A, MODERATOR)
+#: the escalated complaint about seller B (its complainant is no persona): regulators too
+ESCALATED_PARTIES = only(MERCHANT_B, MODERATOR, REGULATOR)
+ESCALATED_TOKENS = only(MERCHANT_B_TOKEN, MODERATOR_TOKEN, REGULATOR_TOKEN)
 
 
 @dataclass(frozen=True)
@@ -93,6 +98,8 @@ def post(path: str, audience: frozenset[str], **kw) -> Case:
     return Case("POST", path, audience, **kw)
 
 
+AMENDMENT = {"resolution": "invalid", "reason": "记录有误，予以撤销。"}
+
 # Markers: filled in by the world (``{secret}``: complaint A's narrative, which its
 # complainant chose not to publish; ``{complaint_a}``: its id; ``{dispute_a}``).
 # ``{complaint_pending}``: a complaint about seller A that no moderator has decided yet.
@@ -116,7 +123,8 @@ ROUTES: dict[str, tuple[Case, ...]] = {
     "ops.security_txt": (get("/.well-known/security.txt", PUBLIC),),
     # a page, but behind a bearer token (the feeds' sources are named there)
     "ops.feeds": (get("/ops/feeds", only(MODERATOR_TOKEN)),),
-    "ops.unidentified_sites": (get("/ops/sites", only(REGULATOR_TOKEN)),),
+    # a regulator's token, or a regulator signed in (the regulator's desk links here)
+    "ops.unidentified_sites": (get("/ops/sites", only(REGULATOR_TOKEN, REGULATOR)),),
     # -- complaints, as consumers and merchants' reply links use them --------------------
     "complaints.complain": (
         get("/sellers/{seller_a}/complain", PUBLIC),
@@ -176,13 +184,20 @@ ROUTES: dict[str, tuple[Case, ...]] = {
     ),
     # the complaints of a proved contact: each complainant sees their own only
     "complaints.mine": (get("/complaints/mine", only(COMPLAINANT), marker="{complaint_a}"),),
+    # registry.complaints.access: the complainant (a token in the form, or the session that
+    # opened the case), the seller's staff once the case is handed over, moderators, and
+    # regulators once it is escalated; signed-in people by a plain link
     "complaints.evidence": (
+        get("/complaints/{complaint_a}/evidence/{evidence_a}", PAGE_EVIDENCE_PARTIES),
         post(
             "/complaints/{complaint_a}/evidence/{evidence_a}",
-            only(COMPLAINANT),
+            PAGE_EVIDENCE_PARTIES,
             body={"token": "{token}"},
             reads=True,
         ),
+        get("/complaints/{complaint_escalated}/evidence/{evidence_e}", ESCALATED_PARTIES),
+        # complaint A's file asked for through complaint B, whose parties B's token opens
+        get("/complaints/{complaint_b}/evidence/{evidence_a}", NOBODY),
         post(
             "/complaints/{complaint_b}/evidence/{evidence_a}",
             NOBODY,
@@ -218,6 +233,11 @@ ROUTES: dict[str, tuple[Case, ...]] = {
         # a case no moderator has handed over yet is not the merchant's to read
         get("/merchant/cases/{complaint_pending}", NOBODY),
     ),
+    # the merchant's files, while the case waits for its answer (complaint B does)
+    "merchant.upload_evidence": (
+        post("/merchant/cases/{complaint_b}/evidence", only(MERCHANT_B)),
+        post("/merchant/cases/{complaint_pending}/evidence", NOBODY),
+    ),
     "merchant.disputes": (
         get("/merchant/sellers/{seller_a}/disputes", only(MERCHANT_A)),
         post("/merchant/sellers/{seller_a}/disputes", only(MERCHANT_A)),
@@ -232,6 +252,28 @@ ROUTES: dict[str, tuple[Case, ...]] = {
             "/moderation/{complaint_a}/decision",
             only(MODERATOR),
             body={"action": "reject", "reason": "spam"},
+        ),
+    ),
+    # -- the regulator's desk (web.regulator): regulators with their second factor --------
+    # the regulator account decides for the source the regulator token submits as
+    "regulator.queue": (get("/regulator", only(REGULATOR), marker="{complaint_escalated}"),),
+    "regulator.case": (
+        get("/regulator/cases/{complaint_escalated}", only(REGULATOR)),
+        get("/regulator/cases/{complaint_a}", NOBODY),  # never escalated
+    ),
+    "regulator.decide": (
+        post(
+            "/regulator/cases/{complaint_escalated}/decision",
+            only(REGULATOR),
+            body={"decision": "dismissed", "reason": "商家已经按约定退款。"},
+        ),
+    ),
+    "regulator.disputes": (get("/regulator/disputes", only(REGULATOR), marker="{dispute_a}"),),
+    "regulator.decide_dispute": (
+        post(
+            "/regulator/disputes/{dispute_a}/decision",
+            only(REGULATOR),
+            body={"outcome": "upheld", "reason": "维持原处罚。"},
         ),
     ),
     # -- the JSON API: public reads ------------------------------------------------------
@@ -303,15 +345,18 @@ ROUTES: dict[str, tuple[Case, ...]] = {
     "api.list_evidence": (get("/api/v1/complaints/{complaint_a}/evidence", EVIDENCE_PARTIES),),
     "api.get_evidence": (
         get("/api/v1/complaints/{complaint_a}/evidence/{evidence_a}", EVIDENCE_PARTIES),
+        get("/api/v1/complaints/{complaint_escalated}/evidence/{evidence_e}", ESCALATED_TOKENS),
         # complaint A's file asked for through complaint B (whose parties B's token opens)
         get("/api/v1/complaints/{complaint_b}/evidence/{evidence_a}", NOBODY),
     ),
-    "api.escalations": (get("/api/v1/escalations", only(REGULATOR_TOKEN)),),
+    "api.escalations": (
+        get("/api/v1/escalations", only(REGULATOR_TOKEN), marker="{complaint_escalated}"),
+    ),
     "api.decide_escalation": (
         post(
-            "/api/v1/escalations/{complaint_a}/decision",
+            "/api/v1/escalations/{complaint_escalated}/decision",
             only(REGULATOR_TOKEN),
-            body={"decision": "dismissed", "reason": "x"},
+            body={"decision": "dismissed", "reason": "商家已经按约定退款。"},
         ),
     ),
     "api.unidentified_sites": (get("/api/v1/sites/unidentified", only(REGULATOR_TOKEN)),),
@@ -326,7 +371,7 @@ ROUTES: dict[str, tuple[Case, ...]] = {
     "api.submit_order_confirmations": (post("/api/v1/order-confirmations", only(PLATFORM_TOKEN)),),
     # the sanction is the regulator token's: only its source (or a regulator) amends it
     "api.amend_event": (
-        Case("PATCH", "/api/v1/events/{event_a}", only(REGULATOR_TOKEN), body={"reason": "x"}),
+        Case("PATCH", "/api/v1/events/{event_a}", only(REGULATOR_TOKEN), body=AMENDMENT),
     ),
     "api.list_stores": (get("/api/v1/stores", only(PLATFORM_TOKEN)),),
     "api.put_store": (Case("PUT", "/api/v1/stores/shop-1", only(PLATFORM_TOKEN)),),
@@ -346,7 +391,11 @@ ROUTES: dict[str, tuple[Case, ...]] = {
         post(
             "/api/v1/sellers/{seller_a}/disputes",
             only(MERCHANT_A_TOKEN),
-            body={"kind": "correction", "event_id": "{event_a}", "statement": "处罚对象不是本店。"},
+            body={
+                "kind": "correction",
+                "event_id": "{event_a}",
+                "statement": "该处罚针对的是已经注销的同名分店。",
+            },
         ),
     ),
     # a merchant's own disputes, or a source's queue: dispute A is in merchant A's list and

@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 import pytest
 from sqlalchemy import select
 
+from registry.accounts.service import AccountService
 from registry.complaints.models import Complaint
 from web import jobs
 
@@ -35,6 +36,7 @@ from .route_audiences import (
 )
 from .test_evidence import PDF, multipart
 
+SOURCE = "matrix-bureau"
 SECRET = "我家楼下的快递柜编号是九五二七号"
 CONTACT = "13955558888"
 NAME = "欧阳秘密"
@@ -67,7 +69,7 @@ def world(tmp_path_factory, migrated_template):
     seller_b = make_seller(session, legal_name="杭州矩阵乙商贸有限公司")
     tokens = {
         "moderator_token": make_token(session, "moderator"),
-        "regulator_token": make_token(session, "regulator"),
+        "regulator_token": make_token(session, "regulator", name=SOURCE),
         "platform_token": make_token(session, "platform"),
         "merchant_a_token": make_token(session, "merchant", seller_id=seller_a.id),
         "merchant_b_token": make_token(session, "merchant", seller_id=seller_b.id),
@@ -78,6 +80,8 @@ def world(tmp_path_factory, migrated_template):
         "moderator": make_account(session, "moderator"),
         "regulator": make_account(session, "regulator"),
     }
+    AccountService(session).set_source(accounts["regulator"], SOURCE, "test")
+    session.commit()
     api = app.test_client(use_cookies=False)
     filed_a = multipart(
         {
@@ -115,9 +119,21 @@ def world(tmp_path_factory, migrated_template):
         },
     )
     assert pending.status_code == 201, pending.json
-    a, b = filed_a.json["data"], filed_b.json["data"]
+    escalated = multipart(
+        {
+            "seller": seller_b.public_id,
+            "category": "after_sales",
+            "narrative": "收到的耳机一边没有声音，商家说是人为损坏。",
+            "contact": "13500003333",
+        },
+        [(PDF, "photo.pdf")],
+        "/api/v1/complaints",
+        api,
+    )
+    assert escalated.status_code == 201, escalated.json
+    a, b, e = filed_a.json["data"], filed_b.json["data"], escalated.json["data"]
     mod = _bearer(tokens["moderator_token"])
-    for cid in (a["id"], b["id"]):
+    for cid in (a["id"], b["id"], e["id"]):
         assert api.post(f"/api/v1/complaints/{cid}/accept", json={}, headers=mod).status_code == 200
     replied = api.post(
         f"/api/v1/complaints/{a['id']}/reply",
@@ -129,6 +145,18 @@ def world(tmp_path_factory, migrated_template):
         headers=_bearer(tokens["merchant_a_token"]),
     )
     assert replied.status_code == 200, replied.json
+    e_replied = api.post(
+        f"/api/v1/complaints/{e['id']}/reply",
+        json={"reply": "耳机是人为损坏，不予退换。"},
+        headers=_bearer(tokens["merchant_b_token"]),
+    )
+    assert e_replied.status_code == 200, e_replied.json
+    e_escalated = api.post(
+        f"/api/v1/complaints/{e['id']}/escalate",
+        json={"token": e["token"], "reason": "商家拒绝处理。"},
+    )
+    assert e_escalated.status_code == 200, e_escalated.json
+    [evidence_e] = api.get(f"/api/v1/complaints/{e['id']}/evidence", headers=mod).json["data"]
     [evidence] = api.get(f"/api/v1/complaints/{a['id']}/evidence", headers=mod).json["data"]
     sanction = api.post(
         "/api/v1/sanctions",
@@ -178,6 +206,8 @@ def world(tmp_path_factory, migrated_template):
         "complaint_a": a["id"],
         "complaint_b": b["id"],
         "complaint_pending": pending.json["data"]["id"],
+        "complaint_escalated": e["id"],
+        "evidence_e": evidence_e["id"],
         "evidence_a": evidence["id"],
         "event_a": event_a,
         "dispute_a": dispute.json["data"]["id"],
@@ -371,3 +401,5 @@ def test_the_refused_writes_changed_nothing(world):
     disputes = api.get("/api/v1/disputes", headers=_bearer(world["tokens"]["merchant_a_token"]))
     [dispute] = disputes.json["data"]
     assert dispute["status"] == "open"
+    e = api.get(f"/api/v1/complaints/{values['complaint_escalated']}").json["data"]
+    assert e["status"] == "escalated" and e["decision"] is None
