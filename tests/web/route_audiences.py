@@ -2,16 +2,7 @@
 
 Read from each route's code, not guessed. A new route fails ``test_route_matrix`` until it is
 classified here. Each endpoint has one or more cases (method, path with seeded records,
-audience); the personas are those of ``test_route_matrix``:
-
-- ``anonymous``: nobody signed in, no token;
-- ``complainant``: complaint A's private token (in ``X-Complaint-Token``, a form or a JSON
-  body), its status page opened with it, its contact proved; ``other_complainant``: the same
-  for complaint B (about seller B);
-- ``merchant_a`` / ``merchant_b``: merchant staff of seller A / B, signed in;
-  ``merchant_a_token`` / ``merchant_b_token``: a merchant token of seller A / B;
-- ``moderator`` / ``regulator``: signed in with their second factor; ``moderator_token`` /
-  ``regulator_token`` / ``platform_token``: API tokens of those roles.
+audience); the personas and the records are those of ``route_world``.
 
 ``marker``: a case whose page is public but holds a private part: the audience sees the
 marker, everyone else gets the page (or a refusal) without it.
@@ -19,52 +10,30 @@ marker, everyone else gets the page (or a refusal) without it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
-ANONYMOUS = "anonymous"
-COMPLAINANT, OTHER_COMPLAINANT = "complainant", "other_complainant"
-MERCHANT_A, MERCHANT_B = "merchant_a", "merchant_b"
-MERCHANT_A_TOKEN, MERCHANT_B_TOKEN = "merchant_a_token", "merchant_b_token"
-MODERATOR, MODERATOR_TOKEN = "moderator", "moderator_token"
-REGULATOR, REGULATOR_TOKEN = "regulator", "regulator_token"
-PLATFORM_TOKEN = "platform_token"
-
-PERSONAS = (
-    ANONYMOUS,
+from .route_world import (
+    ANY_TOKEN,
     COMPLAINANT,
-    OTHER_COMPLAINANT,
+    FORM_REFUSED,
     MERCHANT_A,
-    MERCHANT_B,
     MERCHANT_A_TOKEN,
+    MERCHANT_B,
     MERCHANT_B_TOKEN,
     MODERATOR,
     MODERATOR_TOKEN,
+    NOBODY,
+    PLATFORM_TOKEN,
+    PUBLIC,
     REGULATOR,
     REGULATOR_TOKEN,
-    PLATFORM_TOKEN,
+    SIGNED_IN,
+    Case,
+    get,
+    only,
+    post,
 )
-SESSIONS = frozenset({MERCHANT_A, MERCHANT_B, MODERATOR, REGULATOR})
-TOKENS = frozenset(
-    {MERCHANT_A_TOKEN, MERCHANT_B_TOKEN, MODERATOR_TOKEN, REGULATOR_TOKEN, PLATFORM_TOKEN}
-)
-#: who knows nothing private of complaint A: no party to it, no moderator, no regulator
-STRANGERS = frozenset({ANONYMOUS, OTHER_COMPLAINANT, MERCHANT_B, MERCHANT_B_TOKEN, PLATFORM_TOKEN})
-
-PUBLIC = frozenset(PERSONAS)
-SIGNED_IN = SESSIONS
-ANY_TOKEN = TOKENS
-NOBODY: frozenset[str] = frozenset()
-
-
-def only(*names: str) -> frozenset[str]:
-    return frozenset(names)
-
-
-#: a form with the token in its fields refuses by answering again, without a redirect
-FORM_REFUSED = (200, 400, 401, 403, 404)
 
 #: complaint A's evidence through the API: its complainant, its seller's merchant token, and
-#: moderators' tokens (registry.complaints.evidence.may_see)
+#: moderators' tokens (registry.complaints.access; regulators once a case is escalated)
 EVIDENCE_PARTIES = only(COMPLAINANT, MERCHANT_A_TOKEN, MODERATOR_TOKEN)
 #: and through the pages: the complainant's session, the seller's staff, moderators
 PAGE_EVIDENCE_PARTIES = only(COMPLAINANT, MERCHANT_A, MODERATOR)
@@ -73,37 +42,12 @@ ESCALATED_PARTIES = only(MERCHANT_B, MODERATOR, REGULATOR)
 ESCALATED_TOKENS = only(MERCHANT_B_TOKEN, MODERATOR_TOKEN, REGULATOR_TOKEN)
 
 
-@dataclass(frozen=True)
-class Case:
-    """One request of an endpoint: who may make it, and what they get."""
-
-    method: str
-    path: str
-    audience: frozenset[str]
-    ok: tuple[int, ...] = (200,)
-    #: a JSON body (API) or form fields (pages); "{token}" is the persona's complaint token
-    body: dict = field(default_factory=dict)
-    marker: str | None = None
-    #: the answers that refuse (a form that takes a token in its fields answers again)
-    refused: tuple[int, ...] = (401, 403, 404)
-    #: a POST that only reads (a download through a form): the audience is checked too
-    reads: bool = False
-
-
-def get(path: str, audience: frozenset[str], **kw) -> Case:
-    return Case("GET", path, audience, **kw)
-
-
-def post(path: str, audience: frozenset[str], **kw) -> Case:
-    return Case("POST", path, audience, **kw)
-
-
 AMENDMENT = {"resolution": "invalid", "reason": "记录有误，予以撤销。"}
 
 # Markers: filled in by the world (``{secret}``: complaint A's narrative, which its
 # complainant chose not to publish; ``{complaint_a}``: its id; ``{dispute_a}``).
 # ``{complaint_pending}``: a complaint about seller A that no moderator has decided yet.
-SECRET = "{secret}"
+SECRET_PART = "{secret}"
 
 ROUTES: dict[str, tuple[Case, ...]] = {
     # -- consumer pages (web.pages, web.badge, web.api_docs): anyone --------------------
@@ -166,20 +110,20 @@ ROUTES: dict[str, tuple[Case, ...]] = {
     ),
     # anyone gets the page that asks for the private code; only the complainant reads it
     "complaints.status": (
-        get("/complaints/{complaint_a}/status", only(COMPLAINANT), marker=SECRET),
+        get("/complaints/{complaint_a}/status", only(COMPLAINANT), marker=SECRET_PART),
         post(
             "/complaints/{complaint_a}/status",
             only(COMPLAINANT),
             body={"action": "open", "token": "{token}"},
             ok=(303,),
-            marker=SECRET,
+            marker=SECRET_PART,
         ),
         post(
             "/complaints/{complaint_a}/status",
             only(COMPLAINANT),
             body={"action": "rebut", "rebut-rebuttal": "商家说已经退款，但我没有收到。"},
             ok=(303,),
-            marker=SECRET,
+            marker=SECRET_PART,
         ),
     ),
     # the complaints of a proved contact: each complainant sees their own only
@@ -228,7 +172,7 @@ ROUTES: dict[str, tuple[Case, ...]] = {
         get("/merchant", NOBODY, marker="{complaint_pending}"),
     ),
     "merchant.case": (
-        get("/merchant/cases/{complaint_a}", only(MERCHANT_A), marker=SECRET),
+        get("/merchant/cases/{complaint_a}", only(MERCHANT_A), marker=SECRET_PART),
         post("/merchant/cases/{complaint_a}", only(MERCHANT_A)),
         # a case no moderator has handed over yet is not the merchant's to read
         get("/merchant/cases/{complaint_pending}", NOBODY),
@@ -244,7 +188,7 @@ ROUTES: dict[str, tuple[Case, ...]] = {
     ),
     # -- the moderation console (web.moderation): moderators with their second factor ----
     "moderation.queue": (get("/moderation", only(MODERATOR), marker="{complaint_pending}"),),
-    "moderation.case": (get("/moderation/{complaint_a}", only(MODERATOR), marker=SECRET),),
+    "moderation.case": (get("/moderation/{complaint_a}", only(MODERATOR), marker=SECRET_PART),),
     "moderation.bulk": (post("/moderation/bulk", only(MODERATOR), body={"ids": "{complaint_b}"}),),
     "moderation.edit_text": (post("/moderation/{complaint_a}/text", only(MODERATOR)),),
     "moderation.decide": (
