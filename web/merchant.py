@@ -14,7 +14,7 @@ from flask import Blueprint, flash, redirect, render_template, url_for
 from sqlalchemy import select
 from werkzeug.exceptions import NotFound
 
-from registry.complaints.access import MERCHANT_UPLOAD_STATES, Viewer
+from registry.complaints.access import BEFORE_MERCHANT, MERCHANT_UPLOAD_STATES, Viewer
 from registry.complaints.rules import MERCHANT_TURN
 from registry.core.errors import PayloadTooLarge, RegistryError, ValidationFailed
 from registry.core.shapes import read
@@ -115,8 +115,10 @@ def case(public_id: str):
 
 def _own_case(service, public_id: str):
     row = service.get(public_id)
-    if row.seller_id not in _sellers():
-        raise NotFound()  # another merchant's case is nobody's business here
+    if row.seller_id not in _sellers() or row.status in BEFORE_MERCHANT:
+        # Another merchant's case is nobody's business here, and a case no moderator has
+        # handed over (submitted, rejected) is not yet the merchant's: the evidence rule's.
+        raise NotFound()
     return row
 
 

@@ -220,8 +220,13 @@ def test_no_upload_before_a_moderator_handed_the_case_over(app, session, case):
         form(case["seller"], narrative=unique_narrative(9), contact="wait@example.org"), "c-9"
     )
     session.commit()
-    refused = _upload(_signed_in(app, case["merchant"]), waiting, [(png(), "early.png")])
-    assert refused.status_code == 403
+    merchant = _signed_in(app, case["merchant"])
+    # Not the merchant's case yet: the desk shows it nowhere (nor its form's CSRF token).
+    assert merchant.get(f"/merchant/cases/{waiting.public_id}").status_code == 404
+    token = csrf(merchant, "/account")
+    url = f"/merchant/cases/{waiting.public_id}/evidence"
+    refused = multipart({"csrf_token": token}, [(png(), "early.png")], url, merchant)
+    assert refused.status_code == 404
     assert _rows(session, waiting) == []
 
 
