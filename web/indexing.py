@@ -119,7 +119,9 @@ def _apply_changes(session, paths: tuple[Path, Path], limit: int) -> int:
     narrative_docs, dropped = narrative_documents(session, ids)
     NarrativeIndex(paths[1]).apply(narrative_docs, dropped, sequence=last)
     # Sellers are never deleted (the registry keeps history), so every id has a document.
-    sellers.apply(seller_documents(session, ids), sequence=last)
+    # Most entries change no document (an event's seller is rewritten once its score moved,
+    # under the score's own entry): only documents whose content differs are written.
+    sellers.apply(seller_documents(session, ids), sequence=last, skip_unchanged=True)
     return len(ids)
 
 

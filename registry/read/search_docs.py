@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -49,11 +51,13 @@ def document_of(view: SellerView) -> dict[str, Any]:
             demo=view.demo,
         ),
     }
-    # The seller's version and what a card shows from its score: either changing makes the
-    # entry stale. Not the score's time: the nightly pass restamps every score and logs a
-    # change only where one moved, so a time in the version called every entry stale.
-    shown = f"{doc['grade']}|{doc['score']}|{int(doc['verified'])}|{','.join(doc['flags'])}"
-    doc["version"] = f"{view.version}:{shown}"
+    # The seller's version and a digest of everything the entry holds: any field changing
+    # makes the entry stale, and an entry whose digest is current need not be written again
+    # (SellerIndex.apply(skip_unchanged=True)). Not the score's time: the nightly pass
+    # restamps every score and logs a change only where a shown value moved.
+    content = json.dumps(doc, ensure_ascii=False, sort_keys=True, default=str)
+    digest = hashlib.blake2b(content.encode(), digest_size=8).hexdigest()
+    doc["version"] = f"{view.version}:{digest}"
     return doc
 
 

@@ -41,6 +41,19 @@ class ApplyStats:
     added: int
     deleted: int
     sequence: int | None
+    unchanged: int = 0  # upserts left as they were: the live copy had the same version
+
+
+def _live_version(reader: Any, doc_id: str) -> Any:
+    """The stored version of the live (not deleted) copy of *doc_id*, or None."""
+    from whoosh.reading import TermNotFound
+
+    try:
+        matcher = reader.postings("id", doc_id)  # deleted copies filtered out
+    except TermNotFound:
+        return None
+    versions = [reader.stored_fields(n).get("version") for n in matcher.all_ids()]
+    return versions[0] if len(versions) == 1 else None  # none, or copies to repair
 
 
 def merge_small(writer: Any, segments: list[Any]) -> list[Any]:
@@ -158,13 +171,16 @@ class _Index:
         *,
         sequence: int | None = None,
         merge: bool = False,
+        skip_unchanged: bool = False,
     ) -> ApplyStats:
         """Replace the *upserts* and remove the *deletes* in one writer and one commit.
 
         Later duplicates of an id in *upserts* win; an id in both lists ends up deleted.
         Documents are validated before the lock is taken, so a bad one changes nothing.
         *sequence*, when given, is recorded after the commit: re-applying a batch after a
-        crash between the two is harmless because apply() is idempotent.
+        crash between the two is harmless because apply() is idempotent. With
+        *skip_unchanged*, an upsert whose ``version`` is that of the live copy is not
+        written again (a version that digests the document's content makes this exact).
         """
         gone = list(dict.fromkeys(deletes))
         if not all(isinstance(d, str) for d in gone):
@@ -180,13 +196,23 @@ class _Index:
             self._create_locked()
             ix, gen = self.store.open()
             try:
+                before = len(docs)
+                if skip_unchanged and docs:
+                    # Under the writer lock: a rebuild switches generations only while
+                    # holding it, so the copies compared are those this apply replaces.
+                    with ix.reader() as reader:
+                        for doc_id in [d for d in docs if d not in gone]:
+                            if _live_version(reader, doc_id) == docs[doc_id]["version"]:
+                                del docs[doc_id]
                 if docs or gone:
                     self._write(ix, docs, [*gone, *docs], merge)
                 if sequence is not None:
                     self.store.write_sequence(sequence, gen)
             finally:
                 ix.close()
-        return ApplyStats(added=len(docs), deleted=len(gone), sequence=sequence)
+        return ApplyStats(
+            added=len(docs), deleted=len(gone), sequence=sequence, unchanged=before - len(docs)
+        )
 
     def _write(self, ix: Any, docs: dict[str, dict[str, Any]], ids: list[str], merge: bool) -> None:
         try:

@@ -109,3 +109,34 @@ def test_scheduler_now_names_an_unknown_job_and_the_known_ones(runner):
     result = runner.invoke(args=["scheduler", "--now", "rescore-al"])
     assert result.exit_code == 2
     assert "no such job: rescore-al" in result.output and "rescore-all" in result.output
+
+
+def test_an_event_writes_no_search_entry_until_the_score_it_moves(app, session):
+    """The change log names the seller of every event; its search entry holds the score,
+    not the events: the reindex job rewrites it once the rescore moved what it shows."""
+    from registry.journal import changelog
+
+    seller = make_seller(session, legal_name="杭州跳过测试数码有限公司")
+    settle(app)
+    index = SellerIndex(index_paths(app)[0])
+    segments = len(index.segment_sizes())
+    list(
+        EventService(session, "regulator:t", "regulator").submit(
+            [
+                {
+                    "seller": seller.public_id,
+                    "kind": "sanction_major_fine",
+                    "occurred_at": datetime.now(UTC) - timedelta(days=1),
+                }
+            ]
+        )
+    )
+    session.commit()
+    assert jobs.reindex_changed(app) == 1  # the event's entry: read, compared, not written
+    assert len(index.segment_sizes()) == segments
+    with app.extensions["registry_db"].reader() as s:
+        assert index.last_sequence() == changelog.head(s)
+    before = _score(app, "跳过测试")
+    assert jobs.rescore_and_reindex_changed(app) == 1  # the score moved: written now
+    assert len(index.segment_sizes()) == segments + 1
+    assert _score(app, "跳过测试") < before
