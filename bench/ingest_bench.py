@@ -5,9 +5,9 @@ data set, JSON Lines batches POSTed over HTTP with a platform token, each answer
 its commit. The anchor, in the same run, writes exactly the rows the service writes (one
 ``fulfillment_day`` and one ``event`` per non-zero count) with a plain DBAPI executemany into
 another copy of the same database, values prepared beforehand. The rescore and reindex jobs
-run as the scheduler runs them, every 2 s beside the ingest; after the last batch they run
-until the change log is consumed: the time from the last batch's answer to then is the
-"settled" figure.
+run as the scheduler runs them, every 2 s beside the ingest, in a process of their own;
+after the last batch they run until the change log is consumed: the time from the last
+batch's answer to then is the "settled" figure.
 
 The ingest runs twice, each on its own copy: the server alone (the rate compared with the raw
 insert), then with the jobs beside it, as production runs the scheduler (the settled time,
@@ -27,7 +27,6 @@ import shutil
 import sqlite3
 import sys
 import tempfile
-import threading
 import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -129,50 +128,73 @@ def post_all(server: Any, token: str, rows: list[dict]) -> tuple[float, int, flo
     return last - start, created, last
 
 
+def _jobs_app(settings: dict[str, str]):
+    from web import create_app
+
+    return create_app(settings)
+
+
+def _jobs_loop(settings: dict[str, str], stop: Any, counts: Any, every: float) -> None:
+    """The jobs' own process, as the scheduler is one beside the server: rescore, then
+    reindex, every *every* seconds, until *stop*; the counts are shared with the parent."""
+    from web import jobs
+
+    app = _jobs_app(settings)
+    while not stop.is_set():
+        started = time.monotonic()
+        rescored = jobs.rescore_changed(app)
+        reindexed = jobs.reindex_changed(app)
+        with counts.get_lock():
+            counts[0] += rescored
+            counts[1] += reindexed
+        stop.wait(max(0.0, every - (time.monotonic() - started)))
+    app.extensions["registry_db"].dispose()
+
+
 class Jobs:
     """The scheduler's two change-log jobs (rescore, then reindex, every 2 s as web/jobs.py
-    runs them), in a thread beside the ingest, on the server's database."""
+    runs them) in a process of their own beside the server, on the server's database: in
+    this process they would share the interpreter with the client posting the batches."""
 
     EVERY_S = 2.0
 
     def __init__(self, data: Any) -> None:
-        from web import create_app
+        import multiprocessing
 
-        self.app = create_app(
-            {
-                "DATABASE_URL": f"sqlite:///{data.db}",
-                "SEARCH_INDEX_DIR": str(data.index_dir),
-                "SIGNING_KEY_DIR": str(data.path / "keys"),
-                "SECRET_KEY": "bench",
-                "DIGEST_SECRET": "bench-digest",
-            }
+        self.settings = {
+            "DATABASE_URL": f"sqlite:///{data.db}",
+            "SEARCH_INDEX_DIR": str(data.index_dir),
+            "SIGNING_KEY_DIR": str(data.path / "keys"),
+            "SECRET_KEY": "bench",
+            "DIGEST_SECRET": "bench-digest",
+        }
+        context = multiprocessing.get_context("spawn")
+        self.stop = context.Event()
+        self.counts = context.Array("q", 2)
+        self.process = context.Process(
+            target=_jobs_loop, args=(self.settings, self.stop, self.counts, self.EVERY_S)
         )
         self.rescored = self.reindexed = 0
-        self.stop = threading.Event()
-        self.thread = threading.Thread(target=self._run, daemon=True)
 
-    def one_pass(self) -> int:
-        from web import jobs
-
-        rescored = jobs.rescore_changed(self.app)
-        reindexed = jobs.reindex_changed(self.app)
-        self.rescored += rescored
-        self.reindexed += reindexed
-        return rescored + reindexed
-
-    def _run(self) -> None:
-        while not self.stop.is_set():
-            started = time.monotonic()
-            self.one_pass()
-            self.stop.wait(max(0.0, self.EVERY_S - (time.monotonic() - started)))
+    def start(self) -> None:
+        self.process.start()
 
     def settle(self) -> None:
-        """Stop the timer and run passes until one finds nothing left."""
+        """Stop the jobs' process, then run passes here until one finds nothing left."""
+        from web import jobs
+
         self.stop.set()
-        self.thread.join()
-        while self.one_pass():
-            pass
-        self.app.extensions["registry_db"].dispose()
+        self.process.join()
+        self.rescored, self.reindexed = self.counts[0], self.counts[1]
+        app = _jobs_app(self.settings)
+        while True:
+            rescored = jobs.rescore_changed(app)
+            reindexed = jobs.reindex_changed(app)
+            self.rescored += rescored
+            self.reindexed += reindexed
+            if not rescored + reindexed:
+                break
+        app.extensions["registry_db"].dispose()
 
 
 def raw_rows(db: Path, rows: list[dict], now: datetime) -> tuple[list[tuple], list[tuple]]:
@@ -252,7 +274,7 @@ def main() -> None:
         token = make_token(beside.db)
         jobs = Jobs(beside)
         with common.serve(beside) as server:
-            jobs.thread.start()
+            jobs.start()
             beside_s, _created, last = post_all(server, token, rows)
             jobs.settle()
             settled_s = time.perf_counter() - last
