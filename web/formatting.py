@@ -49,6 +49,8 @@ def _format_datetime(value: datetime, locale: Locale) -> str:
 _FORMATTERS = {
     "int": lambda v, locale: _format_number("#,##0", v, locale),
     "num": lambda v, locale: _format_number("#,##0.#", v, locale),
+    # an amount of yuan to the fen: a settlement the consumer accepts as the page shows it
+    "yuan": lambda v, locale: _format_number("#,##0.00", v, locale),
     "date": lambda v, locale: _date_patterns(locale)[0].apply(v, locale),
     "datetime": _format_datetime,
 }
@@ -68,7 +70,7 @@ def _formatted(lang: str, kind: str, value) -> str:
 
 
 def format_filters(lang: str | None) -> dict[str, Callable[[Any], str]]:
-    """fmtint, fmtnum, fmtmoney, fmtdate and fmtdatetime for ``lang`` (None: the request's
+    """fmtint, fmtnum, fmtyuan, fmtmoney, fmtdate and fmtdatetime for ``lang`` (None: the request's
     language)."""
 
     def lang_of() -> str:
@@ -93,6 +95,7 @@ def format_filters(lang: str | None) -> dict[str, Callable[[Any], str]]:
         "fmtmoney": fmtmoney,
         "fmtint": lambda v: _formatted(lang_of(), "int", v),
         "fmtnum": lambda v: _formatted(lang_of(), "num", v),
+        "fmtyuan": lambda v: _formatted(lang_of(), "yuan", v),
         "fmtdate": fmtdate,
         "fmtdatetime": lambda v: _formatted(lang_of(), "datetime", v),
     }

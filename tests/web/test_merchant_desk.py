@@ -84,16 +84,17 @@ def test_the_answer_with_a_settlement_reaches_the_consumer(app, client, session,
         data={
             "csrf_token": token,
             "response": "monetary_relief",
-            "settlement": "120.00",
+            "settlement": "7391.37",
             "reply": "同意全额退款，已联系顾客。",
         },
     )
     assert done.status_code == 303
     page = merchant.get(url + "?lang=zh").get_data(as_text=True)
-    assert "同意全额退款" in page and "120" in page  # the offer, to its own merchant
+    # The offer, to its own merchant, to the fen: the consumer accepts what the page says.
+    assert "同意全额退款" in page and "7,391.37" in page
     public = client.get(f"/api/v1/complaints/{desk['complaint'].public_id}").json["data"]
     assert public["merchant_response"] == "monetary_relief"
-    assert not {"settlement", "settlement_amount"} & set(public) and "120.00" not in str(public)
+    assert not {"settlement", "settlement_amount"} & set(public) and "7391" not in str(public)
     # The consumer's own page shows the offer, and accepting the outcome accepts it.
     status = f"/complaints/{desk['complaint'].public_id}/status"
     opened = client.post(
@@ -101,7 +102,7 @@ def test_the_answer_with_a_settlement_reaches_the_consumer(app, client, session,
     )
     assert opened.status_code == 303
     own = client.get(status + "?lang=zh").get_data(as_text=True)
-    assert "商家提出向您支付 120" in own
+    assert "商家提出向您支付 7,391.37" in own
     actors = session.execute(
         select(AuditEntry.actor).where(AuditEntry.action == "complaint.reply")
     ).scalars()
