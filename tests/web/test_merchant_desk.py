@@ -131,6 +131,8 @@ def test_a_dispute_from_the_desk_reaches_the_sources_queue(app, session, desk):
     url = f"/merchant/sellers/{desk['seller'].public_id}/disputes"
     page = merchant.get(url + "?lang=zh").get_data(as_text=True)
     assert f'value="{event_id}"' in page
+    # The record is named in words, never by the sanction's code name.
+    assert "administrative_penalty" not in page and "sanction_" not in page
     token = csrf(merchant, url)
     filed = merchant.post(
         url,
