@@ -132,6 +132,22 @@ def test_the_case_shows_the_original_beside_the_public_text_with_the_masks(app, 
     assert "【电话已隐去】" in page  # the public copy
 
 
+def test_a_case_whose_original_was_deleted_says_so(app, world, session):
+    from sqlalchemy import select
+
+    from registry.complaints.models import Complaint
+
+    row = session.execute(
+        select(Complaint).where(Complaint.public_id == world["complaint"])
+    ).scalar_one()
+    row.narrative_original = ""  # as the retention job leaves it
+    session.commit()
+    client = _client_as(app, world, "moderator")
+    page = client.get(f"/moderation/{world['complaint']}?lang=zh").get_data(as_text=True)
+    assert 'id="original-deleted"' in page and "保存期限" in page
+    assert "【电话已隐去】" in page  # the public copy stays
+
+
 def test_the_original_never_reaches_the_public_page(app, world, client):
     page = client.get(f"/complaints/{world['complaint']}").get_data(as_text=True)
     assert "13812345678" not in page
