@@ -44,13 +44,25 @@ def security_txt():
     return Response("\n".join(lines), mimetype="text/plain")
 
 
+def _person_or_token(role: str) -> None:
+    """Let in a person of *role* signed in (with the second factor) or a token of *role*:
+    the operator pages are linked from the desks, and scripts read them with tokens."""
+    from flask_login import current_user
+
+    if current_user.is_authenticated and not request.headers.get("Authorization"):
+        if current_user.role != role:
+            raise Forbidden(f"this page is for {role} accounts")
+    else:
+        authenticate(role)
+
+
 @bp.get("/ops/feeds")
 @private
 def feeds():
-    """The configured feeds and their last runs."""
+    """The configured feeds and their last runs (moderators: a token, or signed in)."""
     from registry.feeds import FeedService
 
-    authenticate("moderator")
+    _person_or_token("moderator")
     service = FeedService(get_session())
     rows = [
         {
@@ -75,11 +87,7 @@ def unidentified_sites():
 
     from .request import page_args
 
-    if current_user.is_authenticated and not request.headers.get("Authorization"):
-        if current_user.role != "regulator":
-            raise Forbidden("this page is for regulator accounts")
-    else:
-        authenticate("regulator")
+    _person_or_token("regulator")
     reports = SiteReports(get_session(), utcnow())
     page = page_args(default=50, most=200)
     return render_template(

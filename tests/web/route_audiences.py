@@ -66,7 +66,8 @@ ROUTES: dict[str, tuple[Case, ...]] = {
     "ops.healthz": (get("/healthz", PUBLIC),),
     "ops.security_txt": (get("/.well-known/security.txt", PUBLIC),),
     # a page, but behind a bearer token (the feeds' sources are named there)
-    "ops.feeds": (get("/ops/feeds", only(MODERATOR_TOKEN)),),
+    # a moderator's token, or a moderator signed in
+    "ops.feeds": (get("/ops/feeds", only(MODERATOR_TOKEN, MODERATOR)),),
     # a regulator's token, or a regulator signed in (the regulator's desk links here)
     "ops.unidentified_sites": (get("/ops/sites", only(REGULATOR_TOKEN, REGULATOR)),),
     # -- complaints, as consumers and merchants' reply links use them --------------------

@@ -112,7 +112,7 @@ CONTACT = "13955558888"
 NAME = "欧阳秘密"
 #: what no stranger to complaint A may read anywhere (nor the pending complaint's order,
 #: and the settlement offered, which only the parties read)
-PRIVATE = (SECRET, CONTACT, NAME, "ORD-MATRIX-1", "ORD-MATRIX-PENDING", "7391.37", "7,391.4")
+PRIVATE = (SECRET, CONTACT, NAME, "ORD-MATRIX-1", "ORD-MATRIX-PENDING", "7391.37", "7,391.37")
 
 
 @dataclass
