@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from .. import journal
+from ..core.db import rows_by_keys
 from ..events.models import Event
 from ..journal import Change, ChangeKind
 from .models import Complaint
@@ -26,19 +27,13 @@ def verify_purchases(
     pairs = set(orders)
     if not pairs:
         return []
-    sellers = sorted({s for s, _ in pairs})
-    refs = sorted({r for _, r in pairs})
-    found = [
-        c
-        for c in session.execute(
-            select(Complaint).where(
-                Complaint.seller_id.in_(sellers),
-                Complaint.order_ref.in_(refs),
-                Complaint.verification.in_(UPGRADABLE),
-            )
-        ).scalars()
-        if (c.seller_id, c.order_ref) in pairs
-    ]
+    found = rows_by_keys(
+        session,
+        Complaint,
+        ("seller_id", "order_ref"),
+        sorted(pairs),
+        Complaint.verification.in_(UPGRADABLE),
+    )
     if not found:
         return []
     events = {

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import DateTime, event, text
+from sqlalchemy import DateTime, and_, column, event, select, text, values
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.orm import sessionmaker
@@ -124,6 +124,38 @@ def _forget_lock(session, transaction):  # pragma: no cover - trivial wiring
         # (committed or rolled back): the next one must look again.
         session.info.pop("write_locked", None)
         session.info.pop("audit_head", None)
+
+
+#: keys per lookup of rows_by_keys (two or three bound values each)
+KEYS_PER_LOOKUP = 1000
+
+
+def rows_by_keys(
+    session: Session, model: Any, names: tuple[str, ...], keys: Iterable[tuple], *where: Any
+) -> list[Any]:
+    """The rows of *model* whose columns *names* equal one of *keys* (and *where*), by
+    joining a VALUES list: the database probes its index once per key.
+
+    ``a IN (...) AND b IN (...)`` matches the cross product of the lists: as a table grew,
+    a batch's 5,000 (seller, day) pairs read most of it (an ingest slowed from 3,000 to
+    700 rows a second at 800,000 rows), and an ``IN`` on the second column of an index
+    alone reads every row of the first's value."""
+    found: dict[Any, Any] = {}
+    wanted = list(dict.fromkeys(keys))
+    table = model.__table__
+    for lo in range(0, len(wanted), KEYS_PER_LOOKUP):
+        chunk = wanted[lo : lo + KEYS_PER_LOOKUP]
+        listed = (
+            values(*(column(n, table.c[n].type) for n in names), name="wanted")
+            .data(chunk)
+            .cte("wanted")
+        )
+        query = select(model).join(
+            listed, and_(*where, *(getattr(model, n) == listed.c[n] for n in names))
+        )
+        for row in session.execute(query).scalars():
+            found[row.id] = row
+    return list(found.values())
 
 
 def bulk_insert(session: Session, model: Any, rows: list[dict[str, Any]]) -> None:

@@ -7,12 +7,11 @@ from collections.abc import Iterable, Iterator
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
 from sqlmodel import Session
 
 from .. import journal
 from ..complaints.purchases import verify_purchases
-from ..core.db import bulk_insert_ids, lock_for_write
+from ..core.db import bulk_insert_ids, lock_for_write, rows_by_keys
 from ..core.errors import ValidationFailed
 from ..core.shapes import validate
 from ..core.types import utcnow
@@ -79,12 +78,13 @@ class ConfirmationService:
         lock_for_write(self.session)  # before looking, as for fulfillment days
         known = {
             (c.seller_id, c.order_ref): c
-            for c in self.session.execute(
-                select(OrderConfirmation).where(
-                    OrderConfirmation.source == self.actor,
-                    OrderConfirmation.order_ref.in_(sorted({r["order_ref"] for _, r in rows})),
-                )
-            ).scalars()
+            for c in rows_by_keys(
+                self.session,
+                OrderConfirmation,
+                ("seller_id", "order_ref"),
+                ((r["seller_id"], r["order_ref"]) for _, r in rows),
+                OrderConfirmation.source == self.actor,
+            )
         }
         new: dict[tuple, tuple[int, dict[str, Any]]] = {}
         changes: list[Change] = []

@@ -13,13 +13,13 @@ from collections.abc import Iterable, Iterator
 from datetime import UTC, date, datetime, time
 from typing import Any
 
-from sqlalchemy import delete, or_, select
+from sqlalchemy import delete
 from sqlmodel import Session
 
 import scoring
 
 from .. import journal
-from ..core.db import bulk_insert, bulk_insert_ids, lock_for_write
+from ..core.db import bulk_insert, bulk_insert_ids, lock_for_write, rows_by_keys
 from ..core.errors import ValidationFailed
 from ..core.identifiers import clean_text
 from ..core.shapes import validate
@@ -147,18 +147,24 @@ class FulfillmentService:
         return results
 
     def _existing(self, valid: list[tuple[int, dict[str, Any]]]) -> list[FulfillmentDay]:
-        keys = [(row["seller_id"], row["day"]) for _, row in valid]
-        refs = [row["external_ref"] for _, row in valid if row["external_ref"]]
-        sellers = sorted({k[0] for k in keys})
-        days = sorted({k[1] for k in keys})
-        query = select(FulfillmentDay).where(
-            FulfillmentDay.source == self.actor,
-            or_(
-                FulfillmentDay.seller_id.in_(sellers) & FulfillmentDay.day.in_(days),
-                FulfillmentDay.external_ref.in_(refs or [""]),
-            ),
+        """This source's rows of the same (seller, day) or the same record id, each looked
+        up by its own key in the source's unique indexes."""
+        mine = FulfillmentDay.source == self.actor
+        by_day = rows_by_keys(
+            self.session,
+            FulfillmentDay,
+            ("seller_id", "day"),
+            ((row["seller_id"], row["day"]) for _, row in valid),
+            mine,
         )
-        return list(self.session.execute(query).scalars())
+        by_ref = rows_by_keys(
+            self.session,
+            FulfillmentDay,
+            ("external_ref",),
+            ((row["external_ref"],) for _, row in valid if row["external_ref"]),
+            mine,
+        )
+        return list({row.id: row for row in (*by_day, *by_ref)}.values())
 
     def _apply_days(
         self, records: list[RawRecord], added: dict[int, None], changed: dict[int, None]
