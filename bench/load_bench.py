@@ -199,6 +199,7 @@ def copy_to_postgres(sqlite_db: Path) -> str:
 
 def _tokens(database_url: str) -> list[tuple[str, str]]:
     """One platform token per writer: (source name, token)."""
+    import registry.schema  # noqa: F401 - every table, for the models' foreign keys
     from registry.core.db import make_engine, session_factory
     from registry.trust.tokens import TokenService
 
