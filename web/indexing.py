@@ -99,7 +99,13 @@ def _part(engine, ids: list[int]) -> Callable[[], Iterator[dict]]:
 _APPLYING = threading.Lock()
 
 
-def apply_changes(session, paths: tuple[Path, Path], limit: int = 5000) -> int:
+#: sellers one apply takes from the change log, with every entry of theirs within reach:
+#: taken 5,000 at a time, a backlog of batches that each named 5,000 of 20,000 sellers was
+#: applied one batch a run, each seller once per batch instead of once
+APPLY_WINDOW = 20_000
+
+
+def apply_changes(session, paths: tuple[Path, Path], limit: int = APPLY_WINDOW) -> int:
     """Apply the next batch of the change log to both indexes; return sellers updated."""
     with _APPLYING:
         return _apply_changes(session, paths, limit)
@@ -116,12 +122,17 @@ def _apply_changes(session, paths: tuple[Path, Path], limit: int) -> int:
     if not entries:
         return 0
     ids = list(dict.fromkeys(sid for sid, _ in entries))
-    narrative_docs, dropped = narrative_documents(session, ids)
+    narrative_docs: list[dict] = []
+    dropped: list[str] = []
+    for lo in range(0, len(ids), BATCH):
+        docs, gone = narrative_documents(session, ids[lo : lo + BATCH])
+        narrative_docs += docs
+        dropped += gone
     NarrativeIndex(paths[1]).apply(narrative_docs, dropped, sequence=last)
     # Sellers are never deleted (the registry keeps history), so every id has a document.
     # Most entries change no document (an event's seller is rewritten once its score moved,
     # under the score's own entry): only documents whose content differs are written.
-    sellers.apply(seller_documents(session, ids), sequence=last, skip_unchanged=True)
+    sellers.apply(_documents(session, ids), sequence=last, skip_unchanged=True)
     return len(ids)
 
 

@@ -39,7 +39,7 @@ def rescore(everyone: bool, full: bool, batch: int) -> None:
                     full=full, batch=batch, progress=bar.update, commit=session.commit
                 )
         else:
-            summary = service.rescore_changed(limit=1_000_000)
+            summary = service.rescore_changed(limit=1_000_000, commit=session.commit)
         session.commit()
     click.echo(
         f"{summary.sellers} sellers rescored, {summary.changed} changed "
