@@ -1,6 +1,7 @@
-"""A case's evidence as the pages show it: who asks (a ``Viewer`` made from the request),
-the files both parties attached, and the download answer. Who may see them is decided in
-one place, ``registry.complaints.access``; this module only asks it."""
+"""A case's evidence as the pages and the API take and show it: who asks (a ``Viewer`` made
+from the request), the merchant's upload (one path for its desk, its reply link and its API
+token), the files both parties attached, and the download answer. Who may see or add them
+is decided in one place, ``registry.complaints.access``; this module only asks it."""
 
 from __future__ import annotations
 
@@ -12,7 +13,10 @@ from werkzeug.wrappers import Response
 from registry.complaints.access import EvidenceAccess, Viewer
 from registry.complaints.models import Complaint, ComplaintEvidence
 from registry.complaints.service import ComplaintService
+from registry.core.errors import PayloadTooLarge, RegistryError
 
+from .page_errors import field_message, page_message
+from .payload import evidence_files
 from .people import current_principal
 
 _EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png", "application/pdf": "pdf"}
@@ -23,6 +27,31 @@ def page_viewer(*, token: str | None = None, complainant: bool = False) -> Viewe
     proved to be the complainant's."""
     person = current_principal() if current_user.is_authenticated else None
     return Viewer(token=token or None, principal=person, complainant=complainant)
+
+
+def attach_merchant_files(
+    service: ComplaintService, complaint: Complaint, viewer: Viewer
+) -> list[str]:
+    """Store the request's ``evidence`` files as the merchant's and commit; return their ids.
+
+    Whoever *viewer* is (the seller's staff, its API token, the reply link's token), the
+    service asks the evidence rule and the case's state, and checks and cleans every file;
+    a refusal is raised after the session is rolled back."""
+    session = service.session
+    try:
+        ids = service.add_merchant_evidence(complaint.id, evidence_files(), viewer)
+        session.commit()
+    except RegistryError:
+        session.rollback()
+        raise
+    return ids
+
+
+def upload_problem(exc: RegistryError) -> str:
+    """What a page says of a refused upload: the files' rules when the files were at fault."""
+    if isinstance(exc, PayloadTooLarge) or "evidence" in (exc.details or {}):
+        return field_message("evidence")
+    return page_message(exc)
 
 
 def evidence_list(

@@ -24,12 +24,19 @@ from flask import (
 )
 from werkzeug.wrappers import Response
 
+from registry.complaints.access import MERCHANT_UPLOAD_STATES, Viewer
 from registry.complaints.service import ComplaintService
 from registry.complaints.timeline import next_deadline, timeline
 from registry.core.errors import NotFound, RegistryError, Unauthorized, ValidationFailed
 from registry.registration.sellers import SellerService
 
-from .case_files import evidence_list, evidence_response, page_viewer
+from .case_files import (
+    attach_merchant_files,
+    evidence_list,
+    evidence_response,
+    page_viewer,
+    upload_problem,
+)
 from .config import evidence_dir
 from .db import get_session
 from .forms import (
@@ -38,6 +45,7 @@ from .forms import (
     ComplaintForm,
     ConfirmForm,
     EscalateForm,
+    EvidenceForm,
     OpenForm,
     RebutForm,
     RecoverForm,
@@ -220,13 +228,49 @@ def reply(public_id: str):
         except RegistryError as exc:
             session.rollback()
             problem = page_message(exc)
+    return _reply_page(service, row, form=form, token=token, problem=problem)
+
+
+def _reply_page(service, row, *, form=None, upload=None, token="", problem=None, status=None):
     view = service.public_view(row)
     if not view["seller"]:
         raise NotFound("this complaint has no seller to reply yet")
-    seller = SellerService(session).get(view["seller"])
+    seller = SellerService(service.session).get(view["seller"])
     return render_template(
-        "reply.html", complaint=view, seller=seller, form=form, token=token, problem=problem
-    )
+        "reply.html",
+        complaint=view,
+        seller=seller,
+        form=form or ReplyForm(formdata=None),
+        upload=upload or EvidenceForm(formdata=None),
+        may_upload=row.status in MERCHANT_UPLOAD_STATES,
+        token=token,
+        problem=problem,
+    ), (status or 200)
+
+
+@bp.post("/complaints/<public_id>/reply/evidence")
+@private
+def reply_evidence(public_id: str):
+    """The reply link's files: the merchant's evidence, as its desk takes it (the token in
+    the form, never in the address); the link stays good for the reply."""
+    service = complaint_service(get_session())
+    row = service.get(public_id)
+    token = request.form.get("token", "").strip()
+    upload = EvidenceForm()
+    if not upload.validate_on_submit():
+        problem = page_message(ValidationFailed("form"))
+        return _reply_page(service, row, upload=upload, token=token, problem=problem, status=400)
+    try:
+        files = attach_merchant_files(service, row, Viewer(token=token or None))
+    except RegistryError as exc:
+        problem = upload_problem(exc)
+        return _reply_page(
+            service, row, upload=upload, token=token, problem=problem, status=exc.status
+        )
+    flash(f"evidence_added:{len(files)}")
+    # Back to the reply form with the link as it came: its token in the fragment only.
+    url = with_fragment(url_for("complaints.reply", public_id=public_id), {"token": token})
+    return redirect(url, 303)
 
 
 #: the session keys of the complainant's access: complaints opened with their private link,

@@ -39,6 +39,9 @@ LIMITS: dict[str, str] = {
     "api.export_complaints_jsonl": "10/hour",
     # intake: the service's own limits count per client and contact too
     "api.file_complaint": "10/hour",
+    # a merchant's files: up to 25 MB decoded and re-encoded a request
+    "api.add_evidence": "30/hour",
+    "complaints.reply_evidence": "30/hour",
 }
 #: pages whose GET shows a form and whose POST files it: only the POST is limited
 FORM_LIMITS: dict[str, str] = {

@@ -16,7 +16,7 @@ from werkzeug.exceptions import NotFound
 
 from registry.complaints.access import BEFORE_MERCHANT, MERCHANT_UPLOAD_STATES, Viewer
 from registry.complaints.rules import MERCHANT_TURN
-from registry.core.errors import PayloadTooLarge, RegistryError, ValidationFailed
+from registry.core.errors import RegistryError, ValidationFailed
 from registry.core.shapes import read
 from registry.core.types import utcnow
 from registry.disputes.models import KINDS
@@ -26,13 +26,12 @@ from registry.registration.models import Seller
 
 from .account_forms import PlainForm
 from .api.disputes import merchant_filer
-from .case_files import evidence_list
+from .case_files import attach_merchant_files, evidence_list, upload_problem
 from .complaint_pages import complaint_service
 from .db import get_session
 from .forms import DisputeForm, EvidenceForm, ReplyForm
 from .headers import private
-from .page_errors import field_message, page_message
-from .payload import evidence_files
+from .page_errors import page_message
 from .people import current_principal, person_required
 
 bp = Blueprint("merchant", __name__, url_prefix="/merchant")
@@ -156,13 +155,9 @@ def upload_evidence(public_id: str):
         problem = page_message(ValidationFailed("form"))
         return _case_page(service, row, upload=upload, problem=problem, status=400)
     try:
-        files = evidence_files()
-        service.add_merchant_evidence(row.id, files, Viewer(principal=current_principal()))
-        session.commit()
+        files = attach_merchant_files(service, row, Viewer(principal=current_principal()))
     except RegistryError as exc:
-        session.rollback()
-        field = isinstance(exc, PayloadTooLarge) or "evidence" in (exc.details or {})
-        problem = field_message("evidence") if field else page_message(exc)
+        problem = upload_problem(exc)
         return _case_page(service, row, upload=upload, problem=problem, status=exc.status)
     flash(f"evidence_added:{len(files)}")
     return redirect(url_for("merchant.case", public_id=public_id), 303)

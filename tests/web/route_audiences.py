@@ -21,10 +21,13 @@ from .route_world import (
     MODERATOR,
     MODERATOR_TOKEN,
     NOBODY,
+    OTHER_COMPLAINANT,
+    PHOTO,
     PLATFORM_TOKEN,
     PUBLIC,
     REGULATOR,
     REGULATOR_TOKEN,
+    REPLY_LINK_B,
     SIGNED_IN,
     Case,
     get,
@@ -40,6 +43,13 @@ PAGE_EVIDENCE_PARTIES = only(COMPLAINANT, MERCHANT_A, MODERATOR)
 #: the escalated complaint about seller B (its complainant is no persona): regulators too
 ESCALATED_PARTIES = only(MERCHANT_B, MODERATOR, REGULATOR)
 ESCALATED_TOKENS = only(MERCHANT_B_TOKEN, MODERATOR_TOKEN, REGULATOR_TOKEN)
+#: complaint B's evidence through the API: its complainant, its merchant (token or reply link)
+#: and moderators
+EVIDENCE_B_PARTIES = only(OTHER_COMPLAINANT, REPLY_LINK_B, MERCHANT_B_TOKEN, MODERATOR_TOKEN)
+#: who adds the merchant's files to complaint B, which awaits its answer
+MERCHANT_B_UPLOAD = only(REPLY_LINK_B, MERCHANT_B_TOKEN)
+#: a refused upload: also 409 for the right merchant when the case is not waiting for it
+UPLOAD_REFUSED = (401, 403, 404, 409)
 
 
 AMENDMENT = {"resolution": "invalid", "reason": "记录有误，予以撤销。"}
@@ -89,9 +99,10 @@ ROUTES: dict[str, tuple[Case, ...]] = {
         ),
     ),
     # the merchant's one-time link: the page is public, the POST needs the reply token
-    # (no persona holds it: the merchant's own desk and token are the other doors)
+    # (complaint A's was used by its answer: nobody's answers it again)
     "complaints.reply": (
         get("/complaints/{complaint_a}/reply", PUBLIC),
+        get("/complaints/{complaint_b}/reply", PUBLIC),
         post(
             "/complaints/{complaint_a}/reply",
             NOBODY,
@@ -99,13 +110,33 @@ ROUTES: dict[str, tuple[Case, ...]] = {
             ok=(302,),
             refused=FORM_REFUSED,
         ),
-        # complaint B still awaits its answer: nobody's token but the reply link's answers it
+        # complaint B still awaits its answer: nobody's token but its reply link's answers it
         # (not its complainant's)
         post(
             "/complaints/{complaint_b}/reply",
-            NOBODY,
+            only(REPLY_LINK_B),
             body={"token": "{token}", "reply": "我们已经退款。", "response": "explanation"},
             ok=(302,),
+            refused=FORM_REFUSED,
+        ),
+    ),
+    # the reply link's files (a photo sent by everyone): only B's link adds them to B, and
+    # nobody's to A (answered: its link is used up, and it no longer waits for the merchant)
+    "complaints.reply_evidence": (
+        post(
+            "/complaints/{complaint_b}/reply/evidence",
+            only(REPLY_LINK_B),
+            body={"token": "{token}"},
+            files=PHOTO,
+            ok=(303,),
+            refused=FORM_REFUSED,
+        ),
+        post(
+            "/complaints/{complaint_a}/reply/evidence",
+            NOBODY,
+            body={"token": "{token}"},
+            files=PHOTO,
+            ok=(303,),
             refused=FORM_REFUSED,
         ),
     ),
@@ -265,7 +296,7 @@ ROUTES: dict[str, tuple[Case, ...]] = {
         ),
         post(
             "/api/v1/complaints/{complaint_b}/reply",
-            only(MERCHANT_B_TOKEN),
+            only(MERCHANT_B_TOKEN, REPLY_LINK_B),
             body={"reply": "我们已经退款。", "token": "{token}"},
         ),
         post(
@@ -287,7 +318,28 @@ ROUTES: dict[str, tuple[Case, ...]] = {
     "api.moderation_queue": (
         get("/api/v1/moderation/queue", only(MODERATOR_TOKEN), marker="{complaint_pending}"),
     ),
-    "api.list_evidence": (get("/api/v1/complaints/{complaint_a}/evidence", EVIDENCE_PARTIES),),
+    "api.list_evidence": (
+        get("/api/v1/complaints/{complaint_a}/evidence", EVIDENCE_PARTIES),
+        get("/api/v1/complaints/{complaint_b}/evidence", EVIDENCE_B_PARTIES),
+    ),
+    # the merchant's files (a photo sent by everyone): its token or its reply link, while
+    # the case waits for its answer
+    "api.add_evidence": (
+        post(
+            "/api/v1/complaints/{complaint_b}/evidence",
+            MERCHANT_B_UPLOAD,
+            files=PHOTO,
+            ok=(201,),
+            refused=UPLOAD_REFUSED,
+        ),
+        post(
+            "/api/v1/complaints/{complaint_a}/evidence",
+            NOBODY,
+            files=PHOTO,
+            ok=(201,),
+            refused=UPLOAD_REFUSED,
+        ),
+    ),
     "api.get_evidence": (
         get("/api/v1/complaints/{complaint_a}/evidence/{evidence_a}", EVIDENCE_PARTIES),
         get("/api/v1/complaints/{complaint_escalated}/evidence/{evidence_e}", ESCALATED_TOKENS),

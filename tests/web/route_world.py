@@ -9,6 +9,9 @@ The personas (``route_audiences`` names who of them may use each route):
   for complaint B (about seller B);
 - ``merchant_a`` / ``merchant_b``: merchant staff of seller A / B, signed in;
   ``merchant_a_token`` / ``merchant_b_token``: a merchant token of seller A / B;
+- ``reply_link_b``: the merchant's one-time reply link of complaint B (in a form, a JSON
+  body or ``X-Complaint-Token``), nobody signed in: complaint B's reply page, its answer and
+  its evidence, nothing of complaint A and no private page;
 - ``moderator`` / ``regulator``: signed in with their second factor (the regulator account
   decides for the source the regulator token submits as); ``moderator_token`` /
   ``regulator_token`` / ``platform_token``: API tokens of those roles.
@@ -24,10 +27,13 @@ refused for who is asking, not for a missing CSRF token.
 
 from __future__ import annotations
 
+import io
 import re
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
+from werkzeug.datastructures import FileStorage, MultiDict
+from werkzeug.test import encode_multipart
 
 from registry.accounts.service import AccountService
 from registry.complaints.models import Complaint
@@ -36,12 +42,13 @@ from web import jobs
 from ..factories import make_seller, make_token, new_code
 from ..people import csrf, make_account, sign_in
 from .helpers import settle
-from .test_evidence import PDF, multipart
+from .test_evidence import PDF, multipart, png
 
 ANONYMOUS = "anonymous"
 COMPLAINANT, OTHER_COMPLAINANT = "complainant", "other_complainant"
 MERCHANT_A, MERCHANT_B = "merchant_a", "merchant_b"
 MERCHANT_A_TOKEN, MERCHANT_B_TOKEN = "merchant_a_token", "merchant_b_token"
+REPLY_LINK_B = "reply_link_b"
 MODERATOR, MODERATOR_TOKEN = "moderator", "moderator_token"
 REGULATOR, REGULATOR_TOKEN = "regulator", "regulator_token"
 PLATFORM_TOKEN = "platform_token"
@@ -54,6 +61,7 @@ PERSONAS = (
     MERCHANT_B,
     MERCHANT_A_TOKEN,
     MERCHANT_B_TOKEN,
+    REPLY_LINK_B,
     MODERATOR,
     MODERATOR_TOKEN,
     REGULATOR,
@@ -65,7 +73,9 @@ TOKENS = frozenset(
     {MERCHANT_A_TOKEN, MERCHANT_B_TOKEN, MODERATOR_TOKEN, REGULATOR_TOKEN, PLATFORM_TOKEN}
 )
 #: who knows nothing private of complaint A: no party to it, no moderator, no regulator
-STRANGERS = frozenset({ANONYMOUS, OTHER_COMPLAINANT, MERCHANT_B, MERCHANT_B_TOKEN, PLATFORM_TOKEN})
+STRANGERS = frozenset(
+    {ANONYMOUS, OTHER_COMPLAINANT, MERCHANT_B, MERCHANT_B_TOKEN, REPLY_LINK_B, PLATFORM_TOKEN}
+)
 
 PUBLIC = frozenset(PERSONAS)
 SIGNED_IN = SESSIONS
@@ -96,6 +106,12 @@ class Case:
     refused: tuple[int, ...] = (401, 403, 404)
     #: a POST that only reads (a download through a form): the audience is checked too
     reads: bool = False
+    #: files sent as ``evidence`` in a multipart body (with ``body`` as its fields)
+    files: tuple[tuple[bytes, str], ...] = ()
+
+
+#: one small photo, for the cases that upload
+PHOTO = ((png(), "photo.png"),)
 
 
 def get(path: str, audience: frozenset[str], **kw) -> Case:
@@ -204,6 +220,11 @@ def seed(app) -> dict:
     mod = bearer(tokens["moderator_token"])
     for cid in (a["id"], b["id"], e["id"]):
         assert api.post(f"/api/v1/complaints/{cid}/accept", json={}, headers=mod).status_code == 200
+    # complaint B's reply link, as the merchant is sent it (a new one: the first is void)
+    link_b = api.post(f"/api/v1/complaints/{b['id']}/reply-link", json={}, headers=mod)
+    assert link_b.status_code == 200, link_b.json
+    reply_token_b = link_b.json["data"]["reply_url"].partition("#token=")[2]
+    assert reply_token_b
     replied = api.post(
         f"/api/v1/complaints/{a['id']}/reply",
         json={
@@ -298,6 +319,9 @@ def seed(app) -> dict:
             _open_status(client, filed["id"], token)
             with client.session_transaction() as cookie:
                 cookie["complainant"] = refs[filed["id"]]  # as a one-time code proves it
+        elif name == REPLY_LINK_B:
+            token = reply_token_b
+            headers = {"X-Complaint-Token": token}
         personas[name] = Persona(name, client, headers, token, csrf(client, "/logout"))
     return {"app": app, "values": values, "personas": personas, "api": api, "tokens": tokens}
 
@@ -329,7 +353,14 @@ def send(world, case: Case, persona: Persona):
     path = fill(case.path, values, persona)
     body = {k: fill(v, values, persona) if isinstance(v, str) else v for k, v in case.body.items()}
     kwargs: dict = {"headers": persona.headers}
-    if case.method != "GET":
+    if case.files:
+        api = path.startswith("/api/")
+        fields = MultiDict(body if api else {"csrf_token": persona.csrf, **body})
+        for data, name in case.files:
+            fields.add("evidence", FileStorage(io.BytesIO(data), filename=name))
+        boundary, kwargs["data"] = encode_multipart(fields)
+        kwargs["content_type"] = f"multipart/form-data; boundary={boundary}"
+    elif case.method != "GET":
         if path.startswith("/api/"):
             kwargs["json"] = body
         else:

@@ -64,6 +64,15 @@ def test_a_batch_is_documented_in_its_three_media_types(document):
     assert "text/csv" not in events["content"]  # events take no CSV
 
 
+def test_the_merchant_s_evidence_is_documented_as_a_form_of_files(document):
+    op = document["paths"]["/api/v1/complaints/{public_id}/evidence"]["post"]
+    schema = op["requestBody"]["content"]["multipart/form-data"]["schema"]
+    assert schema["required"] == ["evidence"]
+    assert schema["properties"]["evidence"]["maxItems"] == 5
+    assert "5 MB" in op["requestBody"]["description"]
+    assert {"201", "403", "409", "413", "422"} <= set(op["responses"])
+
+
 def test_errors_and_pages_are_one_shape_everywhere(document):
     for item in document["paths"].values():
         for op in item.values():

@@ -16,7 +16,9 @@ from ..conftest import make_test_app
 from .route_audiences import ROUTES
 from .route_world import (
     COMPLAINANT,
+    PHOTO,
     PRIVATE,
+    REPLY_LINK_B,
     SECRET,
     STRANGERS,
     Case,
@@ -162,3 +164,23 @@ def test_the_refused_writes_changed_nothing(world):
     assert dispute["status"] == "open"
     e = api.get(f"/api/v1/complaints/{values['complaint_escalated']}").json["data"]
     assert e["status"] == "escalated" and e["decision"] is None
+
+
+def test_the_reply_link_reaches_its_case_s_reply_page_and_upload(world):
+    """What the writes' test does not send: complaint B's reply link, used by its holder,
+    reaches B's reply page with the upload form, adds a file there and through the API, and
+    lists B's files (the writes' test ran first: B still awaits its answer)."""
+    persona, b = world["personas"][REPLY_LINK_B], world["values"]["complaint_b"]
+    page = text(persona.client.get(f"/complaints/{b}/reply"))
+    assert 'id="evidence-form"' in page and f"/complaints/{b}/reply/evidence" in page
+    on_page = send(world, reply_upload(f"/complaints/{b}/reply/evidence"), persona)
+    assert on_page.status_code == 303, text(on_page)[:300]
+    by_api = send(world, reply_upload(f"/api/v1/complaints/{b}/evidence"), persona)
+    assert by_api.status_code == 201, text(by_api)[:300]
+    listed = persona.client.get(f"/api/v1/complaints/{b}/evidence", headers=persona.headers)
+    assert [f["party"] for f in listed.json["data"]] == ["merchant", "merchant"]
+
+
+def reply_upload(path: str) -> Case:
+    body = {} if path.startswith("/api/") else {"token": "{token}"}
+    return Case("POST", path, frozenset({REPLY_LINK_B}), body=body, files=PHOTO)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import request
 
 from registry.complaints.access import EvidenceAccess, Viewer
+from registry.complaints.evidence import MAX_BYTES, MAX_FILES
 from registry.complaints.shapes import (
     Acceptance,
     ComplaintFiling,
@@ -19,7 +20,7 @@ from registry.core.shapes import Shape
 
 from .. import payload
 from ..auth import authenticate
-from ..case_files import evidence_list, evidence_response
+from ..case_files import attach_merchant_files, evidence_list, evidence_response
 from ..complaint_pages import client_key, complaint_service, status_link
 from ..db import get_session
 from ..envelope import ok, paged
@@ -27,7 +28,7 @@ from ..headers import private
 from ..links import external_url
 from ..request import page_args, paging
 from . import bp
-from .contract import answer, json_body, operation
+from .contract import answer, files_body, json_body, operation
 from .responses import ComplaintCase, ComplaintFiled, ComplaintPublic, EvidenceFile
 
 _STEP = [answer(200, ComplaintPublic), answer(404), answer(409), answer(422)]
@@ -243,6 +244,37 @@ def list_evidence(public_id: str):
     if not EvidenceAccess(row).may_see(viewer):
         raise Forbidden("evidence is shown only to the complaint's parties")
     return ok(evidence_list(service, row, viewer))
+
+
+@bp.post("/complaints/<public_id>/evidence")
+@operation(
+    "Attach the merchant's evidence (a merchant token, or the reply link's one-time token in"
+    " X-Complaint-Token), while the case waits for its answer: JPEG, PNG or PDF, at most 5"
+    " files of 5 MB, checked by content and cleaned; never public",
+    body=files_body("evidence", MAX_FILES, MAX_BYTES),
+    roles=("merchant",),
+    token_optional=True,
+    answers=[
+        answer(201, EvidenceFile, many=True),
+        answer(401),
+        answer(403),
+        answer(404),
+        answer(409),
+        answer(413),
+        answer(422),
+        answer(429),
+    ],
+)
+@private
+def add_evidence(public_id: str):
+    """The merchant's files, as its desk and its reply link take them; the consumer is
+    told. The reply link stays good for the answer."""
+    service = complaint_service(get_session())
+    row = service.get(public_id)
+    viewer = _evidence_viewer()
+    ids = set(attach_merchant_files(service, row, viewer))
+    files = [f for f in evidence_list(service, row, viewer) if f["id"] in ids]
+    return ok(files, 201)
 
 
 @bp.get("/complaints/<public_id>/evidence/<evidence_id>")

@@ -46,10 +46,17 @@ class Body:
     batch: bool = False
     csv: bool = True
     optional: bool = False
+    #: a multipart form of files instead: (field name, most files, most bytes each)
+    files: tuple[str, int, int] | None = None
 
 
 def json_body(shape: type[BaseModel], *, optional: bool = False) -> Body:
     return Body((shape,), optional=optional)
+
+
+def files_body(name: str, most: int, each: int) -> Body:
+    """A ``multipart/form-data`` body of at most *most* files in the field *name*."""
+    return Body((), files=(name, most, each))
 
 
 def batch_body(*shapes: type[BaseModel], csv: bool = True) -> Body:
@@ -176,6 +183,19 @@ class _Builder:
         return {"type": "array", "items": schema} if many else schema
 
     def body(self, body: Body) -> dict[str, Any]:
+        if body.files is not None:
+            name, most, each = body.files
+            item = {"type": "string", "contentMediaType": "application/octet-stream"}
+            schema = {
+                "type": "object",
+                "required": [name],
+                "properties": {name: {"type": "array", "items": item, "maxItems": most}},
+            }
+            return {
+                "required": True,
+                "description": f"At most {most} files of {each // (1024 * 1024)} MB each",
+                "content": {"multipart/form-data": {"schema": schema}},
+            }
         refs = [self.ref(s, "validation") for s in body.shapes]
         record = refs[0] if len(refs) == 1 else {"anyOf": refs}
         if not body.batch:
