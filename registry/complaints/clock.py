@@ -17,14 +17,20 @@ from .rules import AUTO_ESCALATED_REASON, CLOCK_ACTOR, REBUT_PERIOD
 from .transitions import Transitions
 
 #: reminder kind -> (the state it is sent in, who must act): the merchant before its reply
-#: deadline, the consumer before the rebuttal window closes
-REMINDERS = {"reply": ("merchant_notified", "merchant"), "rebut": ("merchant_replied", "consumer")}
+#: deadline and before its deadline to answer the consumer's rebuttal, the consumer before
+#: the rebuttal window closes (a case is rebutted once, so each kind is sent once a case)
+REMINDERS = {
+    "reply": ("merchant_notified", "merchant"),
+    "rebuttal": ("rebutted", "merchant"),
+    "rebut": ("merchant_replied", "consumer"),
+}
 
 
 @dataclass(frozen=True)
 class ClockSettings:
-    """How early each party is reminded, and how long after the reply deadline an unanswered
-    case waits before it is escalated (None: never by itself)."""
+    """How early each party is reminded (the merchant ``reply_lead`` before each deadline to
+    answer: the first reply's and the rebuttal's), and how long after the reply deadline an
+    unanswered case waits before it is escalated (None: never by itself)."""
 
     reply_lead: timedelta = timedelta(days=3)
     rebut_lead: timedelta = timedelta(days=3)
@@ -83,7 +89,8 @@ class CaseClock:
 
     def _window(self, kind: str) -> tuple[datetime, datetime]:
         """The deadlines (after, until) a reminder of ``kind`` is due for now."""
-        lead = self.settings.reply_lead if kind == "reply" else self.settings.rebut_lead
+        merchant = REMINDERS[kind][1] == "merchant"
+        lead = self.settings.reply_lead if merchant else self.settings.rebut_lead
         return self.now, self.now + lead
 
     def reminders_due(self, limit: int) -> list[tuple[int, str]]:
@@ -97,6 +104,10 @@ class CaseClock:
             query = select(Complaint.id).where(Complaint.status == state, ~sent)
             if kind == "reply":
                 query = query.where(Complaint.reply_due_at > low, Complaint.reply_due_at <= high)
+            elif kind == "rebuttal":
+                query = query.where(
+                    Complaint.rebuttal_due_at > low, Complaint.rebuttal_due_at <= high
+                )
             else:
                 # The window closes REBUT_PERIOD after the reply (bounded by the reply's time:
                 # date arithmetic in SQL differs by database).
@@ -115,6 +126,8 @@ class CaseClock:
             return None
         if kind == "reply":
             return complaint.reply_due_at
+        if kind == "rebuttal":
+            return complaint.rebuttal_due_at
         if complaint.rebutted_at is not None or complaint.replied_at is None:
             return None
         return complaint.replied_at + REBUT_PERIOD
@@ -137,8 +150,12 @@ class CaseClock:
         self.session.add(
             ComplaintReminder(complaint_id=complaint.id, kind=kind, due_at=due, created_at=self.now)
         )
-        if REMINDERS[kind][1] == "merchant":
+        if kind == "reply":
             self.steps.notices.merchant(complaint, "reminder_reply", reply_due=day(due))
+        elif kind == "rebuttal":
+            self.steps.notices.merchant(
+                complaint, "reminder_rebuttal", answer_due=day(due), rebuttal=complaint.rebuttal
+            )
         else:
             self.steps.notices.consumer(
                 complaint,

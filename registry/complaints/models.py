@@ -139,7 +139,8 @@ class ComplaintReminder(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     complaint_id: int = Field(foreign_key="complaint.id")
-    # registry.complaints.clock.REMINDERS: reply (the merchant), rebut (the consumer)
+    # registry.complaints.clock.REMINDERS: reply and rebuttal (the merchant), rebut (the
+    # consumer)
     kind: str = Field(max_length=16)
     # the deadline it was about
     due_at: datetime = Field(sa_type=UTCDateTime)

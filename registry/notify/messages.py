@@ -34,6 +34,7 @@ TEMPLATES = (
     "decided",
     "access_code",
     "reminder_reply",
+    "reminder_rebuttal",
     "reminder_rebut",
     "evidence_added",
 )

@@ -226,6 +226,49 @@ def test_a_consumer_who_rebutted_is_not_reminded(app, session):
     assert outbox(session, "reminder_rebut") == []
 
 
+def rebutted(session):
+    """A case answered at NOW + 1 day and rebutted at NOW + 2 days: its answer is due at
+    NOW + 17 days."""
+    complaint, reply = case(session)
+    service(session, NOW + DAY).reply(complaint.id, "已发货。", token=reply)
+    service(session, NOW + 2 * DAY).rebut(complaint.id, "没有收到货，快递单号查不到。")
+    session.commit()
+    return complaint
+
+
+def test_the_merchant_is_reminded_once_before_its_deadline_to_answer_the_rebuttal(app, session):
+    complaint = rebutted(session)
+    due = NOW + 17 * DAY
+    assert jobs.case_clock(app, now=due - 3 * DAY - SECOND)["reminded"] == 0
+    assert jobs.case_clock(app, now=due - 3 * DAY)["reminded"] == 1
+    assert jobs.case_clock(app, now=due - 2 * DAY)["reminded"] == 0
+    assert jobs.case_clock(app, now=due - SECOND)["reminded"] == 0
+    [note] = outbox(session, "reminder_rebuttal")
+    assert note.audience == "merchant" and note.recipient == "shop@seller.test"
+    assert note.context["answer_due"] == "2026-06-18 09:00 UTC"
+    assert "快递单号" in note.context["rebuttal"]
+    [marker] = session.execute(select(ComplaintReminder)).scalars()
+    assert (marker.complaint_id, marker.kind, marker.due_at) == (complaint.id, "rebuttal", due)
+    # neither the first reply's reminder nor the consumer's: theirs are done
+    assert outbox(session, "reminder_reply") == outbox(session, "reminder_rebut") == []
+
+
+def test_the_rebuttal_reminder_takes_the_merchant_s_lead_time(app, session):
+    rebutted(session)
+    app.config["REMIND_REPLY_DAYS"] = 5
+    assert jobs.case_clock(app, now=NOW + 12 * DAY - SECOND)["reminded"] == 0
+    assert jobs.case_clock(app, now=NOW + 12 * DAY)["reminded"] == 1
+
+
+def test_no_rebuttal_reminder_once_the_merchant_answered_it(app, session):
+    complaint = rebutted(session)
+    reply = service(session, NOW + 3 * DAY).issue_reply_link(complaint.id)
+    service(session, NOW + 3 * DAY).reply(complaint.id, "已重新发货，单号见附件。", token=reply)
+    session.commit()
+    assert jobs.case_clock(app, now=NOW + 14 * DAY)["reminded"] == 0
+    assert outbox(session, "reminder_rebuttal") == []
+
+
 def test_the_reminders_read_in_both_languages():
     from registry.notify.messages import render
 
@@ -236,8 +279,10 @@ def test_the_reminders_read_in_both_languages():
         "reply_due": "2026-06-16 09:00 UTC",
         "rebut_by": "2026-06-12 09:00 UTC",
         "confirm_by": "2026-06-16 09:00 UTC",
+        "answer_due": "2026-06-18 09:00 UTC",
+        "rebuttal": "没有收到货。",
     }
-    for template in ("reminder_reply", "reminder_rebut"):
+    for template in ("reminder_reply", "reminder_rebuttal", "reminder_rebut"):
         zh = render(template, "zh", context, "https://r.test")
         en = render(template, "en", context, "https://r.test")
         assert "提醒" in zh[0] and en[0].startswith("Reminder")

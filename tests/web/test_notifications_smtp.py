@@ -16,7 +16,7 @@ from registry.complaints.service import ComplaintService
 from registry.core.types import utcnow
 from registry.notify.models import Notification
 from registry.trust.tokens import Principal
-from web.jobs import send_notifications
+from web.jobs import case_clock, send_notifications
 
 from ..factories import make_seller
 
@@ -127,6 +127,37 @@ def test_messages_are_written_in_the_language_of_the_filing(app, session, smtp):
     }
     merchant = next(m for m in inbox.messages if m["To"] == "shop@seller.test")
     assert merchant["Subject"].startswith("请答复")  # merchants are written to in Chinese
+
+
+def test_the_merchant_is_reminded_of_the_rebuttal_s_deadline_by_mail(app, session, smtp):
+    """The case clock's reminder before the merchant's deadline to answer a rebuttal, as the
+    SMTP server receives it: to the seller's e-mail, in Chinese, with the rebuttal, the
+    deadline and where to answer."""
+    inbox = smtp()
+    complaint, token, reply = file_and_accept(app, session)
+    replied_at = utcnow()
+    service(app, session, replied_at).reply(complaint.id, "已补发。", token=reply)
+    rebuttal = "没有收到补发的商品，快递单号查不到，请打13912345678联系我。"
+    service(app, session, replied_at).rebut(complaint.id, rebuttal)
+    session.commit()
+    send_notifications(app)
+    inbox.messages.clear()
+    due = replied_at + timedelta(days=15)  # the rebuttal's answer period
+    assert case_clock(app, now=due - timedelta(days=3, seconds=1))["reminded"] == 0
+    assert inbox.messages == []  # queued only by the clock, sent only by the sender job
+    assert case_clock(app, now=due - timedelta(days=3))["reminded"] == 1
+    assert inbox.messages == []
+    assert send_notifications(app, due - timedelta(days=3)) == {"sent": 1}
+    [mail] = inbox.messages
+    assert mail["To"] == "shop@seller.test" and mail["From"] == "desk@registry.test"
+    assert mail["Subject"].startswith("提醒") and complaint.public_id in mail["Subject"]
+    text = body(mail)
+    assert f"{due:%Y-%m-%d %H:%M} UTC" in text and "快递单号查不到" in text
+    assert "/merchant" in text and f"/complaints/{complaint.public_id}" in text
+    assert "13912345678" not in text  # the rebuttal as published: scrubbed
+    # once: the next runs remind nobody again
+    assert case_clock(app, now=due - timedelta(days=1))["reminded"] == 0
+    assert send_notifications(app, due - timedelta(days=1)) == {}
 
 
 def test_a_refusing_server_is_retried_with_exponential_back_off(app, session, smtp):
