@@ -140,12 +140,15 @@ def test_the_whole_loop_by_people_only(browser, registry, inbox, screenshot_dir,
         save_screenshot(shop, screenshot_dir, f"merchant-desk-{lang}")
         with shop.expect_navigation():
             row.locator("a", has_text=complaint_id).click()
-        save_screenshot(shop, screenshot_dir, f"merchant-case-{lang}")
-        # It attaches a file of its own from the desk (the consumer is told).
+        # It attaches a file of its own from the desk (the consumer is told); the case still
+        # takes more until it is answered: the screenshot shows both files and the form.
         shop.locator("#evidence-form input[type=file]").set_input_files(str(shop_file))
         with shop.expect_navigation():
             shop.locator("#evidence-form button[type=submit]").click()
         assert shop.locator("#evidence li[data-party=merchant]").count() == 1
+        assert shop.locator("#evidence li[data-party=consumer]").count() == 1
+        assert shop.locator("#evidence-form input[type=file]").is_visible()
+        save_screenshot(shop, screenshot_dir, f"merchant-case-{lang}")
         shop.locator("input[name=response][value=explanation]").check()
         shop.locator("textarea[name=reply]").fill("产品经检测为正常使用损坏，请提供照片以便核实。")
         with shop.expect_navigation():
