@@ -43,3 +43,19 @@ def test_escalation_reminders_and_retention_on_postgresql(pg_session, tmp_path):
     assert replied.contact is None and replied.narrative_original == ""
     assert Retention(session, NOW + 401 * DAY, tmp_path).due(10) == []
     assert verify_chain(session).ok
+
+
+@pytest.mark.postgres
+def test_the_rebuttal_reminder_on_postgresql(pg_session):
+    session = pg_session
+    rebutted, _, rtoken = accepted(session)
+    service(session, NOW + DAY).reply(rebutted.id, "已发货。", token=rtoken)
+    service(session, NOW + 2 * DAY).rebut(rebutted.id, "没有收到货。")
+    session.commit()
+    # Its answer is due at NOW + 17 days: the merchant is reminded from NOW + 14 days.
+    assert service(session, NOW + 14 * DAY - timedelta(seconds=1)).clock.reminders_due(10) == []
+    clock = service(session, NOW + 14 * DAY).clock
+    assert clock.reminders_due(10) == [(rebutted.id, "rebuttal")]
+    assert clock.send_reminders(10) == 1 and clock.send_reminders(10) == 0
+    session.commit()
+    assert service(session, NOW + 16 * DAY).clock.reminders_due(10) == []
