@@ -43,6 +43,7 @@ RESULTS = ROOT / "bench" / "results"
 SEED = 20261202
 BATCH = 5_000  # records per request: 1 MB or so of JSON Lines
 SETTLE_TARGET_S = 60.0
+CHECKPOINT_EVERY_S = 30.0  # as web/jobs.py schedules "wal-checkpoint"
 TARGET_RATIO = 0.2
 SOURCE = "bench-platform"
 COUNTS = (
@@ -140,10 +141,14 @@ def _jobs_loop(settings: dict[str, str], stop: Any, counts: Any, every: float) -
     from web import jobs
 
     app = _jobs_app(settings)
+    checkpointed = time.monotonic()
     while not stop.is_set():
         started = time.monotonic()
         rescored = jobs.rescore_changed(app)
         reindexed = jobs.reindex_changed(app)
+        if started - checkpointed >= CHECKPOINT_EVERY_S:  # the scheduler's wal-checkpoint
+            jobs.checkpoint_database(app)
+            checkpointed = started
         with counts.get_lock():
             counts[0] += rescored
             counts[1] += reindexed
@@ -195,6 +200,33 @@ class Jobs:
             if not rescored + reindexed:
                 break
         app.extensions["registry_db"].dispose()
+
+
+class WalWatch:
+    """The largest size the database's write-ahead log file reached, sampled every 0.5 s."""
+
+    def __init__(self, db: Path) -> None:
+        import threading
+
+        self.path = Path(f"{db}-wal")
+        self.peak = 0
+        self.done = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self.done.wait(0.5):
+            try:
+                self.peak = max(self.peak, self.path.stat().st_size)
+            except FileNotFoundError:
+                pass
+
+    def __enter__(self) -> WalWatch:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.done.set()
+        self.thread.join()
 
 
 def raw_rows(db: Path, rows: list[dict], now: datetime) -> tuple[list[tuple], list[tuple]]:
@@ -273,7 +305,7 @@ def main() -> None:
         common.log("API, the rescore and reindex jobs beside it")
         token = make_token(beside.db)
         jobs = Jobs(beside)
-        with common.serve(beside) as server:
+        with common.serve(beside) as server, WalWatch(beside.db) as wal:
             jobs.start()
             beside_s, _created, last = post_all(server, token, rows)
             jobs.settle()
@@ -298,6 +330,7 @@ def main() -> None:
         "reindexed": jobs.reindexed,
         "settled_seconds_after_last_batch": round(settled_s, 2),
         "settle_target_seconds": SETTLE_TARGET_S,
+        "wal_peak_bytes_with_jobs": wal.peak,
         "quick": args.quick,
     }
     print(f"{'path':<34}{'seconds':>10}{'rows/s':>12}{'of raw':>9}")
@@ -310,7 +343,7 @@ def main() -> None:
     print(
         f"target: API >= {TARGET_RATIO} of raw; {jobs.rescored} rescores and "
         f"{jobs.reindexed} reindexed sellers, settled {settled_s:.1f} s after the last batch "
-        f"(target <= {SETTLE_TARGET_S:.0f} s)"
+        f"(target <= {SETTLE_TARGET_S:.0f} s); write-ahead log at most {wal.peak / 2**20:,.0f} MiB"
     )
     out = args.out or RESULTS / "ingest_bench.json"
     common.log(f"wrote {common.write_json(out, result)}")

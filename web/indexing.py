@@ -105,13 +105,23 @@ _APPLYING = threading.Lock()
 APPLY_WINDOW = 20_000
 
 
-def apply_changes(session, paths: tuple[Path, Path], limit: int = APPLY_WINDOW) -> int:
-    """Apply the next batch of the change log to both indexes; return sellers updated."""
+def apply_changes(
+    session,
+    paths: tuple[Path, Path],
+    limit: int = APPLY_WINDOW,
+    *,
+    release: Callable[[], None] | None = None,
+) -> int:
+    """Apply the next batch of the change log to both indexes; return sellers updated.
+
+    ``release``, when given, is called once the documents are read and before the indexes
+    are written (the scheduler ends its read transaction there: a snapshot held through
+    seconds of index writing keeps SQLite from restarting its write-ahead log)."""
     with _APPLYING:
-        return _apply_changes(session, paths, limit)
+        return _apply_changes(session, paths, limit, release)
 
 
-def _apply_changes(session, paths: tuple[Path, Path], limit: int) -> int:
+def _apply_changes(session, paths: tuple[Path, Path], limit: int, release=None) -> int:
     sellers = SellerIndex(paths[0])
     if not sellers.exists():
         # No index here yet (a new node, or a deleted folder): build it from the database,
@@ -128,11 +138,14 @@ def _apply_changes(session, paths: tuple[Path, Path], limit: int) -> int:
         docs, gone = narrative_documents(session, ids[lo : lo + BATCH])
         narrative_docs += docs
         dropped += gone
-    NarrativeIndex(paths[1]).apply(narrative_docs, dropped, sequence=last)
     # Sellers are never deleted (the registry keeps history), so every id has a document.
+    documents = list(_documents(session, ids))
+    if release is not None:
+        release()
+    NarrativeIndex(paths[1]).apply(narrative_docs, dropped, sequence=last)
     # Most entries change no document (an event's seller is rewritten once its score moved,
     # under the score's own entry): only documents whose content differs are written.
-    sellers.apply(_documents(session, ids), sequence=last, skip_unchanged=True)
+    sellers.apply(documents, sequence=last, skip_unchanged=True)
     return len(ids)
 
 

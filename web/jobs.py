@@ -28,6 +28,7 @@ SCHEDULE: dict[str, tuple[str, str, dict]] = {
     "case-clock": ("case_clock", "interval", {"minutes": 5}),
     "retention": ("retention", "cron", {"hour": 2, "minute": 37}),
     "planner-statistics": ("analyze_database", "cron", {"hour": 3, "minute": 47}),
+    "wal-checkpoint": ("checkpoint_database", "interval", {"seconds": 30}),
     # After the nightly rescore, so that the files carry the night's scores.
     "open-data": ("write_open_data", "cron", {"hour": 4, "minute": 7}),
     # Each feed has its own interval; this asks every minute which are due.
@@ -85,7 +86,7 @@ def reindex_changed(app: Flask) -> int:
     from .indexing import apply_changes, index_paths
 
     with app.app_context(), database().reader() as session:
-        count = apply_changes(session, index_paths(app))
+        count = apply_changes(session, index_paths(app), release=session.rollback)
     if count:
         log.info("reindexed %d sellers", count)
     return count
@@ -168,6 +169,20 @@ def _check_proofs(app: Flask, due: list, service: type) -> dict[str, int]:
 STATEMENT_ENTRIES = 1000
 #: statements renew_attestations writes per transaction
 STATEMENT_BATCH = 500
+
+
+def checkpoint_database(app: Flask) -> int:
+    """Keep SQLite's write-ahead log from growing without end under overlapping readers
+    (registry.core.db.checkpoint); return its size in bytes afterwards (0: nothing done)."""
+    from registry.core.db import checkpoint
+
+    from .db import database
+
+    with app.app_context():
+        size = checkpoint(database().engine)
+    if size is not None:
+        log.info("write-ahead log checkpointed, %d bytes left", size)
+    return size or 0
 
 
 def analyze_database(app: Flask) -> int:
