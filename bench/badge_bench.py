@@ -68,6 +68,7 @@ def with_etags(server: common.Server, paths: list[str]) -> common.Requests:
 def main() -> None:
     args = common.arguments(__doc__, default_urls=2_000)
     data = common.dataset(args.sellers, rebuild=args.rebuild)
+    deployed = common.deployment(args, data, "bench_badge")
     load = common.load_of(args)
     hit, unseen, unseen_304 = badge_sets(data, args.urls, args.rounds)
     # A run that outlasts its unseen URLs answers the second lap from the caches: a miss run
@@ -77,10 +78,10 @@ def main() -> None:
         f"{data.sellers} sellers; {len(hit)} cached badge URLs, "
         f"{len(unseen[0])} unseen per run for 200s and as many for 304s"
     )
-    with common.serve(data, workers=args.workers) as scout:
+    with common.serve(data, workers=args.workers, **deployed) as scout:
         common.log(f"  fetching {sum(map(len, unseen_304))} ETags from a scout server")
         etagged = [with_etags(scout, chunk) for chunk in unseen_304]
-    with common.serve(data, workers=args.workers) as server:
+    with common.serve(data, workers=args.workers, **deployed) as server:
         cached = [(p, {}) for p in hit]
         common.check_urls(server, cached, 200)
         common.log(f"  pre-warming {len(hit)} badges in every worker")

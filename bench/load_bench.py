@@ -51,7 +51,6 @@ BIN = Path(sys.executable).parent
 WRITERS = 4
 READERS = 4
 EVENT_BATCH = 100
-PG_URL = os.environ.get("BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/")
 PG_DB = "bench_load"
 CATEGORIES = ("fraud", "false_advertising", "contract_fulfillment", "after_sales")
 QUERIES = ("云帆", "数码", "杭州", "科技有限公司", "shop", "电器", "服饰", "食品")
@@ -152,51 +151,6 @@ def request(
 
 
 # -- the databases ----------------------------------------------------------------------------
-def copy_to_postgres(sqlite_db: Path) -> str:
-    """Copy every row of the SQLite data set into a fresh PostgreSQL database; its URL."""
-    from sqlalchemy import create_engine, select, text
-
-    from registry.core.db import make_engine
-    from registry.core.migrate import upgrade
-    from registry.schema import metadata
-
-    admin = create_engine(PG_URL + "postgres", isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f"DROP DATABASE IF EXISTS {PG_DB} WITH (FORCE)"))
-        conn.execute(text(f"CREATE DATABASE {PG_DB}"))
-    admin.dispose()
-    url = PG_URL + PG_DB
-    target = make_engine(url)
-    upgrade(target)
-    source = make_engine(f"sqlite:///{sqlite_db}")
-    started = time.perf_counter()
-    rows = 0
-    with source.connect() as src, target.begin() as dst:
-        for table in reversed(metadata.sorted_tables):
-            dst.execute(table.delete())
-        for table in metadata.sorted_tables:
-            result = src.execution_options(stream_results=True).execute(select(table))
-            while chunk := result.fetchmany(5000):
-                dst.execute(table.insert(), [dict(r._mapping) for r in chunk])
-                rows += len(chunk)
-        for table in metadata.sorted_tables:  # serial keys go on after the copied rows
-            for key in table.primary_key.columns:
-                if key.type.python_type is not int:
-                    continue
-                seq = f"pg_get_serial_sequence('{table.name}', '{key.name}')"
-                dst.execute(
-                    text(
-                        f"SELECT setval({seq}, COALESCE((SELECT max({key.name}) FROM "
-                        f"{table.name}), 0) + 1, false) WHERE {seq} IS NOT NULL"
-                    )
-                )
-        dst.execute(text("ANALYZE"))
-    common.log(f"  {rows:,} rows copied to PostgreSQL in {time.perf_counter() - started:.1f}s")
-    source.dispose()
-    target.dispose()
-    return url
-
-
 def _tokens(database_url: str) -> list[tuple[str, str]]:
     """One platform token per writer: (source name, token)."""
     import registry.schema  # noqa: F401 - every table, for the models' foreign keys
@@ -369,7 +323,7 @@ def run(backend: str, data, seconds: int, folder: Path) -> dict[str, Any]:
         if Path(f"{data.db}{suffix}").exists():
             shutil.copy(f"{data.db}{suffix}", folder / f"registry.db{suffix}")
     if backend == "postgres":
-        url = copy_to_postgres(folder / "registry.db")
+        url = common.copy_to_postgres(folder / "registry.db", PG_DB)
     else:
         url = f"sqlite:///{folder / 'registry.db'}"
     tokens = _tokens(url)

@@ -208,6 +208,7 @@ def warm_up_queries(asked: list[str], count: int = 3000) -> list[str]:
 def main() -> None:
     args = common.arguments(__doc__, default_urls=500)
     data = common.dataset(args.sellers, rebuild=args.rebuild)
+    deployed = common.deployment(args, data, "bench_web")
     load = common.load_of(args)
     cached, unseen, warm_profiles, composition = profile_sets(data, args.urls, args.rounds)
     queries = search_queries()
@@ -241,7 +242,7 @@ def main() -> None:
         ),
         common.Endpoint("search, cache hit", searches),
     ]
-    with common.serve(data, workers=args.workers) as server:
+    with common.serve(data, workers=args.workers, **deployed) as server:
         common.check_urls(server, cached, 200)
         common.check_urls(server, searches, 200, sample=len(searches))
         common.log(f"  pre-warming {len(cached)} profile pages in every worker")

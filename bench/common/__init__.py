@@ -7,17 +7,19 @@ The server is the real app from ``web.create_app`` plus one benchmark-only route
 anchor goes through the same middleware, hooks and server in the same run.
 
 One module per stage of a benchmark, in the order a run uses them: ``paths`` (where things
-are), ``dataset``, ``server``, ``load``, ``measure``, ``report``, ``profile`` and ``cli`` (the
-shared command line). The benchmarks import this package as ``common`` and use the names below.
+are), ``dataset``, ``postgres`` (a PostgreSQL copy of it), ``server``, ``load``, ``measure``,
+``report``, ``profile`` and ``cli`` (the shared command line). The benchmarks import this
+package as ``common`` and use the names below.
 """
 
 from __future__ import annotations
 
-from .cli import arguments, load_of, output_path
+from .cli import arguments, deployment, load_of, output_path
 from .dataset import Dataset, dataset, scores_stamp
 from .load import Load, Run
 from .measure import Endpoint, Measured, Requests, check_urls, fresh_runs, measure, prewarm
 from .paths import RESULTS, ROOT, SEED, cache_root, log
+from .postgres import copy_to_postgres
 from .profile import profile_rows
 from .report import machine, print_report, result_head, rows, write_json
 from .server import Server, bench_app, fetch, serve
@@ -37,7 +39,9 @@ __all__ = [
     "bench_app",
     "cache_root",
     "check_urls",
+    "copy_to_postgres",
     "dataset",
+    "deployment",
     "fetch",
     "fresh_runs",
     "load_of",

@@ -42,6 +42,19 @@ def arguments(description: str, default_urls: int):
         help="before each run, wait up to this many seconds for other jobs to go quiet "
         "(default 30; quick 0)",
     )
+    parser.add_argument(
+        "--database",
+        choices=("sqlite", "postgres"),
+        default="sqlite",
+        help="serve the data set from its SQLite file (default) or from a PostgreSQL copy "
+        "(BENCH_POSTGRES_URL, default the local server)",
+    )
+    parser.add_argument(
+        "--search-backend",
+        choices=("whoosh", "postgres"),
+        default="whoosh",
+        help="SEARCH_BACKEND of the server (postgres needs --database postgres)",
+    )
     parser.add_argument("--out", type=Path, help="where to write the JSON result")
     args = parser.parse_args()
     args.sellers = args.sellers or (10_000 if args.quick else 100_000)
@@ -51,7 +64,20 @@ def arguments(description: str, default_urls: int):
     if args.quiet_wait is None:
         args.quiet_wait = 0.0 if args.quick else 30.0
     args.urls = args.urls or (default_urls // 5 if args.quick else default_urls)
+    if args.search_backend == "postgres" and args.database != "postgres":
+        parser.error("--search-backend postgres needs --database postgres")
     return args
+
+
+def deployment(args, data, name: str) -> dict:
+    """``serve``'s keywords for the deployment ``args`` ask for: on PostgreSQL, a copy of the
+    data set in database ``name`` (made here, before anything is timed)."""
+    if args.database == "sqlite":
+        return {}
+    from .postgres import copy_to_postgres
+
+    url = copy_to_postgres(data.db, name, search=args.search_backend == "postgres")
+    return {"database_url": url, "search_backend": args.search_backend}
 
 
 def load_of(args) -> Load:

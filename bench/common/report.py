@@ -146,6 +146,8 @@ def result_head(kind: str, args, data: Dataset, load: Load, **load_extra: Any) -
         "sellers": data.sellers,
         "data_set": str(data.path),
         "server": {"gunicorn_workers": args.workers, "worker_class": "sync"},
+        "database": getattr(args, "database", "sqlite"),
+        "search_backend": getattr(args, "search_backend", "whoosh"),
         "load": {
             "threads": load.threads,
             "connections": load.connections,

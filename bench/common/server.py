@@ -31,6 +31,7 @@ def bench_app():
             "DIGEST_SECRET": "bench-digest",
             # One address loads the site: its per-client limits would refuse the load itself.
             "RATELIMIT_ENABLED": False,
+            "SEARCH_BACKEND": os.environ.get("BENCH_SEARCH_BACKEND", "whoosh"),
         }
     )
 
@@ -47,10 +48,15 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def app_environment(data: Dataset) -> dict[str, str]:
+def app_environment(
+    data: Dataset, database_url: str | None = None, search_backend: str = "whoosh"
+) -> dict[str, str]:
+    """The server's settings: the data set's SQLite file, or ``database_url`` (a PostgreSQL
+    copy of it, ``postgres.copy_to_postgres``), and the search backend."""
     env = dict(os.environ)
     env.update(
-        BENCH_DATABASE_URL=f"sqlite:///{data.db}",
+        BENCH_DATABASE_URL=database_url or f"sqlite:///{data.db}",
+        BENCH_SEARCH_BACKEND=search_backend,
         BENCH_SEARCH_INDEX_DIR=str(data.index_dir),
         BENCH_SIGNING_KEY_DIR=str(data.path / "keys"),
         REGISTRY_INSTANCE_PATH=str(data.path / "instance"),
@@ -72,7 +78,13 @@ class Server:
 
 
 @contextmanager
-def serve(data: Dataset, workers: int = 2) -> Iterator[Server]:
+def serve(
+    data: Dataset,
+    workers: int = 2,
+    *,
+    database_url: str | None = None,
+    search_backend: str = "whoosh",
+) -> Iterator[Server]:
     """Run gunicorn (sync workers, as ``make serve``) on a free loopback port."""
     if not GUNICORN:
         raise SystemExit("gunicorn is not installed in this environment")
@@ -96,7 +108,9 @@ def serve(data: Dataset, workers: int = 2) -> Iterator[Server]:
         "60",
         "bench.common:bench_app()",
     ]
-    process = subprocess.Popen(cmd, env=app_environment(data), stdin=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        cmd, env=app_environment(data, database_url, search_backend), stdin=subprocess.DEVNULL
+    )
     server = Server(f"http://127.0.0.1:{port}", workers, process, error_log)
     try:
         deadline = time.monotonic() + 60
