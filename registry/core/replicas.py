@@ -20,7 +20,7 @@ import os
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -44,6 +44,25 @@ def lsn(text: str | None) -> int | None:
         return None
     high, low = str(text).split("/")
     return (int(high, 16) << 32) | int(low, 16)
+
+
+def lag_seconds(
+    heads: Iterable[tuple[float, int]], now: float, head: int, position: int, idle: Any
+) -> float:
+    """How old a replica's data may be: 0 when it has replayed *head* (the primary's
+    position now), else the age of the newest check whose position it has replayed.
+
+    *heads* are (time, primary's position) of recent checks, oldest first; *idle* is the
+    replica's own ``now() - pg_last_xact_replay_timestamp()``, used when it is behind every
+    check remembered (the first check of a process, or a replica far behind)."""
+    if position >= head:
+        return 0.0
+    checks = list(heads)
+    covered = [t for t, h in checks if h <= position]
+    if covered:
+        return now - covered[-1]
+    oldest = now - checks[0][0] if checks else 0.0
+    return max(oldest, float(idle) if idle is not None else oldest)
 
 
 @dataclass(frozen=True)
@@ -187,20 +206,9 @@ class Replicas:
             checked=now,
             replayed=position,
             lag_bytes=max(0, head - position),
-            lag_seconds=self._lag_seconds(now, head, position, idle if recovering else 0.0),
+            lag_seconds=lag_seconds(self.heads, now, head, position, idle if recovering else 0.0),
             problem=None,
         )
-
-    def _lag_seconds(self, now: float, head: int, position: int, idle: Any) -> float:
-        if position >= head:
-            return 0.0
-        covered = [t for t, h in self.heads if h <= position]
-        if covered:
-            return now - covered[-1]
-        # Behind every check this process remembers (its first check, or a long way behind):
-        # at least as old as the oldest, and as old as its last replayed transaction.
-        oldest = now - self.heads[0][0] if self.heads else 0.0
-        return max(oldest, float(idle) if idle is not None else oldest)
 
     def _on_error(self, n: int) -> Callable[[Any], None]:
         """Take a replica out at once when a read finds its connection gone."""
