@@ -22,6 +22,7 @@ import threading
 import time
 import uuid
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -134,6 +135,10 @@ class Node:
                 "2",
                 "--bind",
                 f"fd://{fd}",
+                "--access-logfile",
+                str(self.folder / "access.log"),
+                "--access-logformat",
+                "%(p)s %(s)s",
                 "wsgi:app",
             ],
             self.env,
@@ -147,6 +152,16 @@ class Node:
             self.env,
             self.folder / "scheduler.log",
         )
+
+    def served(self, since: int | None = None):
+        """The access log's length, or the workers (pids) that answered since *since*."""
+        log = self.folder / "access.log"
+        if since is None:
+            return log.stat().st_size if log.exists() else 0
+        time.sleep(0.1)  # gunicorn logs a request just after answering it
+        with open(log, "rb") as fh:
+            fh.seek(since)
+            return {line.split()[0] for line in fh.read().decode().splitlines() if line}
 
     def log(self, name: str) -> str:
         path = self.folder / name
@@ -243,6 +258,7 @@ def cluster(tmp_path_factory) -> Cluster:
             "SIGNING_KEY_DIR": str(folder / "keys"),  # the registry's keys, on every node
             "SECRET_KEY": "multinode",
             "DIGEST_SECRET": "multinode-digest",
+            "RATELIMIT_ENABLED": "1",
             "RATELIMIT_STORAGE_URI": REDIS if redis else "memory://",
             "RATELIMIT_KEY_PREFIX": f"multinode-{uuid.uuid4().hex[:8]}",
         }
@@ -313,9 +329,13 @@ def test_a_write_through_one_node_shows_on_the_other(cluster):
 
     # Everyone else within the cache poll and the replica's lag, from every worker of b.
     def everywhere() -> bool:
-        pages = [call(b.base, "GET", profile).text for _ in range(6)]
-        badges = [call(b.base, "GET", badge).text for _ in range(6)]
-        return all(renamed in p for p in pages + badges)
+        start = b.served()
+        with ThreadPoolExecutor(4) as pool:  # at once: each worker takes some
+            answers = list(pool.map(lambda path: call(b.base, "GET", path).text, paths))
+        workers = b.served(start)
+        return all(renamed in text for text in answers) and len(workers) == 2
+
+    paths = [profile, badge] * 6
 
     _until(everywhere, timeout=CACHE_POLL_SECONDS + REPLICA_MAX_LAG_SECONDS)
     seen = time.monotonic() - written
