@@ -128,6 +128,29 @@ def test_reads_go_to_the_primary_while_the_replica_is_down(make_app, pg_schema_u
         assert client.get(path).status_code == 200, path
 
 
+@pytest.mark.postgres
+def test_only_the_public_reads_go_to_a_replica(make_app, pg_schema_url):
+    from web.db import public_reader
+
+    app = make_app([pg_schema_url])
+    db = app.extensions["registry_db"]
+    replica = db.replicas.readers[0]
+    for path, method, reader in (
+        ("/api/v1/sellers/s-x", "GET", replica),
+        ("/sellers/s-x", "GET", replica),
+        ("/search?q=x", "GET", replica),
+        ("/api/v1/export/sellers.jsonl", "GET", replica),
+        ("/merchant", "GET", db.reader),  # a desk reads what its person just did
+        ("/api/v1/escalations", "GET", db.reader),
+    ):
+        with app.test_request_context(path, method=method):
+            app.preprocess_request()
+            assert public_reader() is reader, path
+    with app.app_context():  # a job or a command
+        assert public_reader() is db.reader
+    assert db.reader.kw["bind"] is db.engine
+
+
 def test_replicas_need_a_postgresql_primary(tmp_path):
     with pytest.raises(ValueError, match="PostgreSQL"):
         create_app(
