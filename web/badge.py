@@ -20,7 +20,7 @@ from registry.trust.embedding import Origin, claimed_domain, embedding_origin, p
 
 from .badge_svg import LANGS, SIZES, render_badge
 from .badge_text import clean_text
-from .db import database, get_session
+from .db import WROTE_COOKIE, cache_reader, get_session, node_reader
 from .i18n import current_lang
 from .links import arg, site_root
 from .request import QUOTE_ERRORS as _QUOTE
@@ -82,8 +82,12 @@ def _facts_cache(app: Flask) -> FactsCache:
 
 
 def cached_facts(public_id: str) -> BadgeFacts:
-    """Facts from this process's cache: no session for a hit."""
-    return _facts_cache(current_app).get(database().reader, public_id)
+    """Facts from this process's cache: no session for a hit (a client that wrote lately
+    reads afresh)."""
+    reader = cache_reader()
+    if reader is None:
+        return badge_facts(get_session(), public_id)
+    return _facts_cache(current_app).get(reader, public_id)
 
 
 def _registry_name(config: Mapping[str, Any], lang: str) -> str:
@@ -228,7 +232,10 @@ class BadgeFastPath:
         own = get_host(environ, trusted) if trusted is not None else None
         if not _routable_host(own or get_host(environ)):
             return None  # Flask answers 400 (BadHost)
-        facts = _facts_cache(self.app).get(self.app.extensions["registry_db"].reader, public_id)
+        if WROTE_COOKIE in environ.get("HTTP_COOKIE", ""):
+            return None  # a client that wrote lately: Flask reads its own write afresh
+        reader = node_reader(self.app.extensions["registry_db"])
+        facts = _facts_cache(self.app).get(reader, public_id)
         origin = embedding_origin(environ.get("HTTP_REFERER"), lambda: own or get_host(environ))
         return svg_answer(
             facts, lang, size, origin, environ.get("HTTP_IF_NONE_MATCH"), self.app.config

@@ -8,6 +8,10 @@ from pathlib import Path
 
 ENV_KEYS = (
     "DATABASE_URL",
+    "DATABASE_REPLICA_URLS",
+    "REPLICA_MAX_LAG_SECONDS",
+    "REPLICA_CHECK_SECONDS",
+    "CACHE_POLL_SECONDS",
     "SEARCH_INDEX_DIR",
     "RESCORE_BATCH",
     "SECRET_KEY",
@@ -23,6 +27,7 @@ ENV_KEYS = (
     "PROXY_FIX_X_PORT",
     "PROXY_FIX_X_PREFIX",
     "RATELIMIT_STORAGE_URI",
+    "RATELIMIT_KEY_PREFIX",
     "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED",
     "RATELIMIT_ENABLED",
     "AUTH_FAILURE_LIMIT",
@@ -90,6 +95,9 @@ INT_KEYS = {
     "RETENTION_BATCH",
 }
 FLOAT_KEYS = {
+    "REPLICA_MAX_LAG_SECONDS",
+    "REPLICA_CHECK_SECONDS",
+    "CACHE_POLL_SECONDS",
     "FEED_CONNECT_TIMEOUT",
     "FEED_READ_TIMEOUT",
     "FEED_DEADLINE",
@@ -108,7 +116,7 @@ FLOAT_KEYS = {
 }
 #: ``name=address,name=address`` in the environment (like curl's --resolve)
 MAP_KEYS = {"OUTBOUND_RESOLVE"}
-LIST_KEYS = {"TRUSTED_HOSTS"}  # comma-separated in the environment
+LIST_KEYS = {"TRUSTED_HOSTS", "DATABASE_REPLICA_URLS"}  # comma-separated in the environment
 BOOL_KEYS = {
     "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED",
     "RATELIMIT_ENABLED",
@@ -130,6 +138,13 @@ def defaults(instance_path: str) -> dict:
     base = Path(instance_path)
     return {
         "DATABASE_URL": f"sqlite:///{base / 'registry.db'}",
+        # Streaming replicas of a PostgreSQL DATABASE_URL (a list; comma-separated in the
+        # environment): searches, profiles, badges and exports read from one that has
+        # replayed the primary's changes of the last REPLICA_MAX_LAG_SECONDS, measured at
+        # most once per REPLICA_CHECK_SECONDS (web.db, registry.core.replicas).
+        "DATABASE_REPLICA_URLS": None,
+        "REPLICA_MAX_LAG_SECONDS": 5.0,
+        "REPLICA_CHECK_SECONDS": 1.0,
         "SEARCH_INDEX_DIR": str(base / "index"),
         "SIGNING_KEY_DIR": str(base / "keys"),
         # The nightly open data files (web.jobs.write_open_data), served by /api/v1/export;

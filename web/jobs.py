@@ -531,17 +531,26 @@ def send_notifications(app: Flask, now: datetime | None = None) -> dict[str, int
     return counts
 
 
-def build_scheduler(app: Flask, blocking: bool = True, now: tuple[str, ...] = ()):
-    """Return an APScheduler with every job: stable ids, coalesced, one instance each; the
-    jobs named in *now* run first at start (an operator's catch-up, a nightly job at once)."""
-    unknown = sorted(set(now) - set(SCHEDULE))
+#: the jobs that keep this node's own files (its search index): every node runs them, the
+#: others run in one scheduler for the whole registry (``flask scheduler --index-only``)
+NODE_JOBS = ("reindex-changed", "index-compaction")
+
+
+def build_scheduler(
+    app: Flask, blocking: bool = True, now: tuple[str, ...] = (), index_only: bool = False
+):
+    """Return an APScheduler with every job (or only NODE_JOBS): stable ids, coalesced, one
+    instance each; the jobs named in *now* run first at start (an operator's catch-up, a
+    nightly job at once)."""
+    jobs = {k: v for k, v in SCHEDULE.items() if not index_only or k in NODE_JOBS}
+    unknown = sorted(set(now) - set(jobs))
     if unknown:
         raise KeyError(f"no such job: {', '.join(unknown)}")
     from apscheduler.schedulers.background import BackgroundScheduler
     from apscheduler.schedulers.blocking import BlockingScheduler
 
     scheduler = (BlockingScheduler if blocking else BackgroundScheduler)(timezone="UTC")
-    for job_id, (fn_name, trigger, options) in SCHEDULE.items():
+    for job_id, (fn_name, trigger, options) in jobs.items():
         args = dict(options)
         if args.pop("first", False) or job_id in now:
             args["next_run_time"] = datetime.now(UTC)

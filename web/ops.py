@@ -13,7 +13,7 @@ from registry.core.errors import Forbidden
 from registry.core.types import utcnow
 
 from .auth import authenticate
-from .db import get_session
+from .db import database, get_session
 from .headers import private
 
 bp = Blueprint("ops", __name__)
@@ -21,8 +21,16 @@ bp = Blueprint("ops", __name__)
 
 @bp.get("/healthz")
 def healthz():
+    """The primary answers (else a 503); with replicas, how far behind each one is."""
     get_session().execute(text("SELECT 1"))
-    return {"status": "ok"}
+    replicas = database().replicas
+    if replicas is None:
+        return {"status": "ok"}
+    return {
+        "status": "ok",
+        "replica_max_lag_seconds": replicas.max_lag,
+        "replicas": replicas.status(),
+    }
 
 
 @bp.get("/.well-known/security.txt")

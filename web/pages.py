@@ -18,7 +18,7 @@ from search import QueryError, shape_of
 
 from . import result_html
 from .charts import bar_rows, line_chart
-from .db import database, get_session
+from .db import cache_reader, database, get_session, public_reader
 from .finder import find, rendered
 from .finder import mentions as report_mentions
 from .formatting import format_filters
@@ -136,10 +136,12 @@ def seller(public_id: str):
         ext["profile_pages"] = SellerCache(
             max_items=20_000, poll=current_app.config["CACHE_POLL_SECONDS"]
         )
+    reader = cache_reader()
+    if reader is None:  # this client wrote lately: its own write, not a cached page
+        return _render_profile(public_reader().kw["bind"], public_id)[1]
     key = (request.full_path, current_lang())
-    db = database()
     return ext["profile_pages"].get_read(
-        db.reader, key, lambda: _render_profile(db.engine, public_id)
+        reader, key, lambda: _render_profile(reader.kw["bind"], public_id)
     )
 
 

@@ -19,6 +19,11 @@ class SellerCache:
     public record changed; their entries are dropped, so nothing is staler than ``poll``.
     A value read while a poll (of another thread) dropped entries is returned but not kept:
     it may have been read before a change that poll has already dealt with.
+
+    The poll and the loads read the same database. When the poll's database changes (a
+    node moves its reads between a replica and the primary, which are at different points
+    of the change log), everything is forgotten: an entry loaded from one was never checked
+    against the other's log.
     """
 
     def __init__(
@@ -31,6 +36,7 @@ class SellerCache:
         # seller id -> its keys, so that forgetting a seller does not scan every item
         self.keys: dict[int, set[Hashable]] = {}
         self.seq: int | None = None
+        self.source: object = None  # the engine the last poll read
         self.checked = float("-inf")
         self.forgetting = 0  # polls that dropped entries so far
 
@@ -74,7 +80,13 @@ class SellerCache:
 
     def _forget_changed(self, session: Session) -> None:
         self.checked = self.clock()
-        if self.seq is None:
+        source = session.get_bind()
+        if self.seq is None or source is not self.source:
+            if self.seq is not None:
+                self.forgetting += 1
+                self.items.clear()
+                self.keys.clear()
+            self.source = source
             self.seq = changelog.head(session)
             return
         entries, last = changelog.since(session, self.seq, limit=50_000)

@@ -97,3 +97,12 @@ def test_import_of_a_jsonl_line_past_the_limit_rejects_that_line(runner, tmp_pat
     _no_traceback(result)
     assert result.exit_code == 1 and "1 created" in result.output
     assert "huge.jsonl:2: rejected: record: a line of 1100025 characters" in result.output
+
+
+def test_a_second_nodes_scheduler_runs_only_its_index_jobs(app, runner):
+    from web import jobs
+
+    scheduler = jobs.build_scheduler(app, blocking=False, index_only=True)
+    assert sorted(job.id for job in scheduler.get_jobs()) == sorted(jobs.NODE_JOBS)
+    refused = runner.invoke(args=["scheduler", "--index-only", "--now", "rescore-all"])
+    assert refused.exit_code == 2 and "reindex-changed, index-compaction" in refused.output

@@ -15,8 +15,14 @@ from flask.cli import with_appcontext
     metavar="JOB",
     help="Also run JOB at start (repeatable), e.g. --now rescore-all.",
 )
+@click.option(
+    "--index-only",
+    is_flag=True,
+    help="Run only the jobs that keep this node's search index (a node beside the one "
+    "scheduler that runs every job).",
+)
 @with_appcontext
-def scheduler(now: tuple[str, ...]) -> None:
+def scheduler(now: tuple[str, ...], index_only: bool) -> None:
     """Run the job scheduler in the foreground (its own process; Ctrl-C stops it)."""
     import logging
     import signal
@@ -27,10 +33,14 @@ def scheduler(now: tuple[str, ...]) -> None:
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     try:
-        sched = jobs.build_scheduler(current_app._get_current_object(), now=now)
+        sched = jobs.build_scheduler(
+            current_app._get_current_object(), now=now, index_only=index_only
+        )
     except KeyError as exc:
         raise click.BadParameter(
-            f"{exc.args[0]}; the jobs are {', '.join(jobs.SCHEDULE)}", param_hint="--now"
+            f"{exc.args[0]}; the jobs are "
+            + ", ".join(jobs.NODE_JOBS if index_only else jobs.SCHEDULE),
+            param_hint="--now",
         ) from None
     click.echo(
         f"scheduler running {len(sched.get_jobs())} jobs: "

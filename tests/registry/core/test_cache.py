@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from registry.core.cache import SellerCache
-from registry.core.db import session_factory
+from registry.core.db import make_engine, session_factory
 from registry.journal.changelog import mark_changed
 
 from ...factories import make_seller
@@ -78,3 +78,29 @@ def test_a_long_run_of_passed_over_entries_does_not_hold_a_consumer_back(session
     ids, last = changelog.pending(session, RESCORE_CONSUMER, 5000, exclude_kinds=("score",))
     assert ids == [seller.id] and last == changelog.head(session)
     assert ScoreService(session).rescore_changed().sellers == 1
+
+
+def test_everything_is_forgotten_when_the_poll_moves_to_another_database(session):
+    """A node that moves its reads from a replica to the primary (or back) polls a change
+    log at another point: entries loaded from the other database were never checked
+    against it."""
+    seller = make_seller(session)
+    url = session.get_bind().url
+    one, two = make_engine(str(url)), make_engine(str(url))
+    try:
+        clock = [0.0]
+        cache = SellerCache(poll=1.0, clock=lambda: clock[0])
+        loads = []
+
+        def load(_session):
+            loads.append(len(loads))
+            return seller.id, len(loads)
+
+        assert cache.get(session_factory(one), "k", load) == 1
+        clock[0] = 2.0
+        assert cache.get(session_factory(one), "k", load) == 1  # same database: kept
+        clock[0] = 4.0
+        assert cache.get(session_factory(two), "k", load) == 2  # another: read again
+    finally:
+        one.dispose()
+        two.dispose()
