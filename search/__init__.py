@@ -1,12 +1,14 @@
-"""Full-text search of sellers and of complaint narratives (Whoosh).
+"""Full-text search of sellers and of complaint narratives (Whoosh; sellers also on PostgreSQL).
 
 Documents in (plain dicts), seller ids with highlights, facets and a total out, so that
 another backend (PostgreSQL) can replace this one behind the same names.
 
 Write side (one process): :class:`SellerIndex`, :class:`NarrativeIndex`, :func:`rebuild`.
 Read side (every web worker): :class:`SellerSearcher`, :class:`NarrativeSearcher`.
-For check-index: :mod:`census` (copies of each id, as a search sees them). For caches of
-answers keyed on ``searcher.version()``: :class:`Recent`.
+On PostgreSQL (SEARCH_BACKEND=postgres): :class:`PostgresSellerIndex`,
+:class:`PostgresSellerSearcher`, and :func:`postgres_write` (rows written in the caller's
+transaction). For check-index: :mod:`census` (copies of each id, as a search sees them).
+For caches of answers keyed on ``searcher.version()``: :class:`Recent`.
 
 These names are the package's public door: code outside ``search/`` imports nothing else
 of it (tests/test_architecture.py). Everything that touches Whoosh is in
@@ -19,6 +21,8 @@ from search.engine import census
 from search.engine.narratives import NarrativeSearcher
 from search.engine.writing import ApplyStats, NarrativeIndex, SellerIndex, exists, rebuild
 from search.errors import IndexBusyError, IndexMissingError, QueryError, SearchError
+from search.postgres import PostgresSellerIndex, PostgresSellerSearcher
+from search.postgres import write as postgres_write
 from search.query import Shape, shape_of
 from search.recent import Recent
 from search.results import (
@@ -40,6 +44,8 @@ __all__ = [
     "NarrativeIndex",
     "NarrativeResults",
     "NarrativeSearcher",
+    "PostgresSellerIndex",
+    "PostgresSellerSearcher",
     "QueryError",
     "Recent",
     "SearchError",
@@ -52,6 +58,7 @@ __all__ = [
     "Suggestion",
     "census",
     "exists",
+    "postgres_write",
     "rebuild",
     "shape_of",
 ]
