@@ -6,7 +6,7 @@ from alembic import context
 from sqlalchemy import pool
 
 from registry.core.db import make_engine
-from registry.schema import metadata
+from registry.schema import metadata, modelled
 
 config = context.config
 
@@ -16,6 +16,7 @@ def run_migrations_offline() -> None:
         url=config.get_main_option("sqlalchemy.url"),
         target_metadata=metadata,
         literal_binds=True,
+        include_name=modelled,
         render_as_batch=True,
     )
     with context.begin_transaction():
@@ -33,6 +34,7 @@ def run_migrations_online() -> None:
             target_metadata=metadata,
             render_as_batch=connection.dialect.name == "sqlite",
             compare_type=True,
+            include_name=modelled,
         )
         with context.begin_transaction():
             context.run_migrations()

@@ -24,6 +24,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config.from_mapping(settings.from_environment())
     if config:
         app.config.from_mapping(config)
+    settings.check_search_backend(app.config)
     app.json.ensure_ascii = False  # Chinese stays readable in the JSON API
     from .request import Request, refuse_nul_characters
 
@@ -58,6 +59,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         pages,
         people,
         regulator,
+        search_rows,
         templating,
         throttle,
     )
@@ -67,6 +69,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     app.session_interface = CookieSessions()
     db.init_app(app)
+    search_rows.init_app(app)
     i18n.init_app(app)
     templating.init_app(app)
     envelope.register(app)

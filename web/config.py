@@ -13,6 +13,7 @@ ENV_KEYS = (
     "REPLICA_CHECK_SECONDS",
     "CACHE_POLL_SECONDS",
     "SEARCH_INDEX_DIR",
+    "SEARCH_BACKEND",
     "RESCORE_BATCH",
     "SECRET_KEY",
     "DIGEST_SECRET",
@@ -146,6 +147,11 @@ def defaults(instance_path: str) -> dict:
         "REPLICA_MAX_LAG_SECONDS": 5.0,
         "REPLICA_CHECK_SECONDS": 1.0,
         "SEARCH_INDEX_DIR": str(base / "index"),
+        # Where sellers are searched: "whoosh", an index under SEARCH_INDEX_DIR on each node,
+        # or "postgres", a table in the registry's own (PostgreSQL) database shared by every
+        # node and written in the transaction of each change. Report narratives stay in
+        # Whoosh either way.
+        "SEARCH_BACKEND": "whoosh",
         "SIGNING_KEY_DIR": str(base / "keys"),
         # The nightly open data files (web.jobs.write_open_data), served by /api/v1/export;
         # None: the instance folder's opendata/ (open_data_dir).
@@ -275,6 +281,25 @@ def from_environment() -> dict:
             else:
                 out[key] = value
     return out
+
+
+SEARCH_BACKENDS = ("whoosh", "postgres")
+
+
+def check_search_backend(config) -> None:
+    """Refuse to start with a search backend that cannot work: an unknown name, or
+    PostgreSQL search on a database that is not PostgreSQL."""
+    backend = config.get("SEARCH_BACKEND")
+    if backend not in SEARCH_BACKENDS:
+        known = ", ".join(SEARCH_BACKENDS)
+        raise ValueError(f"SEARCH_BACKEND must be one of {known}, not {backend!r}")
+    url = str(config.get("DATABASE_URL") or "")
+    if backend == "postgres" and not url.startswith(("postgresql", "postgres:")):
+        raise ValueError(
+            "SEARCH_BACKEND=postgres searches a table of the registry's database, so "
+            "DATABASE_URL must be a PostgreSQL database (postgresql+psycopg://...), "
+            f"not {url.split(':', 1)[0] or 'nothing'}"
+        )
 
 
 def open_data_dir(app) -> Path:

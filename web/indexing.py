@@ -2,6 +2,11 @@
 
 Each node keeps its own index and records in it the last change-log sequence applied, so
 several nodes fed from the same (PostgreSQL) log converge on the same answers.
+
+With SEARCH_BACKEND=postgres sellers are searched in a table of the database itself,
+shared by every node: written in the transaction of each change (web.search_rows), and
+kept current by the same change-log consumer here; report narratives stay in each node's
+Whoosh index.
 """
 
 from __future__ import annotations
@@ -12,16 +17,38 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from flask import Flask, current_app
+from flask import Flask, current_app, has_app_context
 
 from registry.core.db import session_factory
 from registry.journal import changelog
 from registry.read.search_docs import all_seller_ids, narrative_documents, seller_documents
-from search import NarrativeIndex, NarrativeSearcher, SellerIndex, SellerSearcher, census
+from search import (
+    NarrativeIndex,
+    NarrativeSearcher,
+    PostgresSellerIndex,
+    PostgresSellerSearcher,
+    SellerIndex,
+    SellerSearcher,
+    census,
+)
 
 BATCH = 2000
 #: a rebuild uses another process for every this many sellers (up to the CPU count)
 MIN_PER_PART = 20_000
+
+
+def on_postgres(app: Flask | None = None) -> bool:
+    """Whether sellers are searched in the database (SEARCH_BACKEND=postgres)."""
+    if app is None:
+        if not has_app_context():
+            return False
+        app = current_app
+    return app.config.get("SEARCH_BACKEND") == "postgres"
+
+
+def postgres_index(session) -> PostgresSellerIndex:
+    """The seller table, written through connections of *session*'s engine."""
+    return PostgresSellerIndex(session.get_bind().raw_connection)
 
 
 def index_paths(app: Flask | None = None) -> tuple[Path, Path]:
@@ -61,21 +88,30 @@ def rebuild(
     """
     head = changelog.head(session)  # taken first: changes made during the build replay later
     ids = [i for batch in all_seller_ids(session, BATCH) for i in batch]
-    count = max(1, min(procs or os.cpu_count() or 1, len(ids) // max(1, min_per_part)))
-    if count == 1:
-        parts = [lambda: _documents(session, ids)]
+    if on_postgres():
+        # One COPY into a new table, swapped in; the database builds its index itself.
+        total = postgres_index(session).rebuild(
+            _documents(session, ids), progress=progress, sequence=head
+        )
     else:
-        size = -(-len(ids) // count)
-        engine = session.get_bind()
-        parts = [_part(engine, ids[lo : lo + size]) for lo in range(0, len(ids), size)]
-    total = SellerIndex(paths[0]).rebuild_parts(parts, progress=progress, sequence=head)
+        count = max(1, min(procs or os.cpu_count() or 1, len(ids) // max(1, min_per_part)))
+        if count == 1:
+            parts = [lambda: _documents(session, ids)]
+        else:
+            size = -(-len(ids) // count)
+            engine = session.get_bind()
+            parts = [_part(engine, ids[lo : lo + size]) for lo in range(0, len(ids), size)]
+        total = SellerIndex(paths[0]).rebuild_parts(parts, progress=progress, sequence=head)
+    _rebuild_narratives(session, paths, ids, head)
+    return total
 
+
+def _rebuild_narratives(session, paths: tuple[Path, Path], ids: list[int], head: int) -> None:
     def narratives():
         for lo in range(0, len(ids), BATCH):
             yield from narrative_documents(session, ids[lo : lo + BATCH])[0]
 
     NarrativeIndex(paths[1]).rebuild(narratives(), sequence=head)
-    return total
 
 
 def _documents(session, ids: list[int]) -> Iterator[dict]:
@@ -122,6 +158,8 @@ def apply_changes(
 
 
 def _apply_changes(session, paths: tuple[Path, Path], limit: int, release=None) -> int:
+    if on_postgres():
+        return _apply_postgres(session, paths, limit, release)
     sellers = SellerIndex(paths[0])
     if not sellers.exists():
         # No index here yet (a new node, or a deleted folder): build it from the database,
@@ -149,6 +187,33 @@ def _apply_changes(session, paths: tuple[Path, Path], limit: int, release=None) 
     return len(ids)
 
 
+def _apply_postgres(session, paths: tuple[Path, Path], limit: int, release=None) -> int:
+    """The next batch of the change log, to this node's narrative index and to the shared
+    seller table, each from the sequence it records."""
+    sellers, narratives = postgres_index(session), NarrativeIndex(paths[1])
+    if not sellers.exists():
+        return rebuild(session, paths, procs=1)
+    if not narratives.exists():
+        head = changelog.head(session)
+        ids = [i for batch in all_seller_ids(session, BATCH) for i in batch]
+        _rebuild_narratives(session, paths, ids, head)
+    entries, last = changelog.since(session, narratives.last_sequence() or 0, limit)
+    if entries:
+        ids = list(dict.fromkeys(sid for sid, _ in entries))
+        narratives.apply(*narrative_documents(session, ids), sequence=last)
+    entries, last = changelog.since(session, sellers.last_sequence() or 0, limit)
+    if not entries:
+        return 0
+    ids = list(dict.fromkeys(sid for sid, _ in entries))
+    # Rows written since this version (in the transaction of a change, after the documents
+    # here were read) are newer than these documents: they are kept.
+    version = sellers.version()
+    sellers.apply(
+        seller_documents(session, ids), sequence=last, skip_unchanged=True, written_before=version
+    )
+    return len(ids)
+
+
 def compact(session, paths: tuple[Path, Path], *, force: bool = False) -> bool:
     """Rebuild both indexes beside the live ones when either has too many segments or
     deleted documents (or when *force*), then switch; return whether it did.
@@ -157,6 +222,15 @@ def compact(session, paths: tuple[Path, Path], *, force: bool = False) -> bool:
     and the new one replays the change log from where the rebuild began. This, not a merge
     of large segments in the live generation, is how large segments are joined: such a
     merge held the writer lock, so no change reached search, for 2.5 minutes at 100,000."""
+    if on_postgres():
+        # The seller table needs no compaction (autovacuum): only the narrative index.
+        narratives = NarrativeIndex(paths[1])
+        if not force and not narratives.needs_compaction():
+            return False
+        head = changelog.head(session)
+        ids = [i for batch in all_seller_ids(session, BATCH) for i in batch]
+        _rebuild_narratives(session, paths, ids, head)
+        return True
     if not force and not any(index.needs_compaction() for index in _indexes(paths)):
         return False
     rebuild(session, paths, procs=1)  # the scheduler runs threads: no fork
@@ -170,15 +244,21 @@ def _indexes(paths: tuple[Path, Path]) -> tuple[SellerIndex, NarrativeIndex]:
 def check(session, paths: tuple[Path, Path]) -> IndexReport:
     """Compare the index, as a searcher sees it (deletions applied), with the database:
     sellers missing from it, found in it more than once, with a stale copy, or extra."""
-    sellers = SellerIndex(paths[0])
+    sellers: SellerIndex | PostgresSellerIndex
     head = changelog.head(session)
     indexed: dict[str, list] = {}
-    if sellers.exists():
-        searcher = SellerSearcher(paths[0])
-        try:
-            indexed = census.copies(searcher.cache)
-        finally:
-            searcher.close()
+    if on_postgres():
+        sellers = postgres_index(session)
+        if sellers.exists():
+            indexed = sellers.copies()
+    else:
+        sellers = SellerIndex(paths[0])
+        if sellers.exists():
+            searcher = SellerSearcher(paths[0])
+            try:
+                indexed = census.copies(searcher.cache)
+            finally:
+                searcher.close()
     expected: dict[str, str] = {}
     for ids in all_seller_ids(session, BATCH):
         for doc in seller_documents(session, ids):
@@ -201,11 +281,16 @@ def check(session, paths: tuple[Path, Path]) -> IndexReport:
     )
 
 
-def seller_searcher() -> SellerSearcher:
+def seller_searcher() -> SellerSearcher | PostgresSellerSearcher:
     """This process's searcher: opened once, refreshed only when the index changed."""
     ext = current_app.extensions
     if "seller_searcher" not in ext:
-        ext["seller_searcher"] = SellerSearcher(index_paths()[0])
+        if on_postgres():
+            from .db import database
+
+            ext["seller_searcher"] = PostgresSellerSearcher(database().engine.raw_connection)
+        else:
+            ext["seller_searcher"] = SellerSearcher(index_paths()[0])
     return ext["seller_searcher"]
 
 

@@ -179,6 +179,7 @@ def _forget_lock(session, transaction):  # pragma: no cover - trivial wiring
         # (committed or rolled back): the next one must look again.
         session.info.pop("write_locked", None)
         session.info.pop("audit_head", None)
+        session.info.pop("changed_sellers", None)  # registry.journal.changelog.CHANGED_SELLERS
 
 
 #: keys per lookup of rows_by_keys (two or three bound values each)

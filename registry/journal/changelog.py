@@ -13,6 +13,11 @@ from ..core.types import utcnow
 from .kinds import ChangeKind
 from .models import ChangeLogEntry, JobCursor
 
+#: ``session.info`` key: the sellers the session's transaction marked changed, for what must
+#: be written in the same transaction at commit (the seller search rows on PostgreSQL);
+#: dropped when the transaction ends
+CHANGED_SELLERS = "changed_sellers"
+
 
 def mark_changed(session: Session, seller_ids: Iterable[int], kind: ChangeKind | str) -> None:
     """Record that these sellers changed, in the caller's transaction.
@@ -26,6 +31,12 @@ def mark_changed(session: Session, seller_ids: Iterable[int], kind: ChangeKind |
         # that has read up to N never later finds a smaller number appear.
         lock_for_write(session)
         bulk_insert(session, ChangeLogEntry, rows)
+        session.info.setdefault(CHANGED_SELLERS, set()).update(r["seller_id"] for r in rows)
+
+
+def take_changed(session: Session) -> set[int]:
+    """The sellers marked changed in this transaction since the last call (and forget them)."""
+    return session.info.pop(CHANGED_SELLERS, None) or set()
 
 
 def cursor(session: Session, consumer: str) -> int:

@@ -9,7 +9,7 @@ from sqlalchemy import inspect, text
 
 from registry.core.db import make_engine
 from registry.core.migrate import current, downgrade, upgrade
-from registry.schema import metadata
+from registry.schema import metadata, modelled
 
 TABLES = {
     "seller",
@@ -36,10 +36,12 @@ def check_upgrade(engine):
     assert TABLES <= set(inspect(engine).get_table_names())
     assert current(engine) is not None
     with engine.connect() as conn:
-        diff = compare_metadata(MigrationContext.configure(conn), metadata)
+        context = MigrationContext.configure(conn, opts={"include_name": modelled})
+        diff = compare_metadata(context, metadata)
     assert diff == [], f"models and migrations disagree: {diff}"
     downgrade(engine, "base")
     assert not TABLES & set(inspect(engine).get_table_names())
+    assert not {t for t in inspect(engine).get_table_names() if t.startswith("search_")}
     upgrade(engine)
 
 
@@ -110,3 +112,29 @@ def test_0015_without_the_key_refuses_rather_than_half_seals(tmp_path):
         upgrade(engine)
     assert current(engine) == "0014"
     engine.dispose()
+
+
+def _search_tables(engine) -> set[str]:
+    return {t for t in inspect(engine).get_table_names() if t.startswith("search_")}
+
+
+def test_0017_leaves_sqlite_as_it_was(tmp_path):
+    engine = make_engine(f"sqlite:///{tmp_path / 'm.db'}")
+    upgrade(engine)
+    assert current(engine) == "0017"
+    assert _search_tables(engine) == set()
+    engine.dispose()
+
+
+@pytest.mark.postgres
+def test_0017_makes_the_search_tables_on_postgres(pg_engine):
+    assert _search_tables(pg_engine) == {"search_seller", "search_word", "search_meta"}
+    from search import PostgresSellerIndex
+
+    index = PostgresSellerIndex(pg_engine.raw_connection)
+    assert not index.exists()  # made, not built: the consumer builds it
+    index.rebuild([{"id": "m1", "legal_name": "迁移测试商行"}], sequence=0)
+    assert index.exists() and index.doc_count() == 1
+    downgrade(pg_engine, "0016")
+    assert _search_tables(pg_engine) == set()
+    upgrade(pg_engine)
