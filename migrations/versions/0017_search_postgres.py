@@ -33,7 +33,10 @@ def upgrade() -> None:
     bind = op.get_bind()
     if bind.dialect.name != "postgresql":
         return
-    op.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+    # In ``public`` when there is one, not in the first schema of the search path, which may
+    # be dropped with everything in it.
+    public = bind.exec_driver_sql("SELECT to_regnamespace('public') IS NOT NULL").scalar_one()
+    op.execute(f"CREATE EXTENSION IF NOT EXISTS pg_trgm{' SCHEMA public' if public else ''}")
     trgm = _trgm_schema(bind)
     op.execute(
         """CREATE TABLE search_seller (

@@ -67,9 +67,19 @@ def table_exists(cur: Any, name: str) -> bool:
     return bool(cur.fetchone()[0])
 
 
+def create_extension(cur: Any) -> None:
+    """pg_trgm, in the schema ``public`` when there is one: not in the first schema of the
+    search path, which may be dropped with everything in it (a test's, a tenant's)."""
+    if trgm_schema(cur) is not None:
+        return
+    cur.execute("SELECT to_regnamespace('public') IS NOT NULL")
+    public = bool(cur.fetchone()[0])
+    cur.execute(f"CREATE EXTENSION IF NOT EXISTS pg_trgm{' SCHEMA public' if public else ''}")
+
+
 def create(cur: Any) -> None:
     """Create the extension and the tables that are missing (the migration makes them)."""
-    cur.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+    create_extension(cur)
     trgm = trgm_schema(cur)
     if not table_exists(cur, sc.TABLE):
         for statement in sc.table_ddl(sc.TABLE) + sc.index_ddl(sc.TABLE):

@@ -13,7 +13,9 @@ from ..db import database
 @click.command("reindex")
 @with_appcontext
 def reindex() -> None:
-    """Rebuild the search index in a new directory and switch to it atomically."""
+    """Rebuild the search index off to the side and switch to it atomically.
+
+    A new directory for Whoosh; a new table, filled by COPY, with SEARCH_BACKEND=postgres."""
     from sqlalchemy import func, select
 
     from registry.registration.models import Seller

@@ -1,0 +1,138 @@
+"""What only the PostgreSQL backend does: its large-result paths, the rebuild's swap with
+writes going on, the guard of the consumer's upserts, and pg_trgm's longer typos."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from search import (
+    IndexMissingError,
+    PostgresSellerIndex,
+    PostgresSellerSearcher,
+    postgres_write,
+)
+
+from .conftest import SAMPLE, make_seller
+from .test_backend_contract import _postgres_engine, every_id
+
+pytestmark = pytest.mark.postgres
+
+
+@pytest.fixture
+def engine() -> Iterator[Any]:
+    yield from _postgres_engine()
+
+
+@pytest.fixture
+def index(engine: Any) -> PostgresSellerIndex:
+    made = PostgresSellerIndex(engine.raw_connection)
+    made.create()
+    return made
+
+
+def _paging_docs() -> list[dict[str, Any]]:
+    docs = [
+        make_seller(f"p{i:03d}", f"翻页测试{i}号商行", grade="AB"[i % 2], score=float(i))
+        for i in range(230)
+    ]
+    docs.append(make_seller("start", "翻页测试总店"))
+    docs.insert(100, make_seller("exact", "翻页测试"))
+    return docs
+
+
+def test_a_large_result_is_ranked_in_tiers_and_counted(engine: Any, index: Any) -> None:
+    index.rebuild(_paging_docs())
+    s = PostgresSellerSearcher(engine.raw_connection, rank_above=10)
+    res = s.search("翻页测试", per_page=20, facets=("grade",))
+    assert res.ids[0] == "exact" and res.exact_total and res.total == 232
+    assert res.facets["grade"] == {"A": 115, "B": 115, "NR": 2}
+    seen = every_id(s, "翻页测试")
+    assert len(seen) == len(set(seen)) == 232
+
+
+def test_past_the_bound_the_total_is_an_estimate_without_facets(engine: Any, index: Any) -> None:
+    index.rebuild(_paging_docs())
+    s = PostgresSellerSearcher(engine.raw_connection, rank_above=10, count_bound=50)
+    res = s.search("翻页测试", per_page=20, facets=("grade",))
+    assert res.ids[0] == "exact" and not res.exact_total
+    assert res.total > 50 and res.facets == {}
+    third = s.search("翻页测试", page=3, per_page=20)
+    assert len(third.hits) == 20
+    ids = [i for page in (1, 2, 3) for i in s.search("翻页测试", page=page, per_page=20).ids]
+    assert len(set(ids)) == 60
+
+
+def test_a_long_word_two_typos_away_is_found_by_trigrams(engine: Any, index: Any) -> None:
+    index.apply(SAMPLE)
+    s = PostgresSellerSearcher(engine.raw_connection)
+    assert s.search("squirelz").ids == ["s4"]  # a letter left out and one wrong
+    assert s.search("sqrlz").total == 0  # short words: one edit only
+
+
+def test_a_rebuild_keeps_what_was_written_while_it_ran(engine: Any, index: Any) -> None:
+    index.apply(SAMPLE)
+
+    def docs() -> Iterator[dict[str, Any]]:
+        for n, doc in enumerate(SAMPLE):
+            if n == 2:  # a change committed in the middle of the build
+                conn = engine.raw_connection()
+                with conn.cursor() as cur:
+                    postgres_write(
+                        cur,
+                        [
+                            make_seller("s1", "平安银行改名后公司", version=9),
+                            make_seller("late", "建表中途新商行"),
+                        ],
+                    )
+                conn.commit()
+                conn.close()
+            yield doc
+
+    s = PostgresSellerSearcher(engine.raw_connection)
+    before = s.version()
+    assert index.rebuild(docs(), sequence=7) == len(SAMPLE)
+    assert s.search("改名后").ids == ["s1"]
+    assert s.search("建表中途").ids == ["late"]
+    assert s.version()[0] != before[0] and index.last_sequence() == 7
+
+
+def test_a_row_written_after_the_consumer_read_is_kept(engine: Any, index: Any) -> None:
+    index.apply(SAMPLE)
+    read_at = index.version()  # the consumer reads its documents after this
+    conn = engine.raw_connection()
+    with conn.cursor() as cur:
+        postgres_write(cur, [make_seller("s3", "平安新名字", version=5)])
+    conn.commit()
+    conn.close()
+    stats = index.apply([make_seller("s3", "平安", version=4)], written_before=read_at)
+    s = PostgresSellerSearcher(engine.raw_connection)
+    assert s.search("新名字").ids == ["s3"]
+    assert stats.added == 1  # offered, and refused by the row's newer write
+
+
+def test_rows_written_in_a_transaction_that_rolls_back_are_gone(engine: Any, index: Any) -> None:
+    conn = engine.raw_connection()
+    with conn.cursor() as cur:
+        postgres_write(cur, [make_seller("x", "回滚的商行")])
+    conn.rollback()
+    conn.close()
+    assert PostgresSellerSearcher(engine.raw_connection).search("回滚").total == 0
+
+
+def test_an_id_twice_in_a_rebuild_changes_nothing(engine: Any, index: Any) -> None:
+    index.apply(SAMPLE)
+    with pytest.raises(ValueError, match="twice"):
+        index.rebuild([make_seller("d", "重复一"), make_seller("d", "重复二")])
+    assert PostgresSellerSearcher(engine.raw_connection).search("平安").total == 2
+
+
+def test_without_the_table_a_search_says_the_index_is_missing(engine: Any) -> None:
+    s = PostgresSellerSearcher(engine.raw_connection)
+    with pytest.raises(IndexMissingError):
+        s.search("平安")
+    with pytest.raises(IndexMissingError):
+        s.version()
+    assert not PostgresSellerIndex(engine.raw_connection).exists()
