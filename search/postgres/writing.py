@@ -128,13 +128,17 @@ def write(
     for doc_id in gone:
         rows.pop(doc_id, None)
     before = len(rows)
+    if not rows and not gone:
+        return ApplyStats(0, 0, None, 0)
+    # The version first, before any table is touched: a rebuild's swap takes it first too,
+    # then the tables, so the two never wait for each other in the opposite order.
+    touched = bump(cur)
     if skip_unchanged and rows:
         cur.execute(f"SELECT id, version FROM {sc.TABLE} WHERE id = ANY(%s)", (list(rows),))
         for doc_id, version in cur.fetchall():
             if rows[doc_id]["version"] == version:
                 del rows[doc_id]
     if rows or gone:
-        touched = bump(cur)
         if gone:
             cur.execute(f"DELETE FROM {sc.TABLE} WHERE id = ANY(%s)", (gone,))
         if rows:
@@ -362,7 +366,13 @@ def _swap(cur: Any, started: int, sequence: int | None) -> None:
     """Carry over what was written since *started*, then put the new tables in place."""
     live, words = sc.TABLE, sc.WORDS
     columns = ", ".join(sc.COLUMNS)
-    # Readers go on; a writer waits for this transaction, then finds the new table by name.
+    # The version row first, as every writer takes it before any table (write()): writers
+    # then wait for this transaction, and find the new table by name when it commits.
+    cur.execute(
+        f"UPDATE {sc.META} SET generation = generation + 1, version = version + 1, sequence = %s",
+        (sequence,),
+    )
+    # Readers go on until the tables are dropped.
     cur.execute(f"LOCK TABLE {live}, {words} IN EXCLUSIVE MODE")
     cur.execute(
         f"INSERT INTO {_NEXT} ({columns}) SELECT {columns} FROM {live} WHERE touched > %s"
@@ -384,7 +394,3 @@ def _swap(cur: Any, started: int, sequence: int | None) -> None:
     for suffix in ("tokens", "touched"):
         cur.execute(f"ALTER INDEX {_NEXT}_{suffix} RENAME TO {live}_{suffix}")
     cur.execute(f"ALTER INDEX {_WORDS_NEXT}_trgm RENAME TO {words}_trgm")
-    cur.execute(
-        f"UPDATE {sc.META} SET generation = generation + 1, version = version + 1, sequence = %s",
-        (sequence,),
-    )

@@ -57,8 +57,8 @@ class Backend:
         self.index.rebuild(docs)
         return self.searcher
 
-    def apply(self, docs: list[dict[str, Any]] = (), deletes: list[str] = ()) -> Any:  # type: ignore[assignment]
-        self.index.apply(docs, deletes)
+    def apply(self, docs: list[dict[str, Any]], deletes: list[str] | None = None) -> Any:
+        self.index.apply(docs, deletes or [])
         return self.searcher
 
     def close(self) -> None:

@@ -136,3 +136,25 @@ def test_without_the_table_a_search_says_the_index_is_missing(engine: Any) -> No
     with pytest.raises(IndexMissingError):
         s.version()
     assert not PostgresSellerIndex(engine.raw_connection).exists()
+
+
+def test_a_swap_waits_for_a_writer_and_keeps_its_row(engine: Any, index: Any) -> None:
+    import threading
+    import time
+
+    index.apply(SAMPLE)
+    writer = engine.raw_connection()
+    with writer.cursor() as cur:  # a change's transaction, open while the rebuild runs
+        postgres_write(cur, [make_seller("w", "换表时写入的商行")])
+    done: list[int] = []
+    rebuild = threading.Thread(target=lambda: done.append(index.rebuild(SAMPLE)))
+    rebuild.start()
+    time.sleep(1.0)
+    assert rebuild.is_alive() and not done  # the swap waits for the open write
+    writer.commit()
+    writer.close()
+    rebuild.join(30)
+    assert done == [len(SAMPLE)]
+    s = PostgresSellerSearcher(engine.raw_connection)
+    assert s.search("换表时").ids == ["w"]
+    assert s.search("平安").total == 2

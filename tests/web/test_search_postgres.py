@@ -83,7 +83,9 @@ def test_a_change_is_found_the_moment_it_is_committed(pg_app, pg_session):
     assert _total(client, "Yunfam") == 1  # a typo
     suggestions = client.get("/api/v1/suggest", query_string={"q": "杭州云"}).json["data"]
     assert [s["text"] for s in suggestions] == ["杭州云帆数码科技有限公司"]
-    assert client.get("/search", query_string={"q": "云帆"}).status_code == 200
+    page = client.get("/search", query_string={"q": "云帆"})
+    assert page.status_code == 200
+    assert "杭州<mark>云帆</mark>数码科技有限公司" in page.get_data(as_text=True)
 
 
 @pytest.mark.postgres
