@@ -75,8 +75,10 @@ class LiveSite:
         database: Path | None,
         index: Path | None = None,
         database_url: str | None = None,
+        settings: dict[str, str] | None = None,
     ) -> None:
-        """``database``: a SQLite file to copy; or ``database_url``, a migrated database."""
+        """``database``: a SQLite file to copy; or ``database_url``, a migrated database;
+        ``settings``: more environment of the served app (and of ``app``)."""
         from web import create_app
 
         self.folder = folder
@@ -97,6 +99,7 @@ class LiveSite:
             "FLASK_APP": "wsgi",
             # The tests ask one site many times from one address (rate limits have their own).
             "RATELIMIT_ENABLED": "0",
+            **(settings or {}),
         }
         # The same settings as the served app (the environment's), for seeding and reading.
         self.app = create_app(
@@ -108,6 +111,7 @@ class LiveSite:
                     "SIGNING_KEY_DIR",
                     "SECRET_KEY",
                     "DIGEST_SECRET",
+                    *(settings or {}),
                 )
             }
         )

@@ -27,6 +27,9 @@ from search.sellers import MAX_PER_PAGE, SUGGEST_EXAMINED, _check_page, _names, 
 
 #: results of up to this many matches are scored with ts_rank inside their tiers
 RANK_ABOVE = 1000
+#: ts_rank's normalisation: 1 divides by 1 + log(the document's length), as BM25 favours
+#: the shorter of two names that match alike
+RANK_NORMALIZATION = 1
 #: results are counted exactly (facets too) up to this many matches; past it the total is
 #: the planner's estimate and there are no facets (as the Whoosh backend past FACET_ABOVE)
 COUNT_BOUND = 100_000
@@ -192,7 +195,8 @@ class PostgresSellerSearcher:
         )
         tier_args = [qc.text_of(exact), qc.text_of(start)] if tier != "2" else []
         cur.execute(
-            f"SELECT id, doc, {tier} AS tier, ts_rank(tokens, %s::tsquery, 1) AS score"
+            f"SELECT id, doc, {tier} AS tier,"
+            f" ts_rank(tokens, %s::tsquery, {RANK_NORMALIZATION}) AS score"
             f" FROM {sc.TABLE} WHERE tokens @@ %s::tsquery{where}"
             " ORDER BY tier, score DESC, rank DESC, id LIMIT %s OFFSET %s",
             (*tier_args, qc.text_of(q), qc.text_of(q), *params, per_page, (page - 1) * per_page),

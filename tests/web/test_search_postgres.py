@@ -139,3 +139,44 @@ def test_reindex_rebuilds_the_table_and_check_index_agrees(pg_app, pg_session):
     assert result.exit_code == 0, result.output
     assert "index is complete and current" in result.output
     assert _total(pg_app.test_client(), "重建测试") == 3
+
+
+@pytest.fixture
+def pg_live(tmp_path, pg_engine):
+    from ..live import LiveSite
+
+    with pg_engine.connect() as conn:
+        schema = conn.execute(text("SELECT current_schema()")).scalar_one()
+    url = pg_engine.url.update_query_dict({"options": f"-csearch_path={schema}"})
+    site = LiveSite(
+        tmp_path,
+        None,
+        database_url=url.render_as_string(hide_password=False),
+        settings={"SEARCH_BACKEND": "postgres"},
+    )
+    try:
+        yield site
+    finally:
+        site.stop()
+
+
+@pytest.mark.postgres
+def test_a_registration_is_found_by_every_worker_when_its_request_returns(pg_live):
+    """gunicorn's two workers and the scheduler on PostgreSQL: what one request registers,
+    the very next search finds, whichever worker answers it (no index to wait for)."""
+    from urllib.parse import quote
+
+    from ..factories import make_token, new_code
+
+    with pg_live.app.extensions["registry_db"].writer() as session:
+        token = make_token(session, "regulator")
+    pg_live.start()
+    for i in range(3):
+        body = [{"统一社会信用代码": new_code(), "企业名称": f"即时可查{i}号贸易有限公司"}]
+        posted = pg_live.post("/api/v1/registrations", body, token=token)
+        assert posted.status == 200, posted.text
+        answers = pg_live.burst([f"/api/v1/sellers?q={quote(f'即时可查{i}号')}"] * 4)
+        assert {a.status for a in answers} == {200}
+        assert all(a.json()["meta"]["total"] == 1 for a in answers), [a.text for a in answers]
+    every = pg_live.from_every_worker(f"/api/v1/sellers?q={quote('即时可查')}")
+    assert {a.json()["meta"]["total"] for a in every} == {3}
