@@ -170,12 +170,7 @@ def _apply_changes(session, paths: tuple[Path, Path], limit: int, release=None) 
     if not entries:
         return 0
     ids = list(dict.fromkeys(sid for sid, _ in entries))
-    narrative_docs: list[dict] = []
-    dropped: list[str] = []
-    for lo in range(0, len(ids), BATCH):
-        docs, gone = narrative_documents(session, ids[lo : lo + BATCH])
-        narrative_docs += docs
-        dropped += gone
+    narrative_docs, dropped = _narratives(session, ids)
     # Sellers are never deleted (the registry keeps history), so every id has a document.
     documents = list(_documents(session, ids))
     if release is not None:
@@ -185,6 +180,17 @@ def _apply_changes(session, paths: tuple[Path, Path], limit: int, release=None) 
     # under the score's own entry): only documents whose content differs are written.
     sellers.apply(documents, sequence=last, skip_unchanged=True)
     return len(ids)
+
+
+def _narratives(session, ids: list[int]) -> tuple[list[dict], list[str]]:
+    """The narratives of *ids* to index, and those to drop, read BATCH sellers at a time."""
+    narrative_docs: list[dict] = []
+    dropped: list[str] = []
+    for lo in range(0, len(ids), BATCH):
+        docs, gone = narrative_documents(session, ids[lo : lo + BATCH])
+        narrative_docs += docs
+        dropped += gone
+    return narrative_docs, dropped
 
 
 def _apply_postgres(session, paths: tuple[Path, Path], limit: int, release=None) -> int:
@@ -197,21 +203,22 @@ def _apply_postgres(session, paths: tuple[Path, Path], limit: int, release=None)
         head = changelog.head(session)
         ids = [i for batch in all_seller_ids(session, BATCH) for i in batch]
         _rebuild_narratives(session, paths, ids, head)
-    entries, last = changelog.since(session, narratives.last_sequence() or 0, limit)
-    if entries:
-        ids = list(dict.fromkeys(sid for sid, _ in entries))
-        narratives.apply(*narrative_documents(session, ids), sequence=last)
+    told, last_told = changelog.since(session, narratives.last_sequence() or 0, limit)
+    named = list(dict.fromkeys(sid for sid, _ in told))
+    narrative_docs, dropped = _narratives(session, named)
     entries, last = changelog.since(session, sellers.last_sequence() or 0, limit)
-    if not entries:
-        return 0
     ids = list(dict.fromkeys(sid for sid, _ in entries))
     # Rows written since this version (in the transaction of a change, after the documents
     # here were read) are newer than these documents: they are kept.
     version = sellers.version()
-    sellers.apply(
-        seller_documents(session, ids), sequence=last, skip_unchanged=True, written_before=version
-    )
-    return len(ids)
+    documents = list(_documents(session, ids))
+    if release is not None:
+        release()
+    if told:
+        narratives.apply(narrative_docs, dropped, sequence=last_told)
+    if entries:
+        sellers.apply(documents, sequence=last, skip_unchanged=True, written_before=version)
+    return max(len(named), len(ids))
 
 
 def compact(session, paths: tuple[Path, Path], *, force: bool = False) -> bool:
