@@ -20,7 +20,13 @@ from __future__ import annotations
 from search.engine import census
 from search.engine.narratives import NarrativeSearcher
 from search.engine.writing import ApplyStats, NarrativeIndex, SellerIndex, exists, rebuild
-from search.errors import IndexBusyError, IndexMissingError, QueryError, SearchError
+from search.errors import (
+    IndexBusyError,
+    IndexMissingError,
+    QueryError,
+    SearchError,
+    SearchUnavailableError,
+)
 from search.postgres import PostgresSellerIndex, PostgresSellerSearcher
 from search.postgres import write as postgres_write
 from search.query import Shape, shape_of
@@ -50,6 +56,7 @@ __all__ = [
     "Recent",
     "SearchError",
     "SearchResults",
+    "SearchUnavailableError",
     "SellerHit",
     "SellerIndex",
     "SellerMentions",

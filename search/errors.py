@@ -17,3 +17,8 @@ class IndexBusyError(SearchError):
 
 class IndexMissingError(SearchError):
     """There is no index at the path (or it was built by another schema version)."""
+
+
+class SearchUnavailableError(SearchError):
+    """The database a search reads (SEARCH_BACKEND=postgres) is out of reach for now:
+    restarting, or the connection was lost; worth retrying (the web answers 503)."""

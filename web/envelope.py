@@ -16,6 +16,7 @@ from werkzeug.exceptions import HTTPException, ServiceUnavailable
 
 from registry.core.db import unavailable
 from registry.core.errors import RegistryError
+from search import SearchUnavailableError
 
 from .page_errors import page_message
 from .request import Page
@@ -131,8 +132,16 @@ def register(app: Flask) -> None:
     def _database_error(exc: DBAPIError):
         if not unavailable(exc):
             return _unexpected(exc)
+        return _database_unavailable(exc.orig)
+
+    @app.errorhandler(SearchUnavailableError)
+    def _search_unavailable(exc: SearchUnavailableError):
+        # The seller search reads the database itself (SEARCH_BACKEND=postgres).
+        return _database_unavailable(exc.__cause__ or exc)
+
+    def _database_unavailable(cause: BaseException | None):
         # Restarting, failed over or busy: say so, and when to come back.
-        log.warning("database unavailable on %s %s: %s", request.method, request.path, exc.orig)
+        log.warning("database unavailable on %s %s: %s", request.method, request.path, cause)
         if _wants_json():
             response, status = error(
                 503, "database_unavailable", "the registry's database is briefly unavailable"

@@ -16,11 +16,11 @@ from typing import Any
 
 from search import fuzzy
 from search.documents import FACET_FIELDS
-from search.errors import IndexMissingError, QueryError
+from search.errors import IndexMissingError, QueryError, SearchUnavailableError
 from search.highlight import highlights
 from search.postgres import compile as qc
 from search.postgres import schema as sc
-from search.postgres.writing import Connect, connection, trgm_schema
+from search.postgres.writing import Connect, connection, out_of_reach, trgm_schema
 from search.query import EXACT_BOOST, MAX_EXPANSIONS, START_BOOST, ParsedQuery, parse
 from search.results import Filters, SearchResults, SellerHit, Suggestion
 from search.sellers import MAX_PER_PAGE, SUGGEST_EXAMINED, _check_page, _names, _starts_with
@@ -75,6 +75,10 @@ class PostgresSellerSearcher:
         except Exception as exc:
             if getattr(exc, "sqlstate", None) == "42P01":
                 raise IndexMissingError("there is no seller search table") from exc
+            if out_of_reach(exc):
+                raise SearchUnavailableError(
+                    f"the search's database is out of reach: {exc}"
+                ) from exc
             raise
 
     def version(self) -> tuple[str, int]:

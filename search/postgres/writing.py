@@ -37,6 +37,22 @@ def _missing(exc: BaseException) -> bool:
     return getattr(exc, "sqlstate", None) == "42P01"  # undefined_table
 
 
+#: SQLSTATEs of a server shutting down or starting up (57P01-57P03), of a lost connection (08)
+_GONE = ("57P01", "57P02", "57P03")
+
+
+def out_of_reach(exc: BaseException) -> bool:
+    """Whether a driver's error means the database is out of reach for now (restarting, the
+    connection lost), as registry.core.db.unavailable tells for SQLAlchemy's errors."""
+    if not type(exc).__module__.startswith("psycopg"):
+        return False
+    state = getattr(exc, "sqlstate", None)
+    if state:
+        return state in _GONE or state.startswith("08")
+    # No state: the connection broke, or was already closed.
+    return type(exc).__name__ in ("OperationalError", "InterfaceError")
+
+
 @contextmanager
 def connection(connect: Connect) -> Iterator[Any]:
     """A connection of *connect*, rolled back unless committed, and given back."""
@@ -46,6 +62,8 @@ def connection(connect: Connect) -> Iterator[Any]:
     except BaseException:
         try:
             conn.rollback()
+        except Exception:
+            pass  # a connection that broke cannot roll back: the error that broke it is raised
         finally:
             conn.close()
         raise

@@ -158,3 +158,27 @@ def test_a_swap_waits_for_a_writer_and_keeps_its_row(engine: Any, index: Any) ->
     s = PostgresSellerSearcher(engine.raw_connection)
     assert s.search("换表时").ids == ["w"]
     assert s.search("平安").total == 2
+
+
+def _terminated(engine: Any) -> Any:
+    """A connection of *engine*'s database whose server process was terminated."""
+    from sqlalchemy import text
+
+    pooled = engine.raw_connection()
+    pooled.detach()  # ours now: the pool never hands it out again
+    conn = pooled.dbapi_connection
+    with engine.connect() as admin:
+        admin.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": conn.info.backend_pid})
+    return conn
+
+
+def test_a_lost_connection_is_a_search_unavailable_error(engine: Any, index: Any) -> None:
+    from search import SearchUnavailableError
+
+    index.apply(SAMPLE)
+    dead = _terminated(engine)
+    s = PostgresSellerSearcher(lambda: dead)
+    with pytest.raises(SearchUnavailableError):
+        s.search("平安")
+    with pytest.raises(SearchUnavailableError):
+        s.suggest("平安")

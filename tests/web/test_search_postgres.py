@@ -180,3 +180,18 @@ def test_a_registration_is_found_by_every_worker_when_its_request_returns(pg_liv
         assert all(a.json()["meta"]["total"] == 1 for a in answers), [a.text for a in answers]
     every = pg_live.from_every_worker(f"/api/v1/sellers?q={quote('即时可查')}")
     assert {a.json()["meta"]["total"] for a in every} == {3}
+
+
+@pytest.mark.postgres
+def test_a_lost_database_connection_is_a_503_not_a_500(pg_app, pg_session):
+    from ..search.test_postgres_backend import _terminated
+
+    make_seller(pg_session, legal_name="断线测试商行")
+    engine = pg_app.extensions["registry_db"].engine
+    dead = _terminated(engine)
+    pg_app.extensions["seller_searcher"] = PostgresSellerSearcher(lambda: dead)
+    client = pg_app.test_client()
+    for path in ("/api/v1/sellers?q=断线", "/api/v1/suggest?q=断线", "/search?q=断线"):
+        response = client.get(path)
+        assert response.status_code == 503, path
+        assert response.headers["Retry-After"]
