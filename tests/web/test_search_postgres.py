@@ -195,3 +195,21 @@ def test_a_lost_database_connection_is_a_503_not_a_500(pg_app, pg_session):
         response = client.get(path)
         assert response.status_code == 503, path
         assert response.headers["Retry-After"]
+
+
+@pytest.mark.postgres
+def test_a_failure_to_write_search_rows_does_not_lose_the_change(pg_app, pg_session, caplog):
+    from sqlalchemy import func, select
+
+    from registry.registration.models import Seller
+
+    engine = pg_app.extensions["registry_db"].engine
+    with engine.begin() as conn:
+        conn.execute(text("ALTER TABLE search_seller RENAME TO search_seller_away"))
+    make_seller(pg_session, legal_name="写入失败测试商行")
+    assert pg_session.execute(select(func.count()).select_from(Seller)).scalar_one() == 1
+    assert "left to the change-log consumer" in caplog.text
+    with engine.begin() as conn:
+        conn.execute(text("ALTER TABLE search_seller_away RENAME TO search_seller"))
+    settle(pg_app)
+    assert _total(pg_app.test_client(), "写入失败") == 1
