@@ -385,3 +385,10 @@ def test_a_rebuild_replaces_everything(backend: Backend) -> None:
 def test_a_bad_document_is_refused(backend: Backend) -> None:
     with pytest.raises(ValueError):
         backend.apply([{"id": "", "legal_name": "空"}])
+
+
+def test_quotes_and_backslashes_in_a_shop_url_are_plain_characters(backend: Backend) -> None:
+    url = "https://shop.example.com/it's\\odd?shopid=7'1"
+    s = backend.apply([make_seller("q", "引号测试商行", store_urls=[url])])
+    assert s.search(url).ids == ["q"]
+    assert s.search("https://shop.example.com/it's\\odd?shopid=7").total == 0
