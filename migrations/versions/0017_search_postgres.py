@@ -56,6 +56,7 @@ def upgrade() -> None:
     op.execute("ALTER TABLE search_seller ADD CONSTRAINT search_seller_pkey PRIMARY KEY (id)")
     op.execute("CREATE INDEX search_seller_tokens ON search_seller USING gin (tokens)")
     op.execute("CREATE INDEX search_seller_touched ON search_seller (touched)")
+    op.execute("CREATE INDEX search_seller_rank ON search_seller (rank DESC, id)")
     op.execute(
         "CREATE TABLE search_word (word text NOT NULL,"
         " CONSTRAINT search_word_pkey PRIMARY KEY (word))"

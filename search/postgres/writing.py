@@ -409,6 +409,6 @@ def _swap(cur: Any, started: int, sequence: int | None) -> None:
     cur.execute(f"ALTER TABLE {_WORDS_NEXT} RENAME TO {words}")
     cur.execute(f"ALTER TABLE {live} RENAME CONSTRAINT {_NEXT}_pkey TO {live}_pkey")
     cur.execute(f"ALTER TABLE {words} RENAME CONSTRAINT {_WORDS_NEXT}_pkey TO {words}_pkey")
-    for suffix in ("tokens", "touched"):
+    for suffix in ("tokens", "touched", "rank"):
         cur.execute(f"ALTER INDEX {_NEXT}_{suffix} RENAME TO {live}_{suffix}")
     cur.execute(f"ALTER INDEX {_WORDS_NEXT}_trgm RENAME TO {words}_trgm")

@@ -65,6 +65,15 @@ def test_past_the_bound_the_total_is_an_estimate_without_facets(engine: Any, ind
     assert len(set(ids)) == 60
 
 
+def test_short_text_in_most_names_is_estimated_not_counted(engine: Any, index: Any) -> None:
+    index.rebuild(_paging_docs())  # analysed: the planner knows how common 翻页 is
+    s = PostgresSellerSearcher(engine.raw_connection, rank_above=10, count_bound=50)
+    res = s.search("翻页", per_page=5)
+    assert not res.exact_total and res.total > 50
+    assert res.ids == ["p229", "p228", "p227", "p226", "p225"]  # best sellers first
+    assert s.search("翻页", page=2, per_page=5).ids == ["p224", "p223", "p222", "p221", "p220"]
+
+
 def test_a_long_word_two_typos_away_is_found_by_trigrams(engine: Any, index: Any) -> None:
     index.apply(SAMPLE)
     s = PostgresSellerSearcher(engine.raw_connection)
