@@ -75,7 +75,7 @@ class IndexReport:
 
 def rebuild(
     session,
-    paths: tuple[Path, Path],
+    paths: tuple[Path, Path] | None,
     progress: Callable[[int], None] | None = None,
     *,
     procs: int | None = None,
@@ -84,8 +84,12 @@ def rebuild(
     """Rebuild both indexes into new directories and switch to them atomically.
 
     The sellers are split into up to *procs* (default: the CPU count) contiguous parts of
-    at least *min_per_part* sellers, each indexed in its own process.
+    at least *min_per_part* sellers, each indexed in its own process. With
+    SEARCH_BACKEND=postgres, *paths* None rebuilds the seller table alone (no node's
+    narrative index).
     """
+    if paths is None and not on_postgres():
+        raise ValueError("the Whoosh indexes need their paths")
     head = changelog.head(session)  # taken first: changes made during the build replay later
     ids = [i for batch in all_seller_ids(session, BATCH) for i in batch]
     if on_postgres():
@@ -101,8 +105,10 @@ def rebuild(
             size = -(-len(ids) // count)
             engine = session.get_bind()
             parts = [_part(engine, ids[lo : lo + size]) for lo in range(0, len(ids), size)]
+        assert paths is not None
         total = SellerIndex(paths[0]).rebuild_parts(parts, progress=progress, sequence=head)
-    _rebuild_narratives(session, paths, ids, head)
+    if paths is not None:
+        _rebuild_narratives(session, paths, ids, head)
     return total
 
 

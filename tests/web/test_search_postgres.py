@@ -213,3 +213,15 @@ def test_a_failure_to_write_search_rows_does_not_lose_the_change(pg_app, pg_sess
         conn.execute(text("ALTER TABLE search_seller_away RENAME TO search_seller"))
     settle(pg_app)
     assert _total(pg_app.test_client(), "写入失败") == 1
+
+
+@pytest.mark.postgres
+def test_the_seller_table_alone_is_rebuilt_without_index_paths(pg_app, pg_session):
+    from web.db import database
+    from web.indexing import rebuild
+
+    make_seller(pg_session, legal_name="只建表测试商行")
+    with pg_app.app_context(), database().reader() as session:
+        assert rebuild(session, None) == 1
+    assert not (index_paths(pg_app)[1]).exists()  # no narrative index made
+    assert _total(pg_app.test_client(), "只建表") == 1
