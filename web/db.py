@@ -15,6 +15,7 @@ replica may lag and still be read (``REPLICA_MAX_LAG_SECONDS`` and one check).
 
 from __future__ import annotations
 
+import logging
 import math
 from dataclasses import dataclass
 
@@ -25,8 +26,10 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session
 
-from registry.core.db import make_engine, session_factory, writer
+from registry.core.db import make_engine, session_factory, unavailable, writer
 from registry.core.replicas import Replicas, lsn
+
+log = logging.getLogger(__name__)
 
 #: the reads a replica may answer: public, and tolerant of a lag of a few seconds
 REPLICA_ENDPOINTS = frozenset(
@@ -186,5 +189,15 @@ def _remember_write(response: Response) -> Response:
 
 def _close_session(_exc: BaseException | None) -> None:
     session = g.pop("db", None)
-    if session is not None:
+    if session is None:
+        return
+    try:
         session.close()
+    except DBAPIError as exc:
+        # The answer is made already; a connection that died under it (a replica killed, the
+        # primary restarting) fails the closing ROLLBACK, which raised out of the teardown
+        # and turned a sent answer into gunicorn's 500. The pool drops the connection.
+        if not unavailable(exc):
+            raise
+        log.warning("a database connection was lost as its request ended: %s", exc.orig)
+        session.invalidate()
