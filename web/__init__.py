@@ -26,10 +26,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         app.config.from_mapping(config)
     settings.check_search_backend(app.config)
     app.json.ensure_ascii = False  # Chinese stays readable in the JSON API
-    from .request import Request, refuse_nul_characters
+    from .request import Request, refuse_control_characters
 
     app.request_class = Request  # a query string that is not UTF-8 is read, not a 500
-    refuse_nul_characters(app)
+    refuse_control_characters(app)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = settings.secret_key(app.instance_path)
     if not app.config.get("DIGEST_SECRET"):

@@ -97,9 +97,10 @@ class EvidenceForm(FlaskForm):
     evidence = MultipleFileField(
         _l("Evidence (private)"),
         description=_l(
-            "Photos (JPEG or PNG) or PDF documents: at most 5 files of 5 MB each. Only the "
-            "consumer, the moderators and, once the case is escalated, the regulator can open "
-            "them; location and camera data are removed from photos."
+            "Photos (JPEG or PNG) or PDF documents: at most 5 files of 5 MB each. Only you "
+            "and the seller's other staff, the consumer, the moderators and, once the case is "
+            "escalated, the regulator can open them; location and camera data are removed "
+            "from photos."
         ),
     )
 

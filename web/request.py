@@ -62,10 +62,18 @@ def query_pairs(query: bytes) -> list[tuple[str, str]]:
     return parse_qsl(text, keep_blank_values=True, errors=QUOTE_ERRORS)
 
 
-def refuse_nul_characters(app) -> None:
+#: bytes no address may hold unescaped: C0 controls and DEL (a browser escapes them)
+_CONTROL = frozenset(range(0x20)) | {0x7F}
+
+
+def refuse_control_characters(app) -> None:
     """Answer 400 to a path, query or form holding a NUL character: PostgreSQL refuses NUL
     in text, so such a value would reach the database only to fail there (a 500). JSON
-    bodies are read by ``registry.core.payload``, which refuses NUL itself."""
+    bodies are read by ``registry.core.payload``, which refuses NUL itself.
+
+    And to a query string holding an unescaped control character: werkzeug copies the raw
+    query into the Location of a routing redirect (``/sellers/x/?<LF>`` to
+    ``/sellers/x?<LF>``), and a header with a line break in it raised, a 500."""
 
     @app.before_request
     def _refuse_nul() -> None:
@@ -74,6 +82,8 @@ def refuse_nul_characters(app) -> None:
         query = request.query_string
         if "\x00" in request.path or b"%00" in query or b"\x00" in query:
             raise BadRequest("a NUL character in the address")
+        if not _CONTROL.isdisjoint(query):
+            raise BadRequest("a control character in the address")
         if request.mimetype == "application/x-www-form-urlencoded" and any(
             "\x00" in key or "\x00" in value for key, value in request.form.items(multi=True)
         ):
