@@ -1,14 +1,21 @@
-"""Benchmark the seller search (Whoosh) against SQLite FTS5 on a generated corpus.
+"""Benchmark the seller search (Whoosh, and PostgreSQL beside it) on a generated corpus.
 
 Usage::
 
     python bench/search_bench.py                 # 100,000 sellers
     python bench/search_bench.py --sizes 100000,1000000 --queries 200
+    python bench/search_bench.py 1000000 --backend both --out bench/results/search_bench_pg.json
 
 Sellers are generated as city + brand + trade + legal suffix from the company-name
 lexicon in ../shared/data (a small built-in word list when it is absent), with store
 names, English names, domains and valid Unified Social Credit Codes. Writes a table to
 stdout and bench/results/search_bench.json.
+
+``--backend`` whoosh, postgres or both (the default when PostgreSQL answers at
+``BENCH_POSTGRES_URL``, else whoosh): the PostgreSQL backend (SEARCH_BACKEND=postgres) is
+measured on the same sellers and queries in a database of its own (``--pg-database``,
+dropped and made again), with the top-10 overlap of the two; see bench/postgres_search.py.
+SQLite FTS5 (an anchor) runs beside Whoosh unless ``--no-sqlite``.
 """
 
 from __future__ import annotations
@@ -38,6 +45,9 @@ from pypinyin import lazy_pinyin
 from search import QueryError, SellerIndex, SellerSearcher
 from search import text as tx
 from search.query import INSIDE_WORDS, TYPOS, parse, seller_query, wants_more
+
+sys.path.insert(0, str(ROOT / "bench"))
+import postgres_search as pgb
 
 DATA = ROOT.parent / "shared" / "data"
 LEXICON = DATA / "cn_company_name_lexicon"
@@ -221,7 +231,10 @@ def bench_whoosh(
     work: Path,
     reuse: bool = False,
     procs: int = 1,
+    tops: pgb.Tops | None = None,
+    visible_runs: int = pgb.VISIBLE_RUNS,
 ) -> dict[str, Any]:
+    """Measure the Whoosh backend; fill *tops* with the first 10 ids of every query."""
     path = work / "whoosh"
     t0 = time.perf_counter()
     cpu0 = _cpu_seconds()
@@ -252,14 +265,17 @@ def bench_whoosh(
     }
     for kind, items in queries.items():
         times, found, top, totals, errors = [], 0, 0, [], 0
+        firsts: list[list[str] | None] = []
         for q, want in items:
             t0 = time.perf_counter()
             try:
                 res = searcher.search(q, per_page=20)
             except QueryError:
                 errors += 1
+                firsts.append(None)
                 continue
             times.append((time.perf_counter() - t0) * 1000)
+            firsts.append(res.ids[:10])
             totals.append(res.total)
             top += want in res.ids
             found += _matches(raw, q, want)
@@ -271,6 +287,8 @@ def bench_whoosh(
             "median_total": statistics.median(totals) if totals else 0,
             "query_errors": errors,
         }
+        if tops is not None:
+            tops[kind] = firsts
     for kind, cut in (("brand", 2), ("pinyin", 4)):
         times = []
         for q, _ in queries[kind][:100]:
@@ -279,8 +297,33 @@ def bench_whoosh(
             times.append((time.perf_counter() - t0) * 1000)
         out[f"suggest_{kind}_prefix"] = _pcts(times)
     out.update(_writes(docs, path, searcher))
+    if tops is not None:  # beside the PostgreSQL backend's
+        out["visible"] = _visible(docs, path, searcher, visible_runs)
     searcher.close()
     return out
+
+
+def _visible(docs: list[dict[str, Any]], path: Path, searcher: Any, runs: int) -> dict[str, Any]:
+    """Apply a renamed seller (as the change-log consumer does, one at a time) and time each
+    apply until the first search that finds it; the consumer's poll interval comes on top."""
+    picked = pgb.picked_for_changes(docs, runs)
+    applies, times, missed = [], [], 0
+    for i, doc in enumerate(picked):
+        change = _public(pgb.renamed(doc, i))
+        t0 = time.perf_counter()
+        SellerIndex(path).apply([change], [], sequence=2 + i)
+        applies.append((time.perf_counter() - t0) * 1000)
+        while doc["id"] not in searcher.search(change["legal_name"], per_page=20).ids:
+            if time.perf_counter() - t0 > pgb.VISIBLE_GIVE_UP_S:
+                missed += 1
+                break
+        times.append((time.perf_counter() - t0) * 1000)
+    return {
+        "runs": len(picked),
+        "apply_ms": pgb._summary(applies),
+        "apply_to_found_ms": pgb._summary(times),
+        "not_found_within_s": {"s": pgb.VISIBLE_GIVE_UP_S, "count": missed},
+    }
 
 
 def _writes(docs: list[dict[str, Any]], path: Path, searcher: Any) -> dict[str, Any]:
@@ -482,6 +525,115 @@ def table(result: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def _cells(stats: dict[str, Any], recall: bool = True) -> str:
+    if not stats:
+        return f"{'':>{8 * (5 if recall else 4)}}"
+    cells = "".join(f"{stats.get(k, 0):>8.2f}" for k in ("p50", "p95", "p99", "max"))
+    return cells + (f"{stats['recall']:>8.3f}" if recall else "")
+
+
+def _visible_ms(stats: dict[str, Any], key: str) -> str:
+    found = stats.get(key) or {}
+    return f"p50 {found.get('p50')} ms, p95 {found.get('p95')} ms, max {found.get('max')} ms"
+
+
+def pair_table(result: dict[str, Any]) -> str:
+    """Return the run with both backends side by side, one row per query type (ms)."""
+    w, p = result.get("whoosh", {}), result["postgres"]
+    per_m = 1e6 / result["n"]
+    lines = [f"n={result['n']:,}"]
+    if w:
+        lines.append(
+            f"  whoosh:   build {w['build_s']} s ({w['docs_per_s']} docs/s,"
+            f" {w['build_procs']} processes), index {w['index_mb']} MB"
+            f" ({round(w['index_mb'] * per_m, 1)} MB per million sellers),"
+            f" apply 1,000 changes {w['apply_1000_s']} s"
+        )
+    lines.append(
+        f"  postgres: rebuild {p['build_s']} s ({p['docs_per_s']} docs/s; COPY {p['copy_s']} s,"
+        f" index and swap {p['index_and_swap_s']} s, {p['python_cpu_s']} s CPU in Python),"
+        f" tables {p['index_mb']} MB ({p['index_mb_per_million']} MB per million sellers),"
+        f" apply 1,000 changes {p['apply_1000_s']} s"
+    )
+    v = p["visible"]
+    lines.append(
+        f"  postgres: commit -> first search that finds it ({v['runs']} changes):"
+        f" {_visible_ms(v, 'commit_to_found_ms')};"
+        f" not found within {v['not_found_within_s']['s']} s: {v['not_found_within_s']['count']}"
+    )
+    if w.get("visible"):
+        lines.append(
+            f"  whoosh:   apply -> first search that finds it ({w['visible']['runs']} changes):"
+            f" {_visible_ms(w['visible'], 'apply_to_found_ms')} (+ the consumer's poll);"
+            f" the apply alone p50 {w['visible']['apply_ms'].get('p50')} ms,"
+            f" p95 {w['visible']['apply_ms'].get('p95')} ms"
+        )
+    pending = p.get("gin_pending_after_writes")
+    if pending:
+        lines.append(
+            f"  postgres: after 1,000 + {v['runs']} writes the GIN pending list holds"
+            f" {pending['rows']} rows in {pending['pages']} pages (the last column)"
+        )
+    head = "".join(f"{h:>8}" for h in ("p50", "p95", "p99", "max", "recall"))
+    lines.append(f"{'':<20} | {'whoosh':<40}| {'postgres':<40}|{'top10':>8}|{'pg p95':>8}")
+    lines.append(f"{'type':<16}{'n':>4} |{head} |{head} |{'overlap':>8}|{'1k wr.':>8}")
+    overlap = p.get("overlap", {})
+    for kind, stats in p["types"].items():
+        both = overlap.get("types", {}).get(kind, {}).get("mean")
+        after = p.get("types_after_writes", {}).get(kind, {}).get("p95")
+        lines.append(
+            f"{kind:<16}{stats['n']:>4} |{_cells(w.get('types', {}).get(kind, {}))}"
+            f" |{_cells(stats)} |{'' if both is None else f'{both:>8.2f}':>8}"
+            f"|{'' if after is None else f'{after:>8.2f}':>8}"
+        )
+    for kind in ("brand", "pinyin"):
+        key = f"suggest_{kind}_prefix"
+        lines.append(
+            f"{'suggest_' + kind:<16}{'':>4} |{_cells(w.get(key, {}), False)}{'':>8}"
+            f" |{_cells(p[key], False)}{'':>8} |"
+        )
+    if overlap:
+        lines.append(f"{'total':<16}{'':>4} |{'':>40} |{'':>40} |{overlap['total']:>8.2f}")
+    return "\n".join(lines)
+
+
+def _backend(choice: str | None) -> str:
+    if choice is not None:
+        return choice
+    if pgb.reachable():
+        return "both"
+    print(f"PostgreSQL does not answer at {pgb.PG_URL}: Whoosh only", file=sys.stderr)
+    return "whoosh"
+
+
+def _run(
+    args: argparse.Namespace, backend: str, n: int, docs: list[dict[str, Any]], work: Path
+) -> dict[str, Any]:
+    queries = query_set(docs, args.queries)
+    gc.collect()
+    gc.freeze()  # a web worker does not hold the corpus: keep its GC out of the timings
+    result: dict[str, Any] = {"n": n}
+    tops: pgb.Tops | None = {} if backend == "both" else None
+    if backend in ("whoosh", "both"):
+        result["whoosh"] = bench_whoosh(docs, queries, work, args.reuse, args.procs, tops)
+        if not args.no_sqlite:
+            result["sqlite"] = bench_sqlite(docs, queries, work)
+    if backend in ("postgres", "both"):
+        from registry.core.db import make_engine
+
+        engine = make_engine(pgb.fresh_database(args.pg_database))
+        try:
+            result["postgres_server"] = pgb.server_settings(engine)
+            result["postgres"] = pgb.bench_postgres(
+                docs, queries, engine, public=_public, pcts=_pcts, whoosh_tops=tops
+            )
+        finally:
+            engine.dispose()
+            if args.keep is None:
+                pgb.drop_database(args.pg_database)
+    return result
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("size", nargs="?", type=int, default=None)
@@ -492,6 +644,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-sqlite", action="store_true")
     parser.add_argument(
         "--procs", type=int, default=os.cpu_count(), help="processes of the rebuild (parts)"
+    )
+    parser.add_argument(
+        "--backend",
+        choices=("whoosh", "postgres", "both"),
+        default=None,
+        help="default: both when PostgreSQL answers at BENCH_POSTGRES_URL, else whoosh",
+    )
+    parser.add_argument(
+        "--pg-database",
+        default=pgb.DATABASE,
+        help="the database the postgres backend is measured in (dropped and made again)",
     )
     parser.add_argument("--out", type=Path, default=RESULTS)
     parser.add_argument(
@@ -506,6 +669,7 @@ def main(argv: list[str] | None = None) -> int:
         help="MAX_GRAM,PINYIN_WINDOW,INITIALS_GRAM to compare analysis choices",
     )
     args = parser.parse_args(argv)
+    backend = _backend(args.backend)
     sizes = [int(s) for s in args.sizes.split(",")] if args.sizes else [args.size or 100000]
     if args.variant:
         tx.MAX_GRAM, tx.PINYIN_WINDOW, tx.INITIALS_GRAM = (int(v) for v in args.variant.split(","))
@@ -531,18 +695,14 @@ def main(argv: list[str] | None = None) -> int:
             t0 = time.perf_counter()
             docs = generate(n)
             gen_s = time.perf_counter() - t0
-            queries = query_set(docs, args.queries)
-            gc.collect()
-            gc.freeze()  # a web worker does not hold the corpus: keep its GC out of the timings
-            result: dict[str, Any] = {
-                "n": n,
-                "generate_s": round(gen_s, 1),
-                "whoosh": bench_whoosh(docs, queries, work, args.reuse, args.procs),
-            }
-            if not args.no_sqlite:
-                result["sqlite"] = bench_sqlite(docs, queries, work)
+            result = {"generate_s": round(gen_s, 1), **_run(args, backend, n, docs, work)}
             report["runs"].append(result)
-            print(table(result), flush=True)
+            if "whoosh" in result:
+                print(table(result), flush=True)
+            if "postgres" in result:
+                print(pair_table(result), flush=True)
+            gc.unfreeze()
+            del docs
         finally:
             if args.keep is None:
                 shutil.rmtree(work, ignore_errors=True)
@@ -555,6 +715,24 @@ def main(argv: list[str] | None = None) -> int:
         " (full scan, unranked) stands in",
         "fts5 has no pinyin and no typo tolerance: its recall there is what it is",
     ]
+    if backend != "whoosh":
+        report["notes"] += [
+            "postgres: the same sellers and queries; rebuild = PostgresSellerIndex.rebuild"
+            " (COPY into a new table, CREATE INDEX, swap), as flask reindex does it, from"
+            " the generated documents (reading them from the registry's tables not included,"
+            " nor for Whoosh)",
+            "postgres tables_mb: pg_total_relation_size (table, indexes, TOAST) of each table",
+            "overlap: mean of |top10_whoosh & top10_postgres| / max(1, min(len)) per query"
+            " (a query both answer with nothing counts 0); total over every query",
+            "postgres visible: a renamed seller written as web/search_rows.py does (SAVEPOINT,"
+            " write, RELEASE) and committed; from commit() to the first search, on another"
+            " connection, that finds it by its new name",
+            "pg p95 1k wr.: the same queries again after 1,000 + 50 writes since the rebuild:"
+            " rows written wait in the GIN index's pending list (fastupdate), which every"
+            " search reads through until (auto)vacuum merges it",
+            "whoosh visible: SellerIndex.apply of one renamed seller until a search finds it;"
+            " the change-log consumer's poll interval (2 s) comes on top",
+        ]
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
     print(f"wrote {args.out}")
