@@ -21,6 +21,9 @@ or size) four ways:
 and trivial once more at the end. Each run's ratio is to the mean of the trivial runs just
 before and after it; the table shows medians over the rounds.
 Target: every badge row >= 70 % of trivial, zero errors (and only 304s on the 304 rows).
+
+``--database postgres`` serves a PostgreSQL copy of the same data set (copied before anything
+is timed; ``BENCH_POSTGRES_URL``), and ``--search-backend postgres`` searches there too.
 """
 
 from __future__ import annotations

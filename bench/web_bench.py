@@ -25,6 +25,9 @@ a while (decoded postings, file pages in memory) while no measured answer is in 
 Each run's ratio is to the mean of the trivial runs just before and after it; the table
 shows medians over the rounds.
 Targets: profile >= 30 % of trivial, search >= 15 %, zero errors (on every row).
+
+``--database postgres`` serves a PostgreSQL copy of the same data set (copied before anything
+is timed; ``BENCH_POSTGRES_URL``), and ``--search-backend postgres`` searches there too.
 """
 
 from __future__ import annotations
