@@ -54,14 +54,20 @@ def upgrade() -> None:
         )"""
     )
     op.execute("ALTER TABLE search_seller ADD CONSTRAINT search_seller_pkey PRIMARY KEY (id)")
-    op.execute("CREATE INDEX search_seller_tokens ON search_seller USING gin (tokens)")
+    op.execute(
+        "CREATE INDEX search_seller_tokens ON search_seller USING gin (tokens)"
+        " WITH (fastupdate = off)"
+    )
     op.execute("CREATE INDEX search_seller_touched ON search_seller (touched)")
     op.execute("CREATE INDEX search_seller_rank ON search_seller (rank DESC, id)")
     op.execute(
         "CREATE TABLE search_word (word text NOT NULL,"
         " CONSTRAINT search_word_pkey PRIMARY KEY (word))"
     )
-    op.execute(f"CREATE INDEX search_word_trgm ON search_word USING gin (word {trgm}.gin_trgm_ops)")
+    op.execute(
+        f"CREATE INDEX search_word_trgm ON search_word USING gin (word {trgm}.gin_trgm_ops)"
+        " WITH (fastupdate = off)"
+    )
     op.execute(
         """CREATE TABLE search_meta (
             id integer PRIMARY KEY CHECK (id = 1),

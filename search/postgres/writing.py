@@ -103,7 +103,7 @@ def create(cur: Any) -> None:
         for statement in sc.table_ddl(sc.TABLE) + sc.index_ddl(sc.TABLE):
             cur.execute(statement)
     if not table_exists(cur, sc.WORDS):
-        for statement in sc.words_ddl(sc.WORDS, trgm or "public"):
+        for statement in sc.words_ddl(sc.WORDS) + sc.words_index_ddl(sc.WORDS, trgm or "public"):
             cur.execute(statement)
     if not table_exists(cur, sc.META):
         for statement in sc.META_DDL:
@@ -333,12 +333,15 @@ class PostgresSellerIndex:
                     if getattr(exc, "sqlstate", None) == "23505":  # unique_violation
                         raise ValueError("a document id appears twice in a rebuild") from exc
                     raise
-                trgm = trgm_schema(cur) or "public"
-                for statement in sc.words_ddl(_WORDS_NEXT, trgm, _WORDS_NEXT):
+                for statement in sc.words_ddl(_WORDS_NEXT, _WORDS_NEXT):
                     cur.execute(statement)
                 with cur.copy(f"COPY {_WORDS_NEXT} (word) FROM STDIN") as copy:
                     for word in sorted(words):
                         copy.write_row((word,))
+                # Indexed once filled: one sorted build, not a row at a time.
+                trgm = trgm_schema(cur) or "public"
+                for statement in sc.words_index_ddl(_WORDS_NEXT, trgm, _WORDS_NEXT):
+                    cur.execute(statement)
             conn.commit()
             with conn.cursor() as cur:
                 _swap(cur, started, sequence)

@@ -191,3 +191,60 @@ def test_a_lost_connection_is_a_search_unavailable_error(engine: Any, index: Any
         s.search("平安")
     with pytest.raises(SearchUnavailableError):
         s.suggest("平安")
+
+
+def pending_rows(cur: Any, index_name: str) -> int | None:
+    """Rows waiting in GIN index *index_name*'s pending list (pgstattuple's pgstatginindex),
+    or None where pgstattuple cannot be installed."""
+    cur.execute(
+        "SELECT n.nspname FROM pg_extension e JOIN pg_namespace n"
+        " ON n.oid = e.extnamespace WHERE e.extname = 'pgstattuple'"
+    )
+    found = cur.fetchone()
+    if found is None:
+        try:
+            cur.execute("SAVEPOINT stattuple")
+            cur.execute("CREATE EXTENSION pgstattuple SCHEMA public")
+            cur.execute("RELEASE SAVEPOINT stattuple")
+        except Exception:
+            cur.execute("ROLLBACK TO SAVEPOINT stattuple")
+            return None
+        found = ("public",)
+    schema = '"' + found[0].replace('"', '""') + '"'
+    cur.execute(f"SELECT pending_tuples FROM {schema}.pgstatginindex(%s::regclass)", (index_name,))
+    return int(cur.fetchone()[0])
+
+
+def gin_options(cur: Any, index_name: str) -> list[str]:
+    cur.execute(
+        "SELECT coalesce(reloptions, '{}') FROM pg_class WHERE oid = %s::regclass", (index_name,)
+    )
+    return list(cur.fetchone()[0])
+
+
+def assert_no_pending_rows(conn: Any) -> None:
+    """Neither GIN index of the search tables holds rows back in a pending list."""
+    with conn.cursor() as cur:
+        for name in ("search_seller_tokens", "search_word_trgm"):
+            assert "fastupdate=off" in gin_options(cur, name), name
+            pending = pending_rows(cur, name)
+            assert pending in (None, 0), f"{name}: {pending} rows pending"
+    conn.commit()
+
+
+def test_rows_written_after_a_rebuild_are_in_the_index_not_pending(engine: Any, index: Any) -> None:
+    index.rebuild(SAMPLE)
+    for n in range(40):  # each in a transaction of its own, as a seller's change is
+        conn = engine.raw_connection()
+        with conn.cursor() as cur:
+            postgres_write(
+                cur, [make_seller(f"w{n}", f"写后即查第{n}号商行", english_name=f"Pend{n}x")]
+            )
+        conn.commit()
+        conn.close()
+    conn = engine.raw_connection()
+    try:
+        assert_no_pending_rows(conn)
+    finally:
+        conn.close()
+    assert PostgresSellerSearcher(engine.raw_connection).search("写后即查").total == 40

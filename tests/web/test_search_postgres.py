@@ -225,3 +225,19 @@ def test_the_seller_table_alone_is_rebuilt_without_index_paths(pg_app, pg_sessio
         assert rebuild(session, None) == 1
     assert not (index_paths(pg_app)[1]).exists()  # no narrative index made
     assert _total(pg_app.test_client(), "只建表") == 1
+
+
+@pytest.mark.postgres
+def test_rows_written_at_commit_are_in_the_gin_index_not_its_pending_list(pg_app, pg_session):
+    """A pending list (GIN's fastupdate) would hold every row written at commit until
+    vacuum merged it, and each search would read through all of them."""
+    from ..search.test_postgres_backend import assert_no_pending_rows
+
+    for i in range(30):
+        make_seller(pg_session, legal_name=f"待合并测试{i}号贸易有限公司", english_name=f"Pendx{i}")
+    assert _total(pg_app.test_client(), "待合并测试") == 30
+    conn = pg_app.extensions["registry_db"].engine.raw_connection()
+    try:
+        assert_no_pending_rows(conn)
+    finally:
+        conn.close()
