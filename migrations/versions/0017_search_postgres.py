@@ -51,8 +51,9 @@ def upgrade() -> None:
             rank integer NOT NULL DEFAULT -1,
             touched bigint NOT NULL DEFAULT 0,
             doc jsonb NOT NULL
-        )"""
+        ) WITH (toast_tuple_target = 8160)"""
     )
+    op.execute("ALTER TABLE search_seller ALTER COLUMN tokens SET STATISTICS 1000")
     op.execute("ALTER TABLE search_seller ADD CONSTRAINT search_seller_pkey PRIMARY KEY (id)")
     op.execute(
         "CREATE INDEX search_seller_tokens ON search_seller USING gin (tokens)"

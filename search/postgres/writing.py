@@ -357,7 +357,7 @@ def _copy(
     count = 0
     words: set[str] = set()
     columns = ", ".join(sc.COLUMNS)
-    with cur.copy(f"COPY {_NEXT} ({columns}) FROM STDIN") as copy:
+    with cur.copy(f"COPY {_NEXT} ({columns}) FROM STDIN (FREEZE)") as copy:
         for part in parts:
             for doc in part():
                 r = sc.row(doc)

@@ -248,3 +248,24 @@ def test_rows_written_after_a_rebuild_are_in_the_index_not_pending(engine: Any, 
     finally:
         conn.close()
     assert PostgresSellerSearcher(engine.raw_connection).search("写后即查").total == 40
+
+
+def test_a_rebuilt_table_keeps_each_row_whole_and_visible(engine: Any, index: Any) -> None:
+    """A search checks the tokens of every row it reads: none moved out to TOAST (a
+    lookup in its index and pages per row), and the pages all-visible from the COPY."""
+    stores = [f"第{i}号分店旗舰店专营店工厂店" for i in range(12)]
+    docs = [make_seller(f"t{n}", f"{n}号长名字测试商行", store_names=stores) for n in range(20)]
+    index.rebuild(docs)
+    conn = engine.raw_connection()
+    try:
+        with conn.cursor() as cur:
+            cur.execute("SELECT pg_column_size(tokens) FROM search_seller ORDER BY 1 DESC LIMIT 1")
+            assert cur.fetchone()[0] > 2100  # past the size PostgreSQL toasts at by default
+            cur.execute(
+                "SELECT pg_relation_size(reltoastrelid), relallvisible, relpages"
+                " FROM pg_class WHERE oid = 'search_seller'::regclass"
+            )
+            toast, visible, pages = cur.fetchone()
+        assert toast == 0 and visible == pages > 0
+    finally:
+        conn.close()
