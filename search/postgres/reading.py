@@ -33,12 +33,14 @@ RANK_ABOVE = 1000
 RANK_NORMALIZATION = 1
 #: results are counted exactly (facets too) up to this many matches; past it the total is
 #: the planner's estimate and there are no facets (as the Whoosh backend past FACET_ABOVE).
-#: Counting reads every match's row: about 1 us each (20,000 matches and two facets took
-#: 23 ms on 2 cores), where the Whoosh backend counts on arrays held in memory.
-COUNT_BOUND = 50_000
-#: a short text the planner estimates in more than this many times COUNT_BOUND rows is not
-#: counted at all (counting stops at the bound, but only once the GIN index listed them all)
-BROAD = 1
+#: Counting reads every match's row (3 KB a seller): about 1 us a row in shared buffers
+#: and 4 us from the OS's cache (10,728 matches of 100,000 sellers took 10 and 32 ms),
+#: where the Whoosh backend counts on arrays held in memory.
+COUNT_BOUND = 2_000
+#: a short text the planner estimates in more than this many rows is not counted at all
+#: (counting stops at the bound, but only once the GIN index listed every match; past the
+#: bound the total is the estimate either way)
+UNCOUNTED_ABOVE = 4 * COUNT_BOUND
 #: a typed word this long may also be two edits from a word of a name (pg_trgm)
 LONG_TYPO = 8
 #: ... when the trigram similarity of the two is at least this
@@ -58,11 +60,13 @@ class PostgresSellerSearcher:
         time_limit: float = 0.5,
         rank_above: int = RANK_ABOVE,
         count_bound: int = COUNT_BOUND,
+        uncounted_above: int = UNCOUNTED_ABOVE,
     ) -> None:
         self.connect = connect
         self.time_limit = time_limit
         self.rank_above = rank_above
         self.count_bound = count_bound
+        self.uncounted_above = uncounted_above
         self._trgm: str | None | bool = False  # False: not looked up yet
 
     def close(self) -> None:
@@ -75,6 +79,10 @@ class PostgresSellerSearcher:
                     # Each statement of a search within the time limit (several make one).
                     ms = max(1, int(self.time_limit * 1000))
                     cur.execute(f"SET LOCAL statement_timeout = {ms * 4}")
+                    # Every condition of a search is the GIN index's to answer: the planner
+                    # prices matching a seller's tokens as nearly free, and would read every
+                    # row of the table for a text in many names rather than its index.
+                    cur.execute("SET LOCAL enable_seqscan = off")
                     result = work(cur)
                 conn.rollback()
                 return result
@@ -167,7 +175,7 @@ class PostgresSellerSearcher:
         # Short text may be in most names (公司, "sh"): the planner's estimate first, as
         # counting them would list every match in the GIN index.
         estimate = _estimate(cur, matching, args) if len(parsed.norm) <= tx.MAX_GRAM else 0
-        if estimate <= BROAD * self.count_bound:
+        if estimate <= self.uncounted_above:
             cur.execute(
                 f"SELECT count(*) FROM (SELECT 1 FROM {sc.TABLE} WHERE {matching} LIMIT %s) s",
                 (*args, self.count_bound + 1),
@@ -269,6 +277,12 @@ class PostgresSellerSearcher:
         found = [w for (w,) in cur.fetchall()]
         trgm = self._trgm_schema(cur)
         if len(word) >= LONG_TYPO and trgm is not None and len(found) < MAX_EXPANSIONS:
+            # The index's own threshold (0.3 by default) would hand over ten times the
+            # words to check one by one: the one kept is the index's to apply.
+            cur.execute(
+                "SELECT set_config('pg_trgm.similarity_threshold', %s, true)",
+                (str(TRGM_SIMILARITY),),
+            )
             cur.execute(
                 f"SELECT word FROM {sc.WORDS} WHERE word OPERATOR({trgm}.%%) %s"
                 f" AND left(word, 1) = left(%s, 1) AND {trgm}.similarity(word, %s) >= %s"

@@ -67,7 +67,9 @@ def test_past_the_bound_the_total_is_an_estimate_without_facets(engine: Any, ind
 
 def test_short_text_in_most_names_is_estimated_not_counted(engine: Any, index: Any) -> None:
     index.rebuild(_paging_docs())  # analysed: the planner knows how common 翻页 is
-    s = PostgresSellerSearcher(engine.raw_connection, rank_above=10, count_bound=50)
+    s = PostgresSellerSearcher(
+        engine.raw_connection, rank_above=10, count_bound=50, uncounted_above=50
+    )
     res = s.search("翻页", per_page=5)
     assert not res.exact_total and res.total > 50
     assert res.ids == ["p229", "p228", "p227", "p226", "p225"]  # best sellers first
