@@ -84,7 +84,8 @@ def rebuild(
     """Rebuild both indexes into new directories and switch to them atomically.
 
     The sellers are split into up to *procs* (default: the CPU count) contiguous parts of
-    at least *min_per_part* sellers, each indexed in its own process. With
+    at least *min_per_part* sellers, each indexed (on PostgreSQL: converted into rows) in
+    its own process. With
     SEARCH_BACKEND=postgres, *paths* None rebuilds the seller table alone (no node's
     narrative index).
     """
@@ -92,19 +93,17 @@ def rebuild(
         raise ValueError("the Whoosh indexes need their paths")
     head = changelog.head(session)  # taken first: changes made during the build replay later
     ids = [i for batch in all_seller_ids(session, BATCH) for i in batch]
+    count = max(1, min(procs or os.cpu_count() or 1, len(ids) // max(1, min_per_part)))
+    if count == 1:
+        parts = [lambda: _documents(session, ids)]
+    else:
+        size = -(-len(ids) // count)
+        engine = session.get_bind()
+        parts = [_part(engine, ids[lo : lo + size]) for lo in range(0, len(ids), size)]
     if on_postgres():
         # One COPY into a new table, swapped in; the database builds its index itself.
-        total = postgres_index(session).rebuild(
-            _documents(session, ids), progress=progress, sequence=head
-        )
+        total = postgres_index(session).rebuild_parts(parts, progress=progress, sequence=head)
     else:
-        count = max(1, min(procs or os.cpu_count() or 1, len(ids) // max(1, min_per_part)))
-        if count == 1:
-            parts = [lambda: _documents(session, ids)]
-        else:
-            size = -(-len(ids) // count)
-            engine = session.get_bind()
-            parts = [_part(engine, ids[lo : lo + size]) for lo in range(0, len(ids), size)]
         assert paths is not None
         total = SellerIndex(paths[0]).rebuild_parts(parts, progress=progress, sequence=head)
     if paths is not None:

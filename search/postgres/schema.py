@@ -157,3 +157,20 @@ def row(doc: Mapping[str, Any]) -> dict[str, Any]:
         "doc": json.dumps(stored, ensure_ascii=False),
         "words": fields["words"],
     }
+
+
+def _copy_field(value: Any) -> str:
+    if value is None:
+        return "\\N"
+    if isinstance(value, bool):
+        return "t" if value else "f"
+    text = str(value)
+    return text.replace("\\", "\\\\").replace("\n", "\\n").replace("\r", "\\r").replace("\t", "\\t")
+
+
+def copy_line(doc: Mapping[str, Any]) -> tuple[str, list[str]]:
+    """A plain seller dict as one line of ``COPY ... FROM STDIN`` text (the columns of
+    COLUMNS, ``touched`` 0), and the English words of its names."""
+    r = row(doc)
+    values = {**r, "tokens": tsvector_text(r["tokens"]), "touched": 0}
+    return "\t".join(_copy_field(values[c]) for c in COLUMNS) + "\n", r["words"]

@@ -9,9 +9,12 @@ the seller (:func:`write`).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+import multiprocessing
+import multiprocessing.connection
+import traceback
+from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, cast
 
 from search.engine.writing import ApplyStats
 from search.errors import IndexMissingError
@@ -19,8 +22,14 @@ from search.postgres import schema as sc
 
 Connect = Callable[[], Any]
 Progress = Callable[[int], None]
+#: the documents of one part of a rebuild
+Part = Callable[[], Iterable[Mapping[str, Any]]]
+#: COPY text, the English words of its names, and how many documents it holds
+Chunk = tuple[bytes, list[str], int]
 #: a rebuild reports progress every this many documents
 PROGRESS_EVERY = 1000
+#: documents converted into COPY text at a time (a part's process sends each chunk)
+CHUNK = 500
 #: no guard: an upsert replaces whatever row is there
 ANY_ROW = 2**62
 _NEXT = f"{sc.TABLE}_next"
@@ -306,13 +315,14 @@ class PostgresSellerIndex:
 
     def rebuild_parts(
         self,
-        parts: Sequence[Callable[[], Iterable[Mapping[str, Any]]]],
+        parts: Sequence[Part],
         *,
         progress: Progress | None = None,
         sequence: int | None = None,
     ) -> int:
-        """As rebuild(), from the documents of every part in turn (in this process: the
-        database's own processes build the index)."""
+        """As rebuild(), from the documents of every part. One part is converted in this
+        process; several each in a forked process of its own (a part must then open its
+        own database connections), their rows COPYed by this one as they come."""
         if not parts:
             raise ValueError("a rebuild needs at least one part")
         self._run(create)
@@ -351,36 +361,92 @@ class PostgresSellerIndex:
         return count
 
 
-def _copy(
-    cur: Any, parts: Sequence[Callable[[], Iterable[Mapping[str, Any]]]], progress: Progress | None
-) -> tuple[int, set[str]]:
+def _copy(cur: Any, parts: Sequence[Part], progress: Progress | None) -> tuple[int, set[str]]:
     count = 0
     words: set[str] = set()
     columns = ", ".join(sc.COLUMNS)
-    with cur.copy(f"COPY {_NEXT} ({columns}) FROM STDIN (FREEZE)") as copy:
-        for part in parts:
-            for doc in part():
-                r = sc.row(doc)
-                copy.write_row(
-                    (
-                        r["id"],
-                        r["version"],
-                        sc.tsvector_text(r["tokens"]),
-                        r["verified"],
-                        r["grade"],
-                        r["province"],
-                        r["city"],
-                        r["category"],
-                        r["rank"],
-                        0,
-                        r["doc"],
-                    )
-                )
-                words.update(r["words"])
-                count += 1
-                if progress is not None and count % PROGRESS_EVERY == 0:
+    chunks = _converted(parts[0]) if len(parts) == 1 else _converted_apart(parts)
+    try:
+        with cur.copy(f"COPY {_NEXT} ({columns}) FROM STDIN (FREEZE)") as copy:
+            for data, found, n in chunks:
+                copy.write(data)
+                words.update(found)
+                before, count = count, count + n
+                if progress is not None and count // PROGRESS_EVERY > before // PROGRESS_EVERY:
                     progress(count)
+    finally:
+        chunks.close()
     return count, words
+
+
+def _converted(part: Part) -> Generator[Chunk, None, None]:
+    """The COPY text of *part*'s documents, CHUNK documents at a time."""
+    lines: list[str] = []
+    words: set[str] = set()
+    for doc in part():
+        line, found = sc.copy_line(doc)
+        lines.append(line)
+        words.update(found)
+        if len(lines) >= CHUNK:
+            yield "".join(lines).encode(), sorted(words), len(lines)
+            lines, words = [], set()
+    if lines:
+        yield "".join(lines).encode(), sorted(words), len(lines)
+
+
+def _convert_child(part: Part, conn: Any) -> None:
+    """Send *part*'s COPY text to the parent (runs in a forked process)."""
+    try:
+        for chunk in _converted(part):
+            conn.send(("rows", *chunk))
+        conn.send(("done",))
+    except BaseException as exc:
+        message = str(exc) if isinstance(exc, ValueError) else traceback.format_exc()
+        conn.send(("error", type(exc).__name__, message))
+    finally:
+        conn.close()
+
+
+def _converted_apart(parts: Sequence[Part]) -> Generator[Chunk, None, None]:
+    """The COPY text of every part, each converted in a forked process of its own (a part
+    opens its own database connections), in the order the chunks arrive.
+
+    A bad document in any part (ValueError) fails the whole copy with that message.
+    """
+    ctx = multiprocessing.get_context("fork")
+    pipes: list[Any] = []
+    procs: list[Any] = []
+    try:
+        for part in parts:
+            mine, theirs = ctx.Pipe(duplex=False)
+            proc = ctx.Process(target=_convert_child, args=(part, theirs))
+            proc.start()
+            theirs.close()
+            pipes.append(mine)
+            procs.append(proc)
+        waiting = set(range(len(pipes)))
+        while waiting:
+            for ready in multiprocessing.connection.wait([pipes[i] for i in waiting]):
+                conn = cast(multiprocessing.connection.Connection, ready)  # only pipes wait
+                i = pipes.index(conn)
+                try:
+                    message: tuple[Any, ...] = conn.recv()
+                except EOFError:  # the process died without a word (killed, out of memory)
+                    raise RuntimeError(f"converting part {i} died") from None
+                if message[0] == "rows":
+                    yield message[1], message[2], message[3]
+                    continue
+                waiting.discard(i)
+                if message[0] == "error":
+                    kind, text = message[1], message[2]
+                    raise (ValueError if kind == "ValueError" else RuntimeError)(text)
+    finally:
+        for proc in procs:
+            if proc.is_alive():
+                proc.terminate()  # failed or interrupted: the new table is thrown away
+            proc.join()
+        for pipe in pipes:
+            pipe.close()
 
 
 def _swap(cur: Any, started: int, sequence: int | None) -> None:

@@ -271,3 +271,39 @@ def test_a_rebuilt_table_keeps_each_row_whole_and_visible(engine: Any, index: An
         assert toast == 0 and visible == pages > 0
     finally:
         conn.close()
+
+
+def _rows(engine: Any) -> list[tuple[Any, ...]]:
+    conn = engine.raw_connection()
+    try:
+        with conn.cursor() as cur:
+            cur.execute(
+                "SELECT id, version, tokens::text, verified, grade, province, city, category,"
+                " rank, doc FROM search_seller ORDER BY id"
+            )
+            return list(cur.fetchall())
+    finally:
+        conn.close()
+
+
+def test_a_rebuild_in_parts_copies_the_rows_a_write_makes(engine: Any, index: Any) -> None:
+    odd = make_seller("odd", "反斜杠\\与制表符商行", english_name="Tab\tNew\nLine \\ Back 'Quote'")
+    docs = [*SAMPLE, odd]
+    index.apply(docs)  # row by row, as a seller's own transaction writes them
+    written = _rows(engine)
+    half = len(docs) // 2
+    parts = [lambda: iter(docs[:half]), lambda: iter(()), lambda: iter(docs[half:])]
+    assert index.rebuild_parts(parts) == len(docs)  # each part converted in a process
+    assert _rows(engine) == written
+    s = PostgresSellerSearcher(engine.raw_connection)
+    assert s.search("反斜杠").ids == ["odd"]
+
+
+def test_a_bad_document_in_a_part_fails_the_rebuild_and_keeps_the_table(
+    engine: Any, index: Any
+) -> None:
+    index.apply(SAMPLE)
+    bad = [make_seller("ok", "无误商行"), {"id": "", "legal_name": "无编号商行"}]
+    with pytest.raises(ValueError, match="non-empty string 'id'"):
+        index.rebuild_parts([lambda: iter(SAMPLE), lambda: iter(bad)])
+    assert PostgresSellerSearcher(engine.raw_connection).search("平安").total == 2

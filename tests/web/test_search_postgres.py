@@ -241,3 +241,15 @@ def test_rows_written_at_commit_are_in_the_gin_index_not_its_pending_list(pg_app
         assert_no_pending_rows(conn)
     finally:
         conn.close()
+
+
+@pytest.mark.postgres
+def test_the_seller_table_is_rebuilt_from_parts_read_in_processes(pg_app, pg_session):
+    from web.db import database
+    from web.indexing import rebuild
+
+    for i in range(5):
+        make_seller(pg_session, legal_name=f"分进程测试{i}号商行")
+    with pg_app.app_context(), database().reader() as session:
+        assert rebuild(session, None, procs=2, min_per_part=2) == 5
+    assert _total(pg_app.test_client(), "分进程测试") == 5
