@@ -40,7 +40,7 @@ COUNT_BOUND = 2_000
 #: a short text the planner estimates in more than this many rows is not counted at all
 #: (counting stops at the bound, but only once the GIN index listed every match; past the
 #: bound the total is the estimate either way)
-UNCOUNTED_ABOVE = 4 * COUNT_BOUND
+UNCOUNTED_ABOVE = 2 * COUNT_BOUND
 #: a typed word this long may also be two edits from a word of a name (pg_trgm)
 LONG_TYPO = 8
 #: ... when the trigram similarity of the two is at least this
